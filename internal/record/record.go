@@ -1,0 +1,118 @@
+// Package record defines the one value the suite keeps per HTTP request, and
+// the JSONL writer that appends each one to requests.jsonl as it finishes.
+//
+// A failed request is data: it is a Record with Status, ErrorKind and Error
+// set, never a panic or an early return (see STYLE.md, lesson 1).
+package record
+
+import "time"
+
+// ErrorKind classifies why a request produced no usable answer. It is the key
+// of stability.runs[].errors when there is no HTTP status to count by.
+const (
+	ErrTimeout     = "timeout"     // no answer within the request or idle timeout
+	ErrUnreachable = "unreachable" // connection refused, DNS, TLS
+	ErrHTTP        = "http"        // the server answered with a non-2xx status
+	ErrDecode      = "decode"      // 2xx, but the body is not the JSON we expect (HTML page, wrong shape)
+	ErrStream      = "stream"      // the SSE stream broke: cut off, no [DONE], bad chunk
+	ErrTooLarge    = "too_large"   // the body passed the response-size cap
+	ErrCanceled    = "canceled"    // the run was interrupted
+)
+
+// ToolCall is one call as the server returned it (non-streamed) or as the
+// stream reassembled it.
+type ToolCall struct {
+	Index     int    `json:"index"`
+	ID        string `json:"id,omitempty"`
+	Type      string `json:"type,omitempty"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+	// NullFunction is set when the server sent a tool_calls entry whose
+	// "function" was null or missing.
+	NullFunction bool `json:"null_function,omitempty"`
+}
+
+// Record is one request: what was sent (in summary), what came back, and how
+// long each part took. Durations are milliseconds as float64 so the JSON is
+// readable and diffs well.
+type Record struct {
+	// Test is the test that sent it, e.g. "TestToolCalling/simple_weather/stream".
+	Test string `json:"test"`
+	// Scenario is the fixture or stability run name.
+	Scenario string `json:"scenario"`
+	// Class is the request class within a run ("short", "long"), or the
+	// tool-calling mode ("plain", "stream", ...).
+	Class   string `json:"class,omitempty"`
+	Attempt int    `json:"attempt"`
+	// Step is the turn index in a multi-turn scenario or conversation.
+	Step   int       `json:"step,omitempty"`
+	Start  time.Time `json:"start"`
+	Stream bool      `json:"stream"`
+	// Scheduled is when an open-loop generator meant to send the request.
+	// Latencies of such requests are measured from here, so a harness that
+	// falls behind cannot hide queueing (coordinated omission).
+	Scheduled time.Time `json:"scheduled,omitzero"`
+
+	// Status is the HTTP status, 0 when no response arrived.
+	Status int `json:"status"`
+	// TTFTms: time to the first chunk carrying content, reasoning or a
+	// tool-call delta (not the role-only chunk). For non-streamed requests
+	// it is 0 and not meaningful.
+	TTFTms float64 `json:"ttft_ms,omitempty"`
+	// TTFRms: time to the first reasoning token; TTFOms: time to the first
+	// output token (content or tool-call delta).
+	TTFRms float64 `json:"ttfr_ms,omitempty"`
+	TTFOms float64 `json:"ttfo_ms,omitempty"`
+	// E2Ems: from send (or Scheduled, when set) to the end of the body.
+	E2Ems float64 `json:"e2e_ms"`
+	// TPOTms: (E2E - TTFT) / (completion_tokens - 1), as vllm bench serve
+	// defines it; 0 when fewer than two tokens.
+	TPOTms float64 `json:"tpot_ms,omitempty"`
+	// ITLms holds the gaps between token-carrying chunks. Not written to the
+	// JSONL (it can be long); statistics fold it into histograms.
+	ITLms []float64 `json:"-"`
+	// Chunks counts SSE data events received, [DONE] excluded.
+	Chunks int `json:"chunks,omitempty"`
+
+	PromptTokens     int    `json:"prompt_tokens,omitempty"`
+	CompletionTokens int    `json:"completion_tokens,omitempty"`
+	ReasoningTokens  int    `json:"reasoning_tokens,omitempty"`
+	FinishReason     string `json:"finish_reason,omitempty"`
+	// MaxTokens is the budget the request asked for, so a diagnosis of
+	// "reasoning used it all" can name it.
+	MaxTokens int `json:"max_tokens,omitempty"`
+
+	Content   string     `json:"content,omitempty"`
+	Reasoning string     `json:"reasoning,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+	// StreamIssues lists structural problems seen in an SSE stream (name sent
+	// twice, id changed, two finish chunks, markup in delta.content, ...).
+	StreamIssues []string `json:"stream_issues,omitempty"`
+
+	ErrorKind string `json:"error_kind,omitempty"`
+	Error     string `json:"error,omitempty"`
+	// Body is the start of a non-2xx or undecodable body, for diagnosis.
+	Body string `json:"body,omitempty"`
+	// RetryAfter is the server's Retry-After header on 429/503, recorded as
+	// data: the suite never retries.
+	RetryAfter string `json:"retry_after,omitempty"`
+
+	// Diagnoses are the codes found for this request (see package diagnosis).
+	Diagnoses []string `json:"diagnoses,omitempty"`
+}
+
+// OK reports whether the request completed with a 2xx status and a decoded body.
+func (r *Record) OK() bool { return r.ErrorKind == "" && r.Status >= 200 && r.Status < 300 }
+
+// OutputTokensPerS is completion tokens over the time after the first token,
+// or over the whole request when there was no first token.
+func (r *Record) OutputTokensPerS() float64 {
+	d := r.E2Ems - r.TTFTms
+	if r.TTFTms == 0 || d <= 0 {
+		d = r.E2Ems
+	}
+	if d <= 0 || r.CompletionTokens == 0 {
+		return 0
+	}
+	return float64(r.CompletionTokens) / (d / 1000)
+}

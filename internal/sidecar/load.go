@@ -1,0 +1,195 @@
+package sidecar
+
+import (
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// Check is one named pass/fail judgement with the figures behind it.
+type Check struct {
+	Name      string  `json:"name"`
+	Passed    bool    `json:"passed"`
+	Value     float64 `json:"value"`
+	Threshold float64 `json:"threshold"`
+	Detail    string  `json:"detail,omitempty"`
+	// Skipped checks (no local GPU, no /metrics) are noted, not failed.
+	Skipped bool `json:"skipped,omitempty"`
+}
+
+// Stability is the stability section.
+type Stability struct {
+	Runs   []StabilityRun `json:"runs"`
+	Passed bool           `json:"passed"`
+}
+
+// StabilityRun is one TestStability/<run>.
+type StabilityRun struct {
+	Name           string         `json:"name"`
+	Requests       int            `json:"requests"`
+	Completed      int            `json:"completed"`
+	Timeouts       int            `json:"timeouts"`
+	Errors         map[string]int `json:"errors"`
+	SuccessRate    float64        `json:"success_rate"`
+	MinSuccessRate float64        `json:"min_success_rate"`
+	DurationS      float64        `json:"duration_s"`
+
+	TTFTms           stats.Summary `json:"ttft_ms"`
+	TTFOms           stats.Summary `json:"ttfo_ms"`
+	E2Ems            stats.Summary `json:"e2e_ms"`
+	TPOTms           stats.Summary `json:"tpot_ms"`
+	ITLms            stats.Summary `json:"itl_ms"`
+	OutputTokensPerS stats.Summary `json:"output_tokens_per_s"`
+
+	Classes     []ClassStats `json:"classes"`
+	Degradation Degradation  `json:"degradation"`
+	Checks      []Check      `json:"checks"`
+	Verdict     string       `json:"verdict"`
+}
+
+// ClassStats are the figures of one request class (short, long).
+type ClassStats struct {
+	Name             string        `json:"name"`
+	Requests         int           `json:"requests"`
+	Completed        int           `json:"completed"`
+	TTFTms           stats.Summary `json:"ttft_ms"`
+	E2Ems            stats.Summary `json:"e2e_ms"`
+	TPOTms           stats.Summary `json:"tpot_ms"`
+	OutputTokensPerS stats.Summary `json:"output_tokens_per_s"`
+	Degradation      Degradation   `json:"degradation"`
+}
+
+// Degradation of a latency over a run. Value is a fraction (0.20 = 20 %).
+// Method names the formula; the README states it in full.
+type Degradation struct {
+	Value     float64 `json:"value"`
+	Threshold float64 `json:"threshold"`
+	Method    string  `json:"method"`
+	Passed    bool    `json:"passed"`
+	// Metric is the latency judged (e2e_ms by default).
+	Metric string `json:"metric,omitempty"`
+	// Class is the request class Value comes from (the worst one).
+	Class string `json:"class,omitempty"`
+	// WindowRatio is median(last window)/median(first window) - 1.
+	WindowRatio float64 `json:"window_ratio"`
+	// Trend is the Theil–Sen slope over the run as a fraction of the
+	// starting level, with its 95 % interval.
+	Trend   float64        `json:"trend"`
+	TrendCI stats.Interval `json:"trend_ci95"`
+	Detail  string         `json:"detail,omitempty"`
+}
+
+// Concurrency is the load section.
+type Concurrency struct {
+	Runs   []LoadRun `json:"runs"`
+	Passed bool      `json:"passed"`
+}
+
+// LoadRun is one closed- or open-loop load run.
+type LoadRun struct {
+	Name        string         `json:"name"`
+	Mode        string         `json:"mode"` // "closed" | "open"
+	Concurrency int            `json:"concurrency,omitempty"`
+	RatePerS    float64        `json:"rate_per_s,omitempty"`
+	Requests    int            `json:"requests"`
+	Completed   int            `json:"completed"`
+	Timeouts    int            `json:"timeouts"`
+	Errors      map[string]int `json:"errors"`
+	DurationS   float64        `json:"duration_s"`
+	// RequestThroughput is completed requests per second of wall time.
+	RequestThroughput float64 `json:"request_throughput"`
+	// OutputThroughput is completion tokens per second of wall time.
+	OutputThroughput float64 `json:"output_throughput"`
+	// Goodput is requests per second meeting every SLO (vllm bench serve's
+	// definition); GoodputRatio is the fraction of requests that did.
+	Goodput      float64 `json:"goodput"`
+	GoodputRatio float64 `json:"goodput_ratio"`
+	SLOTTFTms    float64 `json:"slo_ttft_ms,omitempty"`
+	SLOTPOTms    float64 `json:"slo_tpot_ms,omitempty"`
+
+	TTFTms  stats.Summary `json:"ttft_ms"`
+	TPOTms  stats.Summary `json:"tpot_ms"`
+	E2Ems   stats.Summary `json:"e2e_ms"`
+	Checks  []Check       `json:"checks"`
+	Verdict string        `json:"verdict"`
+}
+
+// Conversation is the long-conversation section.
+type Conversation struct {
+	Runs   []ConversationRun `json:"runs"`
+	Passed bool              `json:"passed"`
+}
+
+// ConversationRun is one multi-turn conversation.
+type ConversationRun struct {
+	Name   string `json:"name"`
+	Turns  []Turn `json:"turns"`
+	Errors int    `json:"errors"`
+	// OutputTokensPerS over the whole conversation.
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	Checks           []Check `json:"checks"`
+	Verdict          string  `json:"verdict"`
+}
+
+// Turn is one turn of a conversation.
+type Turn struct {
+	Turn             int     `json:"turn"`
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	TTFTms           float64 `json:"ttft_ms"`
+	E2Ems            float64 `json:"e2e_ms"`
+	Error            string  `json:"error,omitempty"`
+}
+
+// GPU is what the local NVML monitor saw. Available false means "no local
+// GPU": its checks are skipped, not failed.
+type GPU struct {
+	Available bool        `json:"available"`
+	Note      string      `json:"note,omitempty"`
+	Devices   []GPUDevice `json:"devices,omitempty"`
+	Samples   []GPUSample `json:"samples,omitempty"`
+	Checks    []Check     `json:"checks,omitempty"`
+}
+
+// GPUDevice summarises one device over the run.
+type GPUDevice struct {
+	Index           int     `json:"index"`
+	Name            string  `json:"name"`
+	UUID            string  `json:"uuid,omitempty"`
+	MemTotalMiB     float64 `json:"mem_total_mib"`
+	MemUsedFirstMiB float64 `json:"mem_used_first_mib"`
+	MemUsedLastMiB  float64 `json:"mem_used_last_mib"`
+	MemUsedMaxMiB   float64 `json:"mem_used_max_mib"`
+	UtilMeanPct     float64 `json:"util_mean_pct"`
+	TempMaxC        float64 `json:"temp_max_c"`
+	PowerMaxW       float64 `json:"power_max_w"`
+}
+
+// GPUSample is one reading of one device.
+type GPUSample struct {
+	T          time.Time `json:"t"`
+	Index      int       `json:"index"`
+	MemUsedMiB float64   `json:"mem_used_mib"`
+	UtilPct    float64   `json:"util_pct"`
+	TempC      float64   `json:"temp_c"`
+	PowerW     float64   `json:"power_w"`
+}
+
+// ServerMetrics is what vLLM's /metrics said before, during and after.
+type ServerMetrics struct {
+	Available bool               `json:"available"`
+	Note      string             `json:"note,omitempty"`
+	Series    []ServerSample     `json:"series,omitempty"`
+	Before    map[string]float64 `json:"before,omitempty"`
+	After     map[string]float64 `json:"after,omitempty"`
+	Delta     map[string]float64 `json:"delta,omitempty"`
+}
+
+// ServerSample is one scrape of vLLM's /metrics.
+type ServerSample struct {
+	T            time.Time `json:"t"`
+	KVCacheUsage float64   `json:"kv_cache_usage"`
+	Running      float64   `json:"running"`
+	Waiting      float64   `json:"waiting"`
+	Preemptions  float64   `json:"preemptions_total"`
+}
