@@ -144,3 +144,6 @@ type Category struct {
 	SchemaValid *float64 `json:"schema_valid_rate"`
 	ArgsMatch   *float64 `json:"args_match_rate"`
 }
+
+// Version is the suite's version, written into every sidecar.
+const Version = "0.1.0"
