@@ -1,0 +1,173 @@
+// Package client is the suite's thin layer over openai-go v3. It sends one
+// chat completion (plain or streamed) and records everything about it in a
+// record.Record: timings, status, content, reasoning, tool calls, usage and
+// the error, if any. It never retries: a retry would hide the very failures
+// the gate exists to see.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
+)
+
+// Config is how to reach the server. Zero values take the defaults noted.
+type Config struct {
+	// BaseURL is the OpenAI-compatible base, e.g. http://gpu-box:5002/v1.
+	BaseURL string
+	// APIKey goes only into the Authorization header; it is never printed.
+	APIKey string
+	// Timeout bounds one whole request, body included. Default 120s.
+	Timeout time.Duration
+	// IdleTimeout bounds the silence between two reads of a response body
+	// (a stalled stream). Default 60s; never more than Timeout.
+	IdleTimeout time.Duration
+	// MaxResponseBytes caps one response body; past it the request fails as
+	// too_large and the rest is not read. Default 16 MiB.
+	MaxResponseBytes int64
+	// CAFile is a PEM bundle to trust in addition to the system roots.
+	CAFile string
+	// InsecureSkipVerify disables TLS certificate checks (self-signed labs).
+	InsecureSkipVerify bool
+}
+
+func (c *Config) defaults() {
+	if c.Timeout <= 0 {
+		c.Timeout = 120 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+	c.IdleTimeout = min(c.IdleTimeout, c.Timeout)
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = 16 << 20
+	}
+}
+
+// Client sends requests to one server.
+type Client struct {
+	cfg    Config
+	http   *http.Client
+	oa     openai.Client
+	redact *redact.Redactor
+}
+
+// New builds a Client. It fails only on local set-up problems (an unreadable
+// CA file); an unreachable server shows up later, as data in a Record.
+func New(cfg Config) (*Client, error) {
+	cfg.defaults()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 512
+	tr.MaxIdleConns = 512
+	tr.ResponseHeaderTimeout = 0 // the request context bounds it
+	if cfg.CAFile != "" || cfg.InsecureSkipVerify {
+		tc := &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in knob, documented
+		if cfg.CAFile != "" {
+			pem, err := os.ReadFile(cfg.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("VLLM_CA_FILE: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("VLLM_CA_FILE %s: no PEM certificate found", cfg.CAFile)
+			}
+			tc.RootCAs = pool
+		}
+		tr.TLSClientConfig = tc
+	}
+	hc := &http.Client{Transport: tr}
+	opts := []option.RequestOption{
+		option.WithBaseURL(strings.TrimRight(cfg.BaseURL, "/") + "/"),
+		option.WithHTTPClient(hc),
+		option.WithMaxRetries(0),
+	}
+	if cfg.APIKey != "" {
+		opts = append(opts, option.WithAPIKey(cfg.APIKey))
+	} else {
+		// openai-go reads OPENAI_API_KEY from the environment by default;
+		// the suite must send only what VLLM_API_KEY says.
+		opts = append(opts, option.WithAPIKey(""), option.WithHeaderDel("Authorization"))
+	}
+	return &Client{cfg: cfg, http: hc, oa: openai.NewClient(opts...), redact: redact.New(cfg.APIKey)}, nil
+}
+
+// Config returns the configuration in use (defaults filled in).
+func (c *Client) Config() Config { return c.cfg }
+
+// HTTPClient is the client's transport, for side requests such as /metrics.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// Redact masks the key and URL credentials in s.
+func (c *Client) Redact(s string) string { return c.redact.String(s) }
+
+// CloseIdle drops idle keep-alive connections (used after load runs so file
+// descriptors come back to baseline).
+func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
+
+// errIdle is the cancel cause when a body goes silent past IdleTimeout.
+var errIdle = errors.New("idle timeout")
+
+// classify turns an error into a record error kind and a one-line message.
+func (c *Client) classify(ctx context.Context, err error, t *tap) (kind, msg string) {
+	switch {
+	case t != nil && t.tooLarge:
+		return "too_large", fmt.Sprintf("response body passed %d bytes (ACCEPTANCE_MAX_RESPONSE_BYTES)", c.cfg.MaxResponseBytes)
+	case errors.Is(context.Cause(ctx), errIdle):
+		return "timeout", fmt.Sprintf("no bytes from the server for %s (idle timeout)", c.cfg.IdleTimeout)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		if t != nil && t.n > 0 {
+			return "timeout", fmt.Sprintf("response not finished within %s (%d bytes received)", c.cfg.Timeout, t.n)
+		}
+		return "timeout", fmt.Sprintf("no answer within %s", c.cfg.Timeout)
+	case errors.Is(err, context.Canceled):
+		return "canceled", "run interrupted"
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
+	var uaErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "unreachable", fmt.Sprintf("DNS lookup of %q failed: %v", dnsErr.Name, dnsErr.Err)
+	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr):
+		return "unreachable", "TLS certificate not trusted: " + c.redact.String(rootMsg(err)) + " (set VLLM_CA_FILE, or VLLM_INSECURE_SKIP_VERIFY=true for a lab server)"
+	case errors.As(err, &recErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "unreachable", "TLS handshake failed: the port does not speak TLS (use http:// in VLLM_BASE_URL?)"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "unreachable", "cannot connect: " + c.redact.String(rootMsg(err))
+	}
+	if t == nil || t.n == 0 {
+		if errors.As(err, &opErr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset") {
+			return "unreachable", "connection failed before any answer: " + c.redact.String(rootMsg(err))
+		}
+	}
+	return "", c.redact.String(rootMsg(err))
+}
+
+// rootMsg drops the url.Error wrapper ("Post \"https://...\": ...") so the
+// URL, which may carry a query token, does not reach the message.
+func rootMsg(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}

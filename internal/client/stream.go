@@ -1,0 +1,161 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/respjson"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+)
+
+// callTrack follows one streamed tool call (by index) to check the stream's
+// structure: name once and whole, id stable.
+type callTrack struct {
+	id    string
+	names int
+}
+
+// stream sends a streamed request and records the first-token timings, the
+// gaps between token chunks, and the reassembled answer. The reassembly is
+// openai-go's ChatCompletionAccumulator; the structural checks are ours.
+func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, origin time.Time, opts []option.RequestOption, t **tap, resp **http.Response) {
+	s := c.oa.Chat.Completions.NewStreaming(ctx, req.params(), opts...)
+	defer s.Close()
+	if *resp != nil {
+		rec.Status = (*resp).StatusCode
+		rec.RetryAfter = (*resp).Header.Get("Retry-After")
+	}
+	var (
+		acc       openai.ChatCompletionAccumulator
+		reasoning strings.Builder
+		content   strings.Builder
+		lastTok   time.Time
+		finishes  int
+		calls     = map[int64]*callTrack{}
+		maxIndex  = int64(-1)
+		issues    = map[string]bool{}
+		issue     = func(format string, a ...any) {
+			m := fmt.Sprintf(format, a...)
+			if !issues[m] {
+				issues[m] = true
+				rec.StreamIssues = append(rec.StreamIssues, m)
+			}
+		}
+	)
+	for s.Next() {
+		now := time.Now()
+		chunk := s.Current()
+		rec.Chunks++
+		if !acc.AddChunk(chunk) {
+			issue("chunk rejected by the accumulator (id %q changed mid-stream or choices out of range)", chunk.ID)
+		}
+		if chunk.JSON.Usage.Valid() {
+			usage(rec, chunk.Usage)
+		}
+		token := false
+		for _, ch := range chunk.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			d := ch.Delta
+			if r := deltaReasoning(d.JSON.ExtraFields); r != "" {
+				reasoning.WriteString(r)
+				token = true
+				if rec.TTFRms == 0 {
+					rec.TTFRms = ms(now.Sub(origin))
+				}
+			}
+			if d.Content != "" {
+				content.WriteString(d.Content)
+				token = true
+				if rec.TTFOms == 0 {
+					rec.TTFOms = ms(now.Sub(origin))
+				}
+				if strings.Contains(d.Content, "<tool_call>") || strings.Contains(d.Content, "<function=") {
+					issue("tool-call markup leaked into delta.content")
+				}
+			}
+			for _, tc := range d.ToolCalls {
+				token = true
+				if rec.TTFOms == 0 {
+					rec.TTFOms = ms(now.Sub(origin))
+				}
+				tr := calls[tc.Index]
+				if tr == nil {
+					if tc.Index != maxIndex+1 {
+						issue("tool call index %d arrived after index %d (indices must start at 0 and count up)", tc.Index, maxIndex)
+					}
+					maxIndex = max(maxIndex, tc.Index)
+					tr = &callTrack{}
+					calls[tc.Index] = tr
+				}
+				if tc.ID != "" {
+					if tr.id != "" && tc.ID != tr.id {
+						issue("tool call %d: id changed from %q to %q", tc.Index, tr.id, tc.ID)
+					}
+					if tr.id == "" {
+						tr.id = tc.ID
+					}
+				}
+				if tc.Function.Name != "" {
+					tr.names++
+					if tr.names == 2 {
+						issue("tool call %d: function name sent in more than one delta", tc.Index)
+					}
+				}
+			}
+			if ch.FinishReason != "" {
+				finishes++
+				rec.FinishReason = ch.FinishReason
+			}
+		}
+		if token {
+			if rec.TTFTms == 0 {
+				rec.TTFTms = ms(now.Sub(origin))
+			} else {
+				rec.ITLms = append(rec.ITLms, ms(now.Sub(lastTok)))
+			}
+			lastTok = now
+		}
+	}
+	err := s.Err()
+	if err == nil && *t != nil && !(*t).sawDone {
+		err = fmt.Errorf("stream ended after %d chunks without data: [DONE] (cut off?)", rec.Chunks)
+		if (*t).n > 0 && !strings.HasSuffix(strings.TrimRight((*t).head.String(), " "), "\n\n") && rec.Chunks == 0 {
+			err = fmt.Errorf("stream cut off mid-chunk after %d bytes, no complete event", (*t).n)
+		}
+	}
+	if err != nil {
+		c.fail(ctx, rec, err, *t)
+		if rec.ErrorKind == record.ErrDecode {
+			rec.ErrorKind = record.ErrStream
+		}
+	}
+	if rec.ErrorKind == "" {
+		for i, tr := range calls {
+			if tr.names == 0 {
+				issue("tool call %d: function name never sent", i)
+			}
+		}
+		if finishes != 1 {
+			issue("%d finish chunks (want exactly 1)", finishes)
+		}
+	}
+	rec.Content = content.String()
+	rec.Reasoning = reasoning.String()
+	if len(acc.Choices) > 0 {
+		for i, tc := range acc.Choices[0].Message.ToolCalls {
+			rec.ToolCalls = append(rec.ToolCalls, record.ToolCall{Index: i, ID: tc.ID, Type: string(tc.Type), Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+	}
+}
+
+func deltaReasoning(extra map[string]respjson.Field) string {
+	return reasoning(extra)
+}
