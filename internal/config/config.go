@@ -1,0 +1,336 @@
+// Package config reads the suite's knobs: environment variables, optionally
+// over a YAML profile (ACCEPTANCE_PROFILE); the environment wins. Every bad
+// value is rejected at start with the variable's name and an example.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every knob. The `env` tag names the variable, `yaml` the profile
+// key, `example` what an error message suggests. Defaults are in Default.
+type Config struct {
+	// BaseURL of the OpenAI-compatible server, e.g. http://gpu-box:5002/v1.
+	BaseURL string `env:"VLLM_BASE_URL" yaml:"base_url" example:"http://gpu-box:5002/v1"`
+	// APIKey is the Bearer token. Never printed, logged or written. Not
+	// settable from a profile file (profiles get committed).
+	APIKey string `env:"VLLM_API_KEY" yaml:"-" example:"(your key)"`
+	// Model to test; default the first id from /v1/models.
+	Model string `env:"VLLM_MODEL" yaml:"model" example:"Qwen/Qwen3-32B-AWQ"`
+	// CAFile is a PEM bundle trusted in addition to the system roots.
+	CAFile string `env:"VLLM_CA_FILE" yaml:"ca_file" example:"/etc/ssl/lab-ca.pem"`
+	// InsecureSkipVerify disables TLS verification (self-signed lab servers).
+	InsecureSkipVerify bool `env:"VLLM_INSECURE_SKIP_VERIFY" yaml:"insecure_skip_verify" example:"true"`
+
+	// Simulator, when set, starts the embedded simulator in-process with this
+	// profile spec and tests it instead of VLLM_BASE_URL (make demo).
+	Simulator string `env:"ACCEPTANCE_SIMULATOR" yaml:"simulator" example:"healthy"`
+	// Out is the output folder; relative paths are from the repository root.
+	Out string `env:"ACCEPTANCE_OUT" yaml:"out" example:"out"`
+	// Profile is the YAML file these knobs were read from (env only).
+	Profile string `env:"ACCEPTANCE_PROFILE" yaml:"-" example:"profiles/qwen3-32b.yaml"`
+	// Fixtures is the folder of tool-calling scenarios.
+	Fixtures string `env:"ACCEPTANCE_FIXTURES" yaml:"fixtures" example:"fixtures"`
+
+	// RequestTimeout bounds one request, body included.
+	RequestTimeout time.Duration `env:"ACCEPTANCE_REQUEST_TIMEOUT" yaml:"request_timeout" example:"120s"`
+	// IdleTimeout bounds silence inside one response body (stalled stream).
+	IdleTimeout time.Duration `env:"ACCEPTANCE_IDLE_TIMEOUT" yaml:"idle_timeout" example:"60s"`
+	// MaxResponseBytes caps one response body.
+	MaxResponseBytes int64 `env:"ACCEPTANCE_MAX_RESPONSE_BYTES" yaml:"max_response_bytes" example:"16777216"`
+	// Parallel bounds how many tool-calling scenarios run at once.
+	Parallel int `env:"ACCEPTANCE_PARALLEL" yaml:"parallel" example:"4"`
+
+	// ToolCallRepeats is the attempts per scenario and mode.
+	ToolCallRepeats int `env:"ACCEPTANCE_TOOLCALL_REPEATS" yaml:"toolcall_repeats" example:"3"`
+	// ToolCallMinPassRate is the pass rate a scenario needs, 0..1.
+	ToolCallMinPassRate float64 `env:"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE" yaml:"toolcall_min_pass_rate" example:"1.0"`
+	// ToolCallModes: which transports to run, "plain" and/or "stream".
+	ToolCallModes []string `env:"ACCEPTANCE_TOOLCALL_MODES" yaml:"toolcall_modes" example:"plain,stream"`
+	// Thinking: which chat_template_kwargs.enable_thinking settings to run,
+	// "off" and/or "on"; "default" sends nothing (for non-reasoning models).
+	Thinking []string `env:"ACCEPTANCE_THINKING" yaml:"thinking" example:"off,on"`
+
+	// StabilityRequests is the number of requests in a stability run.
+	StabilityRequests int `env:"ACCEPTANCE_STABILITY_REQUESTS" yaml:"stability_requests" example:"20"`
+	// StabilityInterval is the pause between stability requests.
+	StabilityInterval time.Duration `env:"ACCEPTANCE_STABILITY_INTERVAL" yaml:"stability_interval" example:"5s"`
+	// MaxDegradation is the largest allowed degradation (0.20 = 20 %).
+	MaxDegradation float64 `env:"ACCEPTANCE_MAX_DEGRADATION" yaml:"max_degradation" example:"0.20"`
+	// MinSuccessRate is the success rate a stability or load run needs.
+	MinSuccessRate float64 `env:"ACCEPTANCE_MIN_SUCCESS_RATE" yaml:"min_success_rate" example:"0.95"`
+	// ShortTokens and LongTokens are the max_tokens of the two request
+	// classes (the seed's 50-100 and 800-900 token answers).
+	ShortTokens int `env:"ACCEPTANCE_SHORT_TOKENS" yaml:"short_tokens" example:"100"`
+	LongTokens  int `env:"ACCEPTANCE_LONG_TOKENS" yaml:"long_tokens" example:"900"`
+
+	// Concurrency is the closed-loop parallel conversations.
+	Concurrency int `env:"ACCEPTANCE_CONCURRENCY" yaml:"concurrency" example:"8"`
+	// ConcurrencyRequests is the total requests of the closed-loop run.
+	ConcurrencyRequests int `env:"ACCEPTANCE_CONCURRENCY_REQUESTS" yaml:"concurrency_requests" example:"40"`
+	// OpenLoopRate is the Poisson arrival rate of the open-loop run, per second.
+	OpenLoopRate float64 `env:"ACCEPTANCE_OPEN_LOOP_RATE" yaml:"open_loop_rate" example:"2"`
+	// OpenLoopRequests is the number of arrivals of the open-loop run.
+	OpenLoopRequests int `env:"ACCEPTANCE_OPEN_LOOP_REQUESTS" yaml:"open_loop_requests" example:"40"`
+	// SLOTTFT and SLOTPOT define goodput: a request is good when it meets both.
+	SLOTTFT time.Duration `env:"ACCEPTANCE_SLO_TTFT" yaml:"slo_ttft" example:"2s"`
+	SLOTPOT time.Duration `env:"ACCEPTANCE_SLO_TPOT" yaml:"slo_tpot" example:"100ms"`
+	// MinGoodputRatio is the fraction of requests that must meet the SLOs.
+	MinGoodputRatio float64 `env:"ACCEPTANCE_MIN_GOODPUT_RATIO" yaml:"min_goodput_ratio" example:"0.9"`
+
+	// ConversationTurns is the length of the long conversation.
+	ConversationTurns int `env:"ACCEPTANCE_CONVERSATION_TURNS" yaml:"conversation_turns" example:"15"`
+
+	// GPUInterval is the NVML sampling period; 0 disables the monitor.
+	GPUInterval time.Duration `env:"ACCEPTANCE_GPU_INTERVAL" yaml:"gpu_interval" example:"1s"`
+	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
+	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
+	// ProgressEvery prints a progress line every N requests of a long run.
+	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
+}
+
+// Default is the configuration with no environment and no profile.
+func Default() Config {
+	return Config{
+		Out:                 "out",
+		Fixtures:            "fixtures",
+		RequestTimeout:      120 * time.Second,
+		IdleTimeout:         60 * time.Second,
+		MaxResponseBytes:    16 << 20,
+		Parallel:            4,
+		ToolCallRepeats:     3,
+		ToolCallMinPassRate: 1.0,
+		ToolCallModes:       []string{"plain", "stream"},
+		Thinking:            []string{"off", "on"},
+		StabilityRequests:   20,
+		StabilityInterval:   5 * time.Second,
+		MaxDegradation:      0.20,
+		MinSuccessRate:      0.95,
+		ShortTokens:         100,
+		LongTokens:          900,
+		Concurrency:         8,
+		ConcurrencyRequests: 40,
+		OpenLoopRate:        2,
+		OpenLoopRequests:    40,
+		SLOTTFT:             2 * time.Second,
+		SLOTPOT:             100 * time.Millisecond,
+		MinGoodputRatio:     0.9,
+		ConversationTurns:   15,
+		GPUInterval:         time.Second,
+		MetricsInterval:     5 * time.Second,
+		ProgressEvery:       5,
+	}
+}
+
+// Load builds the configuration: defaults, then the profile named by
+// ACCEPTANCE_PROFILE (if any), then the environment. getenv is os.Getenv in
+// production and a map in tests.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	if p := getenv("ACCEPTANCE_PROFILE"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return c, fmt.Errorf("ACCEPTANCE_PROFILE: %w", err)
+		}
+		if err := c.applyYAML(data, p); err != nil {
+			return c, err
+		}
+		c.Profile = p
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) applyYAML(data []byte, file string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("ACCEPTANCE_PROFILE %s: invalid YAML: %v", file, r)
+		}
+	}()
+	// Decode into a map first so values can be parsed the same way as the
+	// environment ("5s", "plain,stream"), with the same error messages.
+	var raw map[string]any
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		if errors.Is(err, errEOF) {
+			return nil
+		}
+		return fmt.Errorf("ACCEPTANCE_PROFILE %s: %w", file, err)
+	}
+	fields := c.fields()
+	var errs []error
+	for k, v := range raw {
+		f, ok := fields.byYAML[k]
+		if !ok {
+			errs = append(errs, fmt.Errorf("ACCEPTANCE_PROFILE %s: unknown key %q (known: %s)", file, k, strings.Join(fields.yamlKeys, ", ")))
+			continue
+		}
+		s := fmt.Sprint(v)
+		if list, isList := v.([]any); isList {
+			parts := make([]string, len(list))
+			for i, e := range list {
+				parts[i] = fmt.Sprint(e)
+			}
+			s = strings.Join(parts, ",")
+		}
+		if err := set(f.value, s); err != nil {
+			errs = append(errs, fmt.Errorf("ACCEPTANCE_PROFILE %s: %s: %v; example: %s: %s", file, k, err, k, f.example))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	var errs []error
+	for _, f := range c.fields().list {
+		s, ok := strings.TrimSpace(getenv(f.env)), getenv(f.env) != ""
+		if !ok {
+			continue
+		}
+		if err := set(f.value, s); err != nil {
+			shown := s
+			if f.env == "VLLM_API_KEY" {
+				shown = "(hidden)"
+			}
+			errs = append(errs, fmt.Errorf("%s=%s: %v; example: %s=%s", f.env, shown, err, f.env, f.example))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type field struct {
+	env, yaml, example string
+	value              reflect.Value
+}
+
+type fieldSet struct {
+	list     []field
+	byYAML   map[string]field
+	yamlKeys []string
+}
+
+func (c *Config) fields() fieldSet {
+	fs := fieldSet{byYAML: map[string]field{}}
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
+		fs.list = append(fs.list, f)
+		if f.yaml != "-" && f.yaml != "" {
+			fs.byYAML[f.yaml] = f
+			fs.yamlKeys = append(fs.yamlKeys, f.yaml)
+		}
+	}
+	return fs
+}
+
+func set(v reflect.Value, s string) error {
+	switch v.Interface().(type) {
+	case string:
+		v.SetString(s)
+	case bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("not a boolean (true or false)")
+		}
+		v.SetBool(b)
+	case int, int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return errors.New("not a whole number")
+		}
+		if n < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetInt(n)
+	case float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+		if f < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetFloat(f)
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
+				return errors.New("a duration needs a unit (ms, s, m)")
+			}
+			return errors.New("not a duration")
+		}
+		if d < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetInt(int64(d))
+	case []string:
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		v.Set(reflect.ValueOf(out))
+	default:
+		return fmt.Errorf("unsupported knob type %s", v.Type())
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(env, msg, example string) {
+		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
+	}
+	if c.ToolCallMinPassRate > 1 {
+		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1", "0.9")
+	}
+	if c.MinSuccessRate > 1 {
+		bad("ACCEPTANCE_MIN_SUCCESS_RATE", "must be between 0 and 1", "0.95")
+	}
+	if c.MinGoodputRatio > 1 {
+		bad("ACCEPTANCE_MIN_GOODPUT_RATIO", "must be between 0 and 1", "0.9")
+	}
+	if c.ToolCallRepeats == 0 {
+		bad("ACCEPTANCE_TOOLCALL_REPEATS", "must be at least 1", "3")
+	}
+	if c.Parallel == 0 {
+		bad("ACCEPTANCE_PARALLEL", "must be at least 1", "4")
+	}
+	if c.RequestTimeout == 0 {
+		bad("ACCEPTANCE_REQUEST_TIMEOUT", "must be more than 0", "120s")
+	}
+	if c.Concurrency == 0 {
+		bad("ACCEPTANCE_CONCURRENCY", "must be at least 1", "8")
+	}
+	if c.OpenLoopRate == 0 {
+		bad("ACCEPTANCE_OPEN_LOOP_RATE", "must be more than 0 requests per second", "2")
+	}
+	for _, m := range c.ToolCallModes {
+		if m != "plain" && m != "stream" {
+			bad("ACCEPTANCE_TOOLCALL_MODES", fmt.Sprintf("%q is not plain or stream", m), "plain,stream")
+		}
+	}
+	for _, m := range c.Thinking {
+		if m != "off" && m != "on" && m != "default" {
+			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m), "off,on")
+		}
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
+	}
+	return errors.Join(errs...)
+}
