@@ -117,10 +117,15 @@ type Scenario struct {
 	Verdict     string         `json:"verdict"` // "pass" | "fail"
 	// Checks counts attempts that passed each check: parsed, json_valid,
 	// schema_valid, args_match, finish_reason (and stream_* in stream mode).
-	Checks    map[string]int `json:"checks"`
-	Diagnoses []Diagnosis    `json:"diagnoses"`
-	TTFTms    stats.Summary  `json:"ttft_ms,omitzero"`
-	E2Ems     stats.Summary  `json:"e2e_ms,omitzero"`
+	Checks map[string]int `json:"checks"`
+	// ExpectsCall is set when some step of the scenario wants a call;
+	// AttemptsWithCalls counts attempts that produced at least one call.
+	// Together they are the denominators of the tool_calling rates.
+	ExpectsCall       bool          `json:"expects_call"`
+	AttemptsWithCalls int           `json:"attempts_with_calls"`
+	Diagnoses         []Diagnosis   `json:"diagnoses"`
+	TTFTms            stats.Summary `json:"ttft_ms,omitzero"`
+	E2Ems             stats.Summary `json:"e2e_ms,omitzero"`
 }
 
 // Diagnosis is one code seen in a scenario, how often, and what to do.

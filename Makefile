@@ -1,0 +1,42 @@
+# vllm-acceptance: run `make help` for the targets.
+SHELL := /bin/bash
+GO    ?= go
+OUT   ?= out
+# The embedded simulator's profile for `make demo`: a little latency so the
+# figures mean something.
+DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
+
+.PHONY: help demo test acceptance report lint fuzz bench interop clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+demo: ## the whole suite against the embedded simulator; writes every output to $(OUT)/
+	@mkdir -p $(OUT)
+	ACCEPTANCE_SIMULATOR='$(DEMO_SIM)' ACCEPTANCE_PROFILE=profiles/demo.yaml ACCEPTANCE_OUT=$(OUT) \
+		$(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 10m ./acceptance
+	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
+
+test: ## unit tests, self-tests against misbehaving simulators, and the llm-d-inference-sim interop run
+	$(GO) vet ./... && $(GO) vet -tags live ./...
+	$(GO) test -count=1 -timeout 20m ./...
+	./scripts/interop.sh
+
+acceptance: ## the gate against VLLM_BASE_URL through gotestsum, adding $(OUT)/junit.xml and the report
+	@mkdir -p $(OUT)
+	ACCEPTANCE_OUT=$(OUT) $(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 60m ./acceptance; \
+		rc=$$?; $(GO) run ./cmd/vllm-acceptance report --out $(OUT) || true; exit $$rc
+
+lint: ## gofmt, go vet (with and without the live tag), workflow lint
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: run gofmt -w on the files above'; exit 1; }
+	$(GO) vet ./... && $(GO) vet -tags live ./...
+	./scripts/lint-workflows.sh
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	./scripts/fuzz.sh $${FUZZTIME:-30s}
+
+bench: ## harness benchmarks; writes bench/results.md
+	./scripts/bench.sh
+
+clean: ## remove outputs
+	rm -rf $(OUT) bin

@@ -1,0 +1,51 @@
+//go:build live
+
+package acceptance
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// run is the live run shared by every case; TestMain sets it up.
+var run *gate.Run
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	run = gate.Start(os.Getenv, func(s string) { fmt.Fprintln(os.Stderr, "vllm-acceptance:", s) })
+	if f := flag.Lookup("test.timeout"); f != nil {
+		if d, err := time.ParseDuration(f.Value.String()); err == nil && d > 0 {
+			run.ExpireBefore(time.Now().Add(d))
+		}
+	}
+	if msg := run.Fatal(); msg != "" {
+		fmt.Fprintln(os.Stderr, "vllm-acceptance: every case will fail:", msg)
+	}
+	code := m.Run()
+	reason, detail := run.Interrupted()
+	if reason == "" {
+		reason = sidecar.EndFinished
+	}
+	if err := run.Finish(reason, detail); err != nil {
+		fmt.Fprintln(os.Stderr, "vllm-acceptance: writing metrics.json:", err)
+		code = 1
+	}
+	fmt.Fprintf(os.Stderr, "vllm-acceptance: outputs in %s (metrics.json, requests.jsonl)\n", run.OutDir)
+	os.Exit(code)
+}
+
+// live returns the run, failing the case at once (one line) when the run
+// cannot test anything: a CI gate whose target is missing must be red.
+func live(t *testing.T) *gate.Run {
+	t.Helper()
+	if msg := run.Fatal(); msg != "" {
+		t.Fatal(msg)
+	}
+	return run
+}

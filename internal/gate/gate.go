@@ -1,0 +1,385 @@
+// Package gate holds one live run of the suite: its configuration, the
+// client, the preflight verdict, and the outputs (requests.jsonl as each
+// request finishes, metrics.json at checkpoints and at the end). The live
+// tests in acceptance/ are thin: they ask a Run to do the work and assert
+// the verdicts it returns.
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+)
+
+// Run is one execution of the live suite.
+type Run struct {
+	Cfg       config.Config
+	Client    *client.Client
+	Server    client.Server
+	Scenarios []*fixture.Scenario
+	// OutDir is the absolute output folder.
+	OutDir string
+	// Ctx is cancelled when the run is interrupted (SIGINT/SIGTERM).
+	Ctx context.Context
+
+	fatal     string
+	cancel    context.CancelFunc
+	jsonl     *record.Writer
+	sem       chan struct{}
+	simServer *http.Server
+	log       func(string)
+
+	mu       sync.Mutex
+	metrics  sidecar.Metrics
+	finished bool
+	redactor *redact.Redactor
+}
+
+// Start prepares a run from the environment. It never returns nil: when the
+// run cannot test anything (no target, bad knob, unreachable server), Fatal
+// says why in one line and every case fails with it. log prints progress
+// lines (os.Stderr in TestMain).
+func Start(getenv func(string) string, log func(string)) *Run {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Run{Ctx: ctx, cancel: cancel, log: log}
+	r.metrics = sidecar.Metrics{
+		SchemaVersion: sidecar.SchemaVersion,
+		Suite:         sidecar.Version,
+		StartedAt:     time.Now().UTC(),
+		EndReason:     sidecar.EndPreflight,
+	}
+	cfg, err := config.Load(getenv)
+	r.Cfg = cfg
+	r.redactor = redact.New(cfg.APIKey)
+	r.OutDir = outDir(cfg.Out)
+	r.metrics.Knobs = knobs(cfg)
+	if mkErr := os.MkdirAll(r.OutDir, 0o755); mkErr != nil {
+		r.fatal = fmt.Sprintf("ACCEPTANCE_OUT=%s: cannot create the output folder: %v", cfg.Out, mkErr)
+		return r
+	}
+	if w, wErr := record.Create(filepath.Join(r.OutDir, "requests.jsonl")); wErr == nil {
+		r.jsonl = w
+	} else {
+		r.fatal = wErr.Error()
+		return r
+	}
+	if err != nil {
+		r.fatal = "configuration: " + oneLine(err)
+		return r
+	}
+	r.sem = make(chan struct{}, cfg.Parallel)
+	r.Scenarios, err = r.loadFixtures()
+	if err != nil {
+		r.fatal = "fixtures: " + oneLine(err)
+		return r
+	}
+	if cfg.Simulator != "" {
+		if err := r.startSimulator(); err != nil {
+			r.fatal = "ACCEPTANCE_SIMULATOR=" + cfg.Simulator + ": " + err.Error()
+			return r
+		}
+	}
+	if r.Cfg.BaseURL == "" {
+		r.fatal = "no target: set VLLM_BASE_URL (e.g. VLLM_BASE_URL=http://gpu-box:5002/v1, plus VLLM_API_KEY if the server has --api-key), or ACCEPTANCE_SIMULATOR=healthy to test the embedded simulator"
+		return r
+	}
+	r.metrics.Target = sidecar.Target{BaseURL: redact.URL(r.Cfg.BaseURL), Model: cfg.Model, Kind: sidecar.KindOpenAI, Profile: cfg.Simulator}
+	r.Client, err = client.New(client.Config{
+		BaseURL: r.Cfg.BaseURL, APIKey: cfg.APIKey, Timeout: cfg.RequestTimeout, IdleTimeout: cfg.IdleTimeout,
+		MaxResponseBytes: cfg.MaxResponseBytes, CAFile: cfg.CAFile, InsecureSkipVerify: cfg.InsecureSkipVerify,
+	})
+	if err != nil {
+		r.fatal = err.Error()
+		return r
+	}
+	r.watchSignals()
+	srv, err := r.Client.Preflight(ctx, cfg.Model)
+	r.Server = srv
+	pf := &sidecar.Preflight{Models: srv.Models, Health: srv.Health}
+	r.metrics.Preflight = pf
+	if err != nil {
+		var pe *client.PreflightError
+		code := "unreachable"
+		if errors.As(err, &pe) {
+			code = pe.Code
+		}
+		pf.Diagnosis, pf.Message = code, r.redactor.String(err.Error())
+		info := diagnosis.Lookup(diagnosis.Code(code))
+		r.fatal = fmt.Sprintf("preflight failed [%s]: %s", code, pf.Message)
+		if info.Remedy != "" {
+			r.fatal += " → fix: " + info.Remedy
+		}
+		return r
+	}
+	pf.OK = true
+	if r.Cfg.Model == "" {
+		r.Cfg.Model = srv.Models[0]
+	}
+	r.metrics.Target.Model = r.Cfg.Model
+	r.metrics.Target.Kind = srv.Kind
+	r.metrics.Target.ServerVersion = srv.Version
+	r.metrics.EndReason = sidecar.EndFinished
+	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
+	return r
+}
+
+// Fatal is the one-line reason no case can run, or "".
+func (r *Run) Fatal() string { return r.fatal }
+
+// Target is the sidecar's description of the server under test.
+func (r *Run) Target() sidecar.Target {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.metrics.Target
+}
+
+func (r *Run) loadFixtures() ([]*fixture.Scenario, error) {
+	dir := r.Cfg.Fixtures
+	if !filepath.IsAbs(dir) {
+		if root := repoRoot(); root != "" {
+			dir = filepath.Join(root, dir)
+		}
+	}
+	if _, err := os.Stat(dir); err != nil && r.Cfg.Fixtures == config.Default().Fixtures {
+		// Outside a checkout (an installed test binary): the embedded copy.
+		return fixture.LoadFS(fixtures.FS, ".", "fixtures")
+	}
+	return fixture.Load(dir)
+}
+
+func (r *Run) startSimulator() error {
+	p, err := sim.Lookup(r.Cfg.Simulator)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen on loopback: %w", err)
+	}
+	opts := []sim.Option{}
+	if r.Cfg.APIKey != "" {
+		opts = append(opts, sim.WithAPIKey(r.Cfg.APIKey))
+	}
+	r.simServer = &http.Server{Handler: sim.New(p, r.Scenarios, opts...), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = r.simServer.Serve(ln) }()
+	r.Cfg.BaseURL = "http://" + ln.Addr().String() + "/v1"
+	r.logf("embedded simulator, profile %s, on %s", r.Cfg.Simulator, r.Cfg.BaseURL)
+	return nil
+}
+
+// Acquire takes one of ACCEPTANCE_PARALLEL slots; Release gives it back.
+func (r *Run) Acquire() { r.sem <- struct{}{} }
+
+// Release gives back a slot taken by Acquire.
+func (r *Run) Release() { <-r.sem }
+
+// Record writes one request to requests.jsonl, masking the key and URL
+// credentials in every free-text field first.
+func (r *Run) Record(rec *record.Record) {
+	rec.Error = r.redactor.String(rec.Error)
+	rec.Body = r.redactor.String(rec.Body)
+	if err := r.jsonl.Write(rec); err != nil {
+		r.logf("requests.jsonl: %v", err)
+	}
+}
+
+// Update changes the sidecar under the run's lock.
+func (r *Run) Update(f func(m *sidecar.Metrics)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.metrics)
+}
+
+// Checkpoint writes metrics.json with complete=false, so a run killed hard
+// (SIGKILL, OOM) still leaves the figures measured so far.
+func (r *Run) Checkpoint() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return
+	}
+	m := r.metrics
+	m.Complete = false
+	m.EndReason = "running"
+	m.FinishedAt = time.Now().UTC()
+	_ = sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &m)
+}
+
+// Finish writes metrics.json for the last time. reason is one of the
+// sidecar End* constants; only EndFinished (with no fatal) is complete.
+func (r *Run) Finish(reason, detail string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return nil
+	}
+	r.finished = true
+	if r.fatal != "" && reason == sidecar.EndFinished {
+		reason, detail = sidecar.EndPreflight, r.fatal
+	}
+	r.metrics.EndReason = reason
+	r.metrics.EndDetail = r.redactor.String(detail)
+	r.metrics.Complete = reason == sidecar.EndFinished
+	r.metrics.FinishedAt = time.Now().UTC()
+	finalizeToolCalling(&r.metrics)
+	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
+	_ = r.jsonl.Close()
+	if r.simServer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = r.simServer.Shutdown(ctx)
+	}
+	r.cancel()
+	return err
+}
+
+// Metrics returns a copy of the sidecar as it stands.
+func (r *Run) Metrics() sidecar.Metrics {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.metrics
+}
+
+// watchSignals turns SIGINT/SIGTERM into a cancelled run: in-flight requests
+// end as "canceled", the tests finish, and TestMain writes metrics.json with
+// complete=false. A second signal, or tests that do not finish within 10 s,
+// write it right away and exit.
+func (r *Run) watchSignals() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		r.logf("%s: stopping, writing metrics.json with complete=false", sig)
+		r.mu.Lock()
+		r.metrics.EndReason = sidecar.EndInterrupted
+		r.metrics.EndDetail = sig.String()
+		r.mu.Unlock()
+		r.cancel()
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+		}
+		_ = r.Finish(sidecar.EndInterrupted, sig.String())
+		os.Exit(130)
+	}()
+}
+
+// Interrupted reports the interrupt reason set by a signal, or "".
+func (r *Run) Interrupted() (reason, detail string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.metrics.EndReason == sidecar.EndInterrupted {
+		return r.metrics.EndReason, r.metrics.EndDetail
+	}
+	return "", ""
+}
+
+// ExpireBefore arranges for metrics.json to be written (complete=false,
+// end_reason test_timeout) shortly before go test's -timeout panics the
+// binary, which no deferred code survives.
+func (r *Run) ExpireBefore(deadline time.Time) {
+	if deadline.IsZero() {
+		return
+	}
+	margin := min(5*time.Second, time.Until(deadline)/20)
+	time.AfterFunc(time.Until(deadline)-margin, func() {
+		r.logf("go test -timeout is about to expire: writing metrics.json with complete=false")
+		_ = r.Finish(sidecar.EndTimeout, "go test -timeout expired before the suite finished")
+	})
+}
+
+func (r *Run) logf(format string, a ...any) {
+	if r.log != nil {
+		r.log(r.redactor.String(fmt.Sprintf(format, a...)))
+	}
+}
+
+// Logf prints a progress line (visible with go test -v and gotestsum).
+func (r *Run) Logf(format string, a ...any) { r.logf(format, a...) }
+
+func knobs(c config.Config) sidecar.Knobs {
+	return sidecar.Knobs{
+		RequestTimeout:      c.RequestTimeout.String(),
+		ToolCallRepeats:     c.ToolCallRepeats,
+		ToolCallMinPassRate: c.ToolCallMinPassRate,
+		ToolCallModes:       join(c.ToolCallModes) + ";thinking=" + join(c.Thinking),
+		StabilityRequests:   c.StabilityRequests,
+		StabilityInterval:   c.StabilityInterval.String(),
+		MaxDegradation:      c.MaxDegradation,
+		Profile:             c.Profile,
+		Parallel:            c.Parallel,
+		FixturesDir:         c.Fixtures,
+	}
+}
+
+func join(xs []string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += ","
+		}
+		out += x
+	}
+	return out
+}
+
+// outDir resolves ACCEPTANCE_OUT: relative paths are from the repository
+// root (the folder holding go.mod), not from the test's package folder.
+func outDir(out string) string {
+	if filepath.IsAbs(out) {
+		return out
+	}
+	if root := repoRoot(); root != "" {
+		return filepath.Join(root, out)
+	}
+	abs, _ := filepath.Abs(out)
+	return abs
+}
+
+func repoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	out := []rune{}
+	for _, c := range s {
+		if c == '\n' {
+			out = append(out, ';', ' ')
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
