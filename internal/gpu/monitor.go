@@ -106,6 +106,7 @@ type Monitor struct {
 	track    map[int]*track
 	errs     int
 	lastErr  error
+	lastAt   time.Time
 	result   sidecar.GPU
 }
 
