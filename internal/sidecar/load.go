@@ -183,6 +183,24 @@ type ServerMetrics struct {
 	Before    map[string]float64 `json:"before,omitempty"`
 	After     map[string]float64 `json:"after,omitempty"`
 	Delta     map[string]float64 `json:"delta,omitempty"`
+	// TTFT is the server's time-to-first-token histogram over the run
+	// (after minus before, summed over engines and models); nil when
+	// either scrape lacked it.
+	TTFT *Histogram `json:"ttft,omitempty"`
+}
+
+// Histogram is a cumulative Prometheus histogram. Buckets leave out +Inf,
+// which JSON cannot hold: its count is Count.
+type Histogram struct {
+	Buckets []HistogramBucket `json:"buckets"`
+	Count   float64           `json:"count"`
+	Sum     float64           `json:"sum"`
+}
+
+// HistogramBucket counts observations <= LE (cumulative).
+type HistogramBucket struct {
+	LE    float64 `json:"le"`
+	Count float64 `json:"count"`
 }
 
 // ServerSample is one scrape of vLLM's /metrics.
@@ -192,4 +210,8 @@ type ServerSample struct {
 	Running      float64   `json:"running"`
 	Waiting      float64   `json:"waiting"`
 	Preemptions  float64   `json:"preemptions_total"`
+	// TTFTCount and TTFTSumS are the TTFT histogram's count and sum so far
+	// (cumulative), so charts can derive the mean TTFT per interval.
+	TTFTCount float64 `json:"ttft_count"`
+	TTFTSumS  float64 `json:"ttft_sum_s"`
 }
