@@ -132,6 +132,10 @@ func (s *Sampler) scrape(ctx context.Context) (Snapshot, error) {
 	snap, err := s.fetch(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err != nil && ctx.Err() != nil {
+		// Stop cut a scrape short: not the server's fault.
+		return snap, err
+	}
 	s.scrapes++
 	if err != nil {
 		s.failures++
