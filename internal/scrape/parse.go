@@ -7,6 +7,7 @@
 package scrape
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,7 +79,7 @@ func (s Snapshot) Values() map[string]float64 {
 
 // ErrNoVLLMMetrics is returned by Parse for valid Prometheus text with no
 // vllm: metric in it (some other server's /metrics).
-var ErrNoVLLMMetrics = fmt.Errorf("no vllm: metrics in the Prometheus text (not a vLLM server?)")
+var ErrNoVLLMMetrics = errors.New("no vllm: metrics in the Prometheus text (not a vLLM server?)")
 
 // Parse reads Prometheus text exposition format (what vLLM's /metrics
 // serves). Metric names with ':' are valid there and parse as such.
