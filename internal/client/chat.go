@@ -214,18 +214,23 @@ func reasoning(extra map[string]respjson.Field) string {
 
 func (c *Client) fail(ctx context.Context, rec *record.Record, err error, t *tap) {
 	var apiErr *openai.Error
-	if errors.As(err, &apiErr) {
-		rec.Status = apiErr.StatusCode
-		rec.ErrorKind = record.ErrHTTP
-		body := apiErr.RawJSON()
+	if errors.As(err, &apiErr) || rec.Status >= 300 {
+		// A non-2xx status is an HTTP failure even when its body is not the
+		// OpenAI error shape (vLLM's 401 is {"error": "Unauthorized"}).
+		body := ""
+		if apiErr != nil {
+			rec.Status = apiErr.StatusCode
+			body = apiErr.RawJSON()
+			if apiErr.Response != nil {
+				rec.RetryAfter = apiErr.Response.Header.Get("Retry-After")
+			}
+		}
 		if body == "" && t != nil {
 			body = t.head.String()
 		}
+		rec.ErrorKind = record.ErrHTTP
 		rec.Body = c.redact.String(trim(body, headBytes))
-		rec.Error = fmt.Sprintf("HTTP %d: %s", apiErr.StatusCode, c.redact.String(oneLine(errorMessage(body), 200)))
-		if apiErr.Response != nil {
-			rec.RetryAfter = apiErr.Response.Header.Get("Retry-After")
-		}
+		rec.Error = fmt.Sprintf("HTTP %d: %s", rec.Status, c.redact.String(oneLine(errorMessage(body), 200)))
 		return
 	}
 	kind, msg := c.classify(ctx, err, t)

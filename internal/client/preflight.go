@@ -120,11 +120,11 @@ func (c *Client) preflightError(ctx context.Context, what string, err error) err
 
 // Root is the server root: the base URL without its trailing /v1.
 func Root(baseURL string) string {
-	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	u, err := url.Parse(baseURL)
 	if err != nil {
 		return strings.TrimSuffix(strings.TrimRight(baseURL, "/"), "/v1")
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/v1")
+	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/v1")
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return u.String()
 }

@@ -1,0 +1,168 @@
+package selftest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// RepoRoot is the folder holding go.mod.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// SuiteBinary compiles `go test -c -tags live ./acceptance` once per process.
+func SuiteBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vllm-acceptance-selftest-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "acceptance.test")
+		cmd := exec.Command("go", "test", "-c", "-tags", "live", "-o", binPath, "./acceptance")
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build live suite: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
+}
+
+// Outcome is what one child run of the suite produced.
+type Outcome struct {
+	ExitCode int
+	Output   string
+	// Tests maps a test name to PASS, FAIL or SKIP, from -test.v output.
+	Tests   map[string]string
+	OutDir  string
+	Metrics *sidecar.Metrics
+	Records []record.Record
+	Elapsed time.Duration
+}
+
+var resultLine = regexp.MustCompile(`(?m)^\s*--- (PASS|FAIL|SKIP): (\S+)`)
+
+// Run runs the suite binary with exactly env (plus PATH, HOME and an
+// ACCEPTANCE_OUT in a temp dir unless env sets it) and the given go test
+// flags. It waits at most limit.
+func Run(t testing.TB, env map[string]string, limit time.Duration, args ...string) Outcome {
+	t.Helper()
+	bin := SuiteBinary(t)
+	o := Outcome{OutDir: env["ACCEPTANCE_OUT"], Tests: map[string]string{}}
+	if o.OutDir == "" {
+		o.OutDir = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1"}, args...)...)
+	cmd.Dir = filepath.Join(RepoRoot(), "acceptance")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ACCEPTANCE_OUT=" + o.OutDir}
+	for k, v := range env {
+		if k != "ACCEPTANCE_OUT" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	err := cmd.Run()
+	o.Elapsed = time.Since(start)
+	o.Output = buf.String()
+	require.NoError(t, ctx.Err(), "the suite did not finish within %s (a hang is a defect):\n%s", limit, tail(o.Output))
+	if ee, ok := err.(*exec.ExitError); ok {
+		o.ExitCode = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	for _, m := range resultLine.FindAllStringSubmatch(o.Output, -1) {
+		o.Tests[m[2]] = m[1]
+	}
+	if m, err := sidecar.Read(filepath.Join(o.OutDir, "metrics.json")); err == nil {
+		o.Metrics = m
+	}
+	o.Records = ReadRecords(t, filepath.Join(o.OutDir, "requests.jsonl"))
+	return o
+}
+
+// ReadRecords decodes requests.jsonl; a missing file is no records.
+func ReadRecords(t testing.TB, path string) []record.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []record.Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r record.Record
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "requests.jsonl line is not JSON: %s", sc.Text())
+		out = append(out, r)
+	}
+	return out
+}
+
+// Failed lists the failed tests whose name starts with prefix.
+func (o Outcome) Failed(prefix string) []string {
+	var out []string
+	for name, res := range o.Tests {
+		if res == "FAIL" && strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Serve starts h on a loopback port and returns its /v1 base URL; the
+// server stops when the test ends.
+func Serve(t testing.TB, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		_ = srv.Close()
+	})
+	return "http://" + ln.Addr().String() + "/v1"
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}
