@@ -1,0 +1,92 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsMatchContract(t *testing.T) {
+	c, err := Load(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "out", c.Out)
+	assert.Equal(t, 120*time.Second, c.RequestTimeout)
+	assert.Equal(t, 3, c.ToolCallRepeats)
+	assert.Equal(t, 1.0, c.ToolCallMinPassRate)
+	assert.Equal(t, 20, c.StabilityRequests)
+	assert.Equal(t, 5*time.Second, c.StabilityInterval)
+	assert.Equal(t, 0.20, c.MaxDegradation)
+}
+
+func TestBadValuesNameTheVariableAndAnExample(t *testing.T) {
+	type testCase struct {
+		name   string
+		env    map[string]string
+		want   []string
+		reason string
+	}
+	run := func(t *testing.T, tc testCase) {
+		_, err := Load(env(tc.env))
+		require.Error(t, err, tc.reason)
+		for _, w := range tc.want {
+			assert.Contains(t, err.Error(), w, tc.reason)
+		}
+	}
+	for _, tc := range []testCase{
+		{"duration without unit", map[string]string{"ACCEPTANCE_STABILITY_INTERVAL": "5"}, []string{"ACCEPTANCE_STABILITY_INTERVAL=5", "needs a unit", "example: ACCEPTANCE_STABILITY_INTERVAL=5s"}, "the seed's PowerShell took seconds as a bare number; here that is an error, not 5 ns"},
+		{"negative rate", map[string]string{"ACCEPTANCE_OPEN_LOOP_RATE": "-2"}, []string{"ACCEPTANCE_OPEN_LOOP_RATE", "negative", "example"}, "a negative rate is rejected"},
+		{"not a number", map[string]string{"ACCEPTANCE_TOOLCALL_REPEATS": "three"}, []string{"ACCEPTANCE_TOOLCALL_REPEATS=three", "whole number", "ACCEPTANCE_TOOLCALL_REPEATS=3"}, "plain parse errors carry an example"},
+		{"rate above one", map[string]string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE": "90"}, []string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "between 0 and 1"}, "a percentage typed as 90 is caught"},
+		{"bad mode", map[string]string{"ACCEPTANCE_TOOLCALL_MODES": "plain,sse"}, []string{`"sse"`, "plain,stream"}, "unknown modes are rejected"},
+		{"bad url", map[string]string{"VLLM_BASE_URL": "gpu-box:5002/v1"}, []string{"VLLM_BASE_URL", "http://"}, "a URL without scheme is caught before any request"},
+		{"several at once", map[string]string{"ACCEPTANCE_REQUEST_TIMEOUT": "soon", "ACCEPTANCE_PARALLEL": "x"}, []string{"ACCEPTANCE_REQUEST_TIMEOUT", "ACCEPTANCE_PARALLEL"}, "every bad knob is reported, not just the first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+func TestKeyNeverInErrors(t *testing.T) {
+	_, err := Load(env(map[string]string{"VLLM_API_KEY": "sk-canary-config", "VLLM_BASE_URL": "nope"}))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "sk-canary-config")
+}
+
+func TestProfileAndEnvPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "p.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("toolcall_repeats: 5\nstability_interval: 250ms\ntoolcall_modes: [stream]\n"), 0o644))
+	c, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": p, "ACCEPTANCE_TOOLCALL_REPEATS": "2"}))
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.ToolCallRepeats, "env wins over the profile")
+	assert.Equal(t, 250*time.Millisecond, c.StabilityInterval, "the profile sets what env does not")
+	assert.Equal(t, []string{"stream"}, c.ToolCallModes, "YAML lists work")
+	assert.Equal(t, p, c.Profile)
+}
+
+func TestMalformedProfile(t *testing.T) {
+	type testCase struct{ name, yaml, want, reason string }
+	run := func(t *testing.T, tc testCase) {
+		p := filepath.Join(t.TempDir(), "bad.yaml")
+		require.NoError(t, os.WriteFile(p, []byte(tc.yaml), 0o644))
+		_, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": p}))
+		require.Error(t, err, tc.reason)
+		assert.Contains(t, err.Error(), "bad.yaml", "the error names the file")
+		assert.Contains(t, err.Error(), tc.want, tc.reason)
+	}
+	for _, tc := range []testCase{
+		{"syntax", "toolcall_repeats: [1,\n", "yaml", "YAML syntax errors are reported"},
+		{"unknown key", "toolcall_repeat: 3\n", `unknown key "toolcall_repeat"`, "a typo is an error"},
+		{"bad value", "stability_interval: 5\n", "needs a unit", "values parse like the environment's"},
+		{"key in profile", "api_key: sk-x\n", "unknown key", "the key cannot live in a profile file that gets committed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+	_, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": "/nonexistent/p.yaml"}))
+	assert.ErrorContains(t, err, "ACCEPTANCE_PROFILE")
+}
