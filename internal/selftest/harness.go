@@ -166,3 +166,13 @@ func tail(s string) string {
 	}
 	return s
 }
+
+func codes(s sidecarScenario) []string {
+	var out []string
+	for _, d := range s.Diagnoses {
+		out = append(out, d.Code)
+	}
+	return out
+}
+
+type sidecarScenario = sidecar.Scenario
