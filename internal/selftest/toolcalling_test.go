@@ -1,0 +1,192 @@
+package selftest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+)
+
+func catalogue(t *testing.T) map[string]*fixture.Scenario {
+	ss, err := fixture.LoadFS(fixtures.FS, ".", "fixtures")
+	require.NoError(t, err)
+	out := map[string]*fixture.Scenario{}
+	for _, s := range ss {
+		out[s.Name] = s
+	}
+	return out
+}
+
+// firstStepCalls: the scenario's first request must produce a tool call.
+func firstStepCalls(s *fixture.Scenario) bool { return len(s.Steps[0].Calls) > 0 }
+
+// autoWithCalls: the first request wants a call and leaves the choice to
+// the model (tool_choice auto), the only path through vLLM's tool parser.
+func autoWithCalls(s *fixture.Scenario) bool { return firstStepCalls(s) && s.ToolChoice == "auto" }
+
+// TestToolCallingVerdicts runs the whole catalogue against each simulator
+// profile and asserts the verdict of every scenario and mode: the ones the
+// fault affects fail with its diagnosis code and print its remedy; all the
+// others pass. healthy must pass everything.
+func TestToolCallingVerdicts(t *testing.T) {
+	t.Parallel()
+	cat := catalogue(t)
+	type testCase struct {
+		profile string
+		// affected says which scenario (and mode) must fail; nil: none.
+		affected func(s *fixture.Scenario, mode string) bool
+		code     diagnosis.Code
+		// remedy is a piece of the fix that must reach the test output.
+		remedy string
+		env    map[string]string
+		reason string
+	}
+	run := func(t *testing.T, tc testCase) {
+		url := Serve(t, sim.New(mustProfile(t, tc.profile), nil))
+		env := map[string]string{
+			"VLLM_BASE_URL":               url,
+			"ACCEPTANCE_TOOLCALL_REPEATS": "2",
+			"ACCEPTANCE_THINKING":         "off",
+			"ACCEPTANCE_PARALLEL":         "8",
+			"ACCEPTANCE_REQUEST_TIMEOUT":  "20s",
+		}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		o := Run(t, env, 3*time.Minute, "-test.run", "TestToolCalling")
+		require.NotNil(t, o.Metrics, "metrics.json written:\n%s", tail(o.Output))
+		require.True(t, o.Metrics.Complete, tail(o.Output))
+		assert.Equal(t, sidecar.KindSimulator, o.Metrics.Target.Kind, "the simulator says so in /version, and every output then says kind simulator")
+		require.NotNil(t, o.Metrics.ToolCalling)
+		var failed int
+		for _, s := range o.Metrics.ToolCalling.Scenarios {
+			sc := cat[s.Name]
+			require.NotNil(t, sc, s.Name)
+			want := tc.affected != nil && tc.affected(sc, s.Mode)
+			if want {
+				failed++
+				assert.Equal(t, "fail", s.Verdict, "%s [%s] must fail under %s (%s)", s.Name, s.Mode, tc.profile, tc.reason)
+				assert.Contains(t, codes(s), string(tc.code), "%s [%s] names %s", s.Name, s.Mode, tc.code)
+				assert.Equal(t, "FAIL", o.Tests["TestToolCalling/"+s.Name+"/"+s.Mode], "the subtest fails too")
+			} else {
+				assert.Equal(t, "pass", s.Verdict, "%s [%s] is not affected by %s and must pass; diagnoses %v", s.Name, s.Mode, tc.profile, s.Diagnoses)
+			}
+		}
+		if tc.affected == nil {
+			assert.Equal(t, 0, o.ExitCode, "healthy passes everything:\n%s", tail(o.Output))
+			return
+		}
+		assert.Positive(t, failed, "the profile affects at least one scenario")
+		assert.NotEqual(t, 0, o.ExitCode)
+		lines := failLines(o.Output, string(tc.code))
+		require.NotEmpty(t, lines, "the failure message names [%s]", tc.code)
+		assert.Contains(t, lines[0], tc.remedy, "each failure line carries the remedy")
+		assert.Contains(t, lines[0], "fix:", "each failure line says what to do")
+		mentioned := false
+		for _, r := range o.Records {
+			for _, c := range r.Diagnoses {
+				mentioned = mentioned || c == string(tc.code)
+			}
+		}
+		assert.True(t, mentioned, "requests.jsonl carries the code on the failing attempts")
+	}
+	streamOnly := func(s *fixture.Scenario, mode string) bool {
+		return firstStepCalls(s) && strings.HasSuffix(mode, "/stream")
+	}
+	for _, tc := range []testCase{
+		{profile: "healthy", reason: "a healthy server passes every case"},
+		{profile: "healthy?style=llmd", reason: "llm-d-inference-sim's streaming style (id repeated, name null after the first chunk) is valid"},
+		{profile: "hermes_leak", affected: func(s *fixture.Scenario, _ string) bool { return autoWithCalls(s) }, code: diagnosis.ParserMismatchHermes, remedy: "--tool-call-parser hermes",
+			reason: "hermes markup left in content under auto; required/named go through guided decoding, not the parser"},
+		{profile: "xml_leak", affected: func(s *fixture.Scenario, _ string) bool { return autoWithCalls(s) }, code: diagnosis.ParserMismatchXML, remedy: "qwen3_coder",
+			reason: "Qwen3-Coder XML left in content"},
+		{profile: "no_auto_tool_choice", affected: func(s *fixture.Scenario, _ string) bool { return len(s.Tools) > 0 && s.ToolChoice == "auto" },
+			code: diagnosis.ToolParserNotEnabled, remedy: "--enable-auto-tool-choice", reason: "vLLM rejects every auto request with tools when the flag is missing"},
+		{profile: "prose", affected: func(s *fixture.Scenario, _ string) bool { return autoWithCalls(s) }, code: diagnosis.NoToolCall, remedy: "tool_choice",
+			reason: "plain prose, no markup"},
+		{profile: "invalid_json", affected: func(s *fixture.Scenario, _ string) bool { return firstStepCalls(s) }, code: diagnosis.InvalidJSONArguments, remedy: "strict",
+			reason: "truncated argument JSON"},
+		{profile: "unknown_function", affected: func(s *fixture.Scenario, _ string) bool { return firstStepCalls(s) }, code: diagnosis.UnknownFunction, remedy: "tool",
+			reason: "a function name that was not offered"},
+		{profile: "server_error", affected: func(*fixture.Scenario, string) bool { return true }, code: diagnosis.ServerError, remedy: "server log",
+			reason: "HTTP 500 on every completion"},
+		{profile: "stream_args_differ", affected: streamOnly, code: diagnosis.StreamMismatch, remedy: "stream",
+			reason: "streamed arguments reassemble to another object than the non-streamed answer"},
+		{profile: "stream_name_repeat", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
+			reason: "the function name sent in two deltas"},
+	} {
+		t.Run(tc.profile, func(t *testing.T) {
+			t.Parallel()
+			run(t, tc)
+		})
+	}
+}
+
+// TestHangEndsWithinTimeout: a server that accepts and never answers fails
+// its cases as timeout within the request timeout, and the run still ends
+// with its outputs.
+func TestHangEndsWithinTimeout(t *testing.T) {
+	t.Parallel()
+	url := Serve(t, sim.New(mustProfile(t, "hang"), nil))
+	o := Run(t, map[string]string{
+		"VLLM_BASE_URL": url, "ACCEPTANCE_REQUEST_TIMEOUT": "1s", "ACCEPTANCE_TOOLCALL_REPEATS": "1", "ACCEPTANCE_THINKING": "off",
+	}, 90*time.Second, "-test.run", "TestToolCalling/simple_get_weather$")
+	assert.Equal(t, "FAIL", o.Tests["TestToolCalling/simple_get_weather/think_off/plain"], tail(o.Output))
+	assert.NotEmpty(t, failLines(o.Output, "timeout"), "the failure names [timeout]")
+	assert.Less(t, o.Elapsed, 30*time.Second, "two 1 s timeouts, not a hang")
+	require.NotNil(t, o.Metrics)
+	assert.True(t, o.Metrics.Complete)
+	assert.Len(t, o.Records, 3, "plain, its stream twin and the streamed request are all recorded")
+}
+
+// TestCanaryKeyNeverWritten runs the suite with a canary key against a
+// simulator that requires it (and echoes it in an error), then searches
+// stdout, stderr and every output file for it.
+func TestCanaryKeyNeverWritten(t *testing.T) {
+	t.Parallel()
+	const canary = "sk-canary-7f3a9c1e5b2d4608"
+	url := Serve(t, sim.New(mustProfile(t, "healthy"), nil, sim.WithAPIKey(canary)))
+	dir := t.TempDir()
+	o := Run(t, map[string]string{
+		"VLLM_BASE_URL": url, "VLLM_API_KEY": canary, "ACCEPTANCE_OUT": dir,
+		"ACCEPTANCE_TOOLCALL_REPEATS": "1", "ACCEPTANCE_THINKING": "off",
+	}, 2*time.Minute, "-test.run", "TestToolCalling")
+	require.NotNil(t, o.Metrics)
+	assert.True(t, o.Metrics.ToolCalling.Passed, "the key reached the server (it requires it):\n%s", tail(o.Output))
+	assert.NotContains(t, o.Output, canary, "test output")
+	files := 0
+	require.NoError(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), canary, "output file %s", p)
+		return nil
+	}))
+	assert.GreaterOrEqual(t, files, 2, "metrics.json and requests.jsonl were searched")
+
+	// A wrong key: the canary must not appear in the auth_failed message either.
+	o = Run(t, map[string]string{"VLLM_BASE_URL": url, "VLLM_API_KEY": canary + "-wrong"}, time.Minute, "-test.run", "TestToolCalling")
+	assert.Contains(t, o.Output, "[auth_failed]")
+	assert.NotContains(t, o.Output, canary)
+}
+
+func mustProfile(t *testing.T, spec string) sim.Profile {
+	t.Helper()
+	p, err := sim.Lookup(spec)
+	require.NoError(t, err, fmt.Sprintf("simulator profile %q", spec))
+	return p
+}
