@@ -1,0 +1,65 @@
+package compare
+
+import (
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+func ptr(v float64) *float64 { return &v }
+
+// baseMetrics is a small complete run of a real vLLM: two tool-calling
+// scenarios, one stability run, one closed-loop run, one GPU. Tests copy it
+// (deepCopy) and change one thing.
+func baseMetrics() *sidecar.Metrics {
+	t0 := time.Date(2025, 10, 22, 23, 14, 6, 0, time.UTC)
+	return &sidecar.Metrics{
+		SchemaVersion: sidecar.SchemaVersion,
+		Complete:      true,
+		EndReason:     sidecar.EndFinished,
+		StartedAt:     t0,
+		FinishedAt:    t0.Add(12 * time.Minute),
+		Suite:         "0.1.0",
+		Target: sidecar.Target{BaseURL: "http://gpu-box:5002/v1", Model: "Qwen/Qwen3-32B-AWQ",
+			Kind: sidecar.KindVLLM, ServerVersion: "0.11.0"},
+		Knobs: sidecar.Knobs{RequestTimeout: "120s", ToolCallRepeats: 3, ToolCallMinPassRate: 1,
+			ToolCallModes: "plain,stream", StabilityRequests: 20, StabilityInterval: "5s", MaxDegradation: 0.2},
+		ToolCalling: &sidecar.ToolCalling{
+			Scenarios: []sidecar.Scenario{
+				{Name: "simple_weather", Mode: "plain", Category: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: "pass"},
+				{Name: "simple_weather", Mode: "stream", Category: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: "pass"},
+				{Name: "parallel_two_cities", Mode: "plain", Category: "parallel", Attempts: 3, Passed: 2, PassRate: 2.0 / 3, Verdict: "fail"},
+			},
+			ParseSuccessRate: ptr(1),
+			JSONValidRate:    ptr(1),
+			Passed:           true,
+		},
+		Stability: &sidecar.Stability{Passed: true, Runs: []sidecar.StabilityRun{{
+			Name: "mixed", Requests: 20, Completed: 20, Errors: map[string]int{},
+			SuccessRate: 1, MinSuccessRate: 1, DurationS: 140,
+			TTFTms:           stats.Summary{N: 20, Mean: 420, P50: 400, P90: 500, P99: 600, Max: 610},
+			E2Ems:            stats.Summary{N: 20, Mean: 7000, P50: 6900, P90: 8000, P99: 9000, Max: 9100},
+			TPOTms:           stats.Summary{N: 20, Mean: 23, P50: 22, P90: 25, P99: 30, Max: 31},
+			OutputTokensPerS: stats.Summary{N: 20, Mean: 43, P50: 43.3, P90: 45, P99: 46, Max: 46},
+			Degradation:      sidecar.Degradation{Value: 0.08, Threshold: 0.2, Method: "window_ratio", Passed: true},
+			Verdict:          "pass",
+		}}},
+		Concurrency: &sidecar.Concurrency{Passed: true, Runs: []sidecar.LoadRun{{
+			Name: "closed_8", Mode: "closed", Concurrency: 8, Requests: 40, Completed: 40, Errors: map[string]int{},
+			DurationS: 60, RequestThroughput: 0.66, OutputThroughput: 250,
+			TTFTms: stats.Summary{N: 40, Mean: 900, P50: 800, P90: 1200, P99: 1500, Max: 1600},
+			TPOTms: stats.Summary{N: 40, Mean: 30, P50: 29, P90: 35, P99: 40, Max: 41},
+			E2Ems:  stats.Summary{N: 40, Mean: 9000, P50: 8800, P90: 11000, P99: 12000, Max: 12500},
+		}}},
+		GPU: &sidecar.GPU{Available: true, Devices: []sidecar.GPUDevice{{Index: 0, Name: "NVIDIA RTX 4090",
+			MemTotalMiB: 24564, MemUsedFirstMiB: 20000, MemUsedLastMiB: 20500, MemUsedMaxMiB: 20800}}},
+	}
+}
+
+// deepCopy copies m through a change function, leaving the original alone.
+func with(change func(m *sidecar.Metrics)) *sidecar.Metrics {
+	m := baseMetrics()
+	change(m)
+	return m
+}
