@@ -23,8 +23,10 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 )
@@ -46,6 +48,8 @@ type Run struct {
 	sem       chan struct{}
 	simServer *http.Server
 	log       func(string)
+	gpuMon    *gpu.Monitor    // run-wide, started after preflight (load.go)
+	sampler   *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
@@ -137,6 +141,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.metrics.Target.Kind = srv.Kind
 	r.metrics.Target.ServerVersion = srv.Version
 	r.metrics.EndReason = sidecar.EndFinished
+	r.startMonitors()
 	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
 	return r
 }
@@ -226,6 +231,7 @@ func (r *Run) Checkpoint() {
 // Finish writes metrics.json for the last time. reason is one of the
 // sidecar End* constants; only EndFinished (with no fatal) is complete.
 func (r *Run) Finish(reason, detail string) error {
+	r.stopMonitors()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.finished {

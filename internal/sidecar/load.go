@@ -57,6 +57,9 @@ type ClassStats struct {
 	TPOTms           stats.Summary `json:"tpot_ms"`
 	OutputTokensPerS stats.Summary `json:"output_tokens_per_s"`
 	Degradation      Degradation   `json:"degradation"`
+	// TTFTDegradation is the same estimate on ttft_ms, reported beside the
+	// judged e2e_ms one (not judged: TTFT is a small part of a long answer).
+	TTFTDegradation *Degradation `json:"ttft_degradation,omitempty"`
 }
 
 // Degradation of a latency over a run. Value is a fraction (0.20 = 20 %).
@@ -138,6 +141,8 @@ type Turn struct {
 	CompletionTokens int     `json:"completion_tokens"`
 	TTFTms           float64 `json:"ttft_ms"`
 	E2Ems            float64 `json:"e2e_ms"`
+	// OutputTokensPerS is completion tokens over the time after the first token.
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
 	Error            string  `json:"error,omitempty"`
 }
 

@@ -1,0 +1,27 @@
+//go:build live
+
+package acceptance
+
+import (
+	"testing"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+)
+
+// TestConcurrency loads the server in a closed loop (closed_<N>: N workers
+// back to back) and an open loop (open_<rate>: Poisson arrivals, latency
+// from the schedule), and judges success rate and goodput against the SLOs.
+func TestConcurrency(t *testing.T) {
+	r := live(t)
+	for _, name := range r.LoadRuns() {
+		t.Run(name, func(t *testing.T) {
+			res := r.Load(r.Ctx, name)
+			t.Logf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%.0f%%), TTFT p99 %.0fms",
+				res.Completed, res.Requests, res.DurationS, res.RequestThroughput, res.OutputThroughput,
+				res.Goodput, 100*res.GoodputRatio, res.TTFTms.P99)
+			if res.Verdict != "pass" {
+				t.Error(gate.LoadFailure(res))
+			}
+		})
+	}
+}

@@ -1,0 +1,24 @@
+//go:build live
+
+package acceptance
+
+import (
+	"testing"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+)
+
+// TestConversation holds one ACCEPTANCE_CONVERSATION_TURNS-turn
+// conversation whose context grows each turn, and fails on any error or on
+// TTFT growing beyond what the prompt length explains.
+func TestConversation(t *testing.T) {
+	r := live(t)
+	for _, name := range r.ConversationRuns() {
+		t.Run(name, func(t *testing.T) {
+			res := r.Conversation(r.Ctx, name)
+			if res.Verdict != "pass" {
+				t.Error(gate.LoadFailure(res))
+			}
+		})
+	}
+}

@@ -1,0 +1,428 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// Stability run names (TestStability/<run>).
+const StabilityAlternating = "alternating"
+
+// Prompts of the two stability classes. Thinking is off in every load run,
+// so the classes differ by answer length only.
+const (
+	ShortPrompt = "Answer in one short sentence: what does a load balancer do?"
+	LongPrompt  = "Write a long, detailed essay (about 800 words) on the history of distributed computing, " +
+		"with an introduction, several sections with headings, and a conclusion."
+)
+
+// OpenLoopSeed seeds the open-loop arrival schedule. It is fixed, so two
+// runs at the same rate send on the same schedule and compare.
+const OpenLoopSeed = 1
+
+// StabilityRuns lists the stability runs, in order.
+func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
+
+// Stability runs TestStability/<name>. "alternating" is the seed report's
+// pattern: ACCEPTANCE_STABILITY_REQUESTS streamed requests, one at a time,
+// ACCEPTANCE_STABILITY_INTERVAL apart, alternating the short class
+// (max_tokens ACCEPTANCE_SHORT_TOKENS) and the long class (max_tokens
+// ACCEPTANCE_LONG_TOKENS), thinking off. A failed request counts against
+// the run and is never retried. Degradation is judged per class on e2e_ms
+// (see load.Stability.Run); checks: success_rate, degradation, preemptions
+// (from /metrics, skipped without it), vram_growth and vram_max (from the
+// local GPU, skipped without one).
+func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
+	if name != StabilityAlternating {
+		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: "fail",
+			Checks: []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
+		return res
+	}
+	n := r.Cfg.StabilityRequests
+	plan := func(i int) (string, client.Request) {
+		if i%2 == 0 {
+			return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens)
+		}
+		return "long", r.loadRequest(LongPrompt, r.Cfg.LongTokens)
+	}
+	test := "TestStability/" + name
+	lim := r.limits()
+	agg := load.NewStability(lim)
+	stopMon := r.runMonitors(ctx)
+	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
+	start := time.Now()
+	for res := range load.Sequential(ctx, n, r.Cfg.StabilityInterval, plan, r.Client.ChatAt) {
+		rec := res.Record
+		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
+		agg.Add(res.Class, &rec)
+		// Stability records can be many; the text is not needed to judge
+		// them (token counts stay).
+		rec.Content, rec.Reasoning = "", ""
+		r.Record(&rec)
+		if r.progressDue(agg.All.Requests, n) {
+			r.Logf("stability %s: %s", name, agg.All.Progress(n))
+			r.setStability(agg.Run(name, time.Since(start)))
+			r.Checkpoint()
+		}
+	}
+	run := agg.Run(name, time.Since(start))
+	run.Checks = append(run.Checks, stopMon()...)
+	run.Verdict = load.Verdict(run.Checks)
+	r.setStability(run)
+	r.Checkpoint()
+	return run
+}
+
+// LoadRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
+// and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
+func (r *Run) LoadRuns() []string {
+	return []string{
+		"closed_" + strconv.Itoa(r.Cfg.Concurrency),
+		"open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64),
+	}
+}
+
+// Load runs TestConcurrency/<name> with the short class, streamed, thinking
+// off.
+//
+// closed_<N>: N workers send back to back until ACCEPTANCE_CONCURRENCY_REQUESTS
+// requests in all. open_<rate>: ACCEPTANCE_OPEN_LOOP_REQUESTS Poisson
+// arrivals at ACCEPTANCE_OPEN_LOOP_RATE per second (seed OpenLoopSeed),
+// each sent at its due time whatever the server is doing, its latency
+// measured from that due time. In-flight requests are bounded by the
+// arrival count. Checks: success_rate and goodput_ratio (requests meeting
+// ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT over all sent, against
+// ACCEPTANCE_MIN_GOODPUT_RATIO).
+func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
+	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	var ch <-chan load.Result
+	run := sidecar.LoadRun{Name: name}
+	var n int
+	switch names := r.LoadRuns(); name {
+	case names[0]:
+		n = r.Cfg.ConcurrencyRequests
+		run.Mode, run.Concurrency = "closed", r.Cfg.Concurrency
+		r.Logf("concurrency %s: %d requests from %d workers", name, n, r.Cfg.Concurrency)
+		ch = load.Closed(ctx, r.Cfg.Concurrency, n, plan, r.Client.ChatAt)
+	case names[1]:
+		n = r.Cfg.OpenLoopRequests
+		run.Mode, run.RatePerS = "open", r.Cfg.OpenLoopRate
+		r.Logf("concurrency %s: %d Poisson arrivals at %g/s", name, n, r.Cfg.OpenLoopRate)
+		ch = load.Open(ctx, load.Arrivals(r.Cfg.OpenLoopRate, n, OpenLoopSeed), 0, plan, r.Client.ChatAt)
+	default:
+		run.Errors, run.Verdict = map[string]int{}, "fail"
+		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
+		return run
+	}
+	test := "TestConcurrency/" + name
+	lim := r.limits()
+	agg := load.NewAgg(lim)
+	start := time.Now()
+	for res := range ch {
+		rec := res.Record
+		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
+		agg.Add(&rec)
+		rec.Content, rec.Reasoning = "", ""
+		r.Record(&rec)
+		if r.progressDue(agg.Requests, n) {
+			r.Logf("concurrency %s: %s", name, agg.Progress(n))
+		}
+	}
+	lr := agg.LoadRun(name, time.Since(start), r.Cfg.MinGoodputRatio)
+	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Concurrency == nil {
+			m.Concurrency = &sidecar.Concurrency{}
+		}
+		m.Concurrency.Runs = replace(m.Concurrency.Runs, lr, func(x sidecar.LoadRun) string { return x.Name })
+		m.Concurrency.Passed = all(m.Concurrency.Runs, func(x sidecar.LoadRun) bool { return x.Verdict == "pass" })
+	})
+	r.Checkpoint()
+	return lr
+}
+
+// ConversationRuns lists the TestConversation runs: "turns_<ACCEPTANCE_CONVERSATION_TURNS>".
+func (r *Run) ConversationRuns() []string {
+	return []string{"turns_" + strconv.Itoa(r.Cfg.ConversationTurns)}
+}
+
+// conversationSystem opens the conversation.
+const conversationSystem = "You are a patient teacher. Answer each question fully, building on what you said before."
+
+// conversationQuestions are asked in turn (cycled beyond their number);
+// each builds on the answers before it, so the context is used.
+var conversationQuestions = []string{
+	"Explain what a hash table is.",
+	"How does the one you described handle collisions? Compare two strategies.",
+	"What happens to performance as the table fills up, with each strategy?",
+	"Describe how resizing works and what it costs.",
+	"How would you make that resizing incremental so no single insert is slow?",
+	"Now explain how a B-tree differs from the hash table we discussed.",
+	"When would you choose the B-tree over the hash table? Give three cases.",
+	"How does a database use the structures we discussed for its indexes?",
+	"Explain a log-structured merge tree and relate it to the B-tree.",
+	"What are the write and read amplification trade-offs between them?",
+	"How does compaction in the LSM tree work?",
+	"Summarise every structure we discussed in a comparison table.",
+	"Which of them suits an in-memory cache, and why?",
+	"Which suits a write-heavy time-series store, and why?",
+	"Looking back over our whole conversation, what are the three key ideas?",
+}
+
+// Conversation runs TestConversation/<name>: one conversation of
+// ACCEPTANCE_CONVERSATION_TURNS turns, each sending the whole history plus
+// a new question, streamed, thinking off, max_tokens the mean of
+// ACCEPTANCE_SHORT_TOKENS and ACCEPTANCE_LONG_TOKENS (answers long enough
+// for the context to grow). Per turn: TTFT, E2E, prompt tokens,
+// throughput. Checks: errors (any failed turn fails the run and ends the
+// conversation) and latency_growth (load.JudgeConversation).
+func (r *Run) Conversation(ctx context.Context, name string) sidecar.ConversationRun {
+	turns := r.Cfg.ConversationTurns
+	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
+	if name != r.ConversationRuns()[0] {
+		run.Verdict = "fail"
+		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
+		return run
+	}
+	base := r.loadRequest("", (r.Cfg.ShortTokens+r.Cfg.LongTokens)/2)
+	base.Messages = []fixture.Message{{Role: "system", Content: conversationSystem}}
+	question := func(i int) string { return conversationQuestions[i%len(conversationQuestions)] }
+	test := "TestConversation/" + name
+	var tokens int
+	var genS float64
+	for res := range load.Converse(ctx, turns, base, question, r.Client.ChatAt) {
+		rec := res.Record
+		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, "turn", 1
+		t := sidecar.Turn{Turn: rec.Step, PromptTokens: rec.PromptTokens, CompletionTokens: rec.CompletionTokens,
+			TTFTms: rec.TTFTms, E2Ems: rec.E2Ems, OutputTokensPerS: rec.OutputTokensPerS()}
+		if k := load.ErrorKey(&rec); k != "" {
+			t.Error = k
+			if rec.Error != "" {
+				t.Error += ": " + r.Client.Redact(rec.Error)
+			}
+			run.Errors++
+		} else {
+			tokens += rec.CompletionTokens
+			genS += rec.E2Ems / 1000
+		}
+		run.Turns = append(run.Turns, t)
+		r.Record(&rec)
+		r.Logf("conversation %s: turn %d/%d, %d prompt tokens, TTFT %s, E2E %s%s", name, t.Turn, turns,
+			t.PromptTokens, load.FormatMs(t.TTFTms), load.FormatMs(t.E2Ems), errSuffix(t.Error))
+	}
+	if genS > 0 {
+		run.OutputTokensPerS = float64(tokens) / genS
+	}
+	run.Checks = load.JudgeConversation(run.Turns)
+	if len(run.Turns) < turns && run.Errors == 0 {
+		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
+			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
+	}
+	run.Verdict = load.Verdict(run.Checks)
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Conversation == nil {
+			m.Conversation = &sidecar.Conversation{}
+		}
+		m.Conversation.Runs = replace(m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
+		m.Conversation.Passed = all(m.Conversation.Runs, func(x sidecar.ConversationRun) bool { return x.Verdict == "pass" })
+	})
+	r.Checkpoint()
+	return run
+}
+
+func errSuffix(e string) string {
+	if e == "" {
+		return ""
+	}
+	return ", error " + e
+}
+
+// loadRequest is a streamed request (usage included) with thinking off.
+func (r *Run) loadRequest(prompt string, maxTokens int) client.Request {
+	off := false
+	req := client.Request{Model: r.Cfg.Model, MaxTokens: maxTokens, Stream: true, Thinking: &off}
+	if prompt != "" {
+		req.Messages = []fixture.Message{{Role: "user", Content: prompt}}
+	}
+	return req
+}
+
+func (r *Run) limits() load.Limits {
+	return load.Limits{
+		MinSuccessRate: r.Cfg.MinSuccessRate, MaxDegradation: r.Cfg.MaxDegradation,
+		SLOTTFTms: float64(r.Cfg.SLOTTFT.Microseconds()) / 1000, SLOTPOTms: float64(r.Cfg.SLOTPOT.Microseconds()) / 1000,
+	}
+}
+
+func (r *Run) progressDue(done, total int) bool {
+	every := r.Cfg.ProgressEvery
+	return every > 0 && done%every == 0 && done < total
+}
+
+func (r *Run) setStability(run sidecar.StabilityRun) {
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Stability == nil {
+			m.Stability = &sidecar.Stability{}
+		}
+		m.Stability.Runs = replace(m.Stability.Runs, run, func(x sidecar.StabilityRun) string { return x.Name })
+		m.Stability.Passed = all(m.Stability.Runs, func(x sidecar.StabilityRun) bool { return x.Verdict == "pass" })
+	})
+}
+
+func replace[T any](xs []T, x T, key func(T) string) []T {
+	for i := range xs {
+		if key(xs[i]) == key(x) {
+			xs[i] = x
+			return xs
+		}
+	}
+	return append(xs, x)
+}
+
+func all[T any](xs []T, ok func(T) bool) bool {
+	for _, x := range xs {
+		if !ok(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// sideClient is the API client's transport with a timeout of its own, for
+// /metrics.
+func (r *Run) sideClient() *http.Client {
+	return &http.Client{Transport: r.Client.HTTPClient().Transport, Timeout: 10 * time.Second}
+}
+
+// runMonitors watches one run: vLLM's /metrics before and after (for the
+// preemptions check) and the local GPU (vram_growth, vram_max). The
+// returned function stops them and returns those checks, skipped when a
+// source is unavailable or switched off (interval 0).
+func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
+	var s *scrape.Sampler
+	var g *gpu.Monitor
+	if r.Cfg.MetricsInterval > 0 {
+		s = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
+	}
+	if r.Cfg.GPUInterval > 0 {
+		g = gpu.Start(ctx, r.Cfg.GPUInterval)
+	}
+	return func() []sidecar.Check {
+		pre := sidecar.Check{Name: CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
+		if s != nil {
+			pre = scrape.PreemptionCheck(s.Stop())
+			pre.Name = CheckPreemptions
+		}
+		checks := []sidecar.Check{pre}
+		if g != nil {
+			checks = append(checks, g.Stop().Checks...)
+		} else {
+			checks = append(checks, sidecar.Check{Name: gpu.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
+		}
+		return checks
+	}
+}
+
+// CheckPreemptions names the per-run preemption check.
+const CheckPreemptions = "preemptions"
+
+// startMonitors starts the run-wide GPU monitor and /metrics sampler after
+// a successful preflight; stopMonitors (from Finish) puts what they saw in
+// metrics.gpu and metrics.server_metrics. An interval of 0 switches one off.
+func (r *Run) startMonitors() {
+	if r.Cfg.GPUInterval > 0 {
+		r.gpuMon = gpu.Start(r.Ctx, r.Cfg.GPUInterval)
+	}
+	if r.Cfg.MetricsInterval > 0 {
+		r.sampler = scrape.Start(r.Ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
+	}
+}
+
+func (r *Run) stopMonitors() {
+	if r.gpuMon != nil {
+		g := r.gpuMon.Stop()
+		r.Update(func(m *sidecar.Metrics) { m.GPU = &g })
+	}
+	if r.sampler != nil {
+		sm := r.sampler.Stop()
+		r.Update(func(m *sidecar.Metrics) { m.ServerMetrics = &sm })
+	}
+}
+
+// LoadFailure is the failure message of a stability, load or conversation
+// run: one line per failed check with its figures and what to do.
+func LoadFailure[T sidecar.StabilityRun | sidecar.LoadRun | sidecar.ConversationRun](res T) string {
+	var name string
+	var checks []sidecar.Check
+	switch v := any(res).(type) {
+	case sidecar.StabilityRun:
+		name, checks = v.Name, v.Checks
+	case sidecar.LoadRun:
+		name, checks = v.Name, v.Checks
+	case sidecar.ConversationRun:
+		name, checks = v.Name, v.Checks
+	}
+	var lines []string
+	for _, c := range checks {
+		if c.Passed {
+			continue
+		}
+		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
+		if c.Detail != "" {
+			line += "; " + c.Detail
+		}
+		if fix := remedies[c.Name]; fix != "" {
+			line += " → " + fix
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		return name + ": failed"
+	}
+	return strings.Join(lines, "\n")
+}
+
+func figures(c sidecar.Check) string {
+	switch c.Name {
+	case load.CheckSuccessRate, load.CheckGoodputRatio:
+		return fmt.Sprintf("%.1f%% (need >= %.1f%%)", 100*c.Value, 100*c.Threshold)
+	case load.CheckDegradation:
+		return fmt.Sprintf("%+.1f%% (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
+	case load.CheckLatencyGrowth:
+		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
+	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
+		return fmt.Sprintf("%.1f%% of VRAM (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
+	default:
+		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
+	}
+}
+
+var remedies = map[string]string{
+	load.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
+		"timeouts: raise ACCEPTANCE_REQUEST_TIMEOUT or lower the load; http_5xx: server crash or OOM; " +
+		"the limit is ACCEPTANCE_MIN_SUCCESS_RATE",
+	load.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
+		"preemptions (server_metrics), VRAM growth (gpu) or other tenants on the GPU, and rerun to confirm; " +
+		"the limit is ACCEPTANCE_MAX_DEGRADATION",
+	load.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
+		"server or tune --max-num-seqs/--max-num-batched-tokens, lower ACCEPTANCE_CONCURRENCY/ACCEPTANCE_OPEN_LOOP_RATE " +
+		"to find the load it sustains, or fix the SLOs if they are wrong",
+	load.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
+		"small for ACCEPTANCE_CONVERSATION_TURNS",
+	load.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
+		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
+	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
+		"kv_cache_usage and rerun longer to confirm",
+	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
+}

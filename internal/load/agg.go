@@ -1,0 +1,326 @@
+package load
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// Check names, as they appear in the sidecar and in failure messages.
+const (
+	CheckSuccessRate   = "success_rate"
+	CheckDegradation   = "degradation"
+	CheckGoodputRatio  = "goodput_ratio"
+	CheckErrors        = "errors"
+	CheckLatencyGrowth = "latency_growth"
+)
+
+// SeriesCap bounds the points a stability class keeps per latency for the
+// degradation estimate (see Series).
+const SeriesCap = 4096
+
+// Limits are the thresholds a run is judged by.
+type Limits struct {
+	MinSuccessRate float64
+	MaxDegradation float64
+	// SLOTTFTms and SLOTPOTms define goodput; 0 leaves that SLO out.
+	SLOTTFTms float64
+	SLOTPOTms float64
+}
+
+// ErrorKey is the key a failed request is counted under in errors{}:
+// "http_<status>" when the server answered non-2xx, else the client's
+// error kind ("timeout", "unreachable", "stream", ...). "" for success.
+func ErrorKey(r *record.Record) string {
+	switch {
+	case r.OK():
+		return ""
+	case r.Status != 0 && (r.Status < 200 || r.Status >= 300):
+		return fmt.Sprintf("http_%d", r.Status)
+	case r.ErrorKind != "":
+		return r.ErrorKind
+	default:
+		return "unknown"
+	}
+}
+
+// Agg folds the records of one run, or one class of a run, into counts
+// and HDR histograms. Its memory does not grow with the number of records.
+// Latency histograms take successful requests only: a failed request's
+// timing says how it failed, not how fast the server serves.
+type Agg struct {
+	Requests  int
+	Completed int
+	Timeouts  int
+	Errors    map[string]int
+	// Good counts completed requests meeting every SLO of the Limits given
+	// to NewAgg (vllm bench serve's goodput).
+	Good         int
+	OutputTokens int64
+
+	TTFT, TTFO, E2E, TPOT, ITL, TokS *stats.Histogram
+
+	lim Limits
+}
+
+// NewAgg makes an empty aggregator; lim's SLOs decide what counts as Good.
+func NewAgg(lim Limits) *Agg {
+	return &Agg{
+		Errors: map[string]int{},
+		TTFT:   stats.NewHistogram(), TTFO: stats.NewHistogram(), E2E: stats.NewHistogram(),
+		TPOT: stats.NewHistogram(), ITL: stats.NewHistogram(), TokS: stats.NewHistogram(),
+		lim: lim,
+	}
+}
+
+// Add folds one record in.
+func (a *Agg) Add(r *record.Record) {
+	a.Requests++
+	if k := ErrorKey(r); k != "" {
+		a.Errors[k]++
+		if r.ErrorKind == record.ErrTimeout {
+			a.Timeouts++
+		}
+		return
+	}
+	a.Completed++
+	a.OutputTokens += int64(r.CompletionTokens)
+	a.E2E.Add(r.E2Ems)
+	if r.TTFTms > 0 {
+		a.TTFT.Add(r.TTFTms)
+	}
+	if r.TTFOms > 0 {
+		a.TTFO.Add(r.TTFOms)
+	}
+	if r.TPOTms > 0 {
+		a.TPOT.Add(r.TPOTms)
+	}
+	for _, g := range r.ITLms {
+		a.ITL.Add(g)
+	}
+	if v := r.OutputTokensPerS(); v > 0 {
+		a.TokS.Add(v)
+	}
+	if a.good(r) {
+		a.Good++
+	}
+}
+
+// good is vllm bench serve's is_good_req: every SLO set is met, inclusive
+// (slo >= value). As there, TPOT is 0 for answers of fewer than 2 tokens.
+func (a *Agg) good(r *record.Record) bool {
+	if a.lim.SLOTTFTms > 0 && r.TTFTms > a.lim.SLOTTFTms {
+		return false
+	}
+	if a.lim.SLOTPOTms > 0 && r.TPOTms > a.lim.SLOTPOTms {
+		return false
+	}
+	return true
+}
+
+// SuccessRate is Completed/Requests, 0 with no requests.
+func (a *Agg) SuccessRate() float64 {
+	if a.Requests == 0 {
+		return 0
+	}
+	return float64(a.Completed) / float64(a.Requests)
+}
+
+// ErrorCount is the number of failed requests.
+func (a *Agg) ErrorCount() int { return a.Requests - a.Completed }
+
+// Progress is the running line printed every ProgressEvery requests, e.g.
+// "10/20 done, p50 e2e 812ms p99 1.9s, errors 0".
+func (a *Agg) Progress(total int) string {
+	s := a.E2E.Summary()
+	line := fmt.Sprintf("%d/%d done, p50 e2e %s p99 %s, errors %d", a.Requests, total, FormatMs(s.P50), FormatMs(s.P99), a.ErrorCount())
+	if a.ErrorCount() > 0 {
+		line += " (" + ErrorsString(a.Errors) + ")"
+	}
+	return line
+}
+
+// FormatMs prints a latency the way people read it: "812ms", "1.9s".
+func FormatMs(ms float64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%.0fms", ms)
+	}
+	return fmt.Sprintf("%.1fs", ms/1000)
+}
+
+// ErrorsString is "http_500=2, timeout=1", keys sorted.
+func ErrorsString(errs map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, errs[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SuccessCheck judges Completed/Requests against lim.MinSuccessRate. A run
+// with no request at all fails: nothing was shown to work.
+func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
+	c := sidecar.Check{Name: CheckSuccessRate, Value: a.SuccessRate(), Threshold: lim.MinSuccessRate}
+	c.Passed = a.Requests > 0 && c.Value >= c.Threshold
+	c.Detail = fmt.Sprintf("%d of %d requests completed", a.Completed, a.Requests)
+	if a.ErrorCount() > 0 {
+		c.Detail += "; errors: " + ErrorsString(a.Errors)
+	}
+	if a.Requests == 0 {
+		c.Detail = "no request was sent"
+	}
+	return c
+}
+
+// Verdict is "pass" when every check passed (skipped checks pass).
+func Verdict(checks []sidecar.Check) string {
+	for _, c := range checks {
+		if !c.Passed {
+			return "fail"
+		}
+	}
+	return "pass"
+}
+
+// Stability aggregates a stability run: the whole run, and each request
+// class on its own with its latency series for the degradation estimate.
+type Stability struct {
+	All     *Agg
+	classes map[string]*classAgg
+	order   []string
+	lim     Limits
+}
+
+type classAgg struct {
+	agg       *Agg
+	e2e, ttft *Series
+}
+
+// NewStability makes an empty stability aggregator.
+func NewStability(lim Limits) *Stability {
+	return &Stability{All: NewAgg(lim), classes: map[string]*classAgg{}, lim: lim}
+}
+
+// Add folds in one request of class.
+func (s *Stability) Add(class string, r *record.Record) {
+	s.All.Add(r)
+	c := s.classes[class]
+	if c == nil {
+		c = &classAgg{agg: NewAgg(s.lim), e2e: NewSeries(SeriesCap), ttft: NewSeries(SeriesCap)}
+		s.classes[class] = c
+		s.order = append(s.order, class)
+	}
+	c.agg.Add(r)
+	if r.OK() {
+		c.e2e.Add(r.E2Ems)
+		if r.TTFTms > 0 {
+			c.ttft.Add(r.TTFTms)
+		}
+	}
+}
+
+// Run is the sidecar's view of the run so far, with the success_rate and
+// degradation checks. Degradation is estimated within each class, never
+// across classes (a long answer is not a slow short one), on e2e_ms; the
+// run's figure is its worst class. dur is the run's wall time.
+func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
+	a := s.All
+	run := sidecar.StabilityRun{
+		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
+		Errors: maps.Clone(a.Errors), SuccessRate: a.SuccessRate(), MinSuccessRate: s.lim.MinSuccessRate,
+		DurationS: dur.Seconds(),
+		TTFTms:    a.TTFT.Summary(), TTFOms: a.TTFO.Summary(), E2Ems: a.E2E.Summary(),
+		TPOTms: a.TPOT.Summary(), ITLms: a.ITL.Summary(), OutputTokensPerS: a.TokS.Summary(),
+		Classes: []sidecar.ClassStats{},
+	}
+	var worst *sidecar.Degradation
+	for _, name := range s.order {
+		c := s.classes[name]
+		cs := sidecar.ClassStats{
+			Name: name, Requests: c.agg.Requests, Completed: c.agg.Completed,
+			TTFTms: c.agg.TTFT.Summary(), E2Ems: c.agg.E2E.Summary(), TPOTms: c.agg.TPOT.Summary(),
+			OutputTokensPerS: c.agg.TokS.Summary(),
+			Degradation:      Degrade(c.e2e.Values(), s.lim.MaxDegradation, "e2e_ms", name),
+		}
+		td := Degrade(c.ttft.Values(), s.lim.MaxDegradation, "ttft_ms", name)
+		cs.TTFTDegradation = &td
+		run.Classes = append(run.Classes, cs)
+		d := cs.Degradation
+		if worst == nil || worse(d, *worst) {
+			worst = &d
+		}
+	}
+	if worst != nil {
+		run.Degradation = *worst
+	} else {
+		run.Degradation = sidecar.Degradation{Threshold: s.lim.MaxDegradation, Metric: "e2e_ms", Detail: "no completed request"}
+	}
+	dc := sidecar.Check{Name: CheckDegradation, Passed: worst != nil && run.Degradation.Passed,
+		Value: run.Degradation.Value, Threshold: s.lim.MaxDegradation, Detail: run.Degradation.Detail}
+	if worst != nil {
+		dc.Detail = fmt.Sprintf("%s class, %s", run.Degradation.Class, run.Degradation.Method)
+		if d := run.Degradation.Detail; d != "" {
+			dc.Detail += ": " + d
+		}
+	}
+	run.Checks = []sidecar.Check{a.SuccessCheck(s.lim), dc}
+	run.Verdict = Verdict(run.Checks)
+	return run
+}
+
+// worse orders degradations: a failed one before a passed one, then the
+// larger value.
+func worse(a, b sidecar.Degradation) bool {
+	if a.Passed != b.Passed {
+		return !a.Passed
+	}
+	return a.Value > b.Value
+}
+
+// Degrade runs stats.Degradation on one class's series of one metric.
+func Degrade(series []float64, threshold float64, metric, class string) sidecar.Degradation {
+	d := stats.Degradation(series, threshold)
+	return sidecar.Degradation{
+		Value: d.Value, Threshold: threshold, Method: d.Method, Passed: d.Passed,
+		Metric: metric, Class: class, WindowRatio: d.WindowRatio, Trend: d.Trend, TrendCI: d.TrendCI,
+		Detail: d.Detail,
+	}
+}
+
+// LoadRun is the sidecar's view of a closed- or open-loop run, with the
+// success_rate and goodput_ratio checks. Throughputs are over dur, the
+// wall time from the first send to the last answer. Goodput follows vllm
+// bench serve (benchmarks/serve.py, calculate_metrics): good requests,
+// those completed with ttft <= SLO and tpot <= SLO, per second of dur.
+// GoodputRatio is good requests over all requests sent, failures included,
+// so errors count against it.
+func (a *Agg) LoadRun(name string, dur time.Duration, minGoodputRatio float64) sidecar.LoadRun {
+	lr := sidecar.LoadRun{
+		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
+		Errors: maps.Clone(a.Errors), DurationS: dur.Seconds(),
+		SLOTTFTms: a.lim.SLOTTFTms, SLOTPOTms: a.lim.SLOTPOTms,
+		TTFTms: a.TTFT.Summary(), TPOTms: a.TPOT.Summary(), E2Ems: a.E2E.Summary(),
+	}
+	if s := dur.Seconds(); s > 0 {
+		lr.RequestThroughput = float64(a.Completed) / s
+		lr.OutputThroughput = float64(a.OutputTokens) / s
+		lr.Goodput = float64(a.Good) / s
+	}
+	if a.Requests > 0 {
+		lr.GoodputRatio = float64(a.Good) / float64(a.Requests)
+	}
+	gc := sidecar.Check{Name: CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
+		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
+		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",
+			a.Good, a.Requests, FormatMs(a.lim.SLOTTFTms), FormatMs(a.lim.SLOTPOTms), lr.Goodput,
+			FormatMs(lr.TTFTms.P99), FormatMs(lr.TPOTms.P99))}
+	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
+	lr.Verdict = Verdict(lr.Checks)
+	return lr
+}

@@ -1,0 +1,205 @@
+package selftest
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+)
+
+// Tiny run sizes: each child run of the suite takes a second or two.
+const stabilityRequests = 20
+
+func loadEnv(t *testing.T, spec string) map[string]string {
+	t.Helper()
+	p, err := sim.Lookup(spec)
+	require.NoError(t, err, spec)
+	return map[string]string{
+		"VLLM_BASE_URL":                   Serve(t, sim.New(p, nil)),
+		"ACCEPTANCE_STABILITY_REQUESTS":   fmt.Sprint(stabilityRequests),
+		"ACCEPTANCE_STABILITY_INTERVAL":   "5ms",
+		"ACCEPTANCE_SHORT_TOKENS":         "8",
+		"ACCEPTANCE_LONG_TOKENS":          "32",
+		"ACCEPTANCE_CONCURRENCY":          "4",
+		"ACCEPTANCE_CONCURRENCY_REQUESTS": "16",
+		"ACCEPTANCE_OPEN_LOOP_RATE":       "100",
+		"ACCEPTANCE_OPEN_LOOP_REQUESTS":   "20",
+		"ACCEPTANCE_CONVERSATION_TURNS":   "6",
+		"ACCEPTANCE_PROGRESS_EVERY":       "10",
+		"ACCEPTANCE_REQUEST_TIMEOUT":      "10s",
+	}
+}
+
+func stabilityRun(t *testing.T, o Outcome) sidecar.StabilityRun {
+	t.Helper()
+	require.NotNil(t, o.Metrics, "metrics.json:\n%s", tail(o.Output))
+	require.NotNil(t, o.Metrics.Stability, "stability section:\n%s", tail(o.Output))
+	require.Len(t, o.Metrics.Stability.Runs, 1)
+	return o.Metrics.Stability.Runs[0]
+}
+
+func check(run sidecar.StabilityRun, name string) (sidecar.Check, bool) {
+	for _, c := range run.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return sidecar.Check{}, false
+}
+
+// TestStabilityDegradingFails: a server whose latency rises 40 % over the
+// run fails TestStability on the degradation check, not on errors.
+func TestStabilityDegradingFails(t *testing.T) {
+	t.Parallel()
+	o := Run(t, loadEnv(t, "degrading"), 60*time.Second, "-test.run", "TestStability")
+	assert.Equal(t, "FAIL", o.Tests["TestStability/alternating"], tail(o.Output))
+	run := stabilityRun(t, o)
+	assert.Equal(t, "fail", run.Verdict)
+	c, found := check(run, "degradation")
+	require.True(t, found)
+	assert.False(t, c.Passed, "degradation: %+v", run.Degradation)
+	sr, _ := check(run, "success_rate")
+	assert.True(t, sr.Passed, "the server answered every request")
+	assert.False(t, run.Degradation.Passed)
+	assert.NotEmpty(t, run.Degradation.Method)
+	assert.Contains(t, o.Output, "alternating: degradation failed")
+	assert.Contains(t, o.Output, "ACCEPTANCE_MAX_DEGRADATION", "the message says what to do")
+}
+
+// TestStabilityNoisyPasses: ±30 % noise with no trend is not degradation.
+// Twenty seeds; at least 19 must pass (the estimate may be fooled by an
+// unlucky draw, rarely).
+func TestStabilityNoisyPasses(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	passed, verdicts := 0, map[int]string{}
+	slots := make(chan struct{}, 2) // two children at a time on small CI machines
+	t.Run("seeds", func(t *testing.T) {
+		for seed := 1; seed <= 20; seed++ {
+			t.Run(fmt.Sprint(seed), func(t *testing.T) {
+				t.Parallel()
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				o := Run(t, loadEnv(t, fmt.Sprintf("noisy?seed=%d", seed)), 60*time.Second, "-test.run", "TestStability")
+				run := stabilityRun(t, o)
+				assert.Equal(t, stabilityRequests, run.Completed, "noise, not errors")
+				mu.Lock()
+				defer mu.Unlock()
+				verdicts[seed] = fmt.Sprintf("%s (%+.1f%% %s)", run.Verdict, 100*run.Degradation.Value, run.Degradation.Class)
+				if run.Verdict == "pass" && o.Tests["TestStability/alternating"] == "PASS" {
+					passed++
+				}
+			})
+		}
+	})
+	t.Logf("noisy: %d of 20 seeds passed; %v", passed, verdicts)
+	assert.GreaterOrEqual(t, passed, 19, "verdicts by seed: %v", verdicts)
+}
+
+// TestStabilityErroringFailsItsErrorBudget: a server that fails requests
+// fails success_rate, and the errors are counted by status or kind in
+// metrics.json; failed requests are recorded, never retried.
+func TestStabilityErroringFailsItsErrorBudget(t *testing.T) {
+	t.Parallel()
+	o := Run(t, loadEnv(t, "erroring"), 60*time.Second, "-test.run", "TestStability")
+	assert.Equal(t, "FAIL", o.Tests["TestStability/alternating"], tail(o.Output))
+	run := stabilityRun(t, o)
+	c, found := check(run, "success_rate")
+	require.True(t, found)
+	assert.False(t, c.Passed)
+	assert.Less(t, run.SuccessRate, run.MinSuccessRate)
+	require.NotEmpty(t, run.Errors, "errors by status or kind")
+	total := 0
+	for k, n := range run.Errors {
+		assert.Regexp(t, `^(http_\d{3}|timeout|unreachable|stream|decode|too_large|canceled)$`, k)
+		total += n
+	}
+	assert.Equal(t, run.Requests-run.Completed, total)
+	assert.Equal(t, stabilityRequests, run.Requests, "no retries, no extra requests")
+	assert.Contains(t, o.Output, "alternating: success_rate failed")
+	assert.Len(t, stabilityRecords(o), stabilityRequests, "one requests.jsonl line per request, failures included")
+}
+
+func stabilityRecords(o Outcome) []int {
+	var attempts []int
+	for _, r := range o.Records {
+		if strings.HasPrefix(r.Test, "TestStability/alternating") {
+			attempts = append(attempts, r.Attempt)
+		}
+	}
+	return attempts
+}
+
+// TestLoadHealthy: on a healthy server with latency every load area passes
+// and writes its sidecar section; the stability run writes one
+// requests.jsonl line per request, text cleared and token counts kept.
+func TestLoadHealthy(t *testing.T) {
+	t.Parallel()
+	o := Run(t, loadEnv(t, "healthy?ttft=20ms&itl=1ms"), 90*time.Second,
+		"-test.run", "TestStability|TestConcurrency|TestConversation")
+	require.Equal(t, 0, o.ExitCode, tail(o.Output))
+	m := o.Metrics
+	require.NotNil(t, m)
+
+	run := stabilityRun(t, o)
+	assert.Equal(t, "pass", run.Verdict)
+	require.Len(t, run.Classes, 2)
+	assert.Equal(t, []string{"short", "long"}, []string{run.Classes[0].Name, run.Classes[1].Name})
+	assert.Equal(t, stabilityRequests/2, run.Classes[0].Requests)
+	assert.Greater(t, run.E2Ems.P50, 0.0)
+	assert.Greater(t, run.TTFTms.P50, 0.0)
+	assert.Contains(t, o.Output, fmt.Sprintf("stability alternating: 10/%d done, p50 e2e", stabilityRequests))
+	assert.Equal(t, seq(stabilityRequests), stabilityRecords(o))
+	for _, r := range o.Records {
+		if r.Test == "TestStability/alternating" {
+			assert.Empty(t, r.Content, "stability lines carry no text")
+			assert.Positive(t, r.CompletionTokens, "but keep token counts")
+		}
+	}
+
+	require.NotNil(t, m.Concurrency, tail(o.Output))
+	require.Len(t, m.Concurrency.Runs, 2)
+	closed, open := m.Concurrency.Runs[0], m.Concurrency.Runs[1]
+	assert.Equal(t, "closed_4", closed.Name)
+	assert.Equal(t, 16, closed.Completed)
+	assert.Equal(t, "open_100", open.Name)
+	assert.Equal(t, 20, open.Completed)
+	for _, lr := range m.Concurrency.Runs {
+		assert.Equal(t, "pass", lr.Verdict, lr.Name)
+		assert.Positive(t, lr.RequestThroughput, lr.Name)
+		assert.Positive(t, lr.OutputThroughput, lr.Name)
+		assert.Positive(t, lr.Goodput, lr.Name)
+		assert.InDelta(t, 1.0, lr.GoodputRatio, 1e-9, lr.Name)
+		assert.Positive(t, lr.TTFTms.P99, lr.Name)
+	}
+	assert.True(t, m.Concurrency.Passed)
+
+	require.NotNil(t, m.Conversation, tail(o.Output))
+	require.Len(t, m.Conversation.Runs, 1)
+	conv := m.Conversation.Runs[0]
+	assert.Equal(t, "pass", conv.Verdict, "%+v", conv.Checks)
+	require.Len(t, conv.Turns, 6)
+	for i := 1; i < len(conv.Turns); i++ {
+		assert.Greater(t, conv.Turns[i].PromptTokens, conv.Turns[i-1].PromptTokens, "the context grows each turn")
+	}
+	assert.Positive(t, conv.Turns[0].TTFTms)
+
+	assert.NoError(t, sidecar.ValidateMetrics(m), "metrics.json with every load section matches its schema")
+	require.NotNil(t, m.GPU, "the GPU monitor ran")
+	require.NotNil(t, m.ServerMetrics)
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
