@@ -35,6 +35,11 @@ const (
 	ResponseTooLarge Code = "response_too_large" // body passed ACCEPTANCE_MAX_RESPONSE_BYTES
 	AnswerMismatch   Code = "answer_mismatch"    // final answer lacks what the tool result said
 	BadRequest       Code = "bad_request"        // other HTTP 4xx
+	// MalformedToolCall: a tool_calls entry whose "function" is null or
+	// missing (record.ToolCall.NullFunction). It is not invalid_json_arguments
+	// (there are no arguments to parse) nor bad_response (the body decoded):
+	// the server built a call object without a function, a serializer bug.
+	MalformedToolCall Code = "malformed_tool_call"
 )
 
 // Info is what the suite prints for a code.
@@ -151,6 +156,10 @@ var Catalog = map[Code]Info{
 	AnswerMismatch: {
 		Seen:   "the final answer does not use the tool result it was given",
 		Remedy: "model quality or chat template: the tool message may not reach the model",
+	},
+	MalformedToolCall: {
+		Seen:   `a tool_calls entry whose "function" is null or missing`,
+		Remedy: "tool parser / response serializer bug: pin a vLLM version whose tool_calls carry a function, and report it upstream",
 	},
 	BadRequest: {
 		Seen:   "HTTP 4xx: the server rejected the request",

@@ -1,0 +1,379 @@
+package diagnosis
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+)
+
+// Finding is one diagnosis of one request: a code and one short line saying
+// what exactly was seen (the leaked markup, the budget that ran out, ...).
+type Finding struct {
+	Code Code `json:"code"`
+	// Detail is a single line, at most about 120 characters of quoted
+	// response text plus context; empty when the code says it all.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Expectation is what the request asked for, so Response can tell a missing
+// call from a refusal that was wanted.
+type Expectation struct {
+	// WantCall: the step expects at least one tool call.
+	WantCall bool
+	// Offered are the function names sent in tools; empty means "don't check".
+	Offered []string
+	// ToolChoice as sent: "auto" (or ""), "required", "none", or a function
+	// name for a named choice.
+	ToolChoice string
+	// MaxTokens is the budget sent; 0 falls back to the record's MaxTokens.
+	MaxTokens int
+}
+
+// detailMax is how much quoted response text a Detail carries.
+const detailMax = 120
+
+// Transport classifies a request that produced no usable answer: a non-2xx
+// status or a transport ErrorKind. It returns nil for a 2xx record without an
+// ErrorKind (use Response for those) and for a run interrupted on purpose
+// (record.ErrCanceled), which is not the server's fault.
+func Transport(r *record.Record) []Finding {
+	if r == nil {
+		return nil
+	}
+	switch r.ErrorKind {
+	case record.ErrTimeout:
+		return one(Timeout, firstNonEmpty(r.Error, "no answer within the request timeout"))
+	case record.ErrUnreachable:
+		return one(Unreachable, r.Error)
+	case record.ErrDecode:
+		return one(BadResponse, firstNonEmpty(snippet(r.Body), r.Error))
+	case record.ErrStream:
+		return one(StreamBroken, r.Error)
+	case record.ErrTooLarge:
+		return one(ResponseTooLarge, r.Error)
+	case record.ErrCanceled:
+		return nil
+	}
+	if r.Status >= 200 && r.Status < 300 {
+		return nil
+	}
+	if r.Status == 0 {
+		// No status and no known kind: something failed before an answer.
+		if r.ErrorKind == "" && r.Error == "" {
+			return nil
+		}
+		return one(Unreachable, firstNonEmpty(r.Error, r.ErrorKind))
+	}
+	msg := errorMessage(r.Body)
+	detail := fmt.Sprintf("HTTP %d", r.Status)
+	if msg != "" {
+		detail += ": " + msg
+	}
+	switch {
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden:
+		return one(AuthFailed, detail)
+	case r.Status == http.StatusNotFound:
+		return one(ModelNotFound, detail)
+	case r.Status == http.StatusTooManyRequests:
+		if r.RetryAfter != "" {
+			detail += " (Retry-After " + r.RetryAfter + ")"
+		}
+		return one(RateLimited, detail)
+	case r.Status == http.StatusBadRequest && toolParserMissing(r.Body):
+		return one(ToolParserNotEnabled, detail)
+	case r.Status == http.StatusBadRequest && contextTooLong(r.Body):
+		return one(ContextLengthExceeded, detail)
+	case r.Status >= 400 && r.Status < 500:
+		return one(BadRequest, detail)
+	case r.Status >= 500:
+		return one(ServerError, detail)
+	}
+	return one(BadResponse, detail) // 1xx/3xx reaching here: not an OpenAI answer
+}
+
+// toolParserMissing matches vLLM's validation errors for tool_choice without
+// a parser. protocol.py (ChatCompletionRequest.check_tool_usage) raises
+// `"auto" tool choice requires --enable-auto-tool-choice and
+// --tool-call-parser to be set`; some versions reject tool_choice "required"
+// with `tool_choice="required" requires --tool-call-parser to be set`. The
+// body may be JSON-escaped (\"auto\"), so only the flag text is matched.
+func toolParserMissing(body string) bool {
+	b := strings.ToLower(body)
+	return strings.Contains(b, "requires --enable-auto-tool-choice") ||
+		strings.Contains(b, "requires --tool-call-parser")
+}
+
+// contextTooLong matches vLLM's context-length errors across versions:
+//
+//	This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (...)
+//	This model's maximum context length is 4096 tokens. However, your request has 5000 input tokens. ...
+//	'max_tokens' or 'max_completion_tokens' is too large: 16384. This model's maximum context length is ...
+//	The prompt (total length 25938) is too long to fit into the model (context length 4096). ...
+//	The decoder prompt (length 5000) is longer than the maximum model length of 4096. ...
+//	Input prompt (2664 tokens) is too long and exceeds limit of 2048
+func contextTooLong(body string) bool {
+	b := strings.ToLower(body)
+	for _, s := range []string{
+		"maximum context length",
+		"is too long to fit into the model",
+		"longer than the maximum model length",
+		"is too long and exceeds limit",
+		"max_model_len",
+	} {
+		if strings.Contains(b, s) {
+			return true
+		}
+	}
+	return strings.Contains(b, "max_tokens") && strings.Contains(b, "is too large")
+}
+
+// errorMessage extracts the message of an OpenAI-style error body, in
+// either of vLLM's shapes: {"error": {"message": ...}} (newer) or
+// {"object": "error", "message": ...} (before ~0.10), or {"detail": ...}
+// (FastAPI validation). Anything else is returned trimmed.
+func errorMessage(body string) string {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return ""
+	}
+	var e struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  json.RawMessage `json:"detail"`
+	}
+	if json.Unmarshal([]byte(body), &e) == nil {
+		var inner struct {
+			Message string `json:"message"`
+		}
+		var s string
+		switch {
+		case len(e.Error) > 0 && json.Unmarshal(e.Error, &inner) == nil && inner.Message != "":
+			return snippet(inner.Message)
+		case len(e.Error) > 0 && json.Unmarshal(e.Error, &s) == nil && s != "":
+			return snippet(s)
+		case e.Message != "":
+			return snippet(e.Message)
+		case len(e.Detail) > 0:
+			if json.Unmarshal(e.Detail, &s) == nil {
+				return snippet(s)
+			}
+			return snippet(string(e.Detail))
+		}
+	}
+	return snippet(body)
+}
+
+var (
+	// Qwen3-Coder's XML call: <function=NAME> then <parameter=KEY>. The
+	// leading <tool_call> is optional: it is a special token in Qwen
+	// tokenizers and disappears when special tokens are skipped.
+	xmlCallRe = regexp.MustCompile(`(?s)<function=[^>\n]+>.*?(<parameter=|</function>)`)
+	// Hermes: <tool_call> followed by a JSON object with "name".
+	hermesCallRe = regexp.MustCompile(`(?s)<tool_call>\s*\{.*?"name"\s*:`)
+	spaceRe      = regexp.MustCompile(`\s+`)
+)
+
+// Response classifies a 2xx chat completion: what its content, reasoning,
+// tool_calls and finish_reason show. The most specific code wins: no_tool_call
+// is reported only when no markup, reasoning or budget explains the missing
+// call.
+//
+// finish_reason rule (vLLM serving_chat.py, chat_completion_full_generator
+// and the stream generator): vLLM answers "tool_calls" when the tool parser
+// extracted calls under tool_choice auto (streamed: auto or required), and
+// the engine's own reason ("stop", or "length") otherwise, so a named
+// tool_choice legitimately returns calls with "stop", and so does "required"
+// when not streamed. Hence:
+//   - calls with "tool_calls": fine, whatever the tool_choice (llm-d's simulator
+//     does it for named choices too);
+//   - calls with "stop": fine for tool_choice required or named, a mismatch
+//     under auto (a client that trusts finish_reason will not run the calls);
+//   - calls with "length": a mismatch, the calls may be cut off;
+//   - no call with "tool_calls": a mismatch.
+func Response(r *record.Record, want Expectation) []Finding {
+	if r == nil {
+		return nil
+	}
+	var out []Finding
+	hasCalls := len(r.ToolCalls) > 0
+	offered := map[string]bool{}
+	for _, n := range want.Offered {
+		offered[n] = true
+	}
+
+	for _, c := range r.ToolCalls {
+		switch {
+		case c.NullFunction:
+			out = append(out, Finding{Code: MalformedToolCall, Detail: fmt.Sprintf("tool_calls[%d] has no function (id %q)", c.Index, c.ID)})
+		case len(offered) > 0 && !offered[c.Name]:
+			out = append(out, Finding{Code: UnknownFunction, Detail: fmt.Sprintf("called %q, offered %s", c.Name, strings.Join(want.Offered, ", "))})
+		}
+	}
+
+	content := r.Content
+	leaked := false
+	if !hasCalls {
+		if m := xmlCallRe.FindStringIndex(content); m != nil {
+			out = append(out, Finding{Code: ParserMismatchXML, Detail: "content holds " + snippetFrom(content, m[0])})
+			leaked = true
+		} else if m := hermesCallRe.FindStringIndex(content); m != nil {
+			out = append(out, Finding{Code: ParserMismatchHermes, Detail: "content holds " + snippetFrom(content, m[0])})
+			leaked = true
+		} else if name, ok := bareJSONCall(content, offered); ok {
+			out = append(out, Finding{Code: ParserMismatchHermes, Detail: fmt.Sprintf("content holds a bare JSON call to %s (the <tool_call> tags were stripped): %s", name, snippet(content))})
+			leaked = true
+		}
+		if i := strings.Index(r.Reasoning, "<tool_call>"); i >= 0 || xmlCallRe.MatchString(r.Reasoning) {
+			if i < 0 {
+				i = xmlCallRe.FindStringIndex(r.Reasoning)[0]
+			}
+			out = append(out, Finding{Code: ToolCallInReasoning, Detail: "reasoning holds " + snippetFrom(r.Reasoning, i)})
+			leaked = true
+		}
+	}
+
+	openThink := strings.Contains(content, "<think>") && !strings.Contains(content, "</think>")
+	unfinished := openThink || (strings.TrimSpace(r.Reasoning) != "" && strings.TrimSpace(content) == "")
+	switch {
+	case r.FinishReason == "length" && !hasCalls && unfinished:
+		budget := want.MaxTokens
+		if budget == 0 {
+			budget = r.MaxTokens
+		}
+		where := "reasoning"
+		if openThink {
+			where = "<think>"
+		}
+		d := fmt.Sprintf("max_tokens=%d ran out inside %s", budget, where)
+		if r.CompletionTokens > 0 {
+			d += fmt.Sprintf(" (completion_tokens=%d", r.CompletionTokens)
+			if r.ReasoningTokens > 0 {
+				d += fmt.Sprintf(", reasoning_tokens=%d", r.ReasoningTokens)
+			}
+			d += ")"
+		}
+		out = append(out, Finding{Code: ReasoningExhaustedMaxTokens, Detail: d + ", no tool call"})
+		leaked = true
+	case strings.Contains(content, "<think>") || strings.Contains(content, "</think>"):
+		i := strings.Index(content, "<think>")
+		if i < 0 {
+			i = strings.Index(content, "</think>")
+		}
+		out = append(out, Finding{Code: ReasoningParserMissing, Detail: "content holds " + snippetFrom(content, i)})
+	}
+
+	if want.WantCall && !hasCalls && !leaked {
+		d := "no tool_calls"
+		if s := snippet(content); s != "" {
+			d += "; content: " + s
+		}
+		if r.FinishReason != "" {
+			d += " (finish_reason " + r.FinishReason + ")"
+		}
+		out = append(out, Finding{Code: NoToolCall, Detail: d})
+	}
+	if !want.WantCall && hasCalls {
+		names := make([]string, 0, len(r.ToolCalls))
+		for _, c := range r.ToolCalls {
+			names = append(names, c.Name)
+		}
+		d := "called " + strings.Join(names, ", ")
+		if want.ToolChoice == "none" {
+			d += ` under tool_choice "none"`
+		}
+		out = append(out, Finding{Code: UnexpectedToolCall, Detail: d})
+	}
+	if f, ok := finishReasonMismatch(r, want.ToolChoice); ok {
+		out = append(out, f)
+	}
+	return out
+}
+
+// finishReasonMismatch applies the rule documented on Response.
+func finishReasonMismatch(r *record.Record, choice string) (Finding, bool) {
+	hasCalls := len(r.ToolCalls) > 0
+	switch {
+	case hasCalls && r.FinishReason == "stop" && (choice == "" || choice == "auto"):
+		return Finding{Code: FinishReasonMismatch, Detail: `tool calls with finish_reason "stop" under tool_choice auto (vLLM sends "tool_calls")`}, true
+	case hasCalls && r.FinishReason == "length":
+		return Finding{Code: FinishReasonMismatch, Detail: fmt.Sprintf(`tool calls with finish_reason "length": the calls may be cut off (max_tokens=%d)`, r.MaxTokens)}, true
+	case hasCalls && r.FinishReason != "tool_calls" && r.FinishReason != "stop" && r.FinishReason != "":
+		return Finding{Code: FinishReasonMismatch, Detail: fmt.Sprintf("tool calls with finish_reason %q", r.FinishReason)}, true
+	case !hasCalls && r.FinishReason == "tool_calls":
+		return Finding{Code: FinishReasonMismatch, Detail: `finish_reason "tool_calls" but no tool_calls`}, true
+	}
+	return Finding{}, false
+}
+
+// bareJSONCall reports content that is nothing but a Hermes-style call
+// object, {"name": ..., "arguments": ...}, as vLLM issue 17161 shows when the
+// <tool_call> special tokens are stripped from the output. The name must be
+// offered (when offers are known), so an answer that merely is JSON does not
+// count.
+func bareJSONCall(content string, offered map[string]bool) (string, bool) {
+	s := strings.TrimSpace(content)
+	if !strings.HasPrefix(s, "{") {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	var obj map[string]json.RawMessage
+	if dec.Decode(&obj) != nil {
+		return "", false
+	}
+	var name string
+	if json.Unmarshal(obj["name"], &name) != nil || name == "" {
+		return "", false
+	}
+	_, args := obj["arguments"]
+	_, params := obj["parameters"]
+	if !args && !params {
+		return "", false
+	}
+	if len(offered) > 0 && !offered[name] {
+		return "", false
+	}
+	return name, true
+}
+
+func one(c Code, detail string) []Finding { return []Finding{{Code: c, Detail: detail}} }
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// snippet is s on one line (whitespace runs collapsed), cut to detailMax.
+func snippet(s string) string {
+	s = strings.TrimSpace(spaceRe.ReplaceAllString(s, " "))
+	if len(s) <= detailMax {
+		return s
+	}
+	cut := detailMax
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// snippetFrom is snippet of s starting at byte i.
+func snippetFrom(s string, i int) string {
+	if i < 0 || i > len(s) {
+		i = 0
+	}
+	return snippet(s[i:])
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// Snippet is the one-line, length-capped form used in Details, for callers
+// that quote response text next to a Finding.
+func Snippet(s string) string { return snippet(s) }
