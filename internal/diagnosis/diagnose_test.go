@@ -57,7 +57,7 @@ func TestResponseOnRecordedBodies(t *testing.T) {
 			codes: []Code{ParserMismatchHermes}, detail: "bare JSON call to get_current_weather",
 			reason: "the issue's content is the Hermes JSON without its tags; still a parser mismatch, not prose"},
 		{name: "bare JSON naming an unoffered function is prose", file: "hermes_leak_bare_json_17161.json", want: Expectation{WantCall: true, Offered: []string{"lookup"}, ToolChoice: "auto"},
-			codes: []Code{NoToolCall},
+			codes:  []Code{NoToolCall},
 			reason: "JSON that does not name an offered tool is not taken for a call"},
 		{name: "qwen3-coder XML (21571)", file: "xml_leak_21571.json", want: Expectation{WantCall: true, Offered: square, ToolChoice: "auto"},
 			codes: []Code{ParserMismatchXML}, detail: "<function=square_the_number>",
