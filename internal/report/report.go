@@ -1,0 +1,696 @@
+// Package report turns a finished run (metrics.json and requests.jsonl) into
+// what people read: report.md, a short summary for GITHUB_STEP_SUMMARY, and
+// SVG charts. Every function here is a reporter over finished metrics: it
+// writes to an io.Writer (or a folder, for charts) and reads no clock, so the
+// same inputs give byte-identical outputs.
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// Reporter writes one report of finished metrics.
+type Reporter func(io.Writer) error
+
+// MarkdownReporter binds Markdown to its inputs.
+func MarkdownReporter(m *sidecar.Metrics, recs []record.Record) Reporter {
+	return func(w io.Writer) error { return Markdown(w, m, recs) }
+}
+
+// SummaryReporter binds Summary to its inputs.
+func SummaryReporter(m *sidecar.Metrics) Reporter {
+	return func(w io.Writer) error { return Summary(w, m) }
+}
+
+// ReadRecords reads requests.jsonl. A run killed mid-write may leave its
+// last line cut short: that line is dropped. A bad line elsewhere is an
+// error naming its number.
+func ReadRecords(r io.Reader) ([]record.Record, error) {
+	var recs []record.Record
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	var pendingErr error
+	line := 0
+	for sc.Scan() {
+		line++
+		if pendingErr != nil {
+			return recs, pendingErr // a bad line that was not the last one
+		}
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var rec record.Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			pendingErr = fmt.Errorf("requests.jsonl line %d: %w", line, err)
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return recs, fmt.Errorf("read requests.jsonl: %w", err)
+	}
+	return recs, nil
+}
+
+// Passed is the run's overall verdict: complete, and every area it has
+// passed (GPU and /metrics checks that were skipped do not count).
+func Passed(m *sidecar.Metrics) bool {
+	ok := m.Complete
+	for _, a := range areas(m) {
+		ok = ok && a.passed
+	}
+	return ok
+}
+
+type area struct {
+	name   string
+	passed bool
+	figure string
+}
+
+// areas is the verdict summary: one line per section the run has.
+func areas(m *sidecar.Metrics) []area {
+	var out []area
+	if t := m.ToolCalling; t != nil {
+		att, ok := 0, 0
+		for _, s := range t.Scenarios {
+			att += s.Attempts
+			ok += s.Passed
+		}
+		out = append(out, area{"tool calling", t.Passed, fmt.Sprintf("%d/%d attempts passed in %d scenarios; parse %s, JSON-valid %s",
+			ok, att, len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
+	}
+	if s := m.Stability; s != nil {
+		var parts []string
+		for _, r := range s.Runs {
+			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
+		}
+		out = append(out, area{"stability", s.Passed, strings.Join(parts, "; ")})
+	}
+	if c := m.Concurrency; c != nil {
+		var parts []string
+		for _, r := range c.Runs {
+			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
+		}
+		out = append(out, area{"concurrency", c.Passed, strings.Join(parts, "; ")})
+	}
+	if c := m.Conversation; c != nil {
+		var parts []string
+		for _, r := range c.Runs {
+			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
+		}
+		out = append(out, area{"conversation", c.Passed, strings.Join(parts, "; ")})
+	}
+	if g := m.GPU; g != nil {
+		a := area{name: "GPU", passed: checksPassed(g.Checks)}
+		if !g.Available {
+			a.passed = true
+			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
+		} else {
+			var parts []string
+			for _, d := range g.Devices {
+				parts = append(parts, fmt.Sprintf("GPU %d max %s of %s", d.Index, mib(d.MemUsedMaxMiB), mib(d.MemTotalMiB)))
+			}
+			a.figure = strings.Join(parts, "; ")
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func checksPassed(cs []sidecar.Check) bool {
+	for _, c := range cs {
+		if !c.Passed && !c.Skipped {
+			return false
+		}
+	}
+	return true
+}
+
+// Markdown writes report.md: target, run, verdicts, tool calling, what went
+// wrong and how to fix it, stability, concurrency, conversation, GPU,
+// server /metrics and the charts (those Charts writes for the same inputs).
+func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
+	var b strings.Builder
+	verdict := "FAIL"
+	if Passed(m) {
+		verdict = "PASS"
+	}
+	fmt.Fprintf(&b, "# vLLM acceptance report: %s\n\n", verdict)
+	if !m.Complete {
+		fmt.Fprintf(&b, "> **Incomplete run** (end_reason `%s`%s): the figures below cover only what finished.\n\n", m.EndReason, detail(m.EndDetail))
+	}
+
+	b.WriteString("## Target\n\n| | |\n| --- | --- |\n")
+	row2(&b, "base_url", m.Target.BaseURL)
+	row2(&b, "model", m.Target.Model)
+	row2(&b, "kind", m.Target.Kind)
+	row2(&b, "server version", m.Target.ServerVersion)
+	if m.Target.Profile != "" {
+		row2(&b, "simulator profile", m.Target.Profile)
+	}
+	if m.Target.Kind == sidecar.KindSimulator {
+		b.WriteString("\nThis run tested the embedded simulator, not a real server: its figures say nothing about a vLLM deployment.\n")
+	}
+
+	b.WriteString("\n## Run\n\n| | |\n| --- | --- |\n")
+	row2(&b, "started", ts(m.StartedAt))
+	row2(&b, "finished", ts(m.FinishedAt))
+	if !m.StartedAt.IsZero() && !m.FinishedAt.IsZero() {
+		row2(&b, "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Second).String())
+	}
+	row2(&b, "complete", fmt.Sprint(m.Complete))
+	row2(&b, "end_reason", m.EndReason+detail(m.EndDetail))
+	row2(&b, "suite", m.Suite)
+	if p := m.Preflight; p != nil {
+		pre := "ok"
+		if !p.OK {
+			pre = "failed: " + p.Diagnosis + " " + p.Message
+		}
+		row2(&b, "preflight", pre)
+	}
+	b.WriteString("\nKnobs:\n\n| knob | value |\n| --- | --- |\n")
+	for _, kv := range knobs(m.Knobs) {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", kv[0], cell(kv[1]))
+	}
+
+	b.WriteString("\n## Verdicts\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
+	as := areas(m)
+	if len(as) == 0 {
+		b.WriteString("| – | – | no section ran |\n")
+	}
+	for _, a := range as {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
+	}
+
+	writeToolCalling(&b, m.ToolCalling)
+	writeWhatWentWrong(&b, m, recs)
+	writeStability(&b, m.Stability)
+	writeConcurrency(&b, m.Concurrency)
+	writeConversation(&b, m.Conversation)
+	writeGPU(&b, m.GPU)
+	writeServerMetrics(&b, m.ServerMetrics)
+	writeChartList(&b, m, recs)
+
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
+	if t == nil {
+		return
+	}
+	b.WriteString("\n## Tool calling\n\n")
+	fmt.Fprintf(b, "Parse success rate %s over attempts that expected a call; JSON-valid rate %s over attempts that produced one.\n\n",
+		optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))
+	b.WriteString("| scenario | mode | category | passed | pass rate (95 % CI) | verdict | diagnoses |\n")
+	b.WriteString("| --- | --- | --- | ---: | --- | --- | --- |\n")
+	scs := append([]sidecar.Scenario(nil), t.Scenarios...)
+	sort.SliceStable(scs, func(i, j int) bool {
+		if scs[i].Name != scs[j].Name {
+			return scs[i].Name < scs[j].Name
+		}
+		return scs[i].Mode < scs[j].Mode
+	})
+	for _, s := range scs {
+		var ds []string
+		for _, d := range sortedDiagnoses(s.Diagnoses) {
+			ds = append(ds, fmt.Sprintf("`%s` ×%d", d.Code, d.Count))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %s [%s, %s] | %s | %s |\n",
+			cell(s.Name), cell(s.Mode), cell(s.Category), s.Passed, s.Attempts,
+			rate(s.PassRate), rate(s.PassRateCI.Low), rate(s.PassRateCI.High), verdictWord(s.Verdict), cell(strings.Join(ds, ", ")))
+	}
+	if len(t.Categories) > 0 {
+		b.WriteString("\n| category | passed | pass rate | parsed | JSON-valid | schema-valid | args match |\n")
+		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		cats := append([]sidecar.Category(nil), t.Categories...)
+		sort.SliceStable(cats, func(i, j int) bool { return cats[i].Name < cats[j].Name })
+		for _, c := range cats {
+			fmt.Fprintf(b, "| %s | %d/%d | %s | %s | %s | %s | %s |\n", cell(c.Name), c.Passed, c.Attempts, rate(c.PassRate),
+				optRate(c.Parsed), optRate(c.JSONValid), optRate(c.SchemaValid), optRate(c.ArgsMatch))
+		}
+	}
+}
+
+func sortedDiagnoses(ds []sidecar.Diagnosis) []sidecar.Diagnosis {
+	out := append([]sidecar.Diagnosis(nil), ds...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// writeWhatWentWrong lists every diagnosis code once: from the tool-calling
+// scenarios (with the sidecar's message and remedy) and from the records of
+// other tests (with the catalogue's), each with its count and where it came
+// from.
+func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Record) {
+	type entry struct {
+		count           int
+		message, remedy string
+		example         string
+		where           map[string]bool
+	}
+	byCode := map[string]*entry{}
+	get := func(code string) *entry {
+		e := byCode[code]
+		if e == nil {
+			e = &entry{where: map[string]bool{}}
+			byCode[code] = e
+		}
+		return e
+	}
+	if t := m.ToolCalling; t != nil {
+		for _, s := range t.Scenarios {
+			for _, d := range s.Diagnoses {
+				e := get(d.Code)
+				e.count += d.Count
+				if e.message == "" {
+					e.message, e.remedy, e.example = d.Message, d.Remedy, d.Example
+				}
+				e.where[strings.Trim(s.Name+"/"+s.Mode, "/")] = true
+			}
+		}
+	}
+	for _, r := range recs {
+		if strings.HasPrefix(r.Test, "TestToolCalling") {
+			continue // counted from the sidecar above
+		}
+		for _, code := range r.Diagnoses {
+			e := get(code)
+			e.count++
+			if e.message == "" {
+				info := diagnosis.Lookup(diagnosis.Code(code))
+				e.message, e.remedy = info.Seen, info.Remedy
+			}
+			e.where[topTest(r.Test)+"/"+r.Scenario] = true
+		}
+	}
+	b.WriteString("\n## What went wrong and how to fix it\n\n")
+	if len(byCode) == 0 {
+		b.WriteString("Nothing: no request was diagnosed with a problem.\n")
+		return
+	}
+	codes := make([]string, 0, len(byCode))
+	for c := range byCode {
+		codes = append(codes, c)
+	}
+	// Most frequent first, then by code, so the biggest problem leads.
+	sort.Slice(codes, func(i, j int) bool {
+		ci, cj := byCode[codes[i]].count, byCode[codes[j]].count
+		if ci != cj {
+			return ci > cj
+		}
+		return codes[i] < codes[j]
+	})
+	for _, c := range codes {
+		e := byCode[c]
+		fmt.Fprintf(b, "- **`%s`** ×%d (%s): %s\n", c, e.count, strings.Join(sortedSet(e.where), ", "), mdText(e.message))
+		if e.remedy != "" {
+			fmt.Fprintf(b, "  - Fix: %s\n", mdText(e.remedy))
+		}
+		if e.example != "" {
+			fmt.Fprintf(b, "  - Seen: `%s`\n", strings.ReplaceAll(oneLine(e.example), "`", "'"))
+		}
+	}
+}
+
+func writeStability(b *strings.Builder, s *sidecar.Stability) {
+	if s == nil {
+		return
+	}
+	b.WriteString("\n## Stability\n")
+	for _, r := range s.Runs {
+		fmt.Fprintf(b, "\n### %s: %s\n\n", r.Name, verdictWord(r.Verdict))
+		fmt.Fprintf(b, "%d requests, %d completed, %d timeouts, success rate %s (needs %s), %s.\n\n",
+			r.Requests, r.Completed, r.Timeouts, rate(r.SuccessRate), rate(r.MinSuccessRate), secs(r.DurationS))
+		b.WriteString("| class | figure | n | p50 | p90 | p99 | max |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+		summaryRows(b, "all", "TTFT", r.TTFTms, ms)
+		summaryRows(b, "all", "TPOT", r.TPOTms, ms)
+		summaryRows(b, "all", "E2E", r.E2Ems, ms)
+		summaryRows(b, "all", "output tok/s", r.OutputTokensPerS, tps)
+		classes := append([]sidecar.ClassStats(nil), r.Classes...)
+		sort.SliceStable(classes, func(i, j int) bool { return classes[i].Name < classes[j].Name })
+		for _, c := range classes {
+			summaryRows(b, c.Name, "TTFT", c.TTFTms, ms)
+			summaryRows(b, c.Name, "TPOT", c.TPOTms, ms)
+			summaryRows(b, c.Name, "E2E", c.E2Ems, ms)
+			summaryRows(b, c.Name, "output tok/s", c.OutputTokensPerS, tps)
+		}
+		b.WriteString("\n")
+		writeDegradation(b, "Degradation", r.Degradation)
+		for _, c := range classes {
+			writeDegradation(b, "Degradation of "+c.Name, c.Degradation)
+			if c.TTFTDegradation != nil {
+				writeDegradation(b, "TTFT degradation of "+c.Name+", not judged", *c.TTFTDegradation)
+			}
+		}
+		if len(r.Errors) > 0 {
+			b.WriteString("\nErrors by kind: ")
+			var parts []string
+			for _, k := range sortedKeys(r.Errors) {
+				parts = append(parts, fmt.Sprintf("`%s` ×%d", k, r.Errors[k]))
+			}
+			b.WriteString(strings.Join(parts, ", ") + ".\n")
+		} else {
+			b.WriteString("\nNo errors.\n")
+		}
+		writeChecks(b, r.Checks)
+	}
+}
+
+func writeDegradation(b *strings.Builder, label string, d sidecar.Degradation) {
+	metric := d.Metric
+	if metric == "" {
+		metric = "e2e_ms"
+	}
+	fmt.Fprintf(b, "- %s (%s): %s against a threshold of %s, %s; method `%s`; window ratio %s, trend %s [%s, %s]",
+		label, metric, pct(d.Value), pct(d.Threshold), passFail(d.Passed), d.Method, signedPct(d.WindowRatio), signedPct(d.Trend), signedPct(d.TrendCI.Low), signedPct(d.TrendCI.High))
+	if d.Class != "" {
+		fmt.Fprintf(b, "; worst class `%s`", d.Class)
+	}
+	if d.Detail != "" {
+		fmt.Fprintf(b, ". %s", mdText(d.Detail))
+	}
+	b.WriteString("\n")
+}
+
+func summaryRows(b *strings.Builder, class, name string, s stats.Summary, unit func(float64) string) {
+	if s.N == 0 {
+		fmt.Fprintf(b, "| %s | %s | 0 | – | – | – | – |\n", class, name)
+		return
+	}
+	fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s | %s |\n", class, name, s.N, unit(s.P50), unit(s.P90), unit(s.P99), unit(s.Max))
+}
+
+func writeChecks(b *strings.Builder, cs []sidecar.Check) {
+	if len(cs) == 0 {
+		return
+	}
+	b.WriteString("\n| check | verdict | value | threshold | detail |\n| --- | --- | ---: | ---: | --- |\n")
+	for _, c := range cs {
+		v := passFail(c.Passed)
+		if c.Skipped {
+			v = "skipped"
+		}
+		fmt.Fprintf(b, "| %s | %s | %.3f | %.3f | %s |\n", cell(c.Name), v, c.Value, c.Threshold, cell(c.Detail))
+	}
+}
+
+func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency) {
+	if c == nil {
+		return
+	}
+	b.WriteString("\n## Concurrency\n\n")
+	b.WriteString("| run | mode | load | completed | req/s | output tok/s | goodput (ratio) | TTFT p50 | TTFT p90 | TTFT p99 | TPOT p50 | TPOT p99 | errors | verdict |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+	for _, r := range c.Runs {
+		load := fmt.Sprintf("%d concurrent", r.Concurrency)
+		if r.Mode == "open" {
+			load = fmt.Sprintf("%.2f req/s", r.RatePerS)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %.3f | %.1f | %.3f req/s (%s) | %s | %s | %s | %s | %s | %s | %s |\n",
+			cell(r.Name), r.Mode, load, r.Completed, r.Requests, r.RequestThroughput, r.OutputThroughput,
+			r.Goodput, pct(r.GoodputRatio), ms(r.TTFTms.P50), ms(r.TTFTms.P90), ms(r.TTFTms.P99), ms(r.TPOTms.P50), ms(r.TPOTms.P99),
+			errorsText(r.Errors), verdictWord(r.Verdict))
+	}
+	for _, r := range c.Runs {
+		if len(r.Checks) > 0 {
+			fmt.Fprintf(b, "\nChecks of %s:\n", r.Name)
+			writeChecks(b, r.Checks)
+		}
+	}
+}
+
+func writeConversation(b *strings.Builder, c *sidecar.Conversation) {
+	if c == nil {
+		return
+	}
+	b.WriteString("\n## Conversation\n")
+	for _, r := range c.Runs {
+		fmt.Fprintf(b, "\n### %s: %s\n\n%d turns, %d errors, %s over the conversation.\n\n", r.Name, verdictWord(r.Verdict), len(r.Turns), r.Errors, tps(r.OutputTokensPerS))
+		b.WriteString("| turn | prompt tokens | completion tokens | TTFT | E2E | error |\n| ---: | ---: | ---: | ---: | ---: | --- |\n")
+		for _, t := range r.Turns {
+			fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", t.Turn, t.PromptTokens, t.CompletionTokens, ms(t.TTFTms), ms(t.E2Ems), cell(t.Error))
+		}
+		writeChecks(b, r.Checks)
+	}
+}
+
+func writeGPU(b *strings.Builder, g *sidecar.GPU) {
+	if g == nil {
+		return
+	}
+	b.WriteString("\n## GPU\n\n")
+	if !g.Available {
+		fmt.Fprintf(b, "No local GPU: %s. GPU checks were skipped, not failed (the server may run on another host).\n", noteOr(g.Note, "NVML not available"))
+		return
+	}
+	b.WriteString("| GPU | name | memory total | first | last | max | util mean | temp max | power max |\n")
+	b.WriteString("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, d := range g.Devices {
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.1f %% | %.0f °C | %.0f W |\n", d.Index, cell(d.Name),
+			mib(d.MemTotalMiB), mib(d.MemUsedFirstMiB), mib(d.MemUsedLastMiB), mib(d.MemUsedMaxMiB), d.UtilMeanPct, d.TempMaxC, d.PowerMaxW)
+	}
+	fmt.Fprintf(b, "\n%d samples.\n", len(g.Samples))
+	writeChecks(b, g.Checks)
+}
+
+func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics) {
+	if s == nil {
+		return
+	}
+	b.WriteString("\n## Server /metrics\n\n")
+	if !s.Available {
+		fmt.Fprintf(b, "Not available: %s.\n", noteOr(s.Note, "the server exposes no vLLM /metrics"))
+		return
+	}
+	if len(s.Series) > 0 {
+		kvMax, kvSum, runMax, waitMax := 0.0, 0.0, 0.0, 0.0
+		for _, p := range s.Series {
+			kvMax = math.Max(kvMax, p.KVCacheUsage)
+			kvSum += p.KVCacheUsage
+			runMax = math.Max(runMax, p.Running)
+			waitMax = math.Max(waitMax, p.Waiting)
+		}
+		fmt.Fprintf(b, "%d scrapes: KV cache usage max %s, mean %s; running max %s, waiting max %s.\n",
+			len(s.Series), pct(kvMax), pct(kvSum/float64(len(s.Series))), num(runMax), num(waitMax))
+	}
+	if h := s.TTFT; h != nil && h.Count > 0 {
+		fmt.Fprintf(b, "\nServer-side TTFT over the run: %s requests, mean %s.\n", num(h.Count), ms(h.Sum/h.Count*1000))
+	}
+	if len(s.Delta) > 0 {
+		b.WriteString("\n| counter | before | after | delta |\n| --- | ---: | ---: | ---: |\n")
+		for _, k := range sortedKeys(s.Delta) {
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", k, optNum(s.Before, k), optNum(s.After, k), num(s.Delta[k]))
+		}
+	}
+}
+
+func writeChartList(b *strings.Builder, m *sidecar.Metrics, recs []record.Record) {
+	b.WriteString("\n## Charts\n\n")
+	for _, c := range chartSpecs {
+		if c.has(m, recs) {
+			fmt.Fprintf(b, "- %s: ![%s](%s)\n", c.title, c.title, c.file)
+		} else {
+			fmt.Fprintf(b, "- %s: skipped, %s\n", c.title, c.absent)
+		}
+	}
+}
+
+// knobs lists the knobs as sorted key/value pairs, through their JSON
+// names, so knobs added to the sidecar appear without a change here.
+func knobs(k sidecar.Knobs) [][2]string {
+	data, _ := json.Marshal(k)
+	var raw map[string]any
+	_ = json.Unmarshal(data, &raw)
+	var out [][2]string
+	for _, key := range sortedKeys(raw) {
+		if key == "extra" {
+			continue
+		}
+		out = append(out, [2]string{key, fmt.Sprint(raw[key])})
+	}
+	for _, key := range sortedKeys(k.Extra) {
+		out = append(out, [2]string{"extra." + key, k.Extra[key]})
+	}
+	return out
+}
+
+// Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
+// target, one line per area, and the top diagnoses with their remedies.
+func Summary(w io.Writer, m *sidecar.Metrics) error {
+	var b strings.Builder
+	verdict := "FAIL"
+	if Passed(m) {
+		verdict = "PASS"
+	}
+	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n", verdict)
+	fmt.Fprintf(&b, "`%s` at %s (%s", m.Target.Model, m.Target.BaseURL, m.Target.Kind)
+	if m.Target.ServerVersion != "" {
+		fmt.Fprintf(&b, " %s", m.Target.ServerVersion)
+	}
+	fmt.Fprintf(&b, "), %s to %s", ts(m.StartedAt), ts(m.FinishedAt))
+	if !m.Complete {
+		fmt.Fprintf(&b, ", **incomplete** (%s%s)", m.EndReason, detail(m.EndDetail))
+	}
+	b.WriteString(".\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
+	for _, a := range areas(m) {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
+	}
+	if t := m.ToolCalling; t != nil {
+		seen := map[string]bool{}
+		var lines []string
+		for _, s := range t.Scenarios {
+			for _, d := range s.Diagnoses {
+				if seen[d.Code] {
+					continue
+				}
+				seen[d.Code] = true
+				l := fmt.Sprintf("- `%s`: %s", d.Code, mdText(d.Message))
+				if d.Remedy != "" {
+					l += "; fix: " + mdText(d.Remedy)
+				}
+				lines = append(lines, l)
+			}
+		}
+		sort.Strings(lines)
+		if len(lines) > 0 {
+			b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
+		}
+	}
+	b.WriteString("\nFull report: report.md in the run's artifact.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Formatting: fixed precision everywhere, so reports diff line by line.
+
+func ms(v float64) string  { return fmt.Sprintf("%.1f ms", v) }
+func tps(v float64) string { return fmt.Sprintf("%.1f tok/s", v) }
+func mib(v float64) string { return fmt.Sprintf("%.0f MiB", v) }
+func rate(v float64) string {
+	return fmt.Sprintf("%.3f", v)
+}
+func pct(v float64) string       { return fmt.Sprintf("%.1f %%", v*100) }
+func signedPct(v float64) string { return fmt.Sprintf("%+.1f %%", v*100) }
+func secs(v float64) string      { return fmt.Sprintf("%.1f s", v) }
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+func optRate(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return rate(*v)
+}
+
+func optNum(m map[string]float64, k string) string {
+	if v, ok := m[k]; ok {
+		return num(v)
+	}
+	return "–"
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "**FAIL**"
+}
+
+func verdictWord(v string) string {
+	switch v {
+	case "pass":
+		return "PASS"
+	case "fail":
+		return "**FAIL**"
+	case "":
+		return "–"
+	}
+	return v
+}
+
+func errorsText(errs map[string]int) string {
+	if len(errs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range sortedKeys(errs) {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, errs[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func detail(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func noteOr(note, def string) string {
+	if note == "" {
+		return def
+	}
+	return strings.TrimSuffix(oneLine(note), ".")
+}
+
+func row2(b *strings.Builder, k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, cell(v)) }
+
+func cell(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return strings.ReplaceAll(mdText(s), "|", `\|`)
+}
+
+// mdText is s on one line with "<" escaped, so markup quoted in a message
+// (<tool_call>, <think>) shows instead of vanishing as an HTML tag.
+func mdText(s string) string {
+	return strings.ReplaceAll(oneLine(s), "<", "&lt;")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func topTest(test string) string {
+	top, _, _ := strings.Cut(test, "/")
+	return top
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedSet(m map[string]bool) []string { return sortedKeys(m) }

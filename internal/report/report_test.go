@@ -1,0 +1,247 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// fixture is testdata/metrics.json and requests.jsonl: a hand-written run
+// of a Qwen3-32B-AWQ server shaped like the seed report
+// (shared/seeds/BENCHMARK_PHASE2_4_5_REPORT.md): one scenario with a hermes
+// parser mismatch, a stability run with one timeout, two load runs, a
+// conversation, one GPU and a /metrics series.
+func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
+	t.Helper()
+	m, err := sidecar.Read("testdata/metrics.json")
+	require.NoError(t, err)
+	fh, err := os.Open("testdata/requests.jsonl")
+	require.NoError(t, err)
+	defer fh.Close()
+	recs, err := ReadRecords(fh)
+	require.NoError(t, err)
+	require.Len(t, recs, 32)
+	return m, recs
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run 'go test ./internal/report -update' to create it")
+	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update if the change is intended", path)
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	m, recs := fixture(t)
+	var a, b bytes.Buffer
+	require.NoError(t, Markdown(&a, m, recs))
+	require.NoError(t, MarkdownReporter(m, recs)(&b))
+	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
+	golden(t, "report.golden.md", a.Bytes())
+
+	md := a.String()
+	for _, want := range []string{
+		"# vLLM acceptance report: FAIL",
+		"| model | Qwen/Qwen3-32B-AWQ |",
+		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | **FAIL** | `parser_mismatch_hermes` ×1 |",
+		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
+		"Fix: --tool-call-parser hermes",
+		"**`timeout`** ×1 (TestStability/mixed)",
+		"Errors by kind: `timeout` ×1.",
+		"method `max(window_ratio, trend)`",
+		"![TTFT over the run](ttft.svg)",
+	} {
+		assert.Contains(t, md, want)
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	m, _ := fixture(t)
+	var buf bytes.Buffer
+	require.NoError(t, SummaryReporter(m)(&buf))
+	golden(t, "summary.golden.md", buf.Bytes())
+	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
+}
+
+// TestMarkdownSections: sections a run lacks are left out or noted, never
+// printed empty or as a failure.
+func TestMarkdownSections(t *testing.T) {
+	type testCase struct {
+		name    string
+		reason  string
+		change  func(m *sidecar.Metrics)
+		recs    bool
+		want    []string
+		notWant []string
+	}
+	run := func(t *testing.T, tc testCase) {
+		m, recs := fixture(t)
+		tc.change(m)
+		if !tc.recs {
+			recs = nil
+		}
+		var buf bytes.Buffer
+		require.NoError(t, Markdown(&buf, m, recs))
+		for _, w := range tc.want {
+			assert.Contains(t, buf.String(), w, tc.reason)
+		}
+		for _, w := range tc.notWant {
+			assert.NotContains(t, buf.String(), w, tc.reason)
+		}
+	}
+	testCases := []testCase{
+		{name: "no local GPU", reason: "a CI runner without a GPU notes it and skips the chart",
+			change: func(m *sidecar.Metrics) {
+				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
+			},
+			recs: true,
+			want: []string{"No local GPU: no local GPU: NVML library not found.", "| GPU | PASS | skipped: no local GPU", "- GPU memory used: skipped, no local GPU samples"}},
+		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
+			change: func(m *sidecar.Metrics) {}, recs: false,
+			want: []string{"- TTFT over the run: skipped", "- Output tokens/s over the run: skipped"}},
+		{name: "only tool calling", reason: "a run of one area has only that area's sections",
+			change: func(m *sidecar.Metrics) {
+				m.Stability, m.Concurrency, m.Conversation, m.GPU, m.ServerMetrics = nil, nil, nil, nil, nil
+			},
+			want:    []string{"## Tool calling"},
+			notWant: []string{"## Stability", "## Concurrency", "## Conversation", "## GPU", "## Server /metrics"}},
+		{name: "interrupted", reason: "an incomplete run says so at the top",
+			change: func(m *sidecar.Metrics) {
+				m.Complete, m.EndReason, m.EndDetail = false, sidecar.EndInterrupted, "SIGINT"
+			},
+			want: []string{"> **Incomplete run** (end_reason `interrupted`: SIGINT)"}},
+		{name: "simulator", reason: "simulator figures must not pass for a server's",
+			change: func(m *sidecar.Metrics) { m.Target.Kind = sidecar.KindSimulator },
+			want:   []string{"tested the embedded simulator, not a real server"}},
+		{name: "no /metrics", reason: "a server without vLLM metrics is noted",
+			change: func(m *sidecar.Metrics) {
+				m.ServerMetrics = &sidecar.ServerMetrics{Available: false, Note: "GET /metrics: 404"}
+			},
+			want: []string{"Not available: GET /metrics: 404.", "- KV-cache usage: skipped, no vLLM /metrics series"}},
+		{name: "empty run", reason: "a run that reached no section still renders",
+			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
+			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no request was diagnosed"}},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+func TestReadRecords(t *testing.T) {
+	good := `{"test":"TestStability/mixed","scenario":"mixed","attempt":1,"start":"2025-10-22T23:14:36Z","stream":true,"status":200,"e2e_ms":10}`
+	type testCase struct {
+		name   string
+		reason string
+		in     string
+		n      int
+		errMsg string
+	}
+	run := func(t *testing.T, tc testCase) {
+		recs, err := ReadRecords(strings.NewReader(tc.in))
+		if tc.errMsg != "" {
+			require.Error(t, err, tc.reason)
+			assert.Contains(t, err.Error(), tc.errMsg, tc.reason)
+			return
+		}
+		require.NoError(t, err, tc.reason)
+		assert.Len(t, recs, tc.n, tc.reason)
+	}
+	testCases := []testCase{
+		{name: "empty", reason: "a run killed before any request", in: "", n: 0},
+		{name: "two lines", reason: "the normal case", in: good + "\n" + good + "\n", n: 2},
+		{name: "cut last line", reason: "a run killed mid-write keeps every finished line", in: good + "\n" + good[:40], n: 1},
+		{name: "bad middle line", reason: "corruption before the end is an error with its line", in: good + "\n{oops\n" + good + "\n", errMsg: "line 2"},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+// svgDoc checks data is one well-formed XML document with an <svg> root,
+// and returns its character data.
+func svgDoc(t *testing.T, data []byte) string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	var root string
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "SVG must be valid XML")
+		switch el := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = el.Name.Local
+			}
+		case xml.CharData:
+			text.Write(el)
+			text.WriteString("\n")
+		}
+	}
+	require.Equal(t, "svg", root)
+	return text.String()
+}
+
+func TestCharts(t *testing.T) {
+	m, recs := fixture(t)
+	dir := t.TempDir()
+	files, err := Charts(dir, m, recs)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	require.Equal(t, []string{"ttft.svg", "throughput.svg", "vram.svg", "kv_cache.svg"}, names)
+
+	wantText := map[string][]string{
+		"ttft.svg":       {"TTFT over the run", "stability/long", "stability/short", "toolcalling/stream"},
+		"throughput.svg": {"Output tokens/s over the run", "stability/long", "stability/short", "toolcalling/plain"},
+		"vram.svg":       {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
+		"kv_cache.svg":   {"KV-cache usage", "kv_cache_usage"},
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		text := svgDoc(t, data)
+		for _, w := range wantText[filepath.Base(f)] {
+			assert.Contains(t, text, w, filepath.Base(f))
+		}
+	}
+
+	// Same inputs, same bytes: charts diff as well as the report.
+	again, err := Charts(t.TempDir(), m, recs)
+	require.NoError(t, err)
+	for i := range files {
+		a, _ := os.ReadFile(files[i])
+		b, _ := os.ReadFile(again[i])
+		assert.Equal(t, a, b, filepath.Base(files[i]))
+	}
+}
+
+func TestChartsSkipAbsentData(t *testing.T) {
+	m, _ := fixture(t)
+	m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU"}
+	m.ServerMetrics = nil
+	files, err := Charts(t.TempDir(), m, nil)
+	require.NoError(t, err)
+	assert.Empty(t, files, "no records, no GPU, no /metrics: nothing to draw")
+}
