@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+func init() {
+	register("rank", command{
+		summary: "rank several runs (one per vLLM configuration) on the gate's criteria",
+		run:     runRank,
+	})
+}
+
+func runRank(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("rank", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	jsonOut := fset.String("json", "", "also write the ranking as JSON to this file")
+	fset.Usage = func() {}
+	printUsage := func(w io.Writer) {
+		fset.SetOutput(w)
+		fmt.Fprint(w, `Usage: vllm-acceptance rank [--json FILE] RUN...
+
+Ranks runs, one per vLLM configuration, and prints one Markdown table. Each
+RUN is a metrics.json or a folder holding one; a run is named by its folder
+(or file) name. Order: gate passed first, then tool-call pass rate (higher
+first), then the worst TTFT p90 (lower first), then the worst output
+tokens/s p50 (higher first), then the name. ▲ marks a column's best value
+and ▼ its worst, so trade-offs show at a glance.
+
+Example:
+  vllm-acceptance rank runs/chunked_only_safe runs/prefix_caching runs/gpu_mem_095
+
+Flags:
+`)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return 0
+		}
+		fmt.Fprintln(stderr, "run 'vllm-acceptance rank --help' for the flags")
+		return 2
+	}
+	if fset.NArg() == 0 {
+		fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")
+		return 2
+	}
+	var runs []*sidecar.Metrics
+	var names []string
+	for _, arg := range fset.Args() {
+		m, err := readMetrics(arg)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+			return 2
+		}
+		runs = append(runs, m)
+		name := filepath.Base(filepath.Clean(arg))
+		if name == "metrics.json" {
+			name = filepath.Base(filepath.Dir(filepath.Clean(arg)))
+		}
+		names = append(names, name)
+	}
+	rk := compare.Rank(runs, names)
+	if err := compare.WriteRankMarkdown(stdout, rk); err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+		return 1
+	}
+	if *jsonOut != "" {
+		f, err := os.Create(*jsonOut)
+		if err == nil {
+			err = writeRankJSON(f, rk)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func writeRankJSON(w io.Writer, rk compare.Ranking) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rk)
+}

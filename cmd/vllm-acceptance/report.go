@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/report"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+func init() {
+	register("report", command{
+		summary: "write report.md and SVG charts from metrics.json and requests.jsonl",
+		run:     runReport,
+	})
+}
+
+func runReport(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("report", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	defOut := os.Getenv("ACCEPTANCE_OUT")
+	if defOut == "" {
+		defOut = "out"
+	}
+	out := fset.String("out", defOut, "folder to write report.md and the charts to (default: $ACCEPTANCE_OUT, else out)")
+	metrics := fset.String("metrics", "", "metrics.json to read (default: OUT/metrics.json)")
+	requests := fset.String("requests", "", "requests.jsonl to read (default: OUT/requests.jsonl; charts from it are skipped when absent)")
+	fset.Usage = func() {}
+	printUsage := func(w io.Writer) {
+		fset.SetOutput(w)
+		fmt.Fprint(w, `Usage: vllm-acceptance report [--out DIR] [--metrics FILE] [--requests FILE]
+
+Writes DIR/report.md (target, run, verdicts, tool-calling table, what went
+wrong and how to fix it, stability, concurrency, conversation, GPU and
+/metrics) and the charts DIR/ttft.svg, throughput.svg, vram.svg and
+kv_cache.svg (each only when the run has its data). When GITHUB_STEP_SUMMARY
+is set, a short summary is appended to it. Exits 0 unless an input cannot
+be read.
+
+Example:
+  go test -tags live ./acceptance && vllm-acceptance report --out out
+
+Flags:
+`)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return 0
+		}
+		fmt.Fprintln(stderr, "run 'vllm-acceptance report --help' for the flags")
+		return 2
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "vllm-acceptance report: unexpected argument %q; run 'vllm-acceptance report --help'\n", fset.Arg(0))
+		return 2
+	}
+	if *metrics == "" {
+		*metrics = filepath.Join(*out, "metrics.json")
+	}
+	if *requests == "" {
+		*requests = filepath.Join(*out, "requests.jsonl")
+	}
+	m, err := readMetrics(*metrics)
+	if err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	}
+	var recs []record.Record
+	fh, err := os.Open(*requests)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
+	case err != nil:
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	default:
+		recs, err = report.ReadRecords(fh)
+		fh.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance report: %s: %v\n", *requests, err)
+			return 1
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	}
+	mdPath := filepath.Join(*out, "report.md")
+	if err := writeFile(mdPath, report.MarkdownReporter(m, recs)); err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	}
+	charts, err := report.Charts(*out, m, recs)
+	if err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s", mdPath)
+	for _, c := range charts {
+		fmt.Fprintf(stdout, ", %s", filepath.Base(c))
+	}
+	fmt.Fprintln(stdout)
+	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			err = report.Summary(f, m)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			// The report itself is written; a summary that cannot be is noted.
+			fmt.Fprintf(stderr, "vllm-acceptance report: GITHUB_STEP_SUMMARY: %v\n", err)
+		}
+	}
+	return 0
+}
+
+// readMetrics reads a metrics.json, or the one inside a folder.
+func readMetrics(path string) (*sidecar.Metrics, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "metrics.json")
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (run the suite first, or pass the metrics.json path)", err)
+	}
+	defer fh.Close()
+	m, err := compare.Decode(fh)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+func writeFile(path string, r report.Reporter) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
