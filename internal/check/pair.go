@@ -50,7 +50,7 @@ func matchCalls(st fixture.Step, got []ParsedCall) []string {
 		used[j] = true
 		for _, p := range callProblems(e, got[j]) {
 			if multi {
-				p = fmt.Sprintf("%s (call %d): %s", e.Name, j, p)
+				p = fmt.Sprintf("%s[%d]: %s", got[j].Name, got[j].Index, p)
 			}
 			out = append(out, p)
 		}
