@@ -1,0 +1,377 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// noAutoToolChoice is vLLM's message when --enable-auto-tool-choice is off.
+const noAutoToolChoice = `"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set`
+
+// hugeBodyBytes is the size of huge_body's answer.
+const hugeBodyBytes = 50 << 20
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
+	ctx := r.Context()
+
+	var req chatRequest
+	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
+		vllmError(w, http.StatusBadRequest, "BadRequestError", fmt.Sprintf("request body is not a chat completion request: %v", err))
+		return
+	}
+	if len(req.Messages) == 0 {
+		vllmError(w, http.StatusBadRequest, "BadRequestError", "messages: field required")
+		return
+	}
+	if s.p.Fault == FaultModelNotFound || (req.Model != "" && req.Model != s.model) {
+		vllmError(w, http.StatusNotFound, "NotFoundError", fmt.Sprintf("The model `%s` does not exist.", req.Model))
+		return
+	}
+
+	switch s.p.Fault {
+	case FaultServerError:
+		vllmError(w, http.StatusInternalServerError, "InternalServerError", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
+		return
+	case FaultRateLimited:
+		w.Header().Set("Retry-After", "2")
+		vllmError(w, http.StatusTooManyRequests, "RateLimitError", "Too many requests: rate limit exceeded, retry after 2 seconds")
+		return
+	case FaultUnavailable:
+		vllmError(w, http.StatusServiceUnavailable, "ServiceUnavailableError", "The server is temporarily unable to handle the request.")
+		return
+	case FaultHTMLError:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Sign in to continue</h1><form action=\"/login\"></form></body></html>\n")
+		return
+	case FaultNotJSON:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "<<garbage")
+		return
+	case FaultWrongShape:
+		writeJSON(w, http.StatusOK, map[string]any{"id": "chatcmpl-" + s.hexID(), "object": "chat.completion", "created": s.now().Unix(), "model": s.model, "choices": []any{}})
+		return
+	case FaultHang:
+		s.begin(0)
+		defer s.end(0)
+		<-ctx.Done()
+		return
+	case FaultNoAutoToolChoice:
+		if len(req.Tools) > 0 && req.choice() == "auto" {
+			vllmError(w, http.StatusBadRequest, "BadRequestError", noAutoToolChoice)
+			return
+		}
+	}
+
+	a := s.applyFault(&req, s.plan(&req))
+	prompt, completion := req.promptTokens(), a.completionTokens()
+	inFlight := s.begin(prompt + completion)
+	defer s.end(prompt + completion)
+	lat, fail := s.draw(inFlight)
+	if fail {
+		vllmError(w, http.StatusInternalServerError, "InternalServerError", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
+		return
+	}
+	id, created := "chatcmpl-"+s.hexID(), s.now().Unix()
+	start := time.Now()
+	var ttft time.Duration
+	var ok bool
+	switch {
+	case s.p.Fault == FaultHugeBody:
+		ok = s.huge(ctx, w, &req, id, created)
+	case s.p.Fault == FaultSlowDrip:
+		var b []byte
+		if req.Stream {
+			var buf bytes.Buffer
+			s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start)
+			b = buf.Bytes()
+			w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		} else {
+			b = s.completion(a, id, created, prompt)
+			w.Header().Set("Content-Type", "application/json")
+		}
+		ok = drip(ctx, w, b)
+	case req.Stream:
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		ttft, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
+	default:
+		if ok = sleep(ctx, lat.ttft+time.Duration(completion)*lat.itl); ok {
+			ttft = time.Since(start)
+			b := s.completion(a, id, created, prompt)
+			if s.p.Fault == FaultStreamCut {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(b[:len(b)/2])
+				flush(w)
+				panic(http.ErrAbortHandler) // closes the connection mid-body
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(b)
+		}
+	}
+	if ok {
+		finish := a.Finish
+		if finish == "tool_calls" {
+			finish = "stop" // the engine's reason; tool_calls is the API's
+		}
+		s.finished(prompt, completion, finish, ttft.Seconds())
+	}
+}
+
+func flush(w io.Writer) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// message is the non-streamed choices[0].message.
+func (s *Server) message(a answer) map[string]any {
+	calls := []any{}
+	for _, c := range a.Calls {
+		var fn any = map[string]any{"name": c.Name, "arguments": c.Args}
+		if c.NullFunction {
+			fn = nil
+		}
+		calls = append(calls, map[string]any{"id": c.ID, "type": "function", "function": fn})
+	}
+	var content any = a.Content
+	if a.NullContent && a.Content == "" {
+		content = nil
+	}
+	m := map[string]any{
+		"role": "assistant", "content": content, "refusal": nil, "annotations": nil,
+		"audio": nil, "function_call": nil, "tool_calls": calls,
+	}
+	var reasoning any
+	if a.Reasoning != "" {
+		reasoning = a.Reasoning
+	}
+	for _, f := range s.reasoningFields() {
+		m[f] = reasoning
+	}
+	return m
+}
+
+func (s *Server) reasoningFields() []string {
+	if s.p.ReasoningField == "both" {
+		return []string{"reasoning", "reasoning_content"}
+	}
+	return []string{s.p.ReasoningField}
+}
+
+func usage(prompt, completion int) map[string]any {
+	return map[string]any{"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion, "prompt_tokens_details": nil}
+}
+
+// completion is the non-streamed chat.completion body.
+func (s *Server) completion(a answer, id string, created int64, prompt int) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"id": id, "object": "chat.completion", "created": created, "model": s.model,
+		"choices": []any{map[string]any{
+			"index": 0, "message": s.message(a), "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil,
+		}},
+		"service_tier": nil, "system_fingerprint": nil,
+		"usage":           usage(prompt, a.completionTokens()),
+		"prompt_logprobs": nil, "kv_transfer_params": nil,
+	})
+	return b
+}
+
+// event is one SSE chunk to send; token chunks are paced by the latency model.
+type event struct {
+	choice map[string]any
+	token  bool
+}
+
+func delta(d map[string]any) event {
+	return event{choice: map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": nil}, token: true}
+}
+
+// events lays out the stream of answer a, with the profile's streaming
+// faults applied.
+func (s *Server) events(a answer) []event {
+	f := s.p.Fault
+	role := delta(map[string]any{"role": "assistant", "content": ""})
+	role.token = false
+	evs := []event{role}
+	for _, t := range tokenize(a.Reasoning) {
+		d := map[string]any{}
+		for _, k := range s.reasoningFields() {
+			d[k] = t
+		}
+		evs = append(evs, delta(d))
+	}
+	if f == FaultStreamMarkupDelta && len(a.Calls) > 0 {
+		evs = append(evs, delta(map[string]any{"content": "<tool_call>"}))
+	}
+	for _, t := range tokenize(a.Content) {
+		evs = append(evs, delta(map[string]any{"content": t}))
+	}
+	for i, c := range a.Calls {
+		idx := i
+		if f == FaultStreamBadIndex {
+			idx = 2*i + 1
+		}
+		tc := func(m map[string]any) event {
+			m["index"] = idx
+			return delta(map[string]any{"tool_calls": []any{m}})
+		}
+		if c.NullFunction {
+			evs = append(evs, tc(map[string]any{"id": c.ID, "type": "function", "function": nil}))
+			continue
+		}
+		evs = append(evs, tc(map[string]any{"id": c.ID, "type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}}))
+		args := c.Args
+		if f == FaultStreamArgsDiffer {
+			args = streamVariant(c)
+		}
+		for j, p := range tokenize(args) {
+			fn := map[string]any{"arguments": p}
+			m := map[string]any{"function": fn}
+			if s.p.Style == "llmd" {
+				m["id"], m["type"], fn["name"] = c.ID, "function", nil
+			}
+			if j == 0 && f == FaultStreamNameRepeat {
+				fn["name"] = c.Name
+			}
+			if j == 0 && f == FaultStreamIDChange {
+				m["id"] = c.ID + "0"
+			}
+			evs = append(evs, tc(m))
+		}
+	}
+	fin := event{choice: map[string]any{"index": 0, "delta": map[string]any{}, "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil}}
+	evs = append(evs, fin)
+	if f == FaultStreamDoubleFin {
+		evs = append(evs, fin)
+	}
+	return evs
+}
+
+// stream writes answer a as SSE, pacing token chunks by lat. start is when
+// the request arrived (for the TTFT it reports); a nil-able writer without
+// flushing is fine (slow_drip renders into a buffer). It returns the time
+// to the first token chunk and whether the stream was written to the end.
+func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time) (time.Duration, bool) {
+	var ttft time.Duration
+	write := func(v any) bool {
+		b, _ := json.Marshal(v)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return false
+		}
+		flush(w)
+		return ctx.Err() == nil
+	}
+	chunk := func(choices []any) map[string]any {
+		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": s.model, "choices": choices}
+	}
+	first := true
+	for i, ev := range s.events(a) {
+		if ev.token {
+			d := lat.itl
+			if first {
+				d = lat.ttft
+			}
+			if !sleep(ctx, d) {
+				return ttft, false
+			}
+			if first {
+				ttft, first = time.Since(start), false
+			}
+		}
+		if s.p.Fault == FaultStreamCut && i == 1 {
+			b, _ := json.Marshal(chunk([]any{ev.choice}))
+			_, _ = fmt.Fprintf(w, "data: %s", b[:len(b)/2])
+			flush(w)
+			panic(http.ErrAbortHandler) // closes the connection mid-chunk
+		}
+		if !write(chunk([]any{ev.choice})) {
+			return ttft, false
+		}
+	}
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		u := chunk([]any{})
+		u["usage"] = usage(prompt, a.completionTokens())
+		if !write(u) {
+			return ttft, false
+		}
+	}
+	if s.p.Fault != FaultNoDone {
+		if _, err := io.WriteString(w, "data: [DONE]\n\n"); err != nil {
+			return ttft, false
+		}
+		flush(w)
+	}
+	return ttft, true
+}
+
+// drip writes b one byte per second.
+func drip(ctx context.Context, w http.ResponseWriter, b []byte) bool {
+	w.WriteHeader(http.StatusOK)
+	for i := range b {
+		if i > 0 && !sleep(ctx, time.Second) {
+			return false
+		}
+		if _, err := w.Write(b[i : i+1]); err != nil {
+			return false
+		}
+		flush(w)
+	}
+	return true
+}
+
+// huge writes a 50 MB answer piece by piece, never holding it whole.
+func (s *Server) huge(ctx context.Context, w http.ResponseWriter, req *chatRequest, id string, created int64) bool {
+	piece := strings.Repeat("lorem ipsum ", 64<<10/12)
+	var head, each, tail string
+	if req.Stream {
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		c := func(d map[string]any, finish any) string {
+			b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": s.model,
+				"choices": []any{map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": finish}}})
+			return "data: " + string(b) + "\n\n"
+		}
+		head = c(map[string]any{"role": "assistant", "content": ""}, nil)
+		each = c(map[string]any{"content": piece}, nil)
+		tail = c(map[string]any{}, "length") + "data: [DONE]\n\n"
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+		head = fmt.Sprintf(`{"id":%q,"object":"chat.completion","created":%d,"model":%q,"choices":[{"index":0,"message":{"role":"assistant","content":"`, id, created, s.model)
+		each = piece
+		tail = `"},"logprobs":null,"finish_reason":"length","stop_reason":null}],"usage":{"prompt_tokens":1,"total_tokens":1,"completion_tokens":0}}`
+	}
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, head); err != nil {
+		return false
+	}
+	for n := 0; n < hugeBodyBytes; n += len(each) {
+		if ctx.Err() != nil {
+			return false
+		}
+		if _, err := io.WriteString(w, each); err != nil {
+			return false
+		}
+	}
+	_, err := io.WriteString(w, tail)
+	flush(w)
+	return err == nil
+}

@@ -1,0 +1,295 @@
+package sim
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+)
+
+// applyFault turns the healthy answer into the profile's faulty one. Only
+// answer-level faults live here; the streaming and transport faults are
+// applied where the answer is written.
+func (s *Server) applyFault(req *chatRequest, a answer) answer {
+	auto := req.choice() == "auto"
+	has := len(a.Calls) > 0
+	switch s.p.Fault {
+	case FaultHermesLeak, FaultXMLLeak:
+		// Under required or named, vLLM uses guided decoding and not the
+		// tool parser, so those answers stay correct.
+		if auto && has {
+			if s.p.Fault == FaultHermesLeak {
+				a.Content = hermes(a.Calls)
+			} else {
+				a.Content = qwenXML(a.Calls)
+			}
+			a.NullContent, a.Calls, a.Finish = false, nil, "stop"
+		}
+	case FaultReasoningExhausted:
+		if has {
+			n := req.maxTokens()
+			if n == 0 {
+				n = 1024
+			}
+			n = min(n, 8192)
+			a = answer{Reasoning: words(reasoningWords, n), NullContent: true, Finish: "length", Tokens: n}
+		}
+	case FaultThinkLeak:
+		// No reasoning parser: the think block stays in content. Shown even
+		// when thinking is off, so the fault is visible in every mode.
+		think := a.Reasoning
+		if think == "" {
+			think = words(reasoningWords, s.p.ReasoningTokens)
+		}
+		a.Reasoning = ""
+		a.Content = "<think>\n" + strings.TrimSpace(think) + "\n</think>\n\n" + a.Content
+		a.NullContent = false
+	case FaultToolCallReasoning:
+		if auto && has {
+			r := a.Reasoning
+			if r == "" {
+				r = words(reasoningWords, s.p.ReasoningTokens)
+			}
+			a.Reasoning = r + "\n" + hermes(a.Calls)
+			a.Calls, a.NullContent, a.Finish = nil, true, "stop"
+		}
+	case FaultProse:
+		if auto && has {
+			a = answer{Reasoning: a.Reasoning, Content: "You can find that out quickly online; I do not have more details to share.", Finish: "stop"}
+		}
+	case FaultInvalidJSON:
+		for i := range a.Calls {
+			a.Calls[i].Args = strings.TrimSuffix(a.Calls[i].Args, "}")
+		}
+	case FaultDoubleEncoded:
+		for i := range a.Calls {
+			a.Calls[i].Args = pyJSON(a.Calls[i].Args)
+		}
+	case FaultUnknownFunction:
+		for i := range a.Calls {
+			a.Calls[i].Name += "_v2"
+		}
+	case FaultSchemaViolation:
+		for i := range a.Calls {
+			a.Calls[i] = breakSchema(a.Calls[i])
+		}
+	case FaultWrongArgs:
+		for i := range a.Calls {
+			a.Calls[i] = wrongArgs(a.Calls[i])
+		}
+	case FaultAlwaysCall:
+		if !has && len(req.Tools) > 0 {
+			t := req.Tools[0]
+			args, _ := genValue(t.Function.Parameters, t.Function.Parameters, 0).(map[string]any)
+			if args == nil {
+				args = map[string]any{}
+			}
+			a.Calls = []call{s.newCall(t.Function.Name, args)}
+			a.Content, a.NullContent, a.Finish, a.Tokens = "", true, "tool_calls", 0
+		}
+	case FaultFinishMismatch:
+		if has && !req.named() {
+			a.Finish = "stop"
+		}
+	case FaultNullFunction:
+		for i := range a.Calls {
+			a.Calls[i].NullFunction = true
+		}
+	}
+	return a
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func copyArgs(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (c call) withArgs(args map[string]any) call {
+	c.args = args
+	c.Args = pyJSON(args)
+	return c
+}
+
+// breakSchema drops a required parameter the call has; failing that it
+// gives a parameter a value of the wrong type.
+func breakSchema(c call) call {
+	args := copyArgs(c.args)
+	for _, r := range required(c.params) {
+		if _, ok := args[r]; ok {
+			delete(args, r)
+			return c.withArgs(args)
+		}
+	}
+	for _, k := range sortedKeys(args) {
+		switch args[k].(type) {
+		case string:
+			args[k] = float64(42)
+		default:
+			args[k] = "42"
+		}
+		return c.withArgs(args)
+	}
+	// No parameters at all: send one of the wrong type for the first
+	// declared property, or an undeclared one.
+	props, _ := c.params["properties"].(map[string]any)
+	if keys := sortedKeys(props); len(keys) > 0 {
+		args[keys[0]] = []any{"wrong", "type"}
+	} else {
+		args["unexpected"] = []any{"wrong"}
+	}
+	return c.withArgs(args)
+}
+
+// valueMatcher says the matcher pins a value (so changing it is wrong).
+func valueMatcher(m fixture.Matcher) bool {
+	return m.Equals != nil || m.Exact != nil || m.IEquals != nil || len(m.OneOf) > 0 || m.Number != nil || m.Regex != ""
+}
+
+// wrongArgs changes one pinned value to another value of the same type that
+// the schema still accepts.
+func wrongArgs(c call) call {
+	keys := sortedKeys(c.args)
+	sort.SliceStable(keys, func(i, j int) bool {
+		return valueMatcher(c.matchers[keys[i]]) && !valueMatcher(c.matchers[keys[j]])
+	})
+	for _, k := range keys {
+		if v, ok := otherValue(c.args[k], propSchema(c.params, k), c.params, c.matchers[k]); ok {
+			args := copyArgs(c.args)
+			args[k] = v
+			return c.withArgs(args)
+		}
+	}
+	return c
+}
+
+func otherValue(v any, ps, root map[string]any, m fixture.Matcher) (any, bool) {
+	if ref, ok := ps["$ref"].(string); ok {
+		ps = resolveRef(ref, root)
+	}
+	switch x := v.(type) {
+	case string:
+		if enum, ok := ps["enum"].([]any); ok {
+			for _, e := range enum {
+				if e != x && !contains(m.OneOf, e) {
+					return e, true
+				}
+			}
+			return nil, false
+		}
+		for _, alt := range []string{"Atlantis", "Springfield"} {
+			if !strings.EqualFold(alt, x) {
+				return alt, true
+			}
+		}
+	case float64:
+		return x + 1000, true
+	case bool:
+		return !x, true
+	case map[string]any:
+		props, _ := ps["properties"].(map[string]any)
+		for _, k := range sortedKeys(x) {
+			sub, _ := props[k].(map[string]any)
+			if nv, ok := otherValue(x[k], sub, root, fixture.Matcher{}); ok {
+				out := copyArgs(x)
+				out[k] = nv
+				return out, true
+			}
+		}
+	case []any:
+		items, _ := ps["items"].(map[string]any)
+		for i, e := range x {
+			if nv, ok := otherValue(e, items, root, fixture.Matcher{}); ok {
+				out := append([]any(nil), x...)
+				out[i] = nv
+				return out, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func contains(xs []any, x any) bool {
+	for _, e := range xs {
+		if e == x {
+			return true
+		}
+	}
+	return false
+}
+
+// streamVariant is what stream_args_differ streams instead of c's
+// arguments: the same object with one string's letter case flipped, which
+// the scenario's normalising matchers still accept but a parsed-JSON
+// comparison with the non-streamed answer does not.
+func streamVariant(c call) string {
+	keys := sortedKeys(c.args)
+	for _, k := range keys {
+		if !caseSafe(c, k) {
+			continue
+		}
+		if v, ok := flipCase(c.args[k]); ok {
+			args := copyArgs(c.args)
+			args[k] = v
+			return pyJSON(args)
+		}
+	}
+	args := copyArgs(c.args)
+	args["streamed"] = true
+	return pyJSON(args)
+}
+
+// caseSafe: a letter-case change of parameter k still satisfies its
+// matcher (Equals, IEquals and OneOf ignore case) and its schema (no enum).
+func caseSafe(c call, k string) bool {
+	m := c.matchers[k]
+	if m.Exact != nil || m.Regex != "" {
+		return false
+	}
+	_, enum := propSchema(c.params, k)["enum"]
+	return !enum
+}
+
+func flipCase(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if u := strings.ToUpper(x); u != x {
+			return u, true
+		}
+		if l := strings.ToLower(x); l != x {
+			return l, true
+		}
+		if strings.IndexFunc(x, unicode.IsLetter) < 0 {
+			return nil, false
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			if nv, ok := flipCase(x[k]); ok {
+				out := copyArgs(x)
+				out[k] = nv
+				return out, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if nv, ok := flipCase(e); ok {
+				out := append([]any(nil), x...)
+				out[i] = nv
+				return out, true
+			}
+		}
+	}
+	return nil, false
+}

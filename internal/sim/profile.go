@@ -1,0 +1,307 @@
+// Package sim is the embedded simulator: a net/http server that speaks
+// vLLM's OpenAI-compatible wire format and misbehaves in known ways, one
+// fault per profile, so the suite's self-tests can assert its verdicts
+// without a GPU.
+package sim
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault names one misbehaviour. The zero value is a healthy server.
+type Fault string
+
+// Profile is a fault, a latency model and a stream style. Profiles compose:
+// "hermes_leak?ttft=50ms&style=llmd" is the hermes fault with latency, in
+// llm-d's streaming style.
+type Profile struct {
+	// Name is the registered name the profile was looked up by.
+	Name string
+	// Spec is the full string given to Lookup, parameters included.
+	Spec string
+	// Description is Describe(Name).
+	Description string
+	// Fault is what goes wrong; "" for none.
+	Fault Fault
+
+	// TTFT is the delay before the first token chunk (after the role chunk).
+	TTFT time.Duration
+	// ITL is the delay between token chunks. A non-streamed answer waits
+	// TTFT + n*ITL in total.
+	ITL time.Duration
+	// Noise multiplies each request's latency by a uniform factor in
+	// [1-Noise, 1+Noise], drawn from a PCG seeded with Seed.
+	Noise float64
+	// Seed seeds the simulator's random draws (noise, error rate, ids).
+	Seed uint64
+	// Ramp raises latency linearly from ×1 at the first chat request to
+	// ×(1+Ramp) at request RampRequests, and keeps it there.
+	Ramp float64
+	// RampRequests is the length of the ramp; default 20 (the stability default).
+	RampRequests int
+	// Load multiplies latency by 1+Load*(in-flight-1).
+	Load float64
+	// ErrorRate is the fraction of chat requests answered HTTP 500 (seeded).
+	ErrorRate float64
+	// Preempt makes /metrics show preemptions and a KV cache near full
+	// whenever more than one request is in flight.
+	Preempt bool
+
+	// Style is the streaming style: "vllm" (default) or "llmd"
+	// (llm-d-inference-sim: every tool-call chunk repeats id and type, and
+	// function.name is null after the first chunk).
+	Style string
+	// ReasoningField is where reasoning goes: "reasoning_content" (default),
+	// "reasoning" or "both".
+	ReasoningField string
+	// ReasoningTokens is the length of the reasoning text, in tokens; default 8.
+	ReasoningTokens int
+}
+
+// Faults. Each registered profile below produces exactly one of them.
+const (
+	FaultHermesLeak         Fault = "hermes_leak"
+	FaultXMLLeak            Fault = "xml_leak"
+	FaultNoAutoToolChoice   Fault = "no_auto_tool_choice"
+	FaultReasoningExhausted Fault = "reasoning_exhausted"
+	FaultThinkLeak          Fault = "think_leak"
+	FaultToolCallReasoning  Fault = "tool_call_in_reasoning"
+	FaultProse              Fault = "prose"
+	FaultInvalidJSON        Fault = "invalid_json"
+	FaultDoubleEncoded      Fault = "double_encoded"
+	FaultUnknownFunction    Fault = "unknown_function"
+	FaultSchemaViolation    Fault = "schema_violation"
+	FaultWrongArgs          Fault = "wrong_args"
+	FaultAlwaysCall         Fault = "always_call"
+	FaultFinishMismatch     Fault = "finish_mismatch"
+	FaultNullFunction       Fault = "null_function"
+
+	FaultStreamNameRepeat  Fault = "stream_name_repeat"
+	FaultStreamIDChange    Fault = "stream_id_change"
+	FaultStreamBadIndex    Fault = "stream_bad_index"
+	FaultStreamDoubleFin   Fault = "stream_double_finish"
+	FaultStreamMarkupDelta Fault = "stream_markup_delta"
+	FaultStreamArgsDiffer  Fault = "stream_args_differ"
+
+	FaultUnauthorized  Fault = "unauthorized"
+	FaultServerError   Fault = "server_error"
+	FaultHang          Fault = "hang"
+	FaultHTMLError     Fault = "html_error"
+	FaultNotJSON       Fault = "not_json"
+	FaultWrongShape    Fault = "wrong_shape"
+	FaultStreamCut     Fault = "stream_cut"
+	FaultNoDone        Fault = "no_done"
+	FaultSlowDrip      Fault = "slow_drip"
+	FaultHugeBody      Fault = "huge_body"
+	FaultRateLimited   Fault = "rate_limited"
+	FaultUnavailable   Fault = "unavailable"
+	FaultModelNotFound Fault = "model_not_found"
+)
+
+type entry struct {
+	desc string
+	p    Profile
+}
+
+var registry = map[string]entry{}
+
+func reg(name, desc string, p Profile) {
+	p.Name, p.Description = name, desc
+	registry[name] = entry{desc: desc, p: p}
+}
+
+func fault(name, desc string) { reg(name, desc, Profile{Fault: Fault(name)}) }
+
+func init() {
+	reg("healthy", "a correct vLLM with hermes tool parser and qwen3 reasoning parser (no latency unless ttft/itl are set)", Profile{})
+
+	fault("hermes_leak", "tool parser off or wrong under tool_choice auto: <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call> left in content, no tool_calls, finish stop")
+	fault("xml_leak", "Qwen3-Coder XML (<tool_call><function=...><parameter=...>) left in content under auto, no tool_calls, finish stop")
+	fault("no_auto_tool_choice", "vLLM started without --enable-auto-tool-choice: HTTP 400 for every request with tools and tool_choice auto")
+	fault("reasoning_exhausted", "reasoning runs until max_tokens where a call was due: finish length, no content, no call")
+	fault("think_leak", "reasoning parser missing: <think>...</think> text in content (tool calls themselves are fine)")
+	fault("tool_call_in_reasoning", "under auto the <tool_call> markup sits inside reasoning_content, no tool_calls, finish stop")
+	fault("prose", "answers in plain prose instead of calling under tool_choice auto")
+	fault("invalid_json", "tool-call arguments truncated: {\"location\": \"Paris\" (no closing brace)")
+	fault("double_encoded", "tool-call arguments are a JSON string wrapping the JSON object")
+	fault("unknown_function", "calls <name>_v2, a function that was not offered")
+	fault("schema_violation", "arguments parse but break the schema: a required parameter missing (or a wrong type)")
+	fault("wrong_args", "a schema-valid call with wrong values (another enum member, another city, number+1000)")
+	fault("always_call", "calls a tool even when prose is wanted (tool_choice none, irrelevant request, final answer)")
+	fault("finish_mismatch", "calls under auto/required come with finish_reason stop instead of tool_calls")
+	fault("null_function", "tool_calls entries carry \"function\": null")
+
+	fault("stream_name_repeat", "streaming only: the function name is sent again in the first arguments delta")
+	fault("stream_id_change", "streaming only: a tool call's id changes between its chunks")
+	fault("stream_bad_index", "streaming only: tool-call indices start at 1 and skip (0 never sent)")
+	fault("stream_double_finish", "streaming only: two finish chunks")
+	fault("stream_markup_delta", "streaming only: raw <tool_call> text also leaks into delta.content before the call")
+	fault("stream_args_differ", "streaming only: streamed arguments reassemble to another object than the non-streamed answer")
+
+	fault("unauthorized", "HTTP 401 {\"error\":\"Unauthorized\"} on every /v1 endpoint, /v1/models included")
+	fault("server_error", "HTTP 500 on every chat completion")
+	fault("hang", "accepts chat completions and never answers until the client goes away")
+	fault("html_error", "HTTP 200 text/html page (a proxy's login page) for chat completions")
+	fault("not_json", "HTTP 200 application/json whose body is <<garbage")
+	fault("wrong_shape", "HTTP 200 valid JSON chat.completion with choices []")
+	fault("stream_cut", "the response is cut mid-chunk and the connection closed")
+	fault("no_done", "streaming only: the stream ends without data: [DONE]")
+	fault("slow_drip", "the response is written one byte per second")
+	fault("huge_body", "a 50 MB answer, streamed out without being held in memory")
+	fault("rate_limited", "HTTP 429 with Retry-After: 2 on every chat completion")
+	fault("unavailable", "HTTP 503 on every chat completion")
+	fault("model_not_found", "serves /v1/models normally but answers chat completions 404 \"The model `X` does not exist.\"")
+
+	reg("degrading", "healthy answers whose latency rises 40 % over 20 requests (ttft=20ms itl=1ms ramp=0.4)",
+		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Ramp: 0.4})
+	reg("noisy", "healthy answers with ±30 % seeded latency noise and no trend (ttft=20ms itl=1ms noise=0.3)",
+		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Noise: 0.3})
+	reg("erroring", "healthy answers, but 20 % of chat completions get HTTP 500 (seeded)",
+		Profile{ErrorRate: 0.2, TTFT: 2 * time.Millisecond, ITL: 100 * time.Microsecond})
+	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
+		Profile{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
+}
+
+// Names returns the registered profile names, sorted.
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Describe returns the one-line description of a registered profile, "" for
+// an unknown name.
+func Describe(name string) string { return registry[name].desc }
+
+// params lists the spec parameters Lookup accepts, for error messages.
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, preempt, style, reasoning_field, reasoning_tokens"
+
+// Lookup parses a profile spec: a registered name, optionally followed by
+// parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
+// Parameters override the profile's own values.
+func Lookup(spec string) (Profile, error) {
+	name, query, _ := strings.Cut(strings.TrimSpace(spec), "?")
+	if name == "" {
+		name = "healthy"
+	}
+	e, ok := registry[name]
+	if !ok {
+		return Profile{}, fmt.Errorf("simulator profile %q is unknown; known profiles: %s (run 'vllm-acceptance sim --list')", name, strings.Join(Names(), ", "))
+	}
+	p := e.p
+	p.Spec = spec
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return Profile{}, fmt.Errorf("simulator profile %q: parameters: %w (example: healthy?ttft=200ms&itl=5ms)", spec, err)
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := vals.Get(k)
+		if err := p.set(k, v); err != nil {
+			return Profile{}, fmt.Errorf("simulator profile %q: %s=%s: %w", spec, k, v, err)
+		}
+	}
+	return p.withDefaults(), nil
+}
+
+func (p *Profile) set(k, v string) error {
+	dur := func(d *time.Duration) error {
+		x, err := time.ParseDuration(v)
+		if err != nil || x < 0 {
+			return fmt.Errorf("not a duration (example: %s=20ms)", k)
+		}
+		*d = x
+		return nil
+	}
+	frac := func(f *float64, hi float64) error {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || x < 0 || x > hi {
+			return fmt.Errorf("want a number from 0 to %g (example: %s=0.3)", hi, k)
+		}
+		*f = x
+		return nil
+	}
+	switch k {
+	case "ttft":
+		return dur(&p.TTFT)
+	case "itl":
+		return dur(&p.ITL)
+	case "noise":
+		return frac(&p.Noise, 1)
+	case "ramp":
+		return frac(&p.Ramp, 100)
+	case "load":
+		return frac(&p.Load, 100)
+	case "error_rate":
+		return frac(&p.ErrorRate, 1)
+	case "seed":
+		x, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a non-negative integer (example: seed=7)")
+		}
+		p.Seed = x
+	case "ramp_requests", "reasoning_tokens":
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 {
+			return fmt.Errorf("want a positive integer (example: %s=20)", k)
+		}
+		if k == "ramp_requests" {
+			p.RampRequests = x
+		} else {
+			p.ReasoningTokens = x
+		}
+	case "preempt":
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		p.Preempt = x
+	case "style":
+		if v != "vllm" && v != "llmd" {
+			return fmt.Errorf("want vllm or llmd")
+		}
+		p.Style = v
+	case "reasoning_field":
+		if v != "reasoning" && v != "reasoning_content" && v != "both" {
+			return fmt.Errorf("want reasoning, reasoning_content or both")
+		}
+		p.ReasoningField = v
+	default:
+		return fmt.Errorf("unknown parameter; known: %s", specParams)
+	}
+	return nil
+}
+
+func (p Profile) withDefaults() Profile {
+	if p.RampRequests == 0 {
+		p.RampRequests = 20
+	}
+	if p.Style == "" {
+		p.Style = "vllm"
+	}
+	if p.ReasoningField == "" {
+		p.ReasoningField = "reasoning_content"
+	}
+	if p.ReasoningTokens == 0 {
+		p.ReasoningTokens = 8
+	}
+	if p.Name == "" {
+		p.Name = "healthy"
+	}
+	if p.Spec == "" {
+		p.Spec = p.Name
+	}
+	return p
+}
