@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -89,7 +90,8 @@ func (s *Server) applyFault(req *chatRequest, a answer) answer {
 			a.Content, a.NullContent, a.Finish, a.Tokens = "", true, "tool_calls", 0
 		}
 	case FaultFinishMismatch:
-		if has && !req.named() {
+		// Only auto: vLLM itself finishes named calls with "stop".
+		if has && auto {
 			a.Finish = "stop"
 		}
 	case FaultNullFunction:
@@ -142,15 +144,15 @@ func breakSchema(c call) call {
 		}
 		return c.withArgs(args)
 	}
-	// No parameters at all: send one of the wrong type for the first
-	// declared property, or an undeclared one.
+	// No arguments: give the first declared property a value of the wrong
+	// type. A tool that declares no properties accepts any object, so there
+	// is no schema to break and the call stays healthy.
 	props, _ := c.params["properties"].(map[string]any)
 	if keys := sortedKeys(props); len(keys) > 0 {
 		args[keys[0]] = []any{"wrong", "type"}
-	} else {
-		args["unexpected"] = []any{"wrong"}
+		return c.withArgs(args)
 	}
-	return c.withArgs(args)
+	return c
 }
 
 // valueMatcher says the matcher pins a value (so changing it is wrong).
@@ -246,6 +248,8 @@ func streamVariant(c call) string {
 			return pyJSON(args)
 		}
 	}
+	// Nothing can change unnoticed by the matchers: an extra parameter
+	// (the scenario then also sees args_mismatch on the stream).
 	args := copyArgs(c.args)
 	args["streamed"] = true
 	return pyJSON(args)
@@ -255,8 +259,16 @@ func streamVariant(c call) string {
 // matcher (Equals, IEquals and OneOf ignore case) and its schema (no enum).
 func caseSafe(c call, k string) bool {
 	m := c.matchers[k]
-	if m.Exact != nil || m.Regex != "" {
+	if m.Exact != nil {
 		return false
+	}
+	if m.Regex != "" {
+		re, err := regexp.Compile(m.Regex)
+		v, _ := flipCase(c.args[k])
+		s, ok := v.(string)
+		if err != nil || !ok || !re.MatchString(s) {
+			return false
+		}
 	}
 	_, enum := propSchema(c.params, k)["enum"]
 	return !enum

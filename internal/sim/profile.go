@@ -133,7 +133,7 @@ func init() {
 	fault("schema_violation", "arguments parse but break the schema: a required parameter missing (or a wrong type)")
 	fault("wrong_args", "a schema-valid call with wrong values (another enum member, another city, number+1000)")
 	fault("always_call", "calls a tool even when prose is wanted (tool_choice none, irrelevant request, final answer)")
-	fault("finish_mismatch", "calls under auto/required come with finish_reason stop instead of tool_calls")
+	fault("finish_mismatch", "calls under tool_choice auto come with finish_reason stop instead of tool_calls")
 	fault("null_function", "tool_calls entries carry \"function\": null")
 
 	fault("stream_name_repeat", "streaming only: the function name is sent again in the first arguments delta")
