@@ -21,9 +21,10 @@ const (
 	CheckLatencyGrowth = "latency_growth"
 )
 
-// SeriesCap bounds the points a stability class keeps per latency for the
-// degradation estimate (see Series).
-const SeriesCap = 4096
+// SeriesWindows bounds the windows a stability class keeps per latency for
+// the degradation estimate (stats.Windowed: exact up to this many requests
+// per class, window medians beyond).
+const SeriesWindows = stats.DefaultWindows
 
 // Limits are the thresholds a run is judged by.
 type Limits struct {
@@ -199,7 +200,7 @@ type Stability struct {
 
 type classAgg struct {
 	agg       *Agg
-	e2e, ttft *Series
+	e2e, ttft *stats.Windowed
 }
 
 // NewStability makes an empty stability aggregator.
@@ -212,7 +213,7 @@ func (s *Stability) Add(class string, r *record.Record) {
 	s.All.Add(r)
 	c := s.classes[class]
 	if c == nil {
-		c = &classAgg{agg: NewAgg(s.lim), e2e: NewSeries(SeriesCap), ttft: NewSeries(SeriesCap)}
+		c = &classAgg{agg: NewAgg(s.lim), e2e: stats.NewWindowed(SeriesWindows), ttft: stats.NewWindowed(SeriesWindows)}
 		s.classes[class] = c
 		s.order = append(s.order, class)
 	}
@@ -246,9 +247,9 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 			Name: name, Requests: c.agg.Requests, Completed: c.agg.Completed,
 			TTFTms: c.agg.TTFT.Summary(), E2Ems: c.agg.E2E.Summary(), TPOTms: c.agg.TPOT.Summary(),
 			OutputTokensPerS: c.agg.TokS.Summary(),
-			Degradation:      Degrade(c.e2e.Values(), s.lim.MaxDegradation, "e2e_ms", name),
+			Degradation:      Degrade(c.e2e.Medians(), s.lim.MaxDegradation, "e2e_ms", name),
 		}
-		td := Degrade(c.ttft.Values(), s.lim.MaxDegradation, "ttft_ms", name)
+		td := Degrade(c.ttft.Medians(), s.lim.MaxDegradation, "ttft_ms", name)
 		cs.TTFTDegradation = &td
 		run.Classes = append(run.Classes, cs)
 		d := cs.Degradation

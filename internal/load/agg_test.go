@@ -119,27 +119,6 @@ func TestStabilityJudgesEachClassOnItsOwn(t *testing.T) {
 	}
 }
 
-func TestSeriesIsBoundedAndKeepsTheTrend(t *testing.T) {
-	s := NewSeries(64)
-	for i := range 1_000_000 {
-		s.Add(float64(i))
-	}
-	v := s.Values()
-	assert.LessOrEqual(t, len(v), 65)
-	assert.Greater(t, len(v), 16)
-	assert.InDelta(t, 0, v[0]/1e6, 0.02)
-	assert.InDelta(t, 1, v[len(v)-1]/1e6, 0.02)
-	for i := 1; i < len(v); i++ {
-		require.Greater(t, v[i], v[i-1])
-	}
-	short := NewSeries(64)
-	for i := range 20 {
-		short.Add(float64(i))
-	}
-	assert.Len(t, short.Values(), 20, "short runs are exact")
-	assert.Equal(t, 1, short.Stride())
-}
-
 func turnsOf(ttft func(i int) float64, promptTokens func(i int) int) []sidecar.Turn {
 	var out []sidecar.Turn
 	for i := range 15 {
@@ -197,12 +176,4 @@ func TestJudgeConversation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
-}
-
-func TestTheilSenIgnoresAnOutlier(t *testing.T) {
-	xs := []float64{1, 2, 3, 4, 5, 6, 7}
-	ys := []float64{12, 14, 16, 18, 20, 22, 1000}
-	a, b := theilSen(xs, ys)
-	assert.InDelta(t, 2, b, 1e-9)
-	assert.InDelta(t, 10, a, 1e-9)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 // Converse holds one conversation of turns user questions: turn i sends
@@ -96,12 +97,11 @@ func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
 	for i, t := range base {
 		xs[i], ys[i] = float64(t.PromptTokens), t.TTFTms
 	}
-	a, b := theilSen(xs, ys)
-	b = max(b, 0)
-	if b == 0 {
-		a = median(ys)
+	b, a, _ := stats.TheilSen(xs, ys)
+	floor := stats.Summarize(ys).P50
+	if b <= 0 {
+		a, b = floor, 0
 	}
-	floor := median(ys)
 	var flagged []string
 	for _, t := range ok[nb:] {
 		pred := max(a+b*float64(t.PromptTokens), floor)
@@ -123,38 +123,4 @@ func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
 		growth.Detail = fit + fmt.Sprintf("; worst later turn at %.2f× its prediction", growth.Value)
 	}
 	return []sidecar.Check{errs, growth}
-}
-
-// theilSen fits y = a + b·x: b is the median of the pairwise slopes over
-// pairs with distinct x, a the median of y − b·x.
-func theilSen(xs, ys []float64) (a, b float64) {
-	var slopes []float64
-	for i := range xs {
-		for j := i + 1; j < len(xs); j++ {
-			if xs[j] != xs[i] {
-				slopes = append(slopes, (ys[j]-ys[i])/(xs[j]-xs[i]))
-			}
-		}
-	}
-	if len(slopes) > 0 {
-		b = median(slopes)
-	}
-	res := make([]float64, len(xs))
-	for i := range xs {
-		res[i] = ys[i] - b*xs[i]
-	}
-	return median(res), b
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
