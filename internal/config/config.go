@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -137,6 +138,7 @@ func Default() Config {
 func Load(getenv func(string) string) (Config, error) {
 	c := Default()
 	if p := getenv("ACCEPTANCE_PROFILE"); p != "" {
+		p = FromRoot(p)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return c, fmt.Errorf("ACCEPTANCE_PROFILE: %w", err)
@@ -333,4 +335,39 @@ func (c *Config) validate() error {
 		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
 	}
 	return errors.Join(errs...)
+}
+
+// FromRoot resolves a relative path the way the README promises: from the
+// repository root (the folder holding go.mod), because `go test` runs each
+// package in its own folder. A path that exists as given is kept.
+func FromRoot(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if root := RepoRoot(); root != "" {
+		return filepath.Join(root, p)
+	}
+	return p
+}
+
+// RepoRoot is the nearest folder at or above the working directory that
+// holds go.mod, or "".
+func RepoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }

@@ -360,22 +360,7 @@ func outDir(out string) string {
 	return abs
 }
 
-func repoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+func repoRoot() string { return config.RepoRoot() }
 
 func oneLine(err error) string {
 	s := err.Error()
