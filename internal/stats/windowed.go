@@ -93,8 +93,9 @@ func (w *Windowed) Count() int64 { return w.n }
 func (w *Windowed) Width() int64 { return w.width }
 
 // Windows describes the windows in run order. Every window but the last is
-// full (Width samples); the last may hold fewer. Medians are the HDR median
-// (within 0.1 %).
+// full (Width samples); the last may hold fewer. A median is the HDR one:
+// the value at rank round(count/2), to 0.1 % (no interpolation between the
+// two middle values of an even count).
 func (w *Windowed) Windows() []Window {
 	out := make([]Window, len(w.windows))
 	for i, win := range w.windows {
@@ -109,13 +110,18 @@ func (w *Windowed) Windows() []Window {
 	return out
 }
 
-// Medians is the window medians in run order: the series to hand to
-// Degradation for a long soak.
+// Medians is the medians of the full windows in run order: the series to
+// hand to Degradation for a long soak, one point per Width samples. A
+// partial last window is left out once windows hold more than one sample:
+// it would weigh a few samples like a full window. Those are under 2/K of
+// the run.
 func (w *Windowed) Medians() []float64 {
 	ws := w.Windows()
-	out := make([]float64, len(ws))
-	for i, x := range ws {
-		out[i] = x.Median
+	out := make([]float64, 0, len(ws))
+	for _, x := range ws {
+		if x.Count == w.width {
+			out = append(out, x.Median)
+		}
 	}
 	return out
 }
