@@ -178,20 +178,50 @@ func (s *Server) reasoningFields() []string {
 	return []string{s.p.ReasoningField}
 }
 
-func usage(prompt, completion int) map[string]any {
-	return map[string]any{"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion, "prompt_tokens_details": nil}
+// usageInfo is vLLM's UsageInfo, fields in its order.
+type usageInfo struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	PromptTokensDetails any `json:"prompt_tokens_details"`
+}
+
+func usage(prompt, completion int) *usageInfo {
+	return &usageInfo{PromptTokens: prompt, TotalTokens: prompt + completion, CompletionTokens: completion}
+}
+
+// wireChunk is vLLM's ChatCompletionStreamResponse, fields in its order.
+type wireChunk struct {
+	ID      string     `json:"id"`
+	Object  string     `json:"object"`
+	Created int64      `json:"created"`
+	Model   string     `json:"model"`
+	Choices []any      `json:"choices"`
+	Usage   *usageInfo `json:"usage,omitempty"`
+}
+
+// wireCompletion is vLLM's ChatCompletionResponse, fields in its order.
+type wireCompletion struct {
+	ID                string     `json:"id"`
+	Object            string     `json:"object"`
+	Created           int64      `json:"created"`
+	Model             string     `json:"model"`
+	Choices           []any      `json:"choices"`
+	ServiceTier       any        `json:"service_tier"`
+	SystemFingerprint any        `json:"system_fingerprint"`
+	Usage             *usageInfo `json:"usage"`
+	PromptLogprobs    any        `json:"prompt_logprobs"`
+	KVTransferParams  any        `json:"kv_transfer_params"`
 }
 
 // completion is the non-streamed chat.completion body.
 func (s *Server) completion(a answer, id string, created int64, prompt int) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"id": id, "object": "chat.completion", "created": created, "model": s.model,
-		"choices": []any{map[string]any{
+	b, _ := json.Marshal(wireCompletion{
+		ID: id, Object: "chat.completion", Created: created, Model: s.model,
+		Choices: []any{map[string]any{
 			"index": 0, "message": s.message(a), "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil,
 		}},
-		"service_tier": nil, "system_fingerprint": nil,
-		"usage":           usage(prompt, a.completionTokens()),
-		"prompt_logprobs": nil, "kv_transfer_params": nil,
+		Usage: usage(prompt, a.completionTokens()),
 	})
 	return b
 }
@@ -281,8 +311,8 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 		flush(w)
 		return ctx.Err() == nil
 	}
-	chunk := func(choices []any) map[string]any {
-		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": s.model, "choices": choices}
+	chunk := func(choices []any) *wireChunk {
+		return &wireChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: s.model, Choices: choices}
 	}
 	first := true
 	for i, ev := range s.events(a) {
@@ -310,7 +340,7 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 	}
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 		u := chunk([]any{})
-		u["usage"] = usage(prompt, a.completionTokens())
+		u.Usage = usage(prompt, a.completionTokens())
 		if !write(u) {
 			return ttft, false
 		}
@@ -346,8 +376,8 @@ func (s *Server) huge(ctx context.Context, w http.ResponseWriter, req *chatReque
 	if req.Stream {
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		c := func(d map[string]any, finish any) string {
-			b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": s.model,
-				"choices": []any{map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": finish}}})
+			b, _ := json.Marshal(wireChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: s.model,
+				Choices: []any{map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": finish}}})
 			return "data: " + string(b) + "\n\n"
 		}
 		head = c(map[string]any{"role": "assistant", "content": ""}, nil)
