@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
@@ -48,9 +49,14 @@ func (c *Client) Preflight(ctx context.Context, model string) (Server, error) {
 	var srv Server
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	page, err := c.oa.Models.List(ctx)
+	var resp *http.Response
+	page, err := c.oa.Models.List(ctx, option.WithResponseInto(&resp))
 	if err != nil {
-		return srv, c.preflightError(ctx, "GET /v1/models", err)
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return srv, c.preflightError(ctx, "GET /v1/models", status, err)
 	}
 	for _, m := range page.Data {
 		srv.Models = append(srv.Models, m.ID)
@@ -91,10 +97,19 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-func (c *Client) preflightError(ctx context.Context, what string, err error) error {
+func (c *Client) preflightError(ctx context.Context, what string, status int, err error) error {
 	var apiErr *openai.Error
-	if errors.As(err, &apiErr) {
-		body := c.redact.String(oneLine(errorMessage(apiErr.RawJSON()), 160))
+	if errors.As(err, &apiErr) || status >= 300 {
+		// vLLM's 401 body is {"error": "Unauthorized"}, which openai-go
+		// cannot decode as its error type: the status decides, not the body.
+		body := ""
+		if apiErr != nil {
+			status = apiErr.StatusCode
+			body = c.redact.String(oneLine(errorMessage(apiErr.RawJSON()), 160))
+		} else {
+			body = c.redact.String(oneLine(err.Error(), 160))
+		}
+		apiErr = &openai.Error{StatusCode: status}
 		switch apiErr.StatusCode {
 		case 401, 403:
 			return &PreflightError{Code: "auth_failed", Message: fmt.Sprintf("%s answered HTTP %d (%s): check VLLM_API_KEY against the server's --api-key", what, apiErr.StatusCode, body)}

@@ -61,7 +61,10 @@ func TestPreflightFailsEveryCaseAtOnce(t *testing.T) {
 			return map[string]string{"VLLM_BASE_URL": url, "VLLM_API_KEY": "wrong-key-123"}
 		}, []string{"[auth_failed]", "VLLM_API_KEY"}, "vLLM's 401"},
 		{"model not served", func() map[string]string {
-			url := Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, models) }))
+			url := Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, models)
+			}))
 			return map[string]string{"VLLM_BASE_URL": url, "VLLM_MODEL": "Qwen/Qwen3-8B"}
 		}, []string{"[model_not_found]", "Qwen/Qwen3-32B-AWQ"}, "VLLM_MODEL not in /v1/models; the message lists what is"},
 		{"html from a proxy", func() map[string]string {

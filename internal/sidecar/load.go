@@ -78,7 +78,7 @@ type Degradation struct {
 	// Trend is the Theil–Sen slope over the run as a fraction of the
 	// starting level, with its 95 % interval.
 	Trend   float64        `json:"trend"`
-	TrendCI stats.Interval `json:"trend_ci95"`
+	TrendCI stats.Interval `json:"trend_ci"`
 	Detail  string         `json:"detail,omitempty"`
 }
 

@@ -75,15 +75,15 @@ func TestDegradationMeasuredRates(t *testing.T) {
 		assert.Equal(t, tc.want, got)
 	}
 	for _, tc := range []testCase{
-		{name: "n=10 rise 40% noise 10%", n: 10, growth: 0.4, noise: 0.1, want: 992},
+		{name: "n=10 rise 40% noise 10%", n: 10, growth: 0.4, noise: 0.1, want: 975},
 		{name: "n=20 rise 40% noise 10%", n: 20, growth: 0.4, noise: 0.1, want: 1000},
 		{name: "n=50 rise 40% noise 10%", n: 50, growth: 0.4, noise: 0.1, want: 1000},
-		{name: "n=10 rise 40% noise 30%", n: 10, growth: 0.4, noise: 0.3, want: 325},
-		{name: "n=20 rise 40% noise 30%", n: 20, growth: 0.4, noise: 0.3, want: 623},
-		{name: "n=50 rise 40% noise 30%", n: 50, growth: 0.4, noise: 0.3, want: 961},
-		{name: "n=10 flat noise 30%", n: 10, noise: 0.3, want: 25},
-		{name: "n=20 flat noise 30%", n: 20, noise: 0.3, want: 24},
-		{name: "n=50 flat noise 30%", n: 50, noise: 0.3, want: 25},
+		{name: "n=10 rise 40% noise 30%", n: 10, growth: 0.4, noise: 0.3, want: 235},
+		{name: "n=20 rise 40% noise 30%", n: 20, growth: 0.4, noise: 0.3, want: 494},
+		{name: "n=50 rise 40% noise 30%", n: 50, growth: 0.4, noise: 0.3, want: 928},
+		{name: "n=10 flat noise 30%", n: 10, noise: 0.3, want: 10},
+		{name: "n=20 flat noise 30%", n: 20, noise: 0.3, want: 12},
+		{name: "n=50 flat noise 30%", n: 50, noise: 0.3, want: 17},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
@@ -134,7 +134,7 @@ func TestDegradationCases(t *testing.T) {
 		{
 			name: "clean 40 % rise over 10", series: lin(10, 1000, 1400),
 			passed: false, wantReason: "trend", trend: 0.4, ci: Interval{0.4, 0.4}, ratio: 1355.5556/1044.4444 - 1,
-			detail: "grew 40% over 10 requests (95% CI 40%..40%), window medians 1.04s -> 1.36s (3 requests each)",
+			detail: "grew 40% over 10 requests (97.5% CI 40%..40%), window medians 1.04s -> 1.36s (3 requests each)",
 			reason: "the brief's case: twice the limit, and every pairwise slope agrees",
 		},
 		{
@@ -144,13 +144,13 @@ func TestDegradationCases(t *testing.T) {
 		},
 		{
 			name: "flat", series: rep(100, 10),
-			passed: true, detail: "grew 0% over 10 requests (95% CI 0%..0%), window medians 100ms -> 100ms (3 requests each)",
+			passed: true, detail: "grew 0% over 10 requests (97.5% CI 0%..0%), window medians 100ms -> 100ms (3 requests each)",
 			reason: "no change at all",
 		},
 		{
 			name: "falling", series: lin(10, 1400, 1000),
 			passed: true, trend: -400.0 / 1400, ci: Interval{-400.0 / 1400, -400.0 / 1400}, ratio: 1044.4444/1355.5556 - 1,
-			detail: "fell 29% over 10 requests (95% CI -29%..-29%), window medians 1.36s -> 1.04s (3 requests each)",
+			detail: "fell 29% over 10 requests (97.5% CI -29%..-29%), window medians 1.36s -> 1.04s (3 requests each)",
 			reason: "getting faster (a warming cache) is not degradation",
 		},
 		{
@@ -171,16 +171,20 @@ func TestDegradationCases(t *testing.T) {
 		},
 		{
 			name: "late step, no noise", series: append(rep(1000, 8), 1500, 1500),
-			// 29 zero slopes, then 500/9, 500/8 ×2, 500/7 ×2, 500/6 ×2, ...; rank
-			// 34.457 is the 5.457th positive one, scaled by 9/1000.
-			passed: false, wantReason: "step", trend: 0, ci: Interval{0, (500.0/7 + 0.4565318*(500.0/6-500.0/7)) * 9 / 1000},
+			// 29 zero slopes, then 500/9, 500/8 ×2, 500/7 ×2, 500/6 ×2, 500/5 ...;
+			// the upper rank (45+C)/2+1 with C = zTrend·√125 is 36.03: the 7th
+			// positive slope (500/6) plus 0.03 of the way to the 8th (500/5),
+			// scaled by 9/1000.
+			passed: false, wantReason: "step", trend: 0, ci: Interval{0, (500.0/6 + upperFrac(45, 10)*(500.0/5-500.0/6)) * 9 / 1000},
 			ratio:  0.5,
-			detail: "grew 0% over 10 requests (95% CI 0%..69%), window medians 1.00s -> 1.50s (3 requests each); step change: last window 50% above the first, over 2x the 20% limit",
+			detail: "grew 0% over 10 requests (97.5% CI 0%..75%), window medians 1.00s -> 1.50s (3 requests each); step change: last window 50% above the first, over 2x the 20% limit",
 			reason: "29 of 45 slopes are 0, so the trend misses a jump in the last two requests; the windows do not",
 		},
 		{
 			name: "one slow request at the end", series: append(rep(1000, 9), 3000),
-			passed: true, ci: Interval{0, 0},
+			// 36 zero slopes, then 2000/9 ...: the upper rank 36.03 lies 0.03 of
+			// the way from the last zero to 2000/9.
+			passed: true, ci: Interval{0, upperFrac(45, 10) * 2000.0 / 9 * 9 / 1000},
 			reason: "a single outlier is not a trend: medians and the median slope ignore it",
 		},
 		{
@@ -224,4 +228,12 @@ func TestDegradationSteps(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
+}
+
+// upperFrac is the fractional part of Sen's upper rank (N+C)/2+1 for N
+// pairwise slopes of n points at the trend test's level.
+func upperFrac(bigN, n float64) float64 {
+	c := zTrend * math.Sqrt(n*(n-1)*(2*n+5)/18)
+	r := (bigN+c)/2 + 1
+	return r - math.Floor(r)
 }

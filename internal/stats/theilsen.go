@@ -31,6 +31,12 @@ import (
 // slope is 0 and intercept is median(y). NaNs are not handled: pass finite
 // values.
 func TheilSen(x, y []float64) (slope, intercept float64, ci Interval) {
+	return TheilSenZ(x, y, z95)
+}
+
+// TheilSenZ is TheilSen with the interval's normal quantile z chosen by the
+// caller (z95 for 95 %, z99 = 2.575829 for 99 %).
+func TheilSenZ(x, y []float64, z float64) (slope, intercept float64, ci Interval) {
 	n := min(len(x), len(y))
 	slopes := make([]float64, 0, n*(n-1)/2)
 	for i := range n {
@@ -54,7 +60,7 @@ func TheilSen(x, y []float64) (slope, intercept float64, ci Interval) {
 	intercept = median(res)
 
 	nf, bigN := float64(n), float64(len(slopes))
-	c := z95 * math.Sqrt(nf*(nf-1)*(2*nf+5)/18)
+	c := z * math.Sqrt(nf*(nf-1)*(2*nf+5)/18)
 	ci = Interval{
 		Low:  rankSorted(slopes, (bigN-c)/2),
 		High: rankSorted(slopes, (bigN+c)/2+1),
