@@ -1,0 +1,83 @@
+package selftest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	cliOnce sync.Once
+	cliPath string
+	cliErr  error
+)
+
+// cli builds cmd/vllm-acceptance once.
+func cli(t *testing.T) string {
+	t.Helper()
+	cliOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vllm-acceptance-cli-")
+		if err != nil {
+			cliErr = err
+			return
+		}
+		cliPath = filepath.Join(dir, "vllm-acceptance")
+		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/vllm-acceptance")
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cliErr = err
+			t.Log(string(out))
+		}
+	})
+	require.NoError(t, cliErr)
+	return cliPath
+}
+
+// TestComparePromotionGate runs the live stability area against a healthy
+// simulator twice and against a degrading one, then runs the real
+// `vllm-acceptance compare`: healthy vs healthy must exit 0, healthy vs
+// degrading must exit non-zero and name the metrics that regressed.
+func TestComparePromotionGate(t *testing.T) {
+	t.Parallel()
+	bin := cli(t)
+	runStability := func(spec string) string {
+		env := loadEnv(t, spec)
+		o := Run(t, env, 2*time.Minute, "-test.run", "TestStability")
+		require.NotNil(t, o.Metrics, tail(o.Output))
+		require.True(t, o.Metrics.Complete)
+		return o.OutDir
+	}
+	// The simulator's latency (50 ms first token, 2 ms per token) dwarfs the
+	// harness's jitter, so two healthy runs agree within the default tolerances.
+	const healthy = "healthy?ttft=50ms&itl=2ms"
+	base := runStability(healthy)
+	again := runStability(healthy)
+	degraded := runStability("degrading?ttft=50ms&itl=2ms")
+
+	compare := func(a, b string) (int, string) {
+		var out bytes.Buffer
+		cmd := exec.Command(bin, "compare", a, b)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), out.String()
+		}
+		require.NoError(t, err)
+		return 0, out.String()
+	}
+	code, out := compare(base, again)
+	assert.Equal(t, 0, code, "two healthy runs pass the gate:\n%s", out)
+
+	code, out = compare(base, degraded)
+	assert.Equal(t, 1, code, "a degrading candidate is a regression:\n%s", out)
+	assert.Contains(t, out, "stability.passed", "names the failed area")
+	assert.Contains(t, out, "degradation", "names the degradation metric")
+	assert.Contains(t, out, "regressed")
+}
