@@ -24,7 +24,7 @@ const (
 )
 
 func TestHelpGolden(t *testing.T) {
-	for _, name := range []string{"report", "compare", "rank"} {
+	for _, name := range []string{"report", "compare", "rank", "sim"} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			require.Equal(t, 0, run([]string{name, "--help"}, &out, &errOut))
@@ -39,6 +39,27 @@ func TestHelpGolden(t *testing.T) {
 			assert.Equal(t, string(want), out.String())
 		})
 	}
+}
+
+// TestTopLevelHelpGolden: `vllm-acceptance --help` lists every command and
+// says how to run the gate itself; `gpu --help` documents its flags.
+func TestTopLevelHelpGolden(t *testing.T) {
+	for name, args := range map[string][]string{"main": {"--help"}, "gpu": {"gpu", "--help"}} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			require.Equal(t, 0, run(args, &out, &errOut))
+			path := filepath.Join("testdata", "help-"+name+".golden")
+			if *updateHelp {
+				require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -run HelpGolden -update'")
+			assert.Equal(t, string(want), out.String())
+		})
+	}
+	var out, errOut bytes.Buffer
+	assert.Equal(t, 2, run([]string{"nope"}, &out, &errOut), "an unknown command is a usage error")
+	assert.Contains(t, errOut.String(), `unknown command "nope"`)
 }
 
 func TestReportCommand(t *testing.T) {
