@@ -174,7 +174,8 @@ func (c *Client) plain(ctx context.Context, req Request, rec *record.Record, ori
 		rec.ErrorKind = record.ErrDecode
 		rec.Error = "response has no choices (not an OpenAI chat.completion body)"
 		if *t != nil {
-			rec.Body = (*t).head.String()
+			rec.Body = c.redact.String((*t).head.String())
+			rec.Error = fmt.Sprintf("HTTP %d response has no choices (not an OpenAI chat.completion body): %s", rec.Status, oneLine(rec.Body, 80))
 		}
 		return
 	}
@@ -236,16 +237,42 @@ func (c *Client) fail(ctx context.Context, rec *record.Record, err error, t *tap
 	kind, msg := c.classify(ctx, err, t)
 	if kind == "" {
 		kind = record.ErrDecode
-		if rec.Stream {
-			kind = record.ErrStream
-		}
 		if t != nil {
 			rec.Body = c.redact.String(t.head.String())
 		}
-		msg = describeBody(rec, msg)
+		if rec.Stream && looksSSE(rec.Body) {
+			// The stream itself broke: say so in stream terms, not as a
+			// body that failed to decode (which quotes its first event).
+			kind = record.ErrStream
+			msg = describeStream(rec, msg, t)
+		} else {
+			msg = describeBody(rec, msg)
+		}
 	}
 	rec.ErrorKind = kind
 	rec.Error = msg
+}
+
+// looksSSE: the body starts like a server-sent event stream.
+func looksSSE(body string) bool {
+	b := strings.TrimSpace(body)
+	return strings.HasPrefix(b, "data:") || strings.HasPrefix(b, "event:") || strings.HasPrefix(b, ":")
+}
+
+// describeStream turns a broken SSE stream into one line: how far it got
+// and why it stopped.
+func describeStream(rec *record.Record, msg string, t *tap) string {
+	n := int64(0)
+	if t != nil {
+		n = t.n
+	}
+	if strings.Contains(msg, "without data: [DONE]") || strings.Contains(msg, "cut off") {
+		return msg
+	}
+	if strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset") {
+		return fmt.Sprintf("stream cut off after %d bytes and %d complete chunks (%s): the connection closed mid-event, no data: [DONE]", n, rec.Chunks, msg)
+	}
+	return fmt.Sprintf("stream broke after %d bytes and %d chunks: %s", n, rec.Chunks, oneLine(msg, 160))
 }
 
 // describeBody turns a decode failure into what a user recognises.

@@ -106,20 +106,26 @@ func (c *Client) preflightError(ctx context.Context, what string, status int, er
 		if apiErr != nil {
 			status = apiErr.StatusCode
 			body = c.redact.String(oneLine(errorMessage(apiErr.RawJSON()), 160))
-		} else {
-			body = c.redact.String(oneLine(err.Error(), 160))
+		} else if !strings.Contains(err.Error(), "unmarshal") {
+			// openai-go could not decode the error body (vLLM's 401 is
+			// {"error": "Unauthorized"}); its decode error says nothing
+			// about the server, so only other errors are quoted.
+			body = c.redact.String(oneLine(rootMsg(err), 160))
+		}
+		if body != "" {
+			body = " (" + body + ")"
 		}
 		apiErr = &openai.Error{StatusCode: status}
 		switch apiErr.StatusCode {
 		case 401, 403:
-			return &PreflightError{Code: "auth_failed", Message: fmt.Sprintf("%s answered HTTP %d (%s): check VLLM_API_KEY against the server's --api-key", what, apiErr.StatusCode, body)}
+			return &PreflightError{Code: "auth_failed", Message: fmt.Sprintf("%s answered HTTP %d%s: check VLLM_API_KEY against the server's --api-key", what, apiErr.StatusCode, body)}
 		case 404:
 			return &PreflightError{Code: "model_not_found", Message: fmt.Sprintf("%s answered HTTP 404: check VLLM_BASE_URL ends with /v1 and points at the vLLM server", what)}
 		}
 		if apiErr.StatusCode >= 500 {
-			return &PreflightError{Code: "server_error", Message: fmt.Sprintf("%s answered HTTP %d (%s): read the server log", what, apiErr.StatusCode, body)}
+			return &PreflightError{Code: "server_error", Message: fmt.Sprintf("%s answered HTTP %d%s: read the server log", what, apiErr.StatusCode, body)}
 		}
-		return &PreflightError{Code: "bad_request", Message: fmt.Sprintf("%s answered HTTP %d (%s)", what, apiErr.StatusCode, body)}
+		return &PreflightError{Code: "bad_request", Message: fmt.Sprintf("%s answered HTTP %d%s", what, apiErr.StatusCode, body)}
 	}
 	kind, msg := c.classify(ctx, err, nil)
 	switch kind {

@@ -133,7 +133,9 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 	}
 	if err != nil {
 		c.fail(ctx, rec, err, *t)
-		if rec.ErrorKind == record.ErrDecode {
+		if rec.ErrorKind == record.ErrDecode && rec.Chunks > 0 {
+			// Decodable chunks came first: the stream broke, not the
+			// endpoint (an HTML page or garbage body stays bad_response).
 			rec.ErrorKind = record.ErrStream
 		}
 	}

@@ -40,6 +40,11 @@ const (
 	// (there are no arguments to parse) nor bad_response (the body decoded):
 	// the server built a call object without a function, a serializer bug.
 	MalformedToolCall Code = "malformed_tool_call"
+	// InvalidConfig and InvalidFixture: the run could not start because a
+	// knob (environment or ACCEPTANCE_PROFILE) or a scenario file is wrong.
+	// Not the server's fault; every case fails at once with the line.
+	InvalidConfig  Code = "invalid_config"
+	InvalidFixture Code = "invalid_fixture"
 )
 
 // Info is what the suite prints for a code.
@@ -160,6 +165,14 @@ var Catalog = map[Code]Info{
 	MalformedToolCall: {
 		Seen:   `a tool_calls entry whose "function" is null or missing`,
 		Remedy: "tool parser / response serializer bug: pin a vLLM version whose tool_calls carry a function, and report it upstream",
+	},
+	InvalidConfig: {
+		Seen:   "a knob (environment variable or ACCEPTANCE_PROFILE file) has a bad value",
+		Remedy: "correct the variable or profile key named in the message; it shows an example of a valid value",
+	},
+	InvalidFixture: {
+		Seen:   "a scenario file in ACCEPTANCE_FIXTURES does not parse or breaks the fixture format",
+		Remedy: "correct the file named in the message (YAML syntax, required fields), or point ACCEPTANCE_FIXTURES at the repository's fixtures/",
 	},
 	BadRequest: {
 		Seen:   "HTTP 4xx: the server rejected the request",

@@ -51,7 +51,9 @@ func Transport(r *record.Record) []Finding {
 	case record.ErrUnreachable:
 		return one(Unreachable, r.Error)
 	case record.ErrDecode:
-		return one(BadResponse, firstNonEmpty(snippet(r.Body), r.Error))
+		// The client's Error already names what the body was (an HTML
+		// page, not JSON, no choices) and quotes its start.
+		return one(BadResponse, firstNonEmpty(line(r.Error), snippet(r.Body)))
 	case record.ErrStream:
 		return one(StreamBroken, r.Error)
 	case record.ErrTooLarge:
@@ -358,6 +360,20 @@ func snippet(s string) string {
 		return s
 	}
 	cut := detailMax
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// line is s on one line, capped at twice detailMax: a message the client
+// already wrote, which quotes at most detailMax of the body itself.
+func line(s string) string {
+	s = strings.TrimSpace(spaceRe.ReplaceAllString(s, " "))
+	if len(s) <= 2*detailMax {
+		return s
+	}
+	cut := 2 * detailMax
 	for cut > 0 && !utf8Start(s[cut]) {
 		cut--
 	}

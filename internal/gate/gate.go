@@ -71,6 +71,11 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		EndReason:     sidecar.EndPreflight,
 	}
 	cfg, err := config.Load(getenv)
+	if out := getenv("ACCEPTANCE_OUT"); err != nil && out != "" {
+		// A broken profile stops Load before the environment is read; the
+		// outputs must still go where the caller asked.
+		cfg.Out = out
+	}
 	r.Cfg = cfg
 	r.redactor = redact.New(cfg.APIKey)
 	r.OutDir = outDir(cfg.Out)
@@ -86,13 +91,13 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		return r
 	}
 	if err != nil {
-		r.fatal = "configuration: " + oneLine(err)
+		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r
 	}
 	r.sem = make(chan struct{}, cfg.Parallel)
 	r.Scenarios, err = r.loadFixtures()
 	if err != nil {
-		r.fatal = "fixtures: " + oneLine(err)
+		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
 		return r
 	}
 	if cfg.Simulator != "" {
@@ -125,7 +130,11 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		if errors.As(err, &pe) {
 			code = pe.Code
 		}
-		pf.Diagnosis, pf.Message = code, r.redactor.String(err.Error())
+		msg := err.Error()
+		if pe != nil {
+			msg = pe.Message // err.Error() repeats the code
+		}
+		pf.Diagnosis, pf.Message = code, r.redactor.String(msg)
 		info := diagnosis.Lookup(diagnosis.Code(code))
 		r.fatal = fmt.Sprintf("preflight failed [%s]: %s", code, pf.Message)
 		if info.Remedy != "" {
@@ -144,6 +153,16 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.startMonitors()
 	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
 	return r
+}
+
+// codeLine is a fatal line in the form every failure uses: what failed,
+// the diagnosis code in brackets, the detail and the remedy.
+func codeLine(what string, code diagnosis.Code, detail string) string {
+	s := fmt.Sprintf("%s invalid [%s]: %s", what, code, detail)
+	if rem := diagnosis.Lookup(code).Remedy; rem != "" {
+		s += " → fix: " + rem
+	}
+	return s
 }
 
 // Fatal is the one-line reason no case can run, or "".
