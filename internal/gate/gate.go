@@ -220,6 +220,14 @@ func (r *Run) Release() { <-r.sem }
 func (r *Run) Record(rec *record.Record) {
 	rec.Error = r.redactor.String(rec.Error)
 	rec.Body = r.redactor.String(rec.Body)
+	r.mu.Lock()
+	finished := r.finished
+	r.mu.Unlock()
+	if finished {
+		// metrics.json is final (go test -timeout about to expire):
+		// requests cancelled after it have nothing to add.
+		return
+	}
 	if err := r.jsonl.Write(rec); err != nil {
 		r.logf("requests.jsonl: %v", err)
 	}
@@ -292,19 +300,32 @@ func (r *Run) watchSignals() {
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		sig := <-ch
-		r.logf("%s: stopping, writing metrics.json with complete=false", sig)
+		detail := signalName(sig)
+		r.logf("%s: stopping, writing metrics.json with complete=false", detail)
 		r.mu.Lock()
 		r.metrics.EndReason = sidecar.EndInterrupted
-		r.metrics.EndDetail = sig.String()
+		r.metrics.EndDetail = detail
 		r.mu.Unlock()
 		r.cancel()
 		select {
 		case <-ch:
 		case <-time.After(10 * time.Second):
 		}
-		_ = r.Finish(sidecar.EndInterrupted, sig.String())
+		_ = r.Finish(sidecar.EndInterrupted, detail)
 		os.Exit(130)
 	}()
+}
+
+// signalName is "SIGINT (interrupt)": the name users type in kill and CI
+// docs, then Go's description.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT (interrupt)"
+	case syscall.SIGTERM:
+		return "SIGTERM (terminated)"
+	}
+	return sig.String()
 }
 
 // Interrupted reports the interrupt reason set by a signal, or "".

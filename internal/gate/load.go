@@ -12,6 +12,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
@@ -78,6 +79,9 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	}
 	run := agg.Run(name, time.Since(start))
 	run.Checks = append(run.Checks, stopMon()...)
+	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[record.ErrCanceled], n); cut {
+		run.Checks = append(run.Checks, c)
+	}
 	run.Verdict = load.Verdict(run.Checks)
 	r.setStability(run)
 	r.Checkpoint()
@@ -141,6 +145,10 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	}
 	lr := agg.LoadRun(name, time.Since(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
+	if c, cut := r.cutShort(agg.Requests, agg.Errors[record.ErrCanceled], n); cut {
+		lr.Checks = append(lr.Checks, c)
+		lr.Verdict = load.Verdict(lr.Checks)
+	}
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
@@ -360,6 +368,33 @@ func (r *Run) stopMonitors() {
 	}
 }
 
+// CheckRequests is the check a stability or load run fails when it ended
+// before all its requests finished.
+const CheckRequests = "requests"
+
+// cutShort is the failing "requests" check of a run that ended before all
+// planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
+// short proves nothing about stability and must not pass on the requests
+// it did send. canceled requests were stopped by the client, not answered.
+func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
+	done := sent - canceled
+	if done >= planned {
+		return sidecar.Check{}, false
+	}
+	r.mu.Lock()
+	reason, detail := r.metrics.EndReason, r.metrics.EndDetail
+	r.mu.Unlock()
+	why := "the run was stopped"
+	switch reason {
+	case sidecar.EndInterrupted:
+		why = "interrupted by " + detail
+	case sidecar.EndTimeout:
+		why = "go test -timeout was about to expire"
+	}
+	return sidecar.Check{Name: CheckRequests, Value: float64(done), Threshold: float64(planned),
+		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
+}
+
 // LoadFailure is the failure message of a stability, load or conversation
 // run: one line per failed check with its figures and what to do.
 func LoadFailure[T sidecar.StabilityRun | sidecar.LoadRun | sidecar.ConversationRun](res T) string {
@@ -409,6 +444,8 @@ func figures(c sidecar.Check) string {
 }
 
 var remedies = map[string]string{
+	CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
+		"which is about ACCEPTANCE_STABILITY_REQUESTS × (ACCEPTANCE_STABILITY_INTERVAL + one request))",
 	load.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
 		"timeouts: raise ACCEPTANCE_REQUEST_TIMEOUT or lower the load; http_5xx: server crash or OOM; " +
 		"the limit is ACCEPTANCE_MIN_SUCCESS_RATE",
