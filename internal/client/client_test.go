@@ -190,3 +190,26 @@ func TestRoot(t *testing.T) {
 	assert.Equal(t, "http://h:5002", Root("http://h:5002/v1"))
 	assert.Equal(t, "https://h/prefix", Root("https://u:p@h/prefix/v1/?key=x"))
 }
+
+// Markup in delta.content with no parsed call is a parser mismatch (named by
+// the diagnosis), not a malformed stream; next to a parsed call it is one.
+func TestMarkupInDeltasIsAStreamIssueOnlyBesideCalls(t *testing.T) {
+	leak := `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"<tool_call>{\"name\": \"f\"}</tool_call>"},"finish_reason":null}]}` + "\n\n"
+	stop := strings.Replace(finish, `"tool_calls"`, `"stop"`, 1)
+	for name, tc := range map[string]struct {
+		events []string
+		want   bool
+	}{
+		"leak without calls": {[]string{roleChunk, leak, stop, done}, false},
+		"leak beside calls":  {[]string{roleChunk, leak, toolStart, toolArgs1, toolArgs2, finish, done}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sse(w, 0, tc.events...) }))
+			defer srv.Close()
+			rec := newClient(t, srv.URL, Config{}).Chat(context.Background(), streamReq())
+			require.True(t, rec.OK(), rec.Error)
+			assert.Equal(t, tc.want, strings.Contains(strings.Join(rec.StreamIssues, ";"), "markup"), rec.StreamIssues)
+			assert.Contains(t, rec.Content, "<tool_call>", "the content keeps the markup for the diagnosis")
+		})
+	}
+}

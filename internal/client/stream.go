@@ -39,6 +39,7 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		finishes  int
 		calls     = map[int64]*callTrack{}
 		maxIndex  = int64(-1)
+		markup    bool
 		issues    = map[string]bool{}
 		issue     = func(format string, a ...any) {
 			m := fmt.Sprintf(format, a...)
@@ -78,7 +79,7 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 					rec.TTFOms = ms(now.Sub(origin))
 				}
 				if strings.Contains(d.Content, "<tool_call>") || strings.Contains(d.Content, "<function=") {
-					issue("tool-call markup leaked into delta.content")
+					markup = true
 				}
 			}
 			for _, tc := range d.ToolCalls {
@@ -147,6 +148,12 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		}
 		if finishes != 1 {
 			issue("%d finish chunks (want exactly 1)", finishes)
+		}
+		// Markup in the deltas next to parsed calls is a streaming defect;
+		// markup with no calls at all is the parser not running, which the
+		// diagnosis names (parser_mismatch_*) with the right remedy.
+		if markup && len(calls) > 0 {
+			issue("tool-call markup leaked into delta.content")
 		}
 	}
 	rec.Content = content.String()
