@@ -92,10 +92,19 @@ func New(cfg Config) (*Client, error) {
 		tr.TLSClientConfig = tc
 	}
 	hc := &http.Client{Transport: tr}
+	base, query := splitBase(cfg.BaseURL)
 	opts := []option.RequestOption{
-		option.WithBaseURL(strings.TrimRight(cfg.BaseURL, "/") + "/"),
+		option.WithBaseURL(base),
 		option.WithHTTPClient(hc),
 		option.WithMaxRetries(0),
+	}
+	if len(query) > 0 {
+		// A gateway token in the base URL's query (?api_key=...) goes on
+		// every request; openai-go would drop it when it joins the path.
+		opts = append(opts, option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+			r.URL.RawQuery = withQuery(r.URL.Query(), query).Encode()
+			return next(r)
+		}))
 	}
 	if cfg.APIKey != "" {
 		opts = append(opts, option.WithAPIKey(cfg.APIKey))
@@ -104,7 +113,59 @@ func New(cfg Config) (*Client, error) {
 		// the suite must send only what VLLM_API_KEY says.
 		opts = append(opts, option.WithAPIKey(""), option.WithHeaderDel("Authorization"))
 	}
-	return &Client{cfg: cfg, http: hc, oa: openai.NewClient(opts...), redact: redact.New(cfg.APIKey)}, nil
+	return &Client{cfg: cfg, http: hc, oa: openai.NewClient(opts...), redact: redact.New(append([]string{cfg.APIKey}, URLSecrets(cfg.BaseURL)...)...)}, nil
+}
+
+// splitBase returns the base URL with its path ending in "/" and without
+// its query, and the query. Appending "/" to the raw string would put it
+// inside a query (".../v1?api_key=x/").
+func splitBase(raw string) (string, url.Values) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return strings.TrimRight(raw, "/") + "/", nil
+	}
+	q := u.Query()
+	u.RawQuery, u.ForceQuery = "", false
+	u.Path = strings.TrimRight(u.Path, "/") + "/"
+	u.RawPath = ""
+	return u.String(), q
+}
+
+func withQuery(q, extra url.Values) url.Values {
+	for k, vs := range extra {
+		if !q.Has(k) {
+			q[k] = vs
+		}
+	}
+	return q
+}
+
+// URLSecrets are the parts of a base URL that must never be printed: the
+// userinfo password and the values of secret-looking query parameters
+// (key, token, ...). A Redactor masks them wherever they turn up, e.g. in
+// a server's error message that echoes the request URL.
+func URLSecrets(raw string) []string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			out = append(out, p, url.QueryEscape(p))
+		}
+	}
+	for k, vs := range u.Query() {
+		if !strings.Contains(redact.URL("http://h/?"+url.QueryEscape(k)+"=x"), redact.Mask) {
+			continue // not a secret-looking name (redact.URL keeps it too)
+		}
+		for _, v := range vs {
+			if v != "" {
+				out = append(out, v, url.QueryEscape(v))
+			}
+		}
+	}
+	return out
 }
 
 // Config returns the configuration in use (defaults filled in).

@@ -156,6 +156,9 @@ func (c *Client) probe(ctx context.Context, path string, into any) string {
 	if err != nil {
 		return "error"
 	}
+	if _, q := splitBase(c.cfg.BaseURL); len(q) > 0 {
+		req.URL.RawQuery = q.Encode() // the gateway token, as on /v1 requests
+	}
 	c.Authorize(req.Header)
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -77,7 +77,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		cfg.Out = out
 	}
 	r.Cfg = cfg
-	r.redactor = redact.New(cfg.APIKey)
+	r.redactor = redact.New(append([]string{cfg.APIKey}, client.URLSecrets(cfg.BaseURL)...)...)
 	r.OutDir = outDir(cfg.Out)
 	r.metrics.Knobs = knobs(cfg)
 	if mkErr := os.MkdirAll(r.OutDir, 0o755); mkErr != nil {
