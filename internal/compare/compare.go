@@ -426,29 +426,14 @@ func stabilityRows(base, cand *sidecar.Stability, tol Tolerances) []Row {
 		cp = &cand.Passed
 	}
 	rows = append(rows, passRow("stability.passed", bp, cp))
-	type pair struct{ b, c *sidecar.StabilityRun }
-	byName := map[string]*pair{}
-	for _, side := range []struct {
-		s      *sidecar.Stability
-		isBase bool
-	}{{base, true}, {cand, false}} {
-		if side.s == nil {
-			continue
-		}
-		for i := range side.s.Runs {
-			run := &side.s.Runs[i]
-			p := byName[run.Name]
-			if p == nil {
-				p = &pair{}
-				byName[run.Name] = p
-			}
-			if side.isBase {
-				p.b = run
-			} else {
-				p.c = run
-			}
-		}
+	var bRuns, cRuns []sidecar.StabilityRun
+	if base != nil {
+		bRuns = base.Runs
 	}
+	if cand != nil {
+		cRuns = cand.Runs
+	}
+	byName := pairRuns(bRuns, cRuns, func(r *sidecar.StabilityRun) string { return r.Name })
 	for _, name := range sortedKeys(byName) {
 		p := byName[name]
 		prefix := "stability.runs[" + name + "]."
@@ -561,29 +546,14 @@ func concurrencyRows(base, cand *sidecar.Concurrency, tol Tolerances) []Row {
 		cp = &cand.Passed
 	}
 	rows = append(rows, passRow("concurrency.passed", bp, cp))
-	type pair struct{ b, c *sidecar.LoadRun }
-	byName := map[string]*pair{}
-	for _, side := range []struct {
-		s      *sidecar.Concurrency
-		isBase bool
-	}{{base, true}, {cand, false}} {
-		if side.s == nil {
-			continue
-		}
-		for i := range side.s.Runs {
-			run := &side.s.Runs[i]
-			p := byName[run.Name]
-			if p == nil {
-				p = &pair{}
-				byName[run.Name] = p
-			}
-			if side.isBase {
-				p.b = run
-			} else {
-				p.c = run
-			}
-		}
+	var bRuns, cRuns []sidecar.LoadRun
+	if base != nil {
+		bRuns = base.Runs
 	}
+	if cand != nil {
+		cRuns = cand.Runs
+	}
+	byName := pairRuns(bRuns, cRuns, func(r *sidecar.LoadRun) string { return r.Name })
 	for _, name := range sortedKeys(byName) {
 		p := byName[name]
 		prefix := "concurrency.runs[" + name + "]."
@@ -639,6 +609,28 @@ func vramRows(base, cand *sidecar.GPU, tol VRAMTolerance) []Row {
 	}
 	r := relRow("gpu.mem_used_max_mib", UnitMiB, b, c, tol.MaxIncrease, tol.AbsMiB, true)
 	return []Row{r}
+}
+
+// runPair is the run of one name in the baseline (b) and the candidate (c);
+// either may be nil when only one side measured it.
+type runPair[T any] struct{ b, c *T }
+
+// pairRuns matches the runs of both sides by name.
+func pairRuns[T any](base, cand []T, name func(*T) string) map[string]*runPair[T] {
+	byName := map[string]*runPair[T]{}
+	get := func(n string) *runPair[T] {
+		if byName[n] == nil {
+			byName[n] = &runPair[T]{}
+		}
+		return byName[n]
+	}
+	for i := range base {
+		get(name(&base[i])).b = &base[i]
+	}
+	for i := range cand {
+		get(name(&cand[i])).c = &cand[i]
+	}
+	return byName
 }
 
 func sortedKeys[V any](m map[string]V) []string {
