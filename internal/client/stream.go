@@ -50,7 +50,13 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		}
 	)
 	for s.Next() {
+		// Timings are taken at the bytes' arrival (the tap's last read), as
+		// vllm bench serve stamps a chunk before json.loads; the decode that
+		// Next just did is the harness's cost, not the server's.
 		now := time.Now()
+		if *t != nil && !(*t).readAt.IsZero() {
+			now = (*t).readAt
+		}
 		chunk := s.Current()
 		rec.Chunks++
 		if !acc.AddChunk(chunk) {

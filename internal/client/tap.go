@@ -20,6 +20,12 @@ type tap struct {
 	last     []byte // last bytes read, to spot [DONE] across reads
 	sawDone  bool
 	tooLarge bool
+	// readAt is when the latest Read returned bytes. When the SSE decoder
+	// hands over an event, the latest Read is the one that delivered the
+	// event's last bytes (the decoder reads no further than the blank line
+	// ending it), so readAt is the event's arrival, taken before openai-go
+	// spends tens of microseconds (more under load) decoding its JSON.
+	readAt time.Time
 
 	idle   time.Duration
 	timer  *time.Timer
@@ -47,6 +53,7 @@ func (t *tap) Read(p []byte) (int, error) {
 	}
 	n, err := t.rc.Read(p)
 	if n > 0 {
+		t.readAt = time.Now()
 		if t.timer != nil {
 			t.timer.Reset(t.idle)
 		}

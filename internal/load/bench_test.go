@@ -32,6 +32,7 @@ func BenchmarkAggregate1M(b *testing.B) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		before, peak := ms.HeapAlloc, ms.HeapAlloc
+		allocBefore, inuse := ms.TotalAlloc, ms.HeapInuse
 
 		s := NewStability(Limits{MinSuccessRate: 0.95, MaxDegradation: 0.2, SLOTTFTms: 2000, SLOTPOTms: 100})
 		start := time.Now()
@@ -56,7 +57,7 @@ func BenchmarkAggregate1M(b *testing.B) {
 			}
 			if i%50_000 == 0 {
 				runtime.ReadMemStats(&ms)
-				peak = max(peak, ms.HeapAlloc)
+				peak, inuse = max(peak, ms.HeapAlloc), max(inuse, ms.HeapInuse)
 			}
 		}
 		run := s.Run("alternating", time.Since(start))
@@ -64,7 +65,8 @@ func BenchmarkAggregate1M(b *testing.B) {
 			b.Fatalf("requests %d, lines %d, want %d", run.Requests, w.Count(), n)
 		}
 		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapAlloc)
+		peak, inuse = max(peak, ms.HeapAlloc), max(inuse, ms.HeapInuse)
+		total := ms.TotalAlloc - allocBefore
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		retained := float64(int64(ms.HeapAlloc)-int64(before)) / n
@@ -72,5 +74,10 @@ func BenchmarkAggregate1M(b *testing.B) {
 		_ = w.Close()
 		b.ReportMetric(max(retained, 0), "B/req-retained")
 		b.ReportMetric(float64(peak)/(1<<20), "MB-heap")
+		// Added for bench/results.md: the peak of HeapInuse (spans in use,
+		// sampled like MB-heap) and everything allocated over the million.
+		b.ReportMetric(float64(inuse)/(1<<20), "MB-heap-inuse")
+		b.ReportMetric(float64(total)/(1<<20), "MB-alloc-total")
+		b.ReportMetric(float64(total)/n, "B/req-alloc")
 	}
 }
