@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ var run *gate.Run
 func TestMain(m *testing.M) {
 	flag.Parse()
 	run = gate.Start(os.Getenv, func(s string) { fmt.Fprintln(os.Stderr, "vllm-acceptance:", s) })
+	raiseParallel(run.Cfg.Parallel)
 	if f := flag.Lookup("test.timeout"); f != nil {
 		if d, err := time.ParseDuration(f.Value.String()); err == nil && d > 0 {
 			run.ExpireBefore(time.Now().Add(d))
@@ -38,6 +40,20 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Fprintf(os.Stderr, "vllm-acceptance: outputs in %s (metrics.json, requests.jsonl)\n", run.OutDir)
 	os.Exit(code)
+}
+
+// raiseParallel lets ACCEPTANCE_PARALLEL mean what it says: go test runs at
+// most -test.parallel parallel subtests at once (default: the number of
+// CPUs), so without this, ACCEPTANCE_PARALLEL=8 on a 2-core CI box would
+// still run two scenarios at a time. An explicit -parallel wins.
+func raiseParallel(n int) {
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !explicit && n > 0 {
+		if cur, err := strconv.Atoi(f.Value.String()); err == nil && cur < n {
+			_ = f.Value.Set(strconv.Itoa(n))
+		}
+	}
 }
 
 // live returns the run, failing the case at once (one line) when the run
