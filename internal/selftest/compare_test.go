@@ -54,12 +54,12 @@ func TestComparePromotionGate(t *testing.T) {
 		require.True(t, o.Metrics.Complete)
 		return o.OutDir
 	}
-	// The simulator's latency (200 ms first token, 2 ms per token) dwarfs the
+	// The simulator's latency (200 ms first token, 20 ms per token) dwarfs the
 	// harness's jitter, so two healthy runs agree within the default tolerances.
-	const healthy = "healthy?ttft=200ms&itl=2ms"
+	const healthy = "healthy?ttft=200ms&itl=20ms"
 	base := runStability(healthy)
 	again := runStability(healthy)
-	degraded := runStability("degrading?ttft=200ms&itl=2ms")
+	degraded := runStability("degrading?ttft=200ms&itl=20ms")
 
 	compare := func(a, b string) (int, string) {
 		var out bytes.Buffer
