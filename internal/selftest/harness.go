@@ -176,3 +176,18 @@ func codes(s sidecarScenario) []string {
 }
 
 type sidecarScenario = sidecar.Scenario
+
+// contractCheck runs ../shared/checks/sidecar-contract (CONTRACT.md's field
+// checker, present beside the checkout in CI) on an output folder; without
+// it the test says so and relies on the JSON Schema alone.
+func contractCheck(t *testing.T, outDir string) {
+	t.Helper()
+	script := filepath.Join(RepoRoot(), "..", "shared", "checks", "sidecar-contract")
+	if _, err := os.Stat(script); err != nil {
+		t.Logf("no %s here: CONTRACT field check skipped (the schema check ran)", script)
+		return
+	}
+	out, err := exec.Command(script, outDir).CombinedOutput()
+	require.NoError(t, err, "sidecar-contract: %s", out)
+	t.Logf("sidecar-contract: %s", strings.TrimSpace(string(out)))
+}

@@ -2,6 +2,8 @@ package selftest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -198,6 +200,10 @@ func TestLoadHealthy(t *testing.T) {
 	assert.Positive(t, conv.Turns[0].TTFTms)
 
 	assert.NoError(t, sidecar.ValidateMetrics(m), "metrics.json with every load section matches its schema")
+	raw, err := os.ReadFile(filepath.Join(o.OutDir, "metrics.json"))
+	require.NoError(t, err)
+	assert.NoError(t, sidecar.Validate(raw), "the file as written, not only the decoded struct, matches the schema")
+	contractCheck(t, o.OutDir)
 	require.NotNil(t, m.GPU, "the GPU monitor ran")
 	require.NotNil(t, m.ServerMetrics)
 }
