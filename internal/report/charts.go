@@ -193,7 +193,12 @@ func renderSVG(c chartSpec, ss []series) ([]byte, error) {
 	p.Y.Label.Text = c.yLabel
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	// The legend gets its own strip right of the data, so it never covers
+	// points; its width allows for viewers that substitute a wider font
+	// than the Liberation metrics gonum measures with.
+	leg := plot.NewLegend()
+	leg.Top = true
+	leg.Left = true
 	for i, s := range ss {
 		l, pts, err := plotter.NewLinePoints(s.xys)
 		if err != nil {
@@ -205,10 +210,17 @@ func renderSVG(c chartSpec, ss []series) ([]byte, error) {
 		pts.Shape = plotutil.Shape(i)
 		pts.Radius = vg.Points(2)
 		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
+		leg.Add(s.name, l, pts)
 	}
-	canvas := vgsvg.NewWith(vgsvg.UseWH(8*vg.Inch, 4*vg.Inch), vgsvg.EmbedFonts(false))
-	p.Draw(draw.New(canvas))
+	var text vg.Length
+	for _, s := range ss {
+		text = max(text, leg.TextStyle.Width(s.name))
+	}
+	strip := text*1.3 + leg.ThumbnailWidth + 4*leg.Padding + vg.Points(12)
+	canvas := vgsvg.NewWith(vgsvg.UseWH(8*vg.Inch+strip, 4*vg.Inch), vgsvg.EmbedFonts(false))
+	dc := draw.New(canvas)
+	p.Draw(draw.Crop(dc, 0, -strip, 0, 0))
+	leg.Draw(draw.Crop(dc, 8*vg.Inch+vg.Points(6), 0, -vg.Points(24), 0))
 	var buf bytes.Buffer
 	if _, err := canvas.WriteTo(&buf); err != nil {
 		return nil, err
