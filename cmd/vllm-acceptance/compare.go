@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,13 +54,8 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "run 'vllm-acceptance compare --help' for the flags")
-		return exitUsage
+	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
+		return code // 0 for --help, exitUsage for a bad flag
 	}
 	if fset.NArg() != 2 {
 		fmt.Fprintf(stderr, "vllm-acceptance compare: want BASELINE and CANDIDATE, got %d argument(s); e.g. vllm-acceptance compare baselines/metrics.json out\n", fset.NArg())

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,13 +42,8 @@ Flags:
 	// flag prints a parse error itself; the full text goes to stdout on
 	// --help only.
 	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "run 'vllm-acceptance gpu --help' for the flags")
-		return 2
+	if code, stop := parseFlags(fs, args, printUsage, stdout, stderr); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "vllm-acceptance gpu: unexpected argument %q\n", fs.Arg(0))

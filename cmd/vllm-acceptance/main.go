@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,4 +74,21 @@ Commands:
 	fmt.Fprint(w, strings.TrimLeft(`
 Run 'vllm-acceptance <command> --help' for a command's flags.
 `, "\n"))
+}
+
+// parseFlags parses a subcommand's flags. --help prints the full usage to
+// stdout (exit 0); a bad flag leaves flag's own one-line error on stderr and
+// points at --help (exit 2). stop says whether the caller must return code.
+func parseFlags(fs *flag.FlagSet, args []string, usage func(io.Writer), stdout, stderr io.Writer) (code int, stop bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		usage(stdout)
+		return 0, true
+	default:
+		fmt.Fprintf(stderr, "run 'vllm-acceptance %s --help' for the flags\n", fs.Name())
+		return 2, true
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,13 +42,8 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "run 'vllm-acceptance rank --help' for the flags")
-		return 2
+	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
+		return code
 	}
 	if fset.NArg() == 0 {
 		fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")

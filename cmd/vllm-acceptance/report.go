@@ -51,13 +51,8 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "run 'vllm-acceptance report --help' for the flags")
-		return 2
+	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
+		return code
 	}
 	if fset.NArg() > 0 {
 		fmt.Fprintf(stderr, "vllm-acceptance report: unexpected argument %q; run 'vllm-acceptance report --help'\n", fset.Arg(0))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -63,13 +62,8 @@ Flags:
 		fs.PrintDefaults()
 	}
 	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "run 'vllm-acceptance sim --help' for the flags")
-		return 2
+	if code, stop := parseFlags(fs, args, printUsage, stdout, stderr); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "vllm-acceptance sim: unexpected argument %q\n", fs.Arg(0))
