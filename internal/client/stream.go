@@ -9,7 +9,6 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
-	"github.com/openai/openai-go/v3/packages/respjson"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
@@ -32,16 +31,16 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		rec.RetryAfter = (*resp).Header.Get("Retry-After")
 	}
 	var (
-		acc       openai.ChatCompletionAccumulator
-		reasoning strings.Builder
-		content   strings.Builder
-		lastTok   time.Time
-		finishes  int
-		calls     = map[int64]*callTrack{}
-		maxIndex  = int64(-1)
-		markup    bool
-		issues    = map[string]bool{}
-		issue     = func(format string, a ...any) {
+		acc           openai.ChatCompletionAccumulator
+		reasoningText strings.Builder
+		content       strings.Builder
+		lastTok       time.Time
+		finishes      int
+		calls         = map[int64]*callTrack{}
+		maxIndex      = int64(-1)
+		markup        bool
+		issues        = map[string]bool{}
+		issue         = func(format string, a ...any) {
 			m := fmt.Sprintf(format, a...)
 			if !issues[m] {
 				issues[m] = true
@@ -71,8 +70,8 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 				continue
 			}
 			d := ch.Delta
-			if r := deltaReasoning(d.JSON.ExtraFields); r != "" {
-				reasoning.WriteString(r)
+			if r := reasoning(d.JSON.ExtraFields); r != "" {
+				reasoningText.WriteString(r)
 				token = true
 				if rec.TTFRms == 0 {
 					rec.TTFRms = ms(now.Sub(origin))
@@ -163,14 +162,10 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		}
 	}
 	rec.Content = content.String()
-	rec.Reasoning = reasoning.String()
+	rec.Reasoning = reasoningText.String()
 	if len(acc.Choices) > 0 {
 		for i, tc := range acc.Choices[0].Message.ToolCalls {
 			rec.ToolCalls = append(rec.ToolCalls, record.ToolCall{Index: i, ID: tc.ID, Type: string(tc.Type), Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 		}
 	}
-}
-
-func deltaReasoning(extra map[string]respjson.Field) string {
-	return reasoning(extra)
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -165,7 +166,7 @@ func (c *Config) applyYAML(data []byte, file string) (err error) {
 	var raw map[string]any
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
-		if errors.Is(err, errEOF) {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return fmt.Errorf("ACCEPTANCE_PROFILE %s: %w", file, err)

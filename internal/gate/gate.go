@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -178,7 +179,7 @@ func (r *Run) Target() sidecar.Target {
 func (r *Run) loadFixtures() ([]*fixture.Scenario, error) {
 	dir := r.Cfg.Fixtures
 	if !filepath.IsAbs(dir) {
-		if root := repoRoot(); root != "" {
+		if root := config.RepoRoot(); root != "" {
 			dir = filepath.Join(root, dir)
 		}
 	}
@@ -366,7 +367,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		RequestTimeout:      c.RequestTimeout.String(),
 		ToolCallRepeats:     c.ToolCallRepeats,
 		ToolCallMinPassRate: c.ToolCallMinPassRate,
-		ToolCallModes:       join(c.ToolCallModes) + ";thinking=" + join(c.Thinking),
+		ToolCallModes:       strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
 		StabilityRequests:   c.StabilityRequests,
 		StabilityInterval:   c.StabilityInterval.String(),
 		MaxDegradation:      c.MaxDegradation,
@@ -376,16 +377,6 @@ func knobs(c config.Config) sidecar.Knobs {
 	}
 }
 
-func join(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
-}
 
 // outDir resolves ACCEPTANCE_OUT: relative paths are from the repository
 // root (the folder holding go.mod), not from the test's package folder.
@@ -393,24 +384,12 @@ func outDir(out string) string {
 	if filepath.IsAbs(out) {
 		return out
 	}
-	if root := repoRoot(); root != "" {
+	if root := config.RepoRoot(); root != "" {
 		return filepath.Join(root, out)
 	}
 	abs, _ := filepath.Abs(out)
 	return abs
 }
 
-func repoRoot() string { return config.RepoRoot() }
 
-func oneLine(err error) string {
-	s := err.Error()
-	out := []rune{}
-	for _, c := range s {
-		if c == '\n' {
-			out = append(out, ';', ' ')
-			continue
-		}
-		out = append(out, c)
-	}
-	return string(out)
-}
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
