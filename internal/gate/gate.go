@@ -377,7 +377,6 @@ func knobs(c config.Config) sidecar.Knobs {
 	}
 }
 
-
 // outDir resolves ACCEPTANCE_OUT: relative paths are from the repository
 // root (the folder holding go.mod), not from the test's package folder.
 func outDir(out string) string {
@@ -390,6 +389,5 @@ func outDir(out string) string {
 	abs, _ := filepath.Abs(out)
 	return abs
 }
-
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
