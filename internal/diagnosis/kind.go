@@ -1,0 +1,61 @@
+package diagnosis
+
+// Kind says what a failure means, and so how the suite judges it.
+//
+//   - Server: a server or configuration fault (wire format, markup the
+//     parser should have taken, parsing under guided decoding, stream
+//     structure, finish reasons, the reasoning split, HTTP and transport
+//     failures). It must never happen: one failing attempt fails the case.
+//   - Model: the model's behaviour (whether to call under tool_choice auto,
+//     argument values, irrelevance, final answers, how long it thinks).
+//     A healthy model errs now and then, so these are rates, judged with a
+//     Wilson interval against a threshold and against the baseline.
+type Kind string
+
+const (
+	KindServer Kind = "server"
+	KindModel  Kind = "model"
+)
+
+// guided reports whether vLLM constrains the output with guided decoding
+// (structured outputs) for this tool_choice: "required" (a JSON array of
+// {name, parameters} whose schema is the anyOf of the offered tools) and a
+// named function (that function's parameters schema). Source: vLLM
+// v0.11.0 vllm/entrypoints/openai/protocol.py,
+// ChatCompletionRequest._get_json_schema_from_tool and
+// to_sampling_params (guided_json / structured_outputs for tool_choice
+// "required" and named choices). Under "auto" and "none" nothing is
+// guided: the model's free text goes to the tool parser (auto) or to
+// content (none).
+func guided(toolChoice string) bool {
+	switch toolChoice {
+	case "", "auto", "none":
+		return false
+	}
+	return true
+}
+
+// KindOf classifies a code under the tool_choice the request was sent with.
+// What guided decoding makes certain (a call, its name, JSON and schema
+// under "required" or a named choice) is the server's to deliver; under
+// "auto" the same failures are the model's choice.
+func KindOf(c Code, toolChoice string) Kind {
+	switch c {
+	case NoToolCall, UnknownFunction, InvalidJSONArguments, SchemaViolation:
+		if guided(toolChoice) {
+			return KindServer
+		}
+		return KindModel
+	case UnexpectedToolCall:
+		// vLLM parses nothing under "none": calls there come from the
+		// server, not the model (serving_chat.py only runs the tool
+		// parser when tool_choice is auto/required/named).
+		if toolChoice == "none" {
+			return KindServer
+		}
+		return KindModel
+	case ArgsMismatch, AnswerMismatch, ReasoningExhaustedMaxTokens:
+		return KindModel
+	}
+	return KindServer
+}
