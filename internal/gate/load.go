@@ -63,10 +63,12 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	stopMon := r.runMonitors(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
 	start := time.Now()
+	gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
 	for res := range load.Sequential(ctx, n, r.Cfg.StabilityInterval, plan, r.Client.ChatAt) {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(res.Class, &rec)
+		gen.Add(res.Lag, &rec)
 		// Stability records can be many; the text is not needed to judge
 		// them (token counts stay).
 		rec.Content, rec.Reasoning = "", ""
@@ -78,6 +80,9 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		}
 	}
 	run := agg.Run(name, time.Since(start))
+	gh := gen.Stop()
+	run.Generator = &gh
+	run.Checks = append(run.Checks, load.GeneratorCheck(gh))
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[record.ErrCanceled], n); cut {
 		run.Checks = append(run.Checks, c)
@@ -112,6 +117,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var ch <-chan load.Result
 	run := sidecar.LoadRun{Name: name}
+	gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
 	var n int
 	switch names := r.LoadRuns(); name {
 	case names[0]:
@@ -125,6 +131,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 		r.Logf("concurrency %s: %d Poisson arrivals at %g/s", name, n, r.Cfg.OpenLoopRate)
 		ch = load.Open(ctx, load.Arrivals(r.Cfg.OpenLoopRate, n, OpenLoopSeed), 0, plan, r.Client.ChatAt)
 	default:
+		gen.Stop()
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
@@ -137,6 +144,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(&rec)
+		gen.Add(res.Lag, &rec)
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
 		if r.progressDue(agg.Requests, n) {
@@ -145,10 +153,13 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	}
 	lr := agg.LoadRun(name, time.Since(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
+	gh := gen.Stop()
+	lr.Generator = &gh
+	lr.Checks = append(lr.Checks, load.GeneratorCheck(gh))
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[record.ErrCanceled], n); cut {
 		lr.Checks = append(lr.Checks, c)
-		lr.Verdict = load.Verdict(lr.Checks)
 	}
+	lr.Verdict = load.Verdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
@@ -436,6 +447,8 @@ func figures(c sidecar.Check) string {
 		return fmt.Sprintf("%+.1f%% (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
+	case load.CheckLoadGenerator:
+		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
 		return fmt.Sprintf("%.1f%% of VRAM (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
 	default:
@@ -459,6 +472,9 @@ var remedies = map[string]string{
 		"small for ACCEPTANCE_CONVERSATION_TURNS",
 	load.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
 		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
+	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
+		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
+		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
 	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",

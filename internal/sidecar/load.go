@@ -43,8 +43,10 @@ type StabilityRun struct {
 
 	Classes     []ClassStats `json:"classes"`
 	Degradation Degradation  `json:"degradation"`
-	Checks      []Check      `json:"checks"`
-	Verdict     string       `json:"verdict"`
+	// Generator is the load generator's own health (load_generator check).
+	Generator *Generator `json:"load_generator,omitempty"`
+	Checks    []Check    `json:"checks"`
+	Verdict   string     `json:"verdict"`
 }
 
 // ClassStats are the figures of one request class (short, long).
@@ -110,11 +112,13 @@ type LoadRun struct {
 	SLOTTFTms    float64 `json:"slo_ttft_ms,omitempty"`
 	SLOTPOTms    float64 `json:"slo_tpot_ms,omitempty"`
 
-	TTFTms  stats.Summary `json:"ttft_ms"`
-	TPOTms  stats.Summary `json:"tpot_ms"`
-	E2Ems   stats.Summary `json:"e2e_ms"`
-	Checks  []Check       `json:"checks"`
-	Verdict string        `json:"verdict"`
+	TTFTms stats.Summary `json:"ttft_ms"`
+	TPOTms stats.Summary `json:"tpot_ms"`
+	E2Ems  stats.Summary `json:"e2e_ms"`
+	// Generator is the load generator's own health (load_generator check).
+	Generator *Generator `json:"load_generator,omitempty"`
+	Checks    []Check    `json:"checks"`
+	Verdict   string     `json:"verdict"`
 }
 
 // Conversation is the long-conversation section.
@@ -219,4 +223,29 @@ type ServerSample struct {
 	// (cumulative), so charts can derive the mean TTFT per interval.
 	TTFTCount float64 `json:"ttft_count"`
 	TTFTSumS  float64 `json:"ttft_sum_s"`
+}
+
+// Generator is the load generator's account of itself during one run: did
+// it send on schedule, and how hard did it work? When it fell behind, the
+// run's figures measure the client machine, not the server, and the
+// load_generator check fails (see load.Generator for the thresholds).
+type Generator struct {
+	// DispatchLagMs: actual send time minus scheduled send time, per request.
+	DispatchLagMs stats.Summary `json:"dispatch_lag_ms"`
+	// LagLimitMs is the lag a dispatch may have before it counts as Late.
+	LagLimitMs float64 `json:"lag_limit_ms"`
+	Late       int     `json:"late"`
+	// CPUCoresUsed is the process's CPU time (user+system) over the run's
+	// wall time; Cores is what it may use (GOMAXPROCS, which follows the
+	// container's CPU limit). CPUFraction is their ratio. CPUCoresUsed is
+	// -1 where the platform does not report process CPU time.
+	CPUCoresUsed   float64 `json:"cpu_cores_used"`
+	Cores          int     `json:"cores"`
+	CPUFraction    float64 `json:"cpu_fraction"`
+	PeakGoroutines int     `json:"peak_goroutines"`
+	// Chunks is the SSE data events parsed; ChunksPerS is per second of
+	// the run's wall time.
+	Chunks     int64   `json:"chunks"`
+	ChunksPerS float64 `json:"chunks_per_s"`
+	DurationS  float64 `json:"duration_s"`
 }
