@@ -40,6 +40,12 @@ type StabilityRun struct {
 	TPOTms           stats.Summary `json:"tpot_ms"`
 	ITLms            stats.Summary `json:"itl_ms"`
 	OutputTokensPerS stats.Summary `json:"output_tokens_per_s"`
+	// Histograms are the run's distributions (successful requests only),
+	// figure name (ttft_ms, ttfo_ms, e2e_ms, tpot_ms, itl_ms,
+	// output_tokens_per_s) → HDR histogram in HdrHistogram's V2 compressed
+	// encoding, base64 (stats.DecodeHistogram reads one, stats.MergeEncoded
+	// adds several). Values are in thousandths of the figure's unit.
+	Histograms map[string]string `json:"histograms,omitempty"`
 
 	Classes     []ClassStats `json:"classes"`
 	Degradation Degradation  `json:"degradation"`
@@ -115,6 +121,8 @@ type LoadRun struct {
 	TTFTms stats.Summary `json:"ttft_ms"`
 	TPOTms stats.Summary `json:"tpot_ms"`
 	E2Ems  stats.Summary `json:"e2e_ms"`
+	// Histograms: as StabilityRun.Histograms.
+	Histograms map[string]string `json:"histograms,omitempty"`
 	// Generator is the load generator's own health (load_generator check).
 	Generator *Generator `json:"load_generator,omitempty"`
 	Checks    []Check    `json:"checks"`
