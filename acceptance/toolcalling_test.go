@@ -14,6 +14,9 @@ import (
 // TestToolCalling/<scenario>/think_<off|on>/<plain|stream>.
 func TestToolCalling(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("tool calling"); why != "" {
+		t.Skip(why)
+	}
 	for _, sc := range r.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()

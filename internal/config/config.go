@@ -98,6 +98,24 @@ type Config struct {
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
+
+	// Shard is "i/N" (0-based): this process runs shard i of N of every
+	// load run (docs/scaling-out.md). Env only: one profile serves every
+	// shard.
+	Shard string `env:"ACCEPTANCE_SHARD" yaml:"-" example:"1/4"`
+	// Shards is N when the index comes from JOB_COMPLETION_INDEX.
+	Shards int `env:"ACCEPTANCE_SHARDS" yaml:"-" example:"4"`
+	// JobIndex is Kubernetes' JOB_COMPLETION_INDEX (an Indexed Job's pod
+	// index), used when ACCEPTANCE_SHARD is unset.
+	JobIndex string `env:"JOB_COMPLETION_INDEX" yaml:"-" example:"0"`
+	// StartAt is when every shard starts its load (RFC 3339).
+	StartAt time.Time `env:"ACCEPTANCE_START_AT" yaml:"-" example:"2026-11-30T12:00:00Z"`
+	// RunID names the run every shard belongs to; default
+	// "run-<ACCEPTANCE_START_AT>" when sharded.
+	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
+
+	// Sharding is resolved by Load from the five knobs above.
+	Sharding Sharding `env:"" yaml:"-"`
 }
 
 // Default is the configuration with no environment and no profile.
@@ -152,7 +170,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	return c, c.resolveSharding(now())
 }
 
 func (c *Config) applyYAML(data []byte, file string) (err error) {
@@ -229,6 +250,9 @@ func (c *Config) fields() fieldSet {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		if sf.Tag.Get("env") == "" {
+			continue // derived, not a knob
+		}
 		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
 		fs.list = append(fs.list, f)
 		if f.yaml != "-" && f.yaml != "" {
@@ -267,6 +291,12 @@ func set(v reflect.Value, s string) error {
 			return errors.New("must not be negative")
 		}
 		v.SetFloat(f)
+	case time.Time:
+		ts, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
+		}
+		v.Set(reflect.ValueOf(ts.UTC()))
 	case time.Duration:
 		d, err := time.ParseDuration(s)
 		if err != nil {

@@ -60,6 +60,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	test := "TestStability/" + name
 	lim := r.limits()
 	agg := load.NewStability(lim)
+	r.waitStart(ctx)
 	stopMon := r.runMonitors(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
 	start := time.Now()
@@ -112,26 +113,48 @@ func (r *Run) LoadRuns() []string {
 // measured from that due time. In-flight requests are bounded by the
 // arrival count. Checks: success_rate and goodput_ratio (requests meeting
 // ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT over all sent, against
-// ACCEPTANCE_MIN_GOODPUT_RATIO).
+// ACCEPTANCE_MIN_GOODPUT_RATIO) and load_generator (the generator kept its
+// schedule: load.GeneratorCheck).
+//
+// Sharded (ACCEPTANCE_SHARD=i/N), the run keeps its name (the totals) and
+// sends this shard's part: ACCEPTANCE_CONCURRENCY_REQUESTS and
+// ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
+// split the same way, the rate divided by N with an arrival seed of its
+// own; the first load run of the process starts at ACCEPTANCE_START_AT.
 func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var ch <-chan load.Result
 	run := sidecar.LoadRun{Name: name}
-	gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
+	var gen *load.Generator
+	var start time.Time
 	var n int
+	sh := r.Cfg.Sharding
+	of := ""
+	if sh.Sharded() {
+		of = fmt.Sprintf(" (shard %s's part)", sh)
+	}
 	switch names := r.LoadRuns(); name {
 	case names[0]:
-		n = r.Cfg.ConcurrencyRequests
-		run.Mode, run.Concurrency = "closed", r.Cfg.Concurrency
-		r.Logf("concurrency %s: %d requests from %d workers", name, n, r.Cfg.Concurrency)
-		ch = load.Closed(ctx, r.Cfg.Concurrency, n, plan, r.Client.ChatAt)
+		n = sh.Split(r.Cfg.ConcurrencyRequests)
+		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
+		if !r.waitStart(ctx) {
+			return r.cancelled(run, n)
+		}
+		gen, start = load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT)), time.Now()
+		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
+		ch = load.Closed(ctx, run.Concurrency, n, plan, r.Client.ChatAt)
 	case names[1]:
-		n = r.Cfg.OpenLoopRequests
-		run.Mode, run.RatePerS = "open", r.Cfg.OpenLoopRate
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s", name, n, r.Cfg.OpenLoopRate)
-		ch = load.Open(ctx, load.Arrivals(r.Cfg.OpenLoopRate, n, OpenLoopSeed), 0, plan, r.Client.ChatAt)
+		n = sh.Split(r.Cfg.OpenLoopRequests)
+		run.Mode, run.RatePerS = "open", sh.Rate(r.Cfg.OpenLoopRate)
+		if !r.waitStart(ctx) {
+			return r.cancelled(run, n)
+		}
+		gen, start = load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT)), time.Now()
+		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		// Each shard draws its own arrivals (seed + index): N independent
+		// Poisson streams at λ/N are one Poisson stream at λ.
+		ch = load.Open(ctx, load.Arrivals(run.RatePerS, n, OpenLoopSeed+uint64(sh.Index)), 0, plan, r.Client.ChatAt)
 	default:
-		gen.Stop()
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
@@ -139,7 +162,6 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	test := "TestConcurrency/" + name
 	lim := r.limits()
 	agg := load.NewAgg(lim)
-	start := time.Now()
 	for res := range ch {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
@@ -151,8 +173,10 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 			r.Logf("concurrency %s: %s", name, agg.Progress(n))
 		}
 	}
-	lr := agg.LoadRun(name, time.Since(start), r.Cfg.MinGoodputRatio)
+	finished := time.Now()
+	lr := agg.LoadRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
+	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
 	gh := gen.Stop()
 	lr.Generator = &gh
 	lr.Checks = append(lr.Checks, load.GeneratorCheck(gh))
@@ -169,6 +193,16 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	})
 	r.Checkpoint()
 	return lr
+}
+
+// cancelled is a load run stopped before it began (interrupted while
+// waiting for ACCEPTANCE_START_AT): it fails its requests check.
+func (r *Run) cancelled(run sidecar.LoadRun, planned int) sidecar.LoadRun {
+	run.Errors = map[string]int{}
+	c, _ := r.cutShort(0, 0, planned)
+	run.Checks = []sidecar.Check{c}
+	run.Verdict = load.Verdict(run.Checks)
+	return run
 }
 
 // ConversationRuns lists the TestConversation runs: "turns_<ACCEPTANCE_CONVERSATION_TURNS>".

@@ -121,6 +121,11 @@ func (g *Generator) Stop() sidecar.Generator {
 		CPUCoresUsed: -1, Cores: runtime.GOMAXPROCS(0), PeakGoroutines: peak,
 		Chunks: g.chunks, DurationS: dur.Seconds(),
 	}
+	if g.lag.Count() > 0 {
+		// Encoding the suite's own histogram cannot fail; if it did, the
+		// run keeps its lag summary and only merge loses the distribution.
+		out.LagHistogram, _ = g.lag.Encode()
+	}
 	if s := dur.Seconds(); s > 0 {
 		out.ChunksPerS = float64(g.chunks) / s
 		if ok && g.cpuOK {

@@ -115,8 +115,16 @@ type LoadRun struct {
 	// definition); GoodputRatio is the fraction of requests that did.
 	Goodput      float64 `json:"goodput"`
 	GoodputRatio float64 `json:"goodput_ratio"`
-	SLOTTFTms    float64 `json:"slo_ttft_ms,omitempty"`
-	SLOTPOTms    float64 `json:"slo_tpot_ms,omitempty"`
+	// Good counts the requests that met every SLO, OutputTokens the
+	// completion tokens of completed requests: the counts behind Goodput
+	// and OutputThroughput, which merge adds.
+	Good         int   `json:"good"`
+	OutputTokens int64 `json:"output_tokens"`
+	// StartedAt and FinishedAt bound the run: first send to last answer.
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	SLOTTFTms  float64   `json:"slo_ttft_ms,omitempty"`
+	SLOTPOTms  float64   `json:"slo_tpot_ms,omitempty"`
 
 	TTFTms stats.Summary `json:"ttft_ms"`
 	TPOTms stats.Summary `json:"tpot_ms"`
@@ -256,4 +264,10 @@ type Generator struct {
 	Chunks     int64   `json:"chunks"`
 	ChunksPerS float64 `json:"chunks_per_s"`
 	DurationS  float64 `json:"duration_s"`
+	// LagHistogram is the dispatch lag distribution in ms, encoded like
+	// the run's Histograms, so merged shards judge the lag of the whole run.
+	LagHistogram string `json:"dispatch_lag_hist,omitempty"`
+	// Shards is the number of generators merged into this one (merge);
+	// CPU figures are then the busiest shard's.
+	Shards int `json:"shards,omitempty"`
 }
