@@ -481,6 +481,8 @@ func figures(c sidecar.Check) string {
 		return fmt.Sprintf("%+.1f%% (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
+	case load.CheckShards:
+		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case load.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
@@ -509,6 +511,8 @@ var remedies = map[string]string{
 	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
 		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
 		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
+	load.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
+		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
 	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",

@@ -15,6 +15,10 @@ import (
 // not the server, set its figures.
 const CheckLoadGenerator = "load_generator"
 
+// CheckShards is the check a merged load run fails when a shard is
+// missing or did not finish (vllm-acceptance merge).
+const CheckShards = "shards"
+
 // Thresholds of the load_generator check. They come from the harness's
 // measured overhead in bench/results.md (make bench, 2 shared cores):
 // the client's own TTFT error is 0.06 ms at p50 and 0.34 ms at p99 with
