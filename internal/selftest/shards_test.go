@@ -135,7 +135,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 		requests, users int
 		rate            float64
 	}{
-		fmt.Sprintf("closed_%d", shardUsers): {shardClosedReqs, shardUsers, 0},
+		fmt.Sprintf("closed_%d", shardUsers):  {shardClosedReqs, shardUsers, 0},
 		fmt.Sprintf("open_%g", shardOpenRate): {shardOpenReqs, 0, shardOpenRate},
 	}
 	for _, lr := range m.Concurrency.Runs {

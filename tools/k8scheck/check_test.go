@@ -108,7 +108,7 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 		{name: "no requests", file: "base/merge-job.yaml", old: "            requests:\n              cpu: 250m\n              memory: 256Mi\n", new: "",
 			checkErr: "resource requests for cpu and memory must be set", reason: "unrequested pods get evicted first and starve the generator"},
 		{name: "per-pod start", file: "base/shards-job.yaml", old: "            - name: ACCEPTANCE_START_AT\n              valueFrom:\n                configMapKeyRef:\n                  name: vllm-acceptance-run\n                  key: ACCEPTANCE_START_AT",
-			new: "            - name: ACCEPTANCE_START_AT\n              valueFrom:\n                fieldRef:\n                  fieldPath: metadata.creationTimestamp",
+			new:      "            - name: ACCEPTANCE_START_AT\n              valueFrom:\n                fieldRef:\n                  fieldPath: metadata.creationTimestamp",
 			checkErr: "must come from the vllm-acceptance-run ConfigMap", reason: "each pod's own creation time is a different start per shard"},
 		{name: "start not a time", file: "overlays/n4/run.env", old: "ACCEPTANCE_START_AT=2026-11-30T12:00:00Z", new: "ACCEPTANCE_START_AT=noon",
 			checkErr: "is not an RFC 3339 time", reason: "the shards would refuse to start"},
