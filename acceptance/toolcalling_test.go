@@ -5,13 +5,15 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
 
 // TestToolCalling runs every fixture scenario through /v1/chat/completions
 // with the scenario's tool_choice, ACCEPTANCE_TOOLCALL_REPEATS times per
 // thinking setting and transport. Subtests:
-// TestToolCalling/<scenario>/think_<off|on>/<plain|stream>.
+// TestToolCalling/<scenario>/think_<off|on>/<plain|stream>. A subtest
+// fails on any server fault, or when its model-check rate is below
+// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE beyond chance.
 func TestToolCalling(t *testing.T) {
 	r := live(t)
 	for _, sc := range r.Scenarios {
@@ -22,12 +24,39 @@ func TestToolCalling(t *testing.T) {
 			for _, think := range r.Cfg.Thinking {
 				for _, m := range r.ToolCalling(r.Ctx, t.Name(), sc, think) {
 					t.Run(m.Mode.Name(), func(t *testing.T) {
+						for _, n := range verdict.Notes(m.Result) {
+							t.Log(n)
+						}
 						if !m.Passed() {
-							t.Error(gate.FailureMessage(m))
+							t.Error(verdict.FailureMessage(m.Result))
 						}
 					})
 				}
 			}
 		})
 	}
+}
+
+// TestToolCallingModelRates judges the model-check rates of the scenarios
+// TestToolCalling ran (it runs after them), per category and over all of
+// them, against ACCEPTANCE_MODEL_MIN_PASS_RATE. Subtests:
+// TestToolCallingModelRates/<category> and TestToolCallingModelRates/all.
+func TestToolCallingModelRates(t *testing.T) {
+	r := live(t)
+	tc := r.ToolCallingSummary()
+	if tc == nil {
+		t.Skip("no tool-calling scenario ran")
+	}
+	for _, c := range tc.Categories {
+		t.Run(c.Name, func(t *testing.T) {
+			if msg := verdict.RateFailure(c.Name, c.Model, tc.Scenarios); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+	t.Run("all", func(t *testing.T) {
+		if msg := verdict.RateFailure("", *tc.Model, tc.Scenarios); msg != "" {
+			t.Error(msg)
+		}
+	})
 }

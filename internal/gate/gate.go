@@ -30,6 +30,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
 
 // Run is one execution of the live suite.
@@ -94,6 +95,9 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	if err != nil {
 		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r
+	}
+	for _, d := range cfg.Deprecations {
+		r.logf("%s", d)
 	}
 	r.sem = make(chan struct{}, cfg.Parallel)
 	r.Scenarios, err = r.loadFixtures()
@@ -273,7 +277,7 @@ func (r *Run) Finish(reason, detail string) error {
 	r.metrics.EndDetail = r.redactor.String(detail)
 	r.metrics.Complete = reason == sidecar.EndFinished
 	r.metrics.FinishedAt = time.Now().UTC()
-	finalizeToolCalling(&r.metrics)
+	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()
 	if r.simServer != nil {
@@ -364,16 +368,18 @@ func (r *Run) Logf(format string, a ...any) { r.logf(format, a...) }
 
 func knobs(c config.Config) sidecar.Knobs {
 	return sidecar.Knobs{
-		RequestTimeout:      c.RequestTimeout.String(),
-		ToolCallRepeats:     c.ToolCallRepeats,
-		ToolCallMinPassRate: c.ToolCallMinPassRate,
-		ToolCallModes:       strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
-		StabilityRequests:   c.StabilityRequests,
-		StabilityInterval:   c.StabilityInterval.String(),
-		MaxDegradation:      c.MaxDegradation,
-		Profile:             c.Profile,
-		Parallel:            c.Parallel,
-		FixturesDir:         c.Fixtures,
+		RequestTimeout:           c.RequestTimeout.String(),
+		ToolCallRepeats:          c.ToolCallRepeats,
+		ToolCallMinPassRate:      c.ToolCallMinPassRate,
+		ModelMinPassRate:         c.ModelMinPassRate,
+		ModelScenarioMinPassRate: c.ModelScenarioMinPassRate,
+		ToolCallModes:            strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
+		StabilityRequests:        c.StabilityRequests,
+		StabilityInterval:        c.StabilityInterval.String(),
+		MaxDegradation:           c.MaxDegradation,
+		Profile:                  c.Profile,
+		Parallel:                 c.Parallel,
+		FixturesDir:              c.Fixtures,
 	}
 }
 
@@ -388,6 +394,11 @@ func outDir(out string) string {
 	}
 	abs, _ := filepath.Abs(out)
 	return abs
+}
+
+// thresholds are the model-check rates of the configuration.
+func (r *Run) thresholds() verdict.Thresholds {
+	return verdict.Thresholds{Scenario: r.Cfg.ModelScenarioMinPassRate, Rate: r.Cfg.ModelMinPassRate}
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
