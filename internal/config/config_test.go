@@ -19,7 +19,7 @@ func TestDefaultsMatchContract(t *testing.T) {
 	assert.Equal(t, 120*time.Second, c.RequestTimeout)
 	assert.Equal(t, 3, c.ToolCallRepeats)
 	assert.Equal(t, 0.8, c.ModelMinPassRate)
-	assert.Equal(t, 0.6, c.ModelScenarioMinPassRate)
+	assert.Equal(t, 0.5, c.ModelScenarioMinPassRate)
 	assert.Empty(t, c.Deprecations, "no deprecated knob set, nothing to say")
 	assert.Equal(t, 20, c.StabilityRequests)
 	assert.Equal(t, 5*time.Second, c.StabilityInterval)

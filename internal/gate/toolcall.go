@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
@@ -42,13 +43,41 @@ type ModeResult struct {
 // Only a suspect stream costs extra requests.
 const MaxExtraTwins = 3
 
-// ToolCalling runs sc ACCEPTANCE_TOOLCALL_REPEATS times with one thinking
-// setting, in each configured transport, and returns each mode's verdict.
+// ToolCalling runs sc in every configured thinking setting and transport
+// and returns each mode's verdict; the model rate is judged over all of
+// them together (verdict.Pool).
+func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
+	var out []ModeResult
+	for _, think := range r.Cfg.Thinking {
+		out = append(out, r.toolCalling(ctx, test, sc, think)...)
+	}
+	results := make([]verdict.Result, len(out))
+	for i, m := range out {
+		results[i] = m.Result
+	}
+	verdict.Pool(results, r.thresholds())
+	for i := range out {
+		out[i].Result = results[i]
+	}
+	r.Update(func(met *sidecar.Metrics) {
+		if met.ToolCalling == nil {
+			met.ToolCalling = &sidecar.ToolCalling{}
+		}
+		for _, m := range out {
+			met.ToolCalling.Scenarios = append(met.ToolCalling.Scenarios, m.Scenario)
+		}
+	})
+	r.Checkpoint()
+	return out
+}
+
+// toolCalling runs sc ACCEPTANCE_TOOLCALL_REPEATS times with one thinking
+// setting, in each configured transport, and closes each mode.
 // Every streamed step is compared with non-streamed answers to the same
 // request: its twin (the plain attempt when plain mode runs too), the
 // other attempts' plain answers, and extra twins when the stream is
 // suspect (see MaxExtraTwins).
-func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
+func (r *Run) toolCalling(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
 	plainOn, streamOn := false, false
 	for _, m := range r.Cfg.ToolCallModes {
 		plainOn = plainOn || m == "plain"
@@ -64,6 +93,7 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 			stream.AddPlain(k, st)
 		}
 	}
+	streamReqs := map[int]client.Request{} // the last streamed request of each step
 	for i := 1; i <= r.Cfg.ToolCallRepeats; i++ {
 		if plainOn || streamOn {
 			p := r.attempt(ctx, test+"/"+plainMode.Name(), sc, plainMode, i, plainOn)
@@ -76,6 +106,7 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 			a := r.attempt(ctx, test+"/"+streamMode.Name(), sc, streamMode, i, true)
 			stream.Add(a.Attempt)
 			for k, st := range a.Steps {
+				streamReqs[k] = a.requests[k]
 				req := a.requests[k]
 				req.Stream = false
 				for extra := 0; extra < MaxExtraTwins && stream.Unexplained(k, st) && ctx.Err() == nil; extra++ {
@@ -85,6 +116,9 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 				}
 			}
 		}
+	}
+	if streamOn && ctx.Err() == nil {
+		r.confirmStream(ctx, test+"/"+streamMode.Name(), sc, streamMode, stream, streamReqs)
 	}
 	var out []ModeResult
 	for _, m := range []struct {
@@ -96,16 +130,30 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 			out = append(out, ModeResult{Mode: m.mode, Result: m.acc.Close(r.redactor.String)})
 		}
 	}
-	r.Update(func(met *sidecar.Metrics) {
-		if met.ToolCalling == nil {
-			met.ToolCalling = &sidecar.ToolCalling{}
-		}
-		for _, m := range out {
-			met.ToolCalling.Scenarios = append(met.ToolCalling.Scenarios, m.Scenario)
-		}
-	})
-	r.Checkpoint()
 	return out
+}
+
+// MaxExtraStreams bounds the extra streamed twins sent for a step whose
+// streamed answers all differ from the plain ones systematically
+// (verdict.Scenario.Suspect): a streaming fault reproduces on every one;
+// a model's chance run of errors does not, and the first extra twin that
+// matches a plain answer clears the step.
+const MaxExtraStreams = 3
+
+// confirmStream sends the extra streamed twins of the suspect steps: the
+// request of the step's last streamed attempt, again, until it gives a
+// plain answer or MaxExtraStreams were sent. They go to requests.jsonl as
+// twins.
+func (r *Run) confirmStream(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, acc *verdict.Scenario, reqs map[int]client.Request) {
+	for _, k := range acc.Suspect() {
+		req, ok := reqs[k]
+		if !ok {
+			continue
+		}
+		for extra := 0; extra < MaxExtraStreams && ctx.Err() == nil && slices.Contains(acc.Suspect(), k); extra++ {
+			acc.AddStream(k, r.send(ctx, test, sc, mode, 0, k, req, false))
+		}
+	}
 }
 
 // sentAttempt is an attempt with the requests its steps sent, so that a

@@ -151,9 +151,14 @@ type Scenario struct {
 	// failed server check: any is a fault.
 	ServerFailures int `json:"server_failures"`
 	// Model is the rate of attempts whose model checks all held, over the
-	// attempts without a server fault, judged against
-	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE.
+	// attempts of this mode without a server fault. Its Verdict is this
+	// mode's alone; the scenario is judged on ScenarioModel.
 	Model Rate `json:"model"`
+	// ScenarioModel is the same rate over every mode of the scenario
+	// (thinking settings and transports pooled), judged against
+	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE: its verdict is the
+	// scenario's model verdict, shared by its modes.
+	ScenarioModel Rate `json:"scenario_model"`
 	// Checks counts attempts that passed each check: parsed, json_valid,
 	// schema_valid, args_match, finish_reason, no_call, answer, stream,
 	// wire (those that apply to the scenario and mode).

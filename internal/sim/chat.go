@@ -77,7 +77,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	a := s.applyFault(&req, s.plan(&req))
+	a := s.applyFault(&req, s.vary(s.plan(&req)))
 	prompt, completion := req.promptTokens(), a.completionTokens()
 	inFlight := s.begin(prompt + completion)
 	defer s.end(prompt + completion)

@@ -24,9 +24,9 @@ func FailureMessage(r Result) string {
 	if s.ServerFailures > 0 {
 		fmt.Fprintf(&b, "%s [%s]: server fault in %d of %d attempts (server checks must hold on every attempt)\n", s.Name, s.Mode, s.ServerFailures, s.Attempts)
 	}
-	if s.Model.Verdict == Fail {
-		fmt.Fprintf(&b, "%s [%s]: model checks held in %d of %d attempts (%s, 95%% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE)\n",
-			s.Name, s.Mode, s.Model.Passed, s.Model.Attempts, pct(s.Model.Rate), interval(s.Model), pct(s.Model.Min))
+	if m := s.ScenarioModel; m.Verdict == Fail {
+		fmt.Fprintf(&b, "%s [%s]: model checks held in %d of %d attempts over the scenario's modes (%s, 95%% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE); this mode: %d of %d\n",
+			s.Name, s.Mode, m.Passed, m.Attempts, pct(m.Rate), interval(m), pct(m.Min), s.Model.Passed, s.Model.Attempts)
 	}
 	for _, a := range r.Attempts {
 		if a.Passed() {
@@ -38,7 +38,7 @@ func FailureMessage(r Result) string {
 		for _, f := range a.Server {
 			fmt.Fprintf(&b, "  attempt %d (server): %s\n", a.N, check.Message(f))
 		}
-		if s.Model.Verdict != Fail && len(a.Server) == 0 {
+		if s.ScenarioModel.Verdict != Fail && len(a.Server) == 0 {
 			continue // model findings of a passing rate: in the sidecar, not the failure
 		}
 		for _, f := range a.Model {
@@ -54,7 +54,7 @@ func FailureMessage(r Result) string {
 func Notes(r Result) []string {
 	s := r.Scenario
 	var out []string
-	if s.Model.Passed < s.Model.Attempts && s.Model.Verdict != Fail {
+	if s.Model.Passed < s.Model.Attempts && s.ScenarioModel.Verdict != Fail {
 		codes := map[diagnosis.Code]int{}
 		for _, a := range r.Attempts {
 			for _, f := range a.Model {
@@ -66,8 +66,9 @@ func Notes(r Result) []string {
 			parts = append(parts, fmt.Sprintf("%s×%d", c, n))
 		}
 		sort.Strings(parts)
-		out = append(out, fmt.Sprintf("model checks held in %d of %d attempts (%s, 95%% CI %s; need the interval to reach %s): %s",
-			s.Model.Passed, s.Model.Attempts, pct(s.Model.Rate), interval(s.Model), pct(s.Model.Min), strings.Join(parts, ", ")))
+		m := s.ScenarioModel
+		out = append(out, fmt.Sprintf("model checks held in %d of %d attempts of this mode, %d of %d over the scenario (%s, 95%% CI %s; a pass needs the interval to reach %s): %s",
+			s.Model.Passed, s.Model.Attempts, m.Passed, m.Attempts, pct(m.Rate), interval(m), pct(m.Min), strings.Join(parts, ", ")))
 	}
 	if s.Nondeterministic {
 		out = append(out, fmt.Sprintf("nondeterministic: identical requests got %d different answers (information, not a failure: vLLM is not batch-invariant unless started with VLLM_BATCH_INVARIANT=1)", s.DistinctAnswers))

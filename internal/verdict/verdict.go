@@ -117,13 +117,15 @@ type Scenario struct {
 	th       Thresholds
 	attempts []Attempt
 	plain    map[int][]Answer
+	// extraStreams are streamed twins sent to confirm a suspect stream.
+	extraStreams map[int][]Answer
 }
 
 // New starts the verdict of sc in mode (e.g. "think_off/stream"); stream
 // says whether the mode's answers are streamed, to be compared with the
 // plain ones given to AddPlain.
 func New(sc *fixture.Scenario, test, mode string, stream bool, th Thresholds) *Scenario {
-	return &Scenario{sc: sc, test: test, mode: mode, stream: stream, th: th, plain: map[int][]Answer{}}
+	return &Scenario{sc: sc, test: test, mode: mode, stream: stream, th: th, plain: map[int][]Answer{}, extraStreams: map[int][]Answer{}}
 }
 
 // Add records one attempt.
@@ -259,20 +261,8 @@ func (s *Scenario) Close(redact func(string) string) Result {
 	}
 	out.PassRateCI = stats.Wilson(out.Passed, out.Attempts)
 	out.Model = JudgeRate(out.Model.Passed, out.Model.Attempts, s.th.Scenario)
-	var failed []string
-	if out.Attempts == 0 {
-		failed = append(failed, "no_attempts")
-	}
-	if out.ServerFailures > 0 {
-		failed = append(failed, string(diagnosis.KindServer))
-	}
-	if out.Model.Verdict == Fail {
-		failed = append(failed, string(diagnosis.KindModel))
-	}
-	out.Verdict = Pass
-	if len(failed) > 0 {
-		out.Verdict, out.FailedOn = Fail, strings.Join(failed, ",")
-	}
+	out.ScenarioModel = out.Model
+	decide(&out)
 	out.TTFTms = stats.Summarize(ttft)
 	out.E2Ems = stats.Summarize(e2e)
 	return Result{Scenario: out, Attempts: judged}
@@ -285,4 +275,42 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// decide sets Verdict and FailedOn from the server failures and the
+// scenario's model rate (ScenarioModel).
+func decide(out *sidecar.Scenario) {
+	var failed []string
+	if out.Attempts == 0 {
+		failed = append(failed, "no_attempts")
+	}
+	if out.ServerFailures > 0 {
+		failed = append(failed, string(diagnosis.KindServer))
+	}
+	if out.ScenarioModel.Verdict == Fail {
+		failed = append(failed, string(diagnosis.KindModel))
+	}
+	out.Verdict, out.FailedOn = Pass, ""
+	if len(failed) > 0 {
+		out.Verdict, out.FailedOn = Fail, strings.Join(failed, ",")
+	}
+}
+
+// Pool judges the model rate of one scenario over all its modes (thinking
+// settings and transports): the model's behaviour does not depend on the
+// transport, and a few attempts per mode are too few to judge alone (with
+// 3 attempts, a model wrong in 1 call in 20 gets all three of a 3-call
+// scenario wrong in 1 run in 8 somewhere in the catalogue). Each mode's
+// ScenarioModel becomes the pooled rate, and its verdict follows.
+func Pool(results []Result, th Thresholds) {
+	passed, n := 0, 0
+	for _, r := range results {
+		passed += r.Scenario.Model.Passed
+		n += r.Scenario.Model.Attempts
+	}
+	pooled := JudgeRate(passed, n, th.Scenario)
+	for i := range results {
+		results[i].Scenario.ScenarioModel = pooled
+		decide(&results[i].Scenario)
+	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-var th = Thresholds{Scenario: 0.6, Rate: 0.8}
+var th = Thresholds{Scenario: 0.5, Rate: 0.8}
 
 func noop(s string) string { return s }
 
@@ -103,12 +103,12 @@ func TestScenarioVerdict(t *testing.T) {
 	am := diagnosis.ArgsMismatch
 	for _, tc := range []testCase{
 		{"all pass", "auto", [][]diagnosis.Code{nil, nil, nil}, Pass, "", "a healthy scenario"},
-		{"one wrong value in three", "auto", [][]diagnosis.Code{nil, {am}, nil}, Pass, "", "2/3: Wilson upper 94 % ≥ 60 %: a model erring now and then passes"},
-		{"two wrong values in three", "auto", [][]diagnosis.Code{{am}, {am}, nil}, Pass, "", "1/3: upper 79 %: not enough evidence on three attempts"},
-		{"every value wrong", "auto", [][]diagnosis.Code{{am}, {am}, {am}}, Fail, "model", "0/3: upper 56 % < 60 %: the model never gets it right"},
+		{"one wrong value in three", "auto", [][]diagnosis.Code{nil, {am}, nil}, Pass, "", "2/3: Wilson upper 94 % ≥ 50 %: a model erring now and then passes"},
+		{"every value wrong in three", "auto", [][]diagnosis.Code{{am}, {am}, {am}}, Pass, "", "0/3: upper 56 %: three attempts are not enough evidence alone (the category and run rates still count them)"},
+		{"every value wrong in four", "auto", [][]diagnosis.Code{{am}, {am}, {am}, {am}}, Fail, "model", "0/4: upper 49 % < 50 %: the model never gets it right"},
 		{"one server fault", "auto", [][]diagnosis.Code{nil, {diagnosis.FinishReasonMismatch}, nil}, Fail, "server", "a server fault must never happen"},
 		{"no call under required", "required", [][]diagnosis.Code{nil, {diagnosis.NoToolCall}, nil}, Fail, "server", "guided decoding makes the call certain"},
-		{"both", "auto", [][]diagnosis.Code{{am}, {am, diagnosis.FinishReasonMismatch}, {am}, {am}}, Fail, "server,model", "both kinds named; the model rate is over the 3 attempts without a server fault"},
+		{"both", "auto", [][]diagnosis.Code{{am}, {am, diagnosis.FinishReasonMismatch}, {am}, {am}, {am}}, Fail, "server,model", "both kinds named; the model rate is over the 4 attempts without a server fault"},
 		{"none", "auto", nil, Fail, "no_attempts", "no attempt is no evidence of a pass"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -232,8 +232,10 @@ func TestJudgeRate(t *testing.T) {
 	assert.Equal(t, None, JudgeRate(0, 0, 0.8).Verdict, "no attempts: no verdict")
 	assert.Equal(t, Pass, JudgeRate(3, 3, 1.0).Verdict, "the old strict knob: all passed is a pass")
 	assert.Equal(t, Fail, JudgeRate(2, 3, 1.0).Verdict, "the old strict knob: one miss fails (Wilson upper 94 % < 100 %)")
-	assert.Equal(t, Fail, JudgeRate(0, 3, 0.6).Verdict)
-	assert.Equal(t, Pass, JudgeRate(1, 3, 0.6).Verdict)
+	assert.Equal(t, Fail, JudgeRate(0, 6, 0.5).Verdict)
+	assert.Equal(t, Pass, JudgeRate(1, 6, 0.5).Verdict)
+	assert.Equal(t, Fail, JudgeRate(2, 12, 0.5).Verdict)
+	assert.Equal(t, Pass, JudgeRate(3, 12, 0.5).Verdict)
 }
 
 func TestFinalize(t *testing.T) {
@@ -268,4 +270,52 @@ func TestFinalize(t *testing.T) {
 	Finalize(bad, th)
 	assert.False(t, bad.Passed, "every scenario passed on its own, but the category's rate is too low")
 	assert.Contains(t, RateFailure("parallel", bad.Categories[0].Model, bad.Scenarios), "parallel: model checks held in 15 of 30 attempts")
+}
+
+func TestPoolJudgesTheScenarioOverItsModes(t *testing.T) {
+	am := diagnosis.ArgsMismatch
+	var results []Result
+	for _, mode := range []string{"think_off/plain", "think_off/stream"} {
+		s := New(scenario("auto"), "T", mode, false, th)
+		for i := range 3 {
+			s.Add(Attempt{N: i + 1, Steps: []Step{step(`{"city":"Paris"}`, am)}})
+		}
+		r := s.Close(noop)
+		assert.Equal(t, Pass, r.Scenario.Verdict, "0/3 in one mode alone is too little evidence")
+		results = append(results, r)
+	}
+	Pool(results, th)
+	for _, r := range results {
+		assert.Equal(t, Fail, r.Scenario.Verdict, "0/6 over the modes: the model never gets this scenario right")
+		assert.Equal(t, "model", r.Scenario.FailedOn)
+		assert.Equal(t, 6, r.Scenario.ScenarioModel.Attempts)
+		assert.Contains(t, FailureMessage(r), "0 of 6 attempts over the scenario's modes")
+	}
+}
+
+func TestSuspectStreamConfirmedOrCleared(t *testing.T) {
+	P, W := `{"city":"Paris"}`, `{"city":"Atlantis"}`
+	build := func() *Scenario {
+		s := New(scenario("auto"), "T", "think_off/stream", true, th)
+		for i := range 3 {
+			s.AddPlain(0, step(P))
+			s.Add(Attempt{N: i + 1, Steps: []Step{step(W, diagnosis.ArgsMismatch)}})
+		}
+		return s
+	}
+	chance := build()
+	require.Equal(t, []int{0}, chance.Suspect(), "three wrong streams against agreeing plain answers: suspect")
+	chance.AddStream(0, step(P))
+	assert.Empty(t, chance.Suspect(), "an extra streamed twin that gives the plain answer clears it: the model erred by chance")
+	r := chance.Close(noop)
+	assert.Zero(t, r.Scenario.ServerFailures, "no stream_mismatch: the wrong values stay model findings")
+
+	fault := build()
+	for range 3 {
+		fault.AddStream(0, step(W, diagnosis.ArgsMismatch))
+	}
+	assert.Equal(t, []int{0}, fault.Suspect(), "a streaming fault reproduces on every extra twin")
+	r = fault.Close(noop)
+	assert.Equal(t, 3, r.Scenario.ServerFailures, "each streamed attempt carries stream_mismatch")
+	assert.Contains(t, FailureMessage(r), "all 6 streamed answers differ from the 3 non-streamed ones, which agree")
 }
