@@ -287,6 +287,9 @@ func (s *Server) events(a answer) []event {
 				m["id"] = c.ID + "0"
 			}
 			evs = append(evs, tc(m))
+			if j == 1 && f == FaultStreamArgsRepeat {
+				evs = append(evs, tc(map[string]any{"function": map[string]any{"arguments": p}}))
+			}
 		}
 	}
 	fin := event{choice: map[string]any{"index": 0, "delta": map[string]any{}, "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil}}

@@ -96,6 +96,7 @@ const (
 	FaultStreamDoubleFin   Fault = "stream_double_finish"
 	FaultStreamMarkupDelta Fault = "stream_markup_delta"
 	FaultStreamArgsDiffer  Fault = "stream_args_differ"
+	FaultStreamArgsRepeat  Fault = "stream_args_repeat"
 
 	FaultUnauthorized  Fault = "unauthorized"
 	FaultServerError   Fault = "server_error"
@@ -150,6 +151,7 @@ func init() {
 	fault("stream_bad_index", "streaming only: tool-call indices start at 1 and skip (0 never sent)")
 	fault("stream_double_finish", "streaming only: two finish chunks")
 	fault("stream_markup_delta", "streaming only: raw <tool_call> text also leaks into delta.content before the call")
+	fault("stream_args_repeat", "streaming only: the serializer sends one arguments piece twice, so every streamed call reassembles to broken arguments while the non-streamed answer is right")
 	fault("stream_args_differ", "streaming only: streamed arguments reassemble to another object than the non-streamed answer")
 
 	fault("unauthorized", "HTTP 401 {\"error\":\"Unauthorized\"} on every /v1 endpoint, /v1/models included")
