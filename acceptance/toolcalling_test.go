@@ -22,7 +22,9 @@ func TestToolCalling(t *testing.T) {
 			t.Parallel()
 			r.Acquire()
 			defer r.Release()
-			for _, m := range r.ToolCalling(r.Ctx, t.Name(), sc) {
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			for _, m := range r.ToolCalling(ctx, t.Name(), sc) {
 				t.Run(m.Mode.Name(), func(t *testing.T) {
 					for _, n := range verdict.Notes(m.Result) {
 						t.Log(n)

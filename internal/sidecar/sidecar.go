@@ -30,12 +30,16 @@ const (
 
 // Metrics is metrics.json.
 type Metrics struct {
-	SchemaVersion int       `json:"schema_version"`
-	Complete      bool      `json:"complete"`
-	EndReason     string    `json:"end_reason"`
-	EndDetail     string    `json:"end_detail,omitempty"`
-	StartedAt     time.Time `json:"started_at"`
-	FinishedAt    time.Time `json:"finished_at"`
+	SchemaVersion int    `json:"schema_version"`
+	Complete      bool   `json:"complete"`
+	EndReason     string `json:"end_reason"`
+	EndDetail     string `json:"end_detail,omitempty"`
+	// TestsPassed is go test's own outcome (every case of the run
+	// passed), recorded by the live suite's TestMain; nil in files that
+	// predate it. Passed counts it, so the exit code and the sidecar agree.
+	TestsPassed *bool     `json:"tests_passed,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
 	// Suite is the vllm-acceptance version that wrote the file.
 	Suite     string     `json:"suite"`
 	Target    Target     `json:"target"`
