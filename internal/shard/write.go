@@ -160,9 +160,10 @@ func scenarioFailure(sc sidecar.Scenario) string {
 	if sc.Verdict == "pass" {
 		return ""
 	}
-	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed (%.0f%%, need %.0f%%)", sc.Name, sc.Mode, sc.Passed, sc.Attempts, 100*sc.PassRate, 100*sc.MinPassRate)}
+	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed; %d with a server fault; model checks %d/%d over the scenario (verdict %s)",
+		sc.Name, sc.Mode, sc.Passed, sc.Attempts, sc.ServerFailures, sc.ScenarioModel.Passed, sc.ScenarioModel.Attempts, sc.ScenarioModel.Verdict)}
 	for _, d := range sc.Diagnoses {
-		line := fmt.Sprintf("  %s ×%d: %s", d.Code, d.Count, d.Message)
+		line := fmt.Sprintf("  %s (%s) ×%d: %s", d.Code, d.Kind, d.Count, d.Message)
 		if d.Remedy != "" {
 			line += " → fix: " + d.Remedy
 		}
