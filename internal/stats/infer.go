@@ -137,7 +137,7 @@ func LogQuantileDiff(b, c *Histogram, q float64) (e Estimate, ok bool) {
 }
 
 // WilsonZ is the Wilson score interval for k successes in n trials at the
-// normal quantile z (Wilson's formula as in Wilson, with z given). n ≤ 0
+// normal quantile z (the formula of Wilson above, at any z). n ≤ 0
 // gives {0, 1}.
 func WilsonZ(k, n int, z float64) Interval {
 	if n <= 0 {
