@@ -263,6 +263,8 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 		Available: true,
 		Series:    append([]sidecar.ServerSample(nil), s.series...),
 		Before:    s.before.Values(),
+		// The engine configuration as the run started.
+		EngineConfig: s.before.Info,
 	}
 	var notes []string
 	if s.failures > 0 {
