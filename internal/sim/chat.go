@@ -111,7 +111,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		ttft, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
 	default:
-		if ok = sleep(ctx, lat.ttft+time.Duration(completion)*lat.itl); ok {
+		if ok = sleep(ctx, lat.at(lat.ttft+time.Duration(completion)*lat.itl)); ok {
 			ttft = time.Since(start)
 			b := s.completion(a, id, created, prompt)
 			if s.p.Fault == FaultStreamCut {
@@ -236,10 +236,9 @@ func delta(d map[string]any) event {
 	return event{choice: map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": nil}, token: true}
 }
 
-// events lays out the stream of answer a, with the profile's streaming
-// faults applied.
-func (s *Server) events(a answer) []event {
-	f := s.p.Fault
+// events lays out the stream of answer a, with streaming fault f (the
+// profile's, or one load brought on) applied.
+func (s *Server) events(a answer, f Fault) []event {
 	role := delta(map[string]any{"role": "assistant", "content": ""})
 	role.token = false
 	evs := []event{role}
@@ -318,13 +317,17 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 		return &wireChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: s.model, Choices: choices}
 	}
 	first := true
-	for i, ev := range s.events(a) {
+	f := s.p.Fault
+	if s.p.BreakAbove > 0 && lat.inFlight > s.p.BreakAbove {
+		f = FaultStreamArgsRepeat
+	}
+	for i, ev := range s.events(a, f) {
 		if ev.token {
 			d := lat.itl
 			if first {
 				d = lat.ttft
 			}
-			if !sleep(ctx, d) {
+			if !sleep(ctx, lat.at(d)) {
 				return ttft, false
 			}
 			if first {

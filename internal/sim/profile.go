@@ -46,6 +46,18 @@ type Profile struct {
 	RampRequests int
 	// Load multiplies latency by 1+Load*(in-flight-1).
 	Load float64
+	// BatchK, when > 0, models a batch that fills: each streamed token's
+	// delay (TTFT, then every ITL) is multiplied by 1 + in-flight/BatchK,
+	// in-flight read when that token is due (this request included), so
+	// a request slows down and speeds up with the batch around it. A
+	// non-streamed answer uses the figure at its arrival. The analytic
+	// capacity is in docs/capacity.md.
+	BatchK int
+	// BreakAbove, when > 0, breaks the stream serializer under load: a
+	// streamed answer that arrives with more than BreakAbove requests in
+	// flight (itself included) repeats an arguments piece, as the
+	// stream_args_repeat fault does; with fewer in flight it is correct.
+	BreakAbove int
 	// ErrorRate is the fraction of chat requests answered HTTP 500 (seeded).
 	ErrorRate float64
 	// Vary is the fraction of answers that differ from the canonical one
@@ -178,6 +190,10 @@ func init() {
 		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Noise: 0.3})
 	reg("erroring", "healthy answers, but 20 % of chat completions get HTTP 500 (seeded)",
 		Profile{ErrorRate: 0.2, TTFT: 2 * time.Millisecond, ITL: 100 * time.Microsecond})
+	reg("batching", "healthy answers from a server whose latency grows as its batch fills: TTFT and ITL × (1 + in-flight/batch_k), read at each token (ttft=50ms itl=10ms batch_k=16; capacity in docs/capacity.md)",
+		Profile{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: 16})
+	reg("serializer_under_load", "the batching server whose stream serializer breaks under load: with more than break_above=4 requests in flight a streamed call repeats an arguments piece; alone it is correct (ttft=20ms itl=2ms batch_k=16 break_above=4)",
+		Profile{TTFT: 20 * time.Millisecond, ITL: 2 * time.Millisecond, BatchK: 16, BreakAbove: 4})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
 		Profile{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
@@ -197,7 +213,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens"
 
 // Lookup parses a profile spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -271,15 +287,20 @@ func (p *Profile) set(k, v string) error {
 			return fmt.Errorf("want a non-negative integer (example: seed=7)")
 		}
 		p.Seed = x
-	case "ramp_requests", "reasoning_tokens":
+	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above":
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
-			return fmt.Errorf("want a positive integer (example: %s=20)", k)
+			return fmt.Errorf("want a positive integer (example: %s=16)", k)
 		}
-		if k == "ramp_requests" {
+		switch k {
+		case "ramp_requests":
 			p.RampRequests = x
-		} else {
+		case "reasoning_tokens":
 			p.ReasoningTokens = x
+		case "batch_k":
+			p.BatchK = x
+		default:
+			p.BreakAbove = x
 		}
 	case "preempt":
 		x, err := strconv.ParseBool(v)

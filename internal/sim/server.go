@@ -196,6 +196,28 @@ func (s *Server) hexID() string {
 // latency is one request's multiplier and its derived delays.
 type latency struct {
 	ttft, itl time.Duration
+	// inFlight is the requests in flight when this one arrived, itself
+	// included (Profile.BreakAbove).
+	inFlight int
+	// batch, when set (Profile.BatchK), scales each token's delay by the
+	// batch at the moment the token is due.
+	batch func(time.Duration) time.Duration
+}
+
+// at is delay d of a token due now.
+func (l latency) at(d time.Duration) time.Duration {
+	if l.batch != nil {
+		return l.batch(d)
+	}
+	return d
+}
+
+// batchScale is 1 + in-flight/BatchK, in-flight read now.
+func (s *Server) batchScale(d time.Duration) time.Duration {
+	s.mu.Lock()
+	n := s.m.running
+	s.mu.Unlock()
+	return time.Duration(float64(d) * (1 + float64(n)/float64(s.p.BatchK)))
 }
 
 // draw takes the request's latency multiplier and decides whether it is
@@ -224,7 +246,11 @@ func (s *Server) draw(inFlight int) (latency, bool) {
 		mult *= 1 + s.p.Load*float64(inFlight-1)
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * mult) }
-	return latency{ttft: scale(s.p.TTFT), itl: scale(s.p.ITL)}, e < s.p.ErrorRate
+	lat := latency{ttft: scale(s.p.TTFT), itl: scale(s.p.ITL), inFlight: inFlight}
+	if s.p.BatchK > 0 {
+		lat.batch = s.batchScale
+	}
+	return lat, e < s.p.ErrorRate
 }
 
 // sleep waits d or until ctx ends; false when ctx ended.

@@ -1,0 +1,252 @@
+package capacity
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func bounds() Bounds {
+	return Bounds{StartRate: 1, MaxRate: 1000, Resolution: 0.1, Step: 10 * time.Second, Warmup: 2 * time.Second,
+		MinRequests: 20, MaxRequests: 1 << 20, MaxTime: 24 * time.Hour, MaxSteps: 40}
+}
+
+// drive runs a search against a server that passes every rate up to
+// capacity and fails above, each step costing what Bounds.Cost says.
+func drive(b Bounds, outcome func(rate float64) Outcome) Result {
+	s := New(b)
+	for {
+		rate, ok := s.Next()
+		if !ok {
+			return s.Result()
+		}
+		r, d := b.Cost(rate)
+		s.Record(Step{Rate: rate, Outcome: outcome(rate), Requests: r, Elapsed: d})
+	}
+}
+
+func upTo(c float64) func(float64) Outcome {
+	return func(rate float64) Outcome {
+		if rate <= c {
+			return Pass
+		}
+		return Fail
+	}
+}
+
+func TestSearchBracketsThenBisects(t *testing.T) {
+	type tc struct {
+		name     string
+		capacity float64
+	}
+	run := func(t *testing.T, c tc) {
+		b := bounds()
+		res := drive(b, upTo(c.capacity))
+		require.False(t, res.AtLeast, res.Reason)
+		assert.LessOrEqual(t, res.Low, c.capacity, "the capacity passed at Low")
+		assert.Greater(t, res.High, c.capacity, "and failed at High")
+		assert.LessOrEqual(t, (res.High-res.Low)/res.Low, b.Resolution, "bracketed within the resolution")
+		assert.Equal(t, res.Low, res.Capacity)
+		assert.Contains(t, res.Reason, "bracketed")
+		// The rates first double from the start rate.
+		assert.Equal(t, 1.0, res.Steps[0].Rate)
+		if len(res.Steps) > 1 {
+			assert.Equal(t, 2.0, res.Steps[1].Rate)
+		}
+	}
+	for _, c := range []tc{
+		{"between doublings", 33},
+		{"just above a doubling", 16.5},
+		{"just below a doubling", 31.9},
+		{"a fraction above the start", 1.3},
+		{"high", 700},
+	} {
+		t.Run(c.name, func(t *testing.T) { run(t, c) })
+	}
+}
+
+func TestSearchStepCount(t *testing.T) {
+	// log2(capacity/start) doublings plus log2(1/resolution) bisections:
+	// the cost docs/capacity.md quotes.
+	res := drive(bounds(), upTo(33))
+	assert.LessOrEqual(t, len(res.Steps), 6+4+1, "steps: %v", res.Steps)
+}
+
+func TestSearchFirstStepFails(t *testing.T) {
+	res := drive(bounds(), func(float64) Outcome { return Fail })
+	require.Len(t, res.Steps, 1, "capacity 0 after the first failing step, no hang")
+	assert.Zero(t, res.Capacity)
+	assert.False(t, res.AtLeast)
+	assert.Contains(t, res.Reason, "lowest rate")
+}
+
+func TestSearchNeverFails(t *testing.T) {
+	b := bounds()
+	b.MaxRate = 50
+	res := drive(b, func(float64) Outcome { return Pass })
+	assert.True(t, res.AtLeast, "no rate failed: at least")
+	assert.Equal(t, 50.0, res.Capacity, "the highest rate tried is MaxRate itself")
+	assert.Zero(t, res.High)
+	assert.Contains(t, res.Reason, "highest rate allowed")
+}
+
+func TestSearchGeneratorLimited(t *testing.T) {
+	res := drive(bounds(), func(rate float64) Outcome {
+		if rate >= 16 {
+			return Limited
+		}
+		return Pass
+	})
+	assert.True(t, res.Limited)
+	assert.True(t, res.AtLeast)
+	assert.Equal(t, 8.0, res.Capacity, "at least the last rate the generator kept up with")
+	assert.Contains(t, res.Reason, "shard the load")
+}
+
+func TestSearchSaturatedCountsAsFailure(t *testing.T) {
+	res := drive(bounds(), func(rate float64) Outcome {
+		if rate > 20 {
+			return Saturated
+		}
+		return Pass
+	})
+	assert.False(t, res.AtLeast)
+	assert.Greater(t, res.High, 20.0)
+	assert.LessOrEqual(t, res.Low, 20.0)
+}
+
+func TestSearchBudgets(t *testing.T) {
+	type tc struct {
+		name   string
+		tweak  func(*Bounds)
+		reason string
+	}
+	run := func(t *testing.T, c tc) {
+		b := bounds()
+		c.tweak(&b)
+		res := drive(b, upTo(500))
+		assert.Contains(t, res.Reason, c.reason)
+		assert.LessOrEqual(t, res.Requests, b.MaxRequests)
+		assert.LessOrEqual(t, res.Elapsed, b.MaxTime)
+		assert.LessOrEqual(t, len(res.Steps), b.MaxSteps)
+		assert.True(t, res.AtLeast, "stopped by a budget before any failure: at least")
+	}
+	for _, c := range []tc{
+		{"requests", func(b *Bounds) { b.MaxRequests = 500 }, "request budget"},
+		{"time", func(b *Bounds) { b.MaxTime = time.Minute }, "time budget"},
+		{"steps", func(b *Bounds) { b.MaxSteps = 3 }, "step budget"},
+	} {
+		t.Run(c.name, func(t *testing.T) { run(t, c) })
+	}
+}
+
+func TestSearchPassAboveFailure(t *testing.T) {
+	// Noise at the edge: 24 fails, then 28 passes. The bracket moves up
+	// instead of being inverted.
+	s := New(bounds())
+	for _, st := range []Step{{Rate: 16, Outcome: Pass}, {Rate: 32, Outcome: Fail}, {Rate: 24, Outcome: Fail}} {
+		s.Record(st)
+	}
+	rate, ok := s.Next()
+	require.True(t, ok)
+	assert.Equal(t, 20.0, rate)
+	s.Record(Step{Rate: 28, Outcome: Pass})
+	res := s.Result()
+	assert.Equal(t, 28.0, res.Low)
+	assert.Equal(t, 32.0, res.High)
+}
+
+func TestBoundsCheck(t *testing.T) {
+	type tc struct {
+		name  string
+		tweak func(*Bounds)
+		want  string
+	}
+	run := func(t *testing.T, c tc) {
+		b := bounds()
+		c.tweak(&b)
+		probs := b.Check()
+		require.Len(t, probs, 1, "one line per problem: %v", probs)
+		assert.Contains(t, probs[0], c.want)
+	}
+	for _, c := range []tc{
+		{"zero request budget", func(b *Bounds) { b.MaxRequests = 0 }, "request budget is 0"},
+		{"zero time budget", func(b *Bounds) { b.MaxTime = 0 }, "time budget is 0"},
+		{"budget below one step", func(b *Bounds) { b.MaxRequests = 10 }, "does not cover one step"},
+		{"max below start", func(b *Bounds) { b.MaxRate = 0.5 }, "below the start rate"},
+		{"no step", func(b *Bounds) { b.Step = 0 }, "step must last"},
+	} {
+		t.Run(c.name, func(t *testing.T) { run(t, c) })
+	}
+	assert.Empty(t, bounds().Check())
+}
+
+func TestPlanAt(t *testing.T) {
+	b := bounds()
+	assert.Equal(t, Plan{Rate: 10, Warmup: 20, Counted: 100}, b.PlanAt(10))
+	assert.Equal(t, Plan{Rate: 0.5, Warmup: 1, Counted: 20}, b.PlanAt(0.5), "MinRequests at low rates")
+}
+
+func TestJudge(t *testing.T) {
+	c := Criteria{MinGoodputRatio: 0.9, MaxErrorRate: 0.05}
+	type tc struct {
+		name string
+		t    Tally
+		want Outcome
+	}
+	for _, x := range []tc{
+		{"all good", Tally{Planned: 100, Sent: 100, Good: 100}, Pass},
+		{"at the ratio", Tally{Planned: 100, Sent: 100, Good: 90}, Pass},
+		{"below the ratio", Tally{Planned: 100, Sent: 100, Good: 89}, Fail},
+		{"errors beyond the budget", Tally{Planned: 100, Sent: 100, Good: 94, Errors: 6}, Fail},
+		{"nothing finished", Tally{Planned: 100}, Fail},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			got, why := c.Judge(x.t)
+			assert.Equal(t, x.want, got, why)
+		})
+	}
+}
+
+func TestLost(t *testing.T) {
+	c := Criteria{MinGoodputRatio: 0.9, MaxErrorRate: 0.05}
+	lost, _ := c.Lost(Tally{Planned: 100, Sent: 20, Good: 10})
+	assert.False(t, lost, "10 bad of 100 planned: the other 80 could still make it exactly 90 %")
+	lost, why := c.Lost(Tally{Planned: 100, Sent: 20, Good: 9})
+	assert.True(t, lost, "11 bad of 100 planned can never reach 90 %")
+	assert.Contains(t, why, "11 of 100")
+	lost, _ = c.Lost(Tally{Planned: 100, Sent: 10, Good: 4, Errors: 6})
+	assert.True(t, lost, "6 errors of 100 planned is past a 5 % budget")
+}
+
+func TestOverSaturated(t *testing.T) {
+	grow := []Window{{InFlight: 5, TTFTp50ms: 100, Finished: 10, GoodWithin: 9}, {InFlight: 9, TTFTp50ms: 200, Finished: 10, GoodWithin: 5},
+		{InFlight: 14, TTFTp50ms: 400, Finished: 10, GoodWithin: 2}, {InFlight: 20, TTFTp50ms: 800, Finished: 10, GoodWithin: 0}}
+	sat, why := OverSaturated(grow, 0.9)
+	assert.True(t, sat)
+	assert.Contains(t, why, "5 → 20")
+
+	type tc struct {
+		name string
+		ws   []Window
+	}
+	flatQueue := append([]Window(nil), grow...)
+	flatQueue[2].InFlight = 9
+	flatTTFT := append([]Window(nil), grow...)
+	flatTTFT[3].TTFTp50ms = 400
+	stillGood := append([]Window(nil), grow...)
+	stillGood[3].GoodWithin = 10
+	for _, c := range []tc{
+		{"too few windows", grow[:3]},
+		{"queue stopped growing", flatQueue},
+		{"TTFT stopped climbing", flatTTFT},
+		{"requests still within the SLOs", stillGood},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sat, _ := OverSaturated(c.ws, 0.9)
+			assert.False(t, sat)
+		})
+	}
+}
