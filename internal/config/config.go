@@ -115,6 +115,10 @@ type Config struct {
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 
+	// Capacity: the search of TestCapacity (internal/capacity,
+	// docs/capacity.md), and what depends on it.
+	Capacity
+
 	// Shard is "i/N" (0-based): this process runs shard i of N of every
 	// load run (docs/scaling-out.md). Env only: one profile serves every
 	// shard.
@@ -169,6 +173,7 @@ func Default() Config {
 		GPUInterval:              time.Second,
 		MetricsInterval:          5 * time.Second,
 		ProgressEvery:            5,
+		Capacity:                 DefaultCapacity(),
 	}
 }
 
@@ -268,10 +273,19 @@ type fieldSet struct {
 
 func (c *Config) fields() fieldSet {
 	fs := fieldSet{byYAML: map[string]field{}}
-	v := reflect.ValueOf(c).Elem()
+	fs.walk(reflect.ValueOf(c).Elem())
+	return fs
+}
+
+// walk adds v's knobs, those of embedded structs (Capacity) included.
+func (fs *fieldSet) walk(v reflect.Value) {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			fs.walk(v.Field(i))
+			continue
+		}
 		if sf.Tag.Get("env") == "" {
 			continue // derived, not a knob
 		}
@@ -282,7 +296,6 @@ func (c *Config) fields() fieldSet {
 			fs.yamlKeys = append(fs.yamlKeys, f.yaml)
 		}
 	}
-	return fs
 }
 
 func set(v reflect.Value, s string) error {
@@ -407,6 +420,7 @@ func (c *Config) validate() error {
 			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m), "off,on")
 		}
 	}
+	errs = append(errs, c.Capacity.validate()...)
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
 	}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Capacity holds the knobs of TestCapacity's search (docs/capacity.md),
+// of TestToolCallingUnderLoad, and of the roofline check. It is embedded
+// in Config, so its knobs are read like every other.
+type Capacity struct {
+	// CapacityStartRate is the first step's rate (req/s), the lowest
+	// tried; 0 picks it from the server's idle latency: half a request in
+	// flight on average (0.5 / idle end-to-end latency).
+	CapacityStartRate float64 `env:"ACCEPTANCE_CAPACITY_START_RATE" yaml:"capacity_start_rate" example:"2"`
+	// CapacityMaxRate caps the rates tried; a pass there reports "at least".
+	CapacityMaxRate float64 `env:"ACCEPTANCE_CAPACITY_MAX_RATE" yaml:"capacity_max_rate" example:"500"`
+	// CapacityResolution ends the bisection when the passing and failing
+	// rates are within this fraction of each other.
+	CapacityResolution float64 `env:"ACCEPTANCE_CAPACITY_RESOLUTION" yaml:"capacity_resolution" example:"0.1"`
+	// CapacityStep is each step's counted part, CapacityWarmup the
+	// uncounted open loop before it at the same rate.
+	CapacityStep   time.Duration `env:"ACCEPTANCE_CAPACITY_STEP" yaml:"capacity_step" example:"30s"`
+	CapacityWarmup time.Duration `env:"ACCEPTANCE_CAPACITY_WARMUP" yaml:"capacity_warmup" example:"10s"`
+	// CapacityMinStepRequests is the fewest counted requests of a step.
+	CapacityMinStepRequests int `env:"ACCEPTANCE_CAPACITY_MIN_STEP_REQUESTS" yaml:"capacity_min_step_requests" example:"50"`
+	// CapacityMaxRequests, CapacityMaxTime and CapacityMaxSteps bound the
+	// whole search; a step that would pass one is not started.
+	CapacityMaxRequests int           `env:"ACCEPTANCE_CAPACITY_MAX_REQUESTS" yaml:"capacity_max_requests" example:"20000"`
+	CapacityMaxTime     time.Duration `env:"ACCEPTANCE_CAPACITY_MAX_TIME" yaml:"capacity_max_time" example:"15m"`
+	CapacityMaxSteps    int           `env:"ACCEPTANCE_CAPACITY_MAX_STEPS" yaml:"capacity_max_steps" example:"20"`
+	// MinCapacity fails TestCapacity below this rate (req/s within the
+	// SLOs); 0 reports the capacity without judging it.
+	MinCapacity float64 `env:"ACCEPTANCE_MIN_CAPACITY" yaml:"min_capacity" example:"10"`
+	// UnderLoadFraction is the background rate of
+	// TestToolCallingUnderLoad, as a fraction of the capacity found.
+	UnderLoadFraction float64 `env:"ACCEPTANCE_UNDER_LOAD_FRACTION" yaml:"under_load_fraction" example:"0.8"`
+	// ModelBytes is what one decode step reads from GPU memory (the
+	// weights, about; 17.7e9 for Qwen3-32B-AWQ): the roofline check's
+	// bound is GPU bandwidth / ModelBytes tokens/s for one stream. 0 skips it.
+	ModelBytes float64 `env:"ACCEPTANCE_MODEL_BYTES" yaml:"model_bytes" example:"17.7e9"`
+	// GPUName names the server's GPU as NVML does ("NVIDIA H100 80GB
+	// HBM3"), for the roofline check when the suite does not run on the
+	// GPU host; default the local GPU's name.
+	GPUName string `env:"ACCEPTANCE_GPU_NAME" yaml:"gpu_name" example:"NVIDIA H200"`
+}
+
+// DefaultCapacity are the capacity knobs' defaults: a search of at most
+// 20 steps, 20000 requests and 15 minutes, each step 10 s of warm-up and
+// 30 s counted (at least 50 requests), bisected to 10 %.
+func DefaultCapacity() Capacity {
+	return Capacity{
+		CapacityMaxRate:         1000,
+		CapacityResolution:      0.1,
+		CapacityStep:            30 * time.Second,
+		CapacityWarmup:          10 * time.Second,
+		CapacityMinStepRequests: 50,
+		CapacityMaxRequests:     20000,
+		CapacityMaxTime:         15 * time.Minute,
+		CapacityMaxSteps:        20,
+		UnderLoadFraction:       0.8,
+	}
+}
+
+// validate refuses capacity knobs that make the search impossible, one
+// line each.
+func (c Capacity) validate() []error {
+	var errs []error
+	bad := func(env, msg, example string) {
+		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
+	}
+	if c.CapacityMaxRequests == 0 {
+		bad("ACCEPTANCE_CAPACITY_MAX_REQUESTS", "must be at least 1 (0 leaves the capacity search no budget)", "20000")
+	}
+	if c.CapacityMaxTime == 0 {
+		bad("ACCEPTANCE_CAPACITY_MAX_TIME", "must be more than 0 (0 leaves the capacity search no time)", "15m")
+	}
+	if c.CapacityMaxSteps == 0 {
+		bad("ACCEPTANCE_CAPACITY_MAX_STEPS", "must be at least 1", "20")
+	}
+	if c.CapacityStep == 0 {
+		bad("ACCEPTANCE_CAPACITY_STEP", "must be more than 0", "30s")
+	}
+	if c.CapacityMaxRate == 0 {
+		bad("ACCEPTANCE_CAPACITY_MAX_RATE", "must be more than 0 requests per second", "500")
+	} else if c.CapacityStartRate > c.CapacityMaxRate {
+		bad("ACCEPTANCE_CAPACITY_START_RATE", fmt.Sprintf("%g is above ACCEPTANCE_CAPACITY_MAX_RATE=%g", c.CapacityStartRate, c.CapacityMaxRate), "2")
+	}
+	if c.CapacityResolution == 0 || c.CapacityResolution >= 1 {
+		bad("ACCEPTANCE_CAPACITY_RESOLUTION", "must be between 0 and 1 (exclusive)", "0.1")
+	}
+	if c.UnderLoadFraction == 0 || c.UnderLoadFraction > 1 {
+		bad("ACCEPTANCE_UNDER_LOAD_FRACTION", "must be more than 0 and at most 1", "0.8")
+	}
+	return errs
+}
+
+// errCapacity joins capacity errors (tests).
+func errCapacity(c Capacity) error { return errors.Join(c.validate()...) }
