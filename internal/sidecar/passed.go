@@ -45,5 +45,6 @@ func (m *Metrics) SectionVerdicts() map[string]bool {
 		}
 		out["GPU"] = ok
 	}
+	m.capacityVerdicts(out)
 	return out
 }

@@ -59,6 +59,7 @@ type Metrics struct {
 	Conversation  *Conversation  `json:"conversation,omitempty"`
 	GPU           *GPU           `json:"gpu,omitempty"`
 	ServerMetrics *ServerMetrics `json:"server_metrics,omitempty"`
+	CapacitySections
 }
 
 // Target is the server under test.
