@@ -67,13 +67,20 @@ type Window struct {
 }
 
 // SaturationWindows is how many consecutive growing windows call a step
-// over saturation.
-const SaturationWindows = 3
+// over saturation, and SaturationGrowth how much in flight must have grown
+// over them (×1.5, and by 3 requests at least): at a steady state in
+// flight is about Poisson, and three rises in a row of both it and TTFT
+// happen by chance in about 1 window in 64, but not by half again.
+const (
+	SaturationWindows = 3
+	SaturationGrowth  = 1.5
+)
 
 // OverSaturated reports whether the last windows show a server past its
 // saturation point: in flight grew in each of the last SaturationWindows
 // windows and TTFT climbed in each, and the last window's requests mostly
-// missed the SLOs (fewer than minGoodputRatio of them good). Below
+// missed the SLOs (fewer than minGoodputRatio of them good). Windows must
+// start after the step's warm-up: a step filling up from idle grows too. Below
 // saturation the queue stays bounded and TTFT flat (Little's law), so both
 // growing together, window after window, is the signature of arrivals
 // outrunning service (GuideLLM's over-saturation stop; inference-perf's
@@ -84,12 +91,18 @@ func OverSaturated(ws []Window, minGoodputRatio float64) (bool, string) {
 		return false, ""
 	}
 	last := ws[len(ws)-n:]
+	if last[0].Finished == 0 {
+		return false, ""
+	}
 	for i := 1; i < n; i++ {
 		if last[i].InFlight <= last[i-1].InFlight || !(last[i].TTFTp50ms > last[i-1].TTFTp50ms) || last[i].Finished == 0 {
 			return false, ""
 		}
 	}
 	end := last[n-1]
+	if float64(end.InFlight) < SaturationGrowth*float64(last[0].InFlight) || end.InFlight-last[0].InFlight < 3 {
+		return false, "" // Poisson wobble, not a queue building up
+	}
 	if float64(end.GoodWithin) >= minGoodputRatio*float64(end.Finished) {
 		return false, ""
 	}

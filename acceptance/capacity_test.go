@@ -1,0 +1,31 @@
+//go:build live
+
+package acceptance
+
+import (
+	"testing"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+)
+
+// TestCapacity searches for the highest offered rate (open loop, Poisson)
+// at which the server meets ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT
+// for ACCEPTANCE_MIN_GOODPUT_RATIO of its requests within the error
+// budget: doubling from a start rate to the first failing step, then
+// bisecting (docs/capacity.md). It fails when no step passed, when the
+// search was refused (an SLO the idle server misses, a budget too small),
+// and below ACCEPTANCE_MIN_CAPACITY when that is set.
+func TestCapacity(t *testing.T) {
+	r := live(t)
+	ctx, cancel := r.Context(t.Context())
+	defer cancel()
+	res := r.Capacity(ctx)
+	for _, st := range res.Steps {
+		t.Logf("step at %.3g req/s: %s, goodput ratio %.0f%%, TTFT p99 %.0fms, TPOT p99 %.1fms (%s)",
+			st.RatePerS, st.Outcome, 100*st.GoodputRatio, st.TTFTms.P99, st.TPOTms.P99, st.Reason)
+	}
+	t.Logf("capacity: %s; %d requests in %.0fs; %s", gate.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
+	if res.Verdict != "pass" {
+		t.Error(gate.CapacityFailure(res))
+	}
+}

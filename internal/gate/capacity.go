@@ -1,0 +1,408 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// Capacity check names.
+const (
+	CheckCapacity    = "capacity"
+	CheckMinCapacity = "min_capacity"
+	CheckSearch      = "search"
+)
+
+// IdleRequests is how many sequential requests measure the idle server
+// before a capacity search.
+const IdleRequests = 3
+
+// CapacitySeed seeds the steps' arrivals (plus the step number and the
+// shard index), so two searches send on the same schedules.
+const CapacitySeed = 1000
+
+// Capacity runs TestCapacity: the search for the highest offered rate
+// (open loop, Poisson, the short class streamed) at which the server
+// meets ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT for at least
+// ACCEPTANCE_MIN_GOODPUT_RATIO of the requests with at most
+// 1 - ACCEPTANCE_MIN_SUCCESS_RATE of them failing (internal/capacity;
+// docs/capacity.md). It measures the idle server first, refuses SLOs the
+// idle server already misses and budgets too small for one step, then
+// runs the steps. The result goes to the sidecar's capacity section
+// after every step.
+//
+// Sharded, every shard runs the same search, sending 1/N of each step's
+// rate; rates are reported as the totals, and each shard decides from its
+// own part (a Poisson sample of the whole at the same server state).
+func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
+	cfg := r.Cfg
+	crit := capacity.Criteria{MinGoodputRatio: cfg.MinGoodputRatio, MaxErrorRate: 1 - cfg.MinSuccessRate}
+	lim := r.limits()
+	res := sidecar.Capacity{
+		SLOs:        sidecar.CapacitySLOs{TTFTms: lim.SLOTTFTms, TPOTms: lim.SLOTPOTms, MinGoodputRatio: crit.MinGoodputRatio, MaxErrorRate: crit.MaxErrorRate},
+		Steps:       []sidecar.CapacityStep{},
+		MinCapacity: cfg.MinCapacity, Confidence: "none",
+	}
+	if cfg.Sharding.Sharded() {
+		res.Shards = cfg.Sharding.Count
+	}
+	start := time.Now()
+	if !r.waitStart(ctx) {
+		return r.refuse(res, start, "interrupted before the search began")
+	}
+	idle := r.idleProbe(ctx)
+	res.Idle = &idle
+	res.Requests = idle.Requests
+	if idle.Completed > 0 {
+		var lines []string
+		if lim.SLOTTFTms > 0 && idle.TTFTms > lim.SLOTTFTms {
+			lines = append(lines, fmt.Sprintf("ACCEPTANCE_SLO_TTFT=%s is below the idle server's TTFT (%s median of %d): no rate can meet it; raise it",
+				cfg.SLOTTFT, load.FormatMs(idle.TTFTms), idle.Completed))
+		}
+		if lim.SLOTPOTms > 0 && idle.TPOTms > lim.SLOTPOTms {
+			lines = append(lines, fmt.Sprintf("ACCEPTANCE_SLO_TPOT=%s is below the idle server's TPOT (%s median of %d): no rate can meet it; raise it",
+				cfg.SLOTPOT, load.FormatMsFine(idle.TPOTms), idle.Completed))
+		}
+		if len(lines) > 0 {
+			return r.refuse(res, start, lines...)
+		}
+	}
+	b := capacity.Bounds{
+		StartRate: cfg.CapacityStartRate, MaxRate: cfg.CapacityMaxRate, Resolution: cfg.CapacityResolution,
+		Step: cfg.CapacityStep, Warmup: cfg.CapacityWarmup, MinRequests: cfg.CapacityMinStepRequests,
+		MaxRequests: cfg.CapacityMaxRequests - idle.Requests, MaxTime: cfg.CapacityMaxTime - time.Since(start), MaxSteps: cfg.CapacityMaxSteps,
+	}
+	if b.StartRate == 0 {
+		b.StartRate = autoStartRate(idle, b.MaxRate)
+	}
+	if probs := b.Check(); len(probs) > 0 {
+		for i, p := range probs {
+			probs[i] = "capacity search: " + p + " (ACCEPTANCE_CAPACITY_* knobs)"
+		}
+		return r.refuse(res, start, probs...)
+	}
+	r.Logf("capacity: idle TTFT %s, TPOT %s; search from %s up to %s, steps of %s after %s warm-up, %.0f %% resolution",
+		load.FormatMs(idle.TTFTms), load.FormatMsFine(idle.TPOTms), capacity.FormatRate(b.StartRate), capacity.FormatRate(b.MaxRate),
+		b.Step, b.Warmup, 100*b.Resolution)
+	s := capacity.New(b)
+	for k := 0; ; k++ {
+		rate, ok := s.Next()
+		if !ok || ctx.Err() != nil {
+			break
+		}
+		t0 := time.Now()
+		st := r.capacityStep(ctx, k, rate, b, crit)
+		res.Steps = append(res.Steps, st)
+		res.Requests += st.Warmup + st.Planned
+		s.Record(capacity.Step{Rate: rate, Outcome: capacity.Outcome(st.Outcome), Requests: st.Warmup + st.Planned, Elapsed: time.Since(t0)})
+		r.Logf("capacity step %d at %s: %s (%s)", k+1, capacity.FormatRate(rate), st.Outcome, st.Reason)
+		r.setCapacity(r.capacityResult(res, s.Result(), start))
+		r.Checkpoint()
+	}
+	out := r.capacityResult(res, s.Result(), start)
+	if ctx.Err() != nil {
+		c, _ := r.cutShort(0, 0, 1)
+		c.Detail = "the capacity search was stopped before it finished"
+		out.Checks = append(out.Checks, c)
+		out.Verdict = load.Verdict(out.Checks)
+	}
+	r.setCapacity(out)
+	r.Checkpoint()
+	return out
+}
+
+// autoStartRate is half a request in flight on average at the idle
+// latency (Little's law: in flight = rate × latency), rounded down to two
+// significant digits; 1 req/s when the idle probe got no answer.
+func autoStartRate(idle sidecar.IdleProbe, maxRate float64) float64 {
+	rate := 1.0
+	if idle.Completed > 0 && idle.E2Ems > 0 {
+		rate = 0.5 / (idle.E2Ems / 1000)
+		p := math.Pow(10, math.Floor(math.Log10(rate))-1)
+		rate = math.Max(math.Floor(rate/p)*p, 0.01)
+	}
+	return math.Min(rate, maxRate)
+}
+
+// refuse ends a search that cannot run, with one line per reason.
+func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sidecar.Capacity {
+	res.StopReason = "refused: " + strings.Join(lines, "; ")
+	res.DurationS = time.Since(start).Seconds()
+	res.Checks = []sidecar.Check{{Name: CheckSearch, Detail: strings.Join(lines, "\n")}}
+	res.Verdict = "fail"
+	r.setCapacity(res)
+	r.Checkpoint()
+	return res
+}
+
+// capacityResult is the sidecar section for the search as it stands.
+func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
+	res.MaxRatePerS = sr.Capacity
+	res.Interval = stats.Interval{Low: sr.Low, High: sr.High}
+	res.AtLeast, res.Limited, res.StopReason = sr.AtLeast, sr.Limited, sr.Reason
+	res.DurationS = time.Since(start).Seconds()
+	switch {
+	case sr.Limited && sr.AtLeast:
+		res.Confidence = "generator_limited"
+	case sr.AtLeast:
+		res.Confidence = "at_least"
+	case sr.Capacity > 0:
+		res.Confidence = "bracketed"
+	default:
+		res.Confidence = "none"
+	}
+	c := sidecar.Check{Name: CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
+	if sr.Capacity == 0 && len(res.Steps) > 0 {
+		first := res.Steps[0]
+		c.Detail += fmt.Sprintf("; the first step, at %s, failed: %s", capacity.FormatRate(first.RatePerS), first.Reason)
+	}
+	res.Checks = []sidecar.Check{c}
+	if floor := r.Cfg.MinCapacity; floor > 0 {
+		mc := sidecar.Check{Name: CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
+		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
+		if !mc.Passed && res.Confidence == "generator_limited" {
+			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
+		}
+		res.Checks = append(res.Checks, mc)
+	}
+	res.Verdict = load.Verdict(res.Checks)
+	return res
+}
+
+// CapacityLine is the capacity in words: "32 req/s (passes at 32 req/s,
+// fails at 35 req/s)", "at least 64 req/s", "at least 8 req/s; shard the
+// load", "0 req/s".
+func CapacityLine(c sidecar.Capacity) string {
+	switch c.Confidence {
+	case "generator_limited":
+		return fmt.Sprintf("at least %s; shard the load (the load generator could not keep up beyond it)", capacity.FormatRate(c.MaxRatePerS))
+	case "at_least":
+		return fmt.Sprintf("at least %s (no step failed: %s)", capacity.FormatRate(c.MaxRatePerS), c.StopReason)
+	case "bracketed":
+		return fmt.Sprintf("%s (passes at %s, fails at %s)", capacity.FormatRate(c.MaxRatePerS), capacity.FormatRate(c.Interval.Low), capacity.FormatRate(c.Interval.High))
+	}
+	return "0 req/s"
+}
+
+func (r *Run) setCapacity(c sidecar.Capacity) {
+	r.Update(func(m *sidecar.Metrics) { m.Capacity = &c })
+}
+
+// idleProbe sends IdleRequests short requests one after the other.
+func (r *Run) idleProbe(ctx context.Context) sidecar.IdleProbe {
+	var ttft, tpot, e2e []float64
+	p := sidecar.IdleProbe{}
+	for i := range IdleRequests {
+		if ctx.Err() != nil {
+			break
+		}
+		rec := r.Client.ChatAt(ctx, r.loadRequest(ShortPrompt, r.Cfg.ShortTokens), time.Time{})
+		rec.Test, rec.Scenario, rec.Class, rec.Attempt = "TestCapacity", "idle", "short", i+1
+		p.Requests++
+		if rec.OK() {
+			p.Completed++
+			ttft, e2e = append(ttft, rec.TTFTms), append(e2e, rec.E2Ems)
+			if rec.TPOTms > 0 {
+				tpot = append(tpot, rec.TPOTms)
+			}
+		}
+		rec.Content, rec.Reasoning = "", ""
+		r.Record(&rec)
+	}
+	p.TTFTms, p.TPOTms, p.E2Ems = median(ttft), median(tpot), median(e2e)
+	return p
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// capacityStep runs step k of the search: an open loop at rate (this
+// shard's part of it) of b.PlanAt(rate) arrivals, the warm-up first and
+// not counted. It stops early, failed, when the step can no longer pass
+// (capacity.Criteria.Lost) or is clearly over saturation
+// (capacity.OverSaturated, judged on windows of a tenth of the step).
+// A failed load_generator check makes the step "limited".
+func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.Bounds, crit capacity.Criteria) sidecar.CapacityStep {
+	sh := r.Cfg.Sharding
+	plan := b.PlanAt(rate)
+	warm, counted := sh.Split(plan.Warmup), sh.Split(plan.Counted)
+	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Planned: counted, Errors: map[string]int{}}
+	offsets := load.Arrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
+	stepCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sampler *scrape.Sampler
+	if r.Cfg.MetricsInterval > 0 {
+		every := min(r.Cfg.MetricsInterval, max(b.Step/10, 250*time.Millisecond))
+		sampler = scrape.Start(stepCtx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, every)
+	}
+	lim := r.limits()
+	agg := load.NewAgg(lim)
+	gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
+	test, scenario := "TestCapacity", fmt.Sprintf("step_%d", k+1)
+	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	began := time.Now()
+	ch := load.Open(stepCtx, offsets, 0, req, r.Client.ChatAt)
+	winEvery := max(b.Step/10, 100*time.Millisecond)
+	tick := time.NewTicker(winEvery)
+	defer tick.Stop()
+	var windows []capacity.Window
+	win := stats.NewHistogram()
+	winGood, finished := 0, 0
+	tally := capacity.Tally{Planned: counted}
+	stopped, lostStep := "", false
+	for ch != nil {
+		select {
+		case res, ok := <-ch:
+			if !ok {
+				ch = nil
+				continue
+			}
+			rec := res.Record
+			finished++
+			gen.Add(res.Lag, &rec)
+			rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
+			rec.Class = "warmup"
+			if res.I >= warm {
+				rec.Class = res.Class
+			}
+			good := rec.OK() && (lim.SLOTTFTms == 0 || rec.TTFTms <= lim.SLOTTFTms) && (lim.SLOTPOTms == 0 || rec.TPOTms <= lim.SLOTPOTms)
+			if rec.OK() {
+				win.Add(rec.TTFTms)
+				if good {
+					winGood++
+				}
+			}
+			if res.I >= warm && !(stopped != "" && rec.ErrorKind == record.ErrCanceled) {
+				agg.Add(&rec)
+				tally.Sent++
+				if !rec.OK() {
+					tally.Errors++
+				} else if good {
+					tally.Good++
+				}
+				if lost, why := crit.Lost(tally); lost && stopped == "" {
+					stopped, lostStep = why, true
+					cancel()
+				}
+			}
+			rec.Content, rec.Reasoning = "", ""
+			r.Record(&rec)
+		case now := <-tick.C:
+			if warm < len(offsets) && now.Before(began.Add(offsets[warm])) {
+				// Still warming up: the server filling from idle is not a
+				// queue building up.
+				win, winGood = stats.NewHistogram(), 0
+				continue
+			}
+			due := sort.Search(len(offsets), func(i int) bool { return began.Add(offsets[i]).After(now) })
+			w := capacity.Window{InFlight: due - finished, Finished: int(win.Count()), GoodWithin: winGood}
+			if win.Count() > 0 {
+				w.TTFTp50ms = win.Quantile(0.5)
+			}
+			windows = append(windows, w)
+			win, winGood = stats.NewHistogram(), 0
+			if sat, why := capacity.OverSaturated(windows, crit.MinGoodputRatio); sat && stopped == "" {
+				stopped = why
+				cancel()
+			}
+		}
+	}
+	elapsed := time.Since(began)
+	gh := gen.Stop()
+	st.Generator = &gh
+	gc := load.GeneratorCheck(gh)
+	if sampler != nil {
+		st.Server = stepServer(sampler.Stop())
+	}
+	st.Sent, st.Completed, st.Good = tally.Sent, agg.Completed, agg.Good
+	st.Errors = agg.Errors
+	st.TTFTms, st.TPOTms = agg.TTFT.Summary(), agg.TPOT.Summary()
+	st.DurationS = elapsed.Seconds()
+	if tally.Sent > 0 {
+		st.GoodputRatio = float64(tally.Good) / float64(tally.Sent)
+		iv := stats.Wilson(tally.Good, tally.Sent)
+		st.GoodputCI95 = &iv
+	}
+	if d := elapsed.Seconds() - float64(warm)/sh.Rate(rate); d > 0 {
+		st.Goodput = float64(tally.Good) / d * float64(max(sh.Count, 1))
+	}
+	outcome, why := crit.Judge(tally)
+	switch {
+	case ctx.Err() != nil:
+		outcome, why = capacity.Fail, "interrupted"
+	case !gc.Passed:
+		outcome, why = capacity.Limited, gc.Detail
+	case lostStep:
+		outcome, why = capacity.Fail, "stopped early: "+stopped
+		st.StoppedEarly = true
+	case stopped != "":
+		outcome, why = capacity.Saturated, "stopped early: "+stopped
+		st.StoppedEarly = true
+	}
+	st.Outcome, st.Reason = string(outcome), why
+	st.Checks = []sidecar.Check{gc}
+	return st
+}
+
+// stepServer sums up the /metrics samples of one step.
+func stepServer(sm sidecar.ServerMetrics) *sidecar.StepServer {
+	if !sm.Available || len(sm.Series) == 0 {
+		return nil
+	}
+	out := &sidecar.StepServer{Samples: len(sm.Series)}
+	sum := 0.0
+	for _, s := range sm.Series {
+		out.WaitingMax = max(out.WaitingMax, s.Waiting)
+		out.RunningMax = max(out.RunningMax, s.Running)
+		out.KVCacheUsageMax = max(out.KVCacheUsageMax, s.KVCacheUsage)
+		sum += s.Waiting
+	}
+	out.WaitingMean = sum / float64(len(sm.Series))
+	out.Preemptions = sm.Series[len(sm.Series)-1].Preemptions - sm.Series[0].Preemptions
+	return out
+}
+
+// CapacityFailure is TestCapacity's failure message: one line per failed
+// check, with what to do.
+func CapacityFailure(c sidecar.Capacity) string {
+	var lines []string
+	for _, ch := range c.Checks {
+		if ch.Passed {
+			continue
+		}
+		line := "capacity: " + ch.Name + " failed: " + ch.Detail
+		switch ch.Name {
+		case CheckCapacity:
+			line += " → the server misses the SLOs even at the lowest rate: look at the first step's errors and TTFT/TPOT, " +
+				"or lower ACCEPTANCE_CAPACITY_START_RATE"
+		case CheckMinCapacity:
+			line += " → the configuration serves less than required within the SLOs: scale it, tune --max-num-seqs / " +
+				"--max-num-batched-tokens, or revisit ACCEPTANCE_MIN_CAPACITY"
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		return "capacity: failed"
+	}
+	return strings.Join(lines, "\n")
+}
