@@ -47,6 +47,24 @@ const MaxExtraTwins = 3
 // and returns each mode's verdict; the model rate is judged over all of
 // them together (verdict.Pool).
 func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
+	out := r.ScenarioModes(ctx, test, sc)
+	r.Update(func(met *sidecar.Metrics) {
+		if met.ToolCalling == nil {
+			met.ToolCalling = &sidecar.ToolCalling{}
+		}
+		for _, m := range out {
+			met.ToolCalling.Scenarios = append(met.ToolCalling.Scenarios, m.Scenario)
+		}
+	})
+	r.Checkpoint()
+	return out
+}
+
+// ScenarioModes runs sc in every configured thinking setting and
+// transport and judges each mode, pooling the model rate over them, but
+// leaves the tool_calling section alone (TestToolCallingUnderLoad keeps
+// its own).
+func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
 	var out []ModeResult
 	for _, think := range r.Cfg.Thinking {
 		out = append(out, r.toolCalling(ctx, test, sc, think)...)
@@ -59,15 +77,6 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 	for i := range out {
 		out[i].Result = results[i]
 	}
-	r.Update(func(met *sidecar.Metrics) {
-		if met.ToolCalling == nil {
-			met.ToolCalling = &sidecar.ToolCalling{}
-		}
-		for _, m := range out {
-			met.ToolCalling.Scenarios = append(met.ToolCalling.Scenarios, m.Scenario)
-		}
-	})
-	r.Checkpoint()
 	return out
 }
 

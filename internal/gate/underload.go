@@ -1,0 +1,232 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// UnderLoadTest is TestToolCallingUnderLoad's name in records.
+const UnderLoadTest = "TestToolCallingUnderLoad"
+
+// Background is the open loop TestToolCallingUnderLoad runs behind the
+// tool-calling scenarios.
+type Background struct {
+	Rate, Fraction, Capacity float64
+	cancel                   context.CancelFunc
+	done                     chan sidecar.LoadRun
+}
+
+// StartBackground starts the background open loop at
+// ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found
+// (running the search first when it has not run), and returns once its
+// warm-up (ACCEPTANCE_CAPACITY_WARMUP) is over. why is set, and no load
+// started, when there is no capacity to take a fraction of.
+func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) {
+	m := r.Metrics()
+	c := m.Capacity
+	if c == nil {
+		r.Logf("tool calling under load: no capacity measured yet, running the capacity search first")
+		res := r.Capacity(ctx)
+		c = &res
+	}
+	if c.MaxRatePerS <= 0 {
+		return nil, "no capacity to load the server at (TestCapacity: " + CapacityLine(*c) + "; " + c.StopReason + ")"
+	}
+	bg = &Background{Fraction: r.Cfg.UnderLoadFraction, Capacity: c.MaxRatePerS, done: make(chan sidecar.LoadRun, 1)}
+	bg.Rate = bg.Fraction * bg.Capacity
+	ctx, bg.cancel = context.WithCancel(ctx)
+	warm := r.Cfg.CapacityWarmup
+	// Enough arrivals for an hour; the loop is stopped long before.
+	n := int(math.Min(math.Ceil(bg.Rate*3600), 2e6))
+	offsets := load.Arrivals(bg.Rate, n, CapacitySeed+999)
+	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	r.Logf("tool calling under load: background open loop at %s (%.0f %% of the capacity %s), %s warm-up",
+		capacity.FormatRate(bg.Rate), 100*bg.Fraction, capacity.FormatRate(bg.Capacity), warm)
+	ch := load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
+	started := time.Now()
+	warmed := make(chan struct{})
+	go func() {
+		lim := r.limits()
+		agg := load.NewAgg(lim)
+		gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
+		stopped := false
+		for res := range ch {
+			rec := res.Record
+			gen.Add(res.Lag, &rec)
+			rec.Test, rec.Scenario, rec.Attempt = UnderLoadTest, "background", res.I+1
+			rec.Class = res.Class
+			counted := res.Record.Start.Sub(started) >= warm
+			if !counted {
+				rec.Class = "warmup"
+			}
+			stopped = stopped || ctx.Err() != nil
+			if counted && !(stopped && rec.ErrorKind == record.ErrCanceled) {
+				agg.Add(&rec)
+			}
+			rec.Content, rec.Reasoning = "", ""
+			r.Record(&rec)
+		}
+		lr := agg.LoadRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
+		lr.Mode, lr.RatePerS = "open", bg.Rate
+		gh := gen.Stop()
+		lr.Generator = &gh
+		lr.Checks = append(lr.Checks, load.GeneratorCheck(gh))
+		lr.Verdict = load.Verdict(lr.Checks)
+		bg.done <- lr
+	}()
+	go func() {
+		sleepCtx(ctx, warm)
+		close(warmed)
+	}()
+	<-warmed
+	return bg, ""
+}
+
+// UnderLoadMode is one scenario mode run under load, beside its isolated run.
+type UnderLoadMode struct {
+	sidecar.UnderLoadScenario
+	Result ModeResult
+}
+
+// UnderLoad runs sc's modes again (ScenarioModes) while the background
+// loop runs, and compares each with the same mode of the isolated
+// tool-calling run: a server-check failure the isolated run did not show
+// is new. The records go to requests.jsonl under
+// TestToolCallingUnderLoad/<scenario>.
+func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMode {
+	modes := r.ScenarioModes(ctx, UnderLoadTest+"/"+sc.Name, sc)
+	iso := map[string]sidecar.Scenario{}
+	if tc := r.Metrics().ToolCalling; tc != nil {
+		for _, s := range tc.Scenarios {
+			if s.Name == sc.Name {
+				iso[s.Mode] = s
+			}
+		}
+	}
+	out := make([]UnderLoadMode, 0, len(modes))
+	for _, m := range modes {
+		s := m.Scenario
+		u := sidecar.UnderLoadScenario{Name: sc.Name, Mode: s.Mode, Attempts: s.Attempts, ServerFailures: s.ServerFailures,
+			IsolatedServerFailures: -1, ModelAttempts: s.Model.Attempts, ModelPassed: s.Model.Passed}
+		for _, d := range s.Diagnoses {
+			if d.Kind == "server" {
+				u.Diagnoses = append(u.Diagnoses, d)
+			}
+		}
+		if i, ok := iso[s.Mode]; ok {
+			u.IsolatedServerFailures = i.ServerFailures
+		}
+		u.NewServerFailure = u.ServerFailures > 0 && u.IsolatedServerFailures <= 0
+		out = append(out, UnderLoadMode{UnderLoadScenario: u, Result: m})
+	}
+	return out
+}
+
+// StopBackground stops the background loop and puts the section
+// together: the scenarios, the model-check rate under load against the
+// isolated one (stats.NewcombeDiff), the background's own figures.
+func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.ToolCallingUnderLoad {
+	bg.cancel()
+	lr := <-bg.done
+	res := sidecar.ToolCallingUnderLoad{RatePerS: bg.Rate, Fraction: bg.Fraction, Capacity: bg.Capacity, Background: &lr,
+		Scenarios: []sidecar.UnderLoadScenario{}}
+	var ul, ulOK int
+	names := map[string]bool{}
+	for _, m := range modes {
+		res.Scenarios = append(res.Scenarios, m.UnderLoadScenario)
+		ul += m.ModelAttempts
+		ulOK += m.ModelPassed
+		names[m.Name+"\x00"+m.Mode] = true
+		if m.NewServerFailure {
+			res.NewServerFailures++
+		}
+	}
+	var iso, isoOK int
+	if tc := r.Metrics().ToolCalling; tc != nil {
+		for _, s := range tc.Scenarios {
+			if names[s.Name+"\x00"+s.Mode] {
+				iso += s.Model.Attempts
+				isoOK += s.Model.Passed
+			}
+		}
+	}
+	if ul > 0 {
+		mr := &sidecar.UnderLoadModelRates{Attempts: ul, Passed: ulOK, Rate: float64(ulOK) / float64(ul),
+			IsolatedAttempts: iso, IsolatedPassed: isoOK, Verdict: "no isolated run"}
+		if iso > 0 {
+			mr.IsolatedRate = float64(isoOK) / float64(iso)
+			mr.Diff, mr.DiffCI95 = stats.NewcombeDiff(isoOK, iso, ulOK, ul, 1.959964)
+			switch {
+			case mr.DiffCI95.High < 0:
+				mr.Verdict = "lower"
+			case mr.DiffCI95.Low > 0:
+				mr.Verdict = "higher"
+			default:
+				mr.Verdict = "same"
+			}
+		}
+		res.Model = mr
+	}
+	if lr.Verdict != "pass" {
+		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + LoadFailure(lr)
+	}
+	res.Passed = res.NewServerFailures == 0 && len(modes) > 0
+	r.Update(func(m *sidecar.Metrics) { m.ToolCallingUnderLoad = &res })
+	r.Checkpoint()
+	return res
+}
+
+// RunUnderLoad runs every scenario under load, ACCEPTANCE_PARALLEL at a
+// time, and returns the modes in the catalogue's order.
+func (r *Run) RunUnderLoad(ctx context.Context) []UnderLoadMode {
+	per := make([][]UnderLoadMode, len(r.Scenarios))
+	var wg sync.WaitGroup
+	for i, sc := range r.Scenarios {
+		wg.Go(func() {
+			r.Acquire()
+			defer r.Release()
+			per[i] = r.UnderLoad(ctx, sc)
+		})
+	}
+	wg.Wait()
+	var out []UnderLoadMode
+	for _, p := range per {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// UnderLoadFailure is a scenario mode's failure line: the server codes
+// seen under load only, with their remedies.
+func UnderLoadFailure(m UnderLoadMode, rate float64) string {
+	var codes []string
+	for _, d := range m.Diagnoses {
+		line := fmt.Sprintf("%s ×%d (%s)", d.Code, d.Count, d.Message)
+		if d.Example != "" {
+			line += ": " + d.Example
+		}
+		if d.Remedy != "" {
+			line += " → fix: " + d.Remedy
+		}
+		codes = append(codes, line)
+	}
+	iso := "the isolated run had none"
+	if m.IsolatedServerFailures < 0 {
+		iso = "TestToolCalling did not run this mode in isolation"
+	}
+	return fmt.Sprintf("%s/%s: %d of %d attempts failed a server check under a background load of %s (%s): "+
+		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  %s",
+		m.Name, m.Mode, m.ServerFailures, m.Attempts, capacity.FormatRate(rate), iso, strings.Join(codes, "\n  "))
+}
