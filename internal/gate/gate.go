@@ -291,6 +291,7 @@ func (r *Run) Finish(reason, detail string) error {
 		p.EngineConfig = sm.EngineConfig
 	}
 	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
+	r.metrics.Roofline = roofline(&r.metrics, r.Cfg.ModelBytes, r.Cfg.GPUName)
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()
 	if r.simServer != nil {

@@ -61,6 +61,7 @@ func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
 	}
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
+		m.CapacitySections = first.CapacitySections // shard 0's view of the capacity search (docs/capacity.md)
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
 	}
 	// Load runs by name, in the order the first shard that has them ran them.
