@@ -32,6 +32,9 @@ type chartSpec struct {
 	file, title, xLabel, yLabel string
 	absent                      string // why it is skipped, for report.md
 	data                        func(m *sidecar.Metrics, recs []record.Record) []series
+	// render draws the chart when it is not renderSVG's lines over one
+	// axis (capacity.svg).
+	render func(m *sidecar.Metrics, ss []series) ([]byte, error)
 }
 
 func (c chartSpec) has(m *sidecar.Metrics, recs []record.Record) bool {
@@ -173,7 +176,11 @@ func Charts(dir string, m *sidecar.Metrics, recs []record.Record) ([]string, err
 		if len(ss) == 0 {
 			continue
 		}
-		svg, err := renderSVG(c, ss)
+		render := func(_ *sidecar.Metrics, ss []series) ([]byte, error) { return renderSVG(c, ss) }
+		if c.render != nil {
+			render = c.render
+		}
+		svg, err := render(m, ss)
 		if err != nil {
 			return written, fmt.Errorf("chart %s: %w", c.file, err)
 		}

@@ -123,6 +123,7 @@ func areas(m *sidecar.Metrics) []area {
 		}
 		out = append(out, a)
 	}
+	out = append(out, capacityAreas(m, v)...)
 	return out
 }
 
@@ -187,6 +188,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
 	writeStability(&b, m.Stability)
 	writeConcurrency(&b, m.Concurrency)
 	writeConversation(&b, m.Conversation)
+	writeCapacity(&b, m)
 	writeGPU(&b, m.GPU)
 	writeServerMetrics(&b, m.ServerMetrics)
 	writeChartList(&b, m, recs)

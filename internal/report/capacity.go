@@ -1,0 +1,238 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// capacityChart is capacity.svg: goodput (req/s) and TTFT p99 (ms)
+// against the offered rate of each capacity step, one panel above the
+// other, the capacity marked by a vertical line in both, the TTFT SLO by
+// a horizontal one.
+const (
+	capacityTitle  = "Capacity search: goodput and TTFT p99 against offered rate"
+	capacityXLabel = "offered rate (req/s)"
+)
+
+var capacityChart = chartSpec{
+	file: "capacity.svg", title: capacityTitle, xLabel: capacityXLabel, yLabel: "goodput (req/s)",
+	absent: "no capacity search (TestCapacity did not run)",
+	data:   capacitySeries,
+	render: renderCapacity,
+}
+
+// capacitySeries are the steps' (rate, goodput) and (rate, TTFT p99),
+// sorted by rate; steps that sent no counted request are left out.
+func capacitySeries(m *sidecar.Metrics, _ []record.Record) []series {
+	c := m.Capacity
+	if c == nil || len(c.Steps) == 0 {
+		return nil
+	}
+	steps := append([]sidecar.CapacityStep(nil), c.Steps...)
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].RatePerS < steps[j].RatePerS })
+	var good, ttft plotter.XYs
+	for _, s := range steps {
+		if s.Sent == 0 {
+			continue
+		}
+		good = append(good, plotter.XY{X: s.RatePerS, Y: s.Goodput})
+		if s.TTFTms.N > 0 {
+			ttft = append(ttft, plotter.XY{X: s.RatePerS, Y: s.TTFTms.P99})
+		}
+	}
+	if len(good) == 0 {
+		return nil
+	}
+	return []series{{name: "goodput", xys: good}, {name: "TTFT p99", xys: ttft}}
+}
+
+func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
+	c := m.Capacity
+	top, bottom := plot.New(), plot.New()
+	top.Title.Text = capacityTitle
+	top.Y.Label.Text = "goodput (req/s)"
+	bottom.X.Label.Text = capacityXLabel
+	bottom.Y.Label.Text = "TTFT p99 (ms)"
+	maxX := 0.0
+	for _, s := range ss {
+		for _, p := range s.xys {
+			maxX = max(maxX, p.X)
+		}
+	}
+	for i, p := range []*plot.Plot{top, bottom} {
+		p.Add(plotter.NewGrid())
+		p.X.Min, p.Y.Min = 0, 0
+		s := ss[i]
+		if len(s.xys) == 0 {
+			continue
+		}
+		l, pts, err := plotter.NewLinePoints(s.xys)
+		if err != nil {
+			return nil, fmt.Errorf("series %s: %w", s.name, err)
+		}
+		l.Color, pts.Color = plotutil.Color(i), plotutil.Color(i)
+		pts.Shape, pts.Radius = plotutil.Shape(i), vg.Points(3)
+		p.Add(l, pts)
+		p.Legend.Add(s.name, l, pts)
+	}
+	// Goodput equals the offered rate while every request is good.
+	if ideal, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: maxX, Y: maxX}}); err == nil {
+		ideal.Color, ideal.Dashes = color.Gray{Y: 150}, []vg.Length{vg.Points(2), vg.Points(2)}
+		top.Add(ideal)
+		top.Legend.Add("offered", ideal)
+	}
+	if slo := c.SLOs.TTFTms; slo > 0 {
+		if l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: slo}, {X: maxX, Y: slo}}); err == nil {
+			l.Color, l.Dashes = color.RGBA{R: 200, A: 255}, []vg.Length{vg.Points(4), vg.Points(2)}
+			bottom.Add(l)
+			bottom.Legend.Add("TTFT SLO", l)
+		}
+	}
+	if x := c.MaxRatePerS; x > 0 {
+		label := fmt.Sprintf("capacity %.3g req/s", x)
+		if c.AtLeast {
+			label = "capacity ≥ " + fmt.Sprintf("%.3g req/s", x)
+		}
+		for _, p := range []*plot.Plot{top, bottom} {
+			ymax := p.Y.Max
+			if l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: max(ymax, 1)}}); err == nil {
+				l.Color, l.Width = color.RGBA{G: 130, A: 255}, vg.Points(1.5)
+				p.Add(l)
+				p.Legend.Add(label, l)
+			}
+		}
+	}
+	top.Legend.Top, bottom.Legend.Top = true, true
+	top.Legend.Left, bottom.Legend.Left = true, true
+	const w, h = 8 * vg.Inch, 6 * vg.Inch
+	canvas := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
+	dc := draw.New(canvas)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(8)}
+	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+	var buf bytes.Buffer
+	if _, err := canvas.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// capacityAreas are the verdict rows of the capacity sections.
+func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
+	var out []area
+	if c := m.Capacity; c != nil {
+		out = append(out, area{"capacity", v["capacity"], capacityFigure(c)})
+	}
+	if u := m.ToolCallingUnderLoad; u != nil {
+		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
+			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
+		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
+			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", pct(mr.Rate), pct(mr.IsolatedRate), mr.Verdict)
+		}
+		out = append(out, area{"tool calling under load", v["tool calling under load"], fig})
+	}
+	return out
+}
+
+// capacityFigure is the capacity in one cell.
+func capacityFigure(c *sidecar.Capacity) string {
+	var s string
+	switch c.Confidence {
+	case "generator_limited":
+		s = fmt.Sprintf("at least %.3g req/s; shard the load (the load generator could not keep up beyond it)", c.MaxRatePerS)
+	case "at_least":
+		s = fmt.Sprintf("at least %.3g req/s (no step failed)", c.MaxRatePerS)
+	case "bracketed":
+		s = fmt.Sprintf("%.3g req/s (passes at %.3g, fails at %.3g)", c.MaxRatePerS, c.Interval.Low, c.Interval.High)
+	default:
+		s = "0 req/s"
+		if strings.HasPrefix(c.StopReason, "refused") {
+			s = c.StopReason
+		} else if len(c.Steps) > 0 {
+			s += fmt.Sprintf(": the first step, at %.3g req/s, failed (%s)", c.Steps[0].RatePerS, c.Steps[0].Reason)
+		}
+	}
+	return s + fmt.Sprintf(" within TTFT ≤ %s, TPOT ≤ %s, goodput ratio ≥ %s; %d requests in %s",
+		ms(c.SLOs.TTFTms), ms(c.SLOs.TPOTms), pct(c.SLOs.MinGoodputRatio), c.Requests, secs(c.DurationS))
+}
+
+// writeCapacity writes the capacity, tool calling under load and
+// roofline sections.
+func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
+	if c := m.Capacity; c != nil {
+		b.WriteString("\n## Capacity\n\n")
+		fmt.Fprintf(b, "%s.\n\nStopped: %s.\n", capacityFigure(c), mdText(c.StopReason))
+		if c.Idle != nil {
+			fmt.Fprintf(b, "\nIdle server (%d sequential requests): TTFT %s, TPOT %s, end-to-end %s (medians).\n",
+				c.Idle.Requests, ms(c.Idle.TTFTms), ms(c.Idle.TPOTms), ms(c.Idle.E2Ems))
+		}
+		if len(c.Steps) > 0 {
+			b.WriteString("\n| step | offered | outcome | counted | goodput ratio [95 % CI] | goodput | TTFT p50 / p99 | TPOT p50 / p99 | waiting max | KV cache max | why |\n")
+			b.WriteString("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+			for i, s := range c.Steps {
+				ci := ""
+				if s.GoodputCI95 != nil {
+					ci = fmt.Sprintf(" [%s, %s]", pct(s.GoodputCI95.Low), pct(s.GoodputCI95.High))
+				}
+				waiting, kv := "–", "–"
+				if s.Server != nil {
+					waiting, kv = num(s.Server.WaitingMax), pct(s.Server.KVCacheUsageMax)
+				}
+				fmt.Fprintf(b, "| %d | %.3g req/s | %s | %d/%d | %s%s | %.3g req/s | %s / %s | %s / %s | %s | %s | %s |\n",
+					i+1, s.RatePerS, s.Outcome, s.Sent, s.Planned, pct(s.GoodputRatio), ci, s.Goodput,
+					ms(s.TTFTms.P50), ms(s.TTFTms.P99), ms(s.TPOTms.P50), ms(s.TPOTms.P99), waiting, kv, cell(s.Reason))
+			}
+		}
+		writeChecks(b, c.Checks)
+	}
+	if u := m.ToolCallingUnderLoad; u != nil {
+		b.WriteString("\n## Tool calling under load\n\n")
+		fmt.Fprintf(b, "Background open loop at %.3g req/s (%.0f %% of the capacity %.3g req/s).\n", u.RatePerS, 100*u.Fraction, u.Capacity)
+		if bg := u.Background; bg != nil {
+			fmt.Fprintf(b, "Background: %d requests, goodput ratio %s, TTFT p99 %s.\n", bg.Requests, pct(bg.GoodputRatio), ms(bg.TTFTms.P99))
+		}
+		if mr := u.Model; mr != nil {
+			fmt.Fprintf(b, "Model checks: %d/%d under load (%s) vs %d/%d isolated (%s): difference %s [%s, %s], %s.\n",
+				mr.Passed, mr.Attempts, pct(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, pct(mr.IsolatedRate),
+				signedPct(mr.Diff), signedPct(mr.DiffCI95.Low), signedPct(mr.DiffCI95.High), mr.Verdict)
+		}
+		b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
+		for _, s := range u.Scenarios {
+			iso := fmt.Sprint(s.IsolatedServerFailures)
+			if s.IsolatedServerFailures < 0 {
+				iso = "not run"
+			}
+			var codes []string
+			for _, d := range s.Diagnoses {
+				codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
+			}
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
+		}
+		if u.Note != "" {
+			fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
+		}
+	}
+	if r := m.Roofline; r != nil {
+		b.WriteString("\n## Roofline\n\n")
+		fmt.Fprintf(b, "%s: %s.\n", r.Verdict, mdText(r.Detail))
+		if r.Source != "" {
+			fmt.Fprintf(b, "\nBandwidth source: %s.\n", mdText(r.Source))
+		}
+	}
+}
+
+func init() { chartSpecs = append(chartSpecs, capacityChart) }
