@@ -143,7 +143,7 @@ func (g *Generator) Stop() sidecar.Generator {
 	g.mu.Unlock()
 	out := sidecar.Generator{
 		DispatchLagMs: g.lag.Summary(),
-		CPUCoresUsed: -1, Cores: runtime.GOMAXPROCS(0), PeakGoroutines: peak,
+		CPUCoresUsed:  -1, Cores: runtime.GOMAXPROCS(0), PeakGoroutines: peak,
 		Chunks: g.chunks, DurationS: dur.Seconds(),
 	}
 	if g.lag.Count() > 0 {
