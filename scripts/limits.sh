@@ -9,6 +9,7 @@
 #
 #   scripts/limits.sh                      # rates 250..8000/s, users 16..512
 #   RATES="500 1000" USERS="64" SECONDS_PER_STEP=2 scripts/limits.sh
+#   BIN_DIR=dir scripts/limits.sh         # prebuilt binaries, no Go needed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=${RATES:-250 500 1000 2000 4000 8000}
@@ -17,8 +18,13 @@ secs=${SECONDS_PER_STEP:-2}
 bin=$(mktemp -d)
 sim_pid=""
 trap '[[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; rm -rf "$bin"' EXIT
-go test -c -tags live -o "$bin/acceptance.test" ./acceptance
-go build -o "$bin/vllm-acceptance" ./cmd/vllm-acceptance
+if [[ -n "${BIN_DIR:-}" ]]; then
+	# Prebuilt binaries (a machine without Go): acceptance.test and vllm-acceptance.
+	cp "$BIN_DIR/acceptance.test" "$BIN_DIR/vllm-acceptance" "$bin/"
+else
+	go test -c -tags live -o "$bin/acceptance.test" ./acceptance
+	go build -o "$bin/vllm-acceptance" ./cmd/vllm-acceptance
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin/vllm-acceptance" sim --profile 'healthy?ttft=1ms&itl=0s' --addr "127.0.0.1:$port" >"$bin/sim.log" 2>&1 &
 sim_pid=$!
