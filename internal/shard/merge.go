@@ -17,14 +17,15 @@ const CheckShards = load.CheckShards
 // missing or unfinished.
 const EndShardsIncomplete = "shards_incomplete"
 
-// Merge folds the parts (checked by Check; count shards, missing the
-// absent indices) into one run. Load runs are merged by name with
-// load.MergeLoadRuns; the parts of the suite that run on shard 0 only
+// Merge folds a Set (from Load) into one run. Load runs are merged by
+// name with load.MergeLoadRuns; the parts of the suite that run once
 // (tool calling, stability, conversation, preflight, GPU and server
-// metrics) are taken from shard 0. The run is complete only when every
-// shard is present and finished; otherwise every load run fails its
-// "shards" check, which names the shards that are missing or unfinished.
-func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
+// metrics) come from the gate when the set has one, else from shard 0.
+// The run is complete only when every shard (and the gate) is present and
+// finished; otherwise every load run fails its "shards" check, which
+// names the shards that are missing or unfinished.
+func Merge(set *Set) (*sidecar.Metrics, error) {
+	parts, count, missing := set.Shards, set.Count, set.Missing
 	sortParts(parts)
 	base := parts[0].Metrics
 	m := &sidecar.Metrics{
@@ -57,6 +58,22 @@ func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
 				why = "killed before it wrote its final metrics.json (last checkpoint kept)"
 			}
 			problems = append(problems, fmt.Sprintf("shard %d/%d (%s) did not finish: %s", p.Index(), count, p.Dir, why))
+		}
+	}
+	var gateProblem string
+	if g := set.Gate; g != nil {
+		first = g.Metrics
+		if !first.Complete {
+			gateProblem = fmt.Sprintf("the gate (%s) did not finish: %s", g.Dir, first.EndReason)
+			if first.EndDetail != "" {
+				gateProblem += ": " + first.EndDetail
+			}
+		}
+		if first.StartedAt.Before(m.StartedAt) {
+			m.StartedAt = first.StartedAt
+		}
+		if first.FinishedAt.After(m.FinishedAt) {
+			m.FinishedAt = first.FinishedAt
 		}
 	}
 	if first != nil {
@@ -100,6 +117,9 @@ func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
 		lr.Verdict = load.Verdict(lr.Checks)
 		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
 		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
+	}
+	if gateProblem != "" {
+		problems = append(problems, gateProblem)
 	}
 	m.Complete = len(problems) == 0
 	m.EndReason = sidecar.EndFinished

@@ -15,11 +15,15 @@ import (
 )
 
 // Write puts the merged run in out: metrics.json (atomically),
-// requests.jsonl (every shard's lines, shard by shard, each line marked
-// with its shard by the shard that wrote it) and junit.xml (one case per
+// requests.jsonl (the gate's lines, then every shard's, shard by shard,
+// each line marked with its shard by the shard that wrote it) and junit.xml (one case per
 // run and scenario, failures carrying the same messages the live suite
 // prints).
-func Write(out string, parts []Part, m *sidecar.Metrics) error {
+func Write(out string, set *Set, m *sidecar.Metrics) error {
+	parts := set.Shards
+	if set.Gate != nil {
+		parts = append([]Part{*set.Gate}, parts...)
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
