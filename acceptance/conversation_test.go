@@ -18,7 +18,9 @@ func TestConversation(t *testing.T) {
 	}
 	for _, name := range r.ConversationRuns() {
 		t.Run(name, func(t *testing.T) {
-			res := r.Conversation(r.Ctx, name)
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			res := r.Conversation(ctx, name)
 			if res.Verdict != "pass" {
 				t.Error(gate.LoadFailure(res))
 			}

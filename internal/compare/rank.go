@@ -68,9 +68,7 @@ func Rank(runs []*sidecar.Metrics, names []string) Ranking {
 
 func rankRow(name string, m *sidecar.Metrics) RankRow {
 	r := RankRow{Name: name, Model: m.Target.Model, Kind: m.Target.Kind}
-	passed := m.Complete
 	if t := m.ToolCalling; t != nil {
-		passed = passed && t.Passed
 		att, ok := 0, 0
 		for _, s := range t.Scenarios {
 			att += s.Attempts
@@ -81,7 +79,6 @@ func rankRow(name string, m *sidecar.Metrics) RankRow {
 		}
 	}
 	if s := m.Stability; s != nil {
-		passed = passed && s.Passed
 		req, done := 0, 0
 		for _, run := range s.Runs {
 			req += run.Requests
@@ -100,14 +97,8 @@ func rankRow(name string, m *sidecar.Metrics) RankRow {
 			r.ErrorRate = f(errorRate(req, done))
 		}
 	}
-	if c := m.Concurrency; c != nil {
-		passed = passed && c.Passed
-	}
-	if c := m.Conversation; c != nil {
-		passed = passed && c.Passed
-	}
 	r.VRAMMaxMiB = VRAMMax(m.GPU)
-	r.GatePassed = passed
+	r.GatePassed = m.Passed() // the one verdict report and the exit code use too
 	return r
 }
 

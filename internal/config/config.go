@@ -54,8 +54,24 @@ type Config struct {
 
 	// ToolCallRepeats is the attempts per scenario and mode.
 	ToolCallRepeats int `env:"ACCEPTANCE_TOOLCALL_REPEATS" yaml:"toolcall_repeats" example:"3"`
-	// ToolCallMinPassRate is the pass rate a scenario needs, 0..1.
-	ToolCallMinPassRate float64 `env:"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE" yaml:"toolcall_min_pass_rate" example:"1.0"`
+	// ModelMinPassRate is the model-check pass rate a healthy model
+	// reaches in each category and over the whole run, 0..1. A category
+	// (or the run) fails when the upper end of the Wilson 95 % interval of
+	// its rate is below this: the data show, beyond chance, that the model
+	// does worse. Server checks are not rates: they must hold on every
+	// attempt.
+	ModelMinPassRate float64 `env:"ACCEPTANCE_MODEL_MIN_PASS_RATE" yaml:"model_min_pass_rate" example:"0.8"`
+	// ModelScenarioMinPassRate is the same rule for one scenario, over
+	// all its modes (thinking settings and transports pooled), set lower
+	// because a scenario has few attempts: with the default 0.5, a
+	// scenario fails when at most 2 of 12 attempts (defaults: 2 thinking
+	// settings × 2 transports × 3 repeats) or none of 6 passed its model
+	// checks; a model wrong in 1 call in 20 does that about once in a
+	// million runs.
+	ModelScenarioMinPassRate float64 `env:"ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE" yaml:"model_scenario_min_pass_rate" example:"0.5"`
+	// ToolCallMinPassRate is deprecated (one version): it sets
+	// ModelScenarioMinPassRate, and Deprecations says so.
+	ToolCallMinPassRate float64 `env:"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE" yaml:"toolcall_min_pass_rate" example:"0.6"`
 	// ToolCallModes: which transports to run, "plain" and/or "stream".
 	ToolCallModes []string `env:"ACCEPTANCE_TOOLCALL_MODES" yaml:"toolcall_modes" example:"plain,stream"`
 	// Thinking: which chat_template_kwargs.enable_thinking settings to run,
@@ -114,40 +130,45 @@ type Config struct {
 	// "run-<ACCEPTANCE_START_AT>" when sharded.
 	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
 
-	// Sharding is resolved by Load from the five knobs above.
-	Sharding Sharding `env:"" yaml:"-"`
+	// Sharding is resolved by Load from the five knobs above (not a knob).
+	Sharding Sharding `env:"-" yaml:"-"`
+
+	// Deprecations are the lines to print for deprecated knobs that were
+	// set (filled by Load, not a knob).
+	Deprecations []string `env:"-" yaml:"-"`
 }
 
 // Default is the configuration with no environment and no profile.
 func Default() Config {
 	return Config{
-		Out:                 "out",
-		Fixtures:            "fixtures",
-		RequestTimeout:      120 * time.Second,
-		IdleTimeout:         60 * time.Second,
-		MaxResponseBytes:    16 << 20,
-		Parallel:            4,
-		ToolCallRepeats:     3,
-		ToolCallMinPassRate: 1.0,
-		ToolCallModes:       []string{"plain", "stream"},
-		Thinking:            []string{"off", "on"},
-		StabilityRequests:   20,
-		StabilityInterval:   5 * time.Second,
-		MaxDegradation:      0.20,
-		MinSuccessRate:      0.95,
-		ShortTokens:         100,
-		LongTokens:          900,
-		Concurrency:         8,
-		ConcurrencyRequests: 40,
-		OpenLoopRate:        2,
-		OpenLoopRequests:    40,
-		SLOTTFT:             2 * time.Second,
-		SLOTPOT:             100 * time.Millisecond,
-		MinGoodputRatio:     0.9,
-		ConversationTurns:   15,
-		GPUInterval:         time.Second,
-		MetricsInterval:     5 * time.Second,
-		ProgressEvery:       5,
+		Out:                      "out",
+		Fixtures:                 "fixtures",
+		RequestTimeout:           120 * time.Second,
+		IdleTimeout:              60 * time.Second,
+		MaxResponseBytes:         16 << 20,
+		Parallel:                 4,
+		ToolCallRepeats:          3,
+		ModelMinPassRate:         0.8,
+		ModelScenarioMinPassRate: 0.5,
+		ToolCallModes:            []string{"plain", "stream"},
+		Thinking:                 []string{"off", "on"},
+		StabilityRequests:        20,
+		StabilityInterval:        5 * time.Second,
+		MaxDegradation:           0.20,
+		MinSuccessRate:           0.95,
+		ShortTokens:              100,
+		LongTokens:               900,
+		Concurrency:              8,
+		ConcurrencyRequests:      40,
+		OpenLoopRate:             2,
+		OpenLoopRequests:         40,
+		SLOTTFT:                  2 * time.Second,
+		SLOTPOT:                  100 * time.Millisecond,
+		MinGoodputRatio:          0.9,
+		ConversationTurns:        15,
+		GPUInterval:              time.Second,
+		MetricsInterval:          5 * time.Second,
+		ProgressEvery:            5,
 	}
 }
 
@@ -170,6 +191,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
 	}
+	c.deprecate(getenv)
 	if err := c.validate(); err != nil {
 		return c, err
 	}
@@ -250,10 +272,10 @@ func (c *Config) fields() fieldSet {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if sf.Tag.Get("env") == "" {
-			continue // derived, not a knob
-		}
 		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
+		if f.env == "-" {
+			continue // not a knob
+		}
 		fs.list = append(fs.list, f)
 		if f.yaml != "-" && f.yaml != "" {
 			fs.byYAML[f.yaml] = f
@@ -323,13 +345,36 @@ func set(v reflect.Value, s string) error {
 	return nil
 }
 
+// deprecate maps deprecated knobs onto their replacements, with a line to
+// print. An explicitly set replacement wins over the deprecated knob.
+func (c *Config) deprecate(getenv func(string) string) {
+	if c.ToolCallMinPassRate == 0 {
+		return
+	}
+	line := fmt.Sprintf("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and will be removed in the next version: "+
+		"server checks now hold on every attempt, and model checks are rates; it now sets ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE=%g "+
+		"(see also ACCEPTANCE_MODEL_MIN_PASS_RATE)", c.ToolCallMinPassRate)
+	if getenv("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE") != "" {
+		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set"
+	} else {
+		c.ModelScenarioMinPassRate = c.ToolCallMinPassRate
+	}
+	c.Deprecations = append(c.Deprecations, line)
+}
+
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(env, msg, example string) {
 		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
 	}
 	if c.ToolCallMinPassRate > 1 {
-		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1", "0.9")
+		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1 (deprecated: use ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE)", "0.6")
+	}
+	if c.ModelMinPassRate > 1 {
+		bad("ACCEPTANCE_MODEL_MIN_PASS_RATE", "must be between 0 and 1", "0.8")
+	}
+	if c.ModelScenarioMinPassRate > 1 {
+		bad("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "must be between 0 and 1", "0.5")
 	}
 	if c.MinSuccessRate > 1 {
 		bad("ACCEPTANCE_MIN_SUCCESS_RATE", "must be between 0 and 1", "0.95")

@@ -397,11 +397,13 @@ const CheckPreemptions = "preemptions"
 // a successful preflight; stopMonitors (from Finish) puts what they saw in
 // metrics.gpu and metrics.server_metrics. An interval of 0 switches one off.
 func (r *Run) startMonitors() {
+	ctx, cancel := r.Context(context.Background())
+	r.monCancel = cancel
 	if r.Cfg.GPUInterval > 0 {
-		r.gpuMon = gpu.Start(r.Ctx, r.Cfg.GPUInterval)
+		r.gpuMon = gpu.Start(ctx, r.Cfg.GPUInterval)
 	}
 	if r.Cfg.MetricsInterval > 0 {
-		r.sampler = scrape.Start(r.Ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
+		r.sampler = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
 	}
 }
 
@@ -413,6 +415,9 @@ func (r *Run) stopMonitors() {
 	if r.sampler != nil {
 		sm := r.sampler.Stop()
 		r.Update(func(m *sidecar.Metrics) { m.ServerMetrics = &sm })
+	}
+	if r.monCancel != nil {
+		r.monCancel()
 	}
 }
 

@@ -60,7 +60,7 @@ func TestMarkdownGolden(t *testing.T) {
 	for _, want := range []string{
 		"# vLLM acceptance report: FAIL",
 		"| model | Qwen/Qwen3-32B-AWQ |",
-		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | **FAIL** | `parser_mismatch_hermes` ×1 |",
+		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
 		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
 		"Fix: --tool-call-parser hermes",
 		"**`timeout`** ×1 (TestStability/mixed)",

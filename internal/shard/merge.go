@@ -76,6 +76,12 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			m.FinishedAt = first.FinishedAt
 		}
 	}
+	if g := set.Gate; g != nil {
+		// The gate's own go test outcome (cases judged in the test, such
+		// as the run-wide model rates); the shards' outcomes judged their
+		// shares, which the merge judges again on the whole.
+		m.TestsPassed = g.Metrics.TestsPassed
+	}
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
@@ -142,21 +148,6 @@ func incomplete(parts []Part) []int {
 	return out
 }
 
-// Passed is the merged run's verdict: complete, and every section present
-// passed.
-func Passed(m *sidecar.Metrics) bool {
-	ok := m.Complete
-	if m.Concurrency != nil {
-		ok = ok && m.Concurrency.Passed
-	}
-	if m.Stability != nil {
-		ok = ok && m.Stability.Passed
-	}
-	if m.ToolCalling != nil {
-		ok = ok && m.ToolCalling.Passed
-	}
-	if m.Conversation != nil {
-		ok = ok && m.Conversation.Passed
-	}
-	return ok
-}
+// Passed is the merged run's verdict: sidecar.Metrics.Passed, the one
+// verdict report, rank and the suite's exit code use.
+func Passed(m *sidecar.Metrics) bool { return m.Passed() }

@@ -164,9 +164,13 @@ func scenarioFailure(sc sidecar.Scenario) string {
 	if sc.Verdict == "pass" {
 		return ""
 	}
-	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed (%.0f%%, need %.0f%%)", sc.Name, sc.Mode, sc.Passed, sc.Attempts, 100*sc.PassRate, 100*sc.MinPassRate)}
+	why := ""
+	if sc.FailedOn != "" {
+		why = ", failed on " + sc.FailedOn + " checks"
+	}
+	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed (%.0f%%)%s", sc.Name, sc.Mode, sc.Passed, sc.Attempts, 100*sc.PassRate, why)}
 	for _, d := range sc.Diagnoses {
-		line := fmt.Sprintf("  %s ×%d: %s", d.Code, d.Count, d.Message)
+		line := fmt.Sprintf("  %s (%s) ×%d: %s", d.Code, d.Kind, d.Count, d.Message)
 		if d.Remedy != "" {
 			line += " → fix: " + d.Remedy
 		}

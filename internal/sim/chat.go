@@ -77,7 +77,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	a := s.applyFault(&req, s.plan(&req))
+	a := s.applyFault(&req, s.vary(s.plan(&req)))
 	prompt, completion := req.promptTokens(), a.completionTokens()
 	inFlight := s.begin(prompt + completion)
 	defer s.end(prompt + completion)
@@ -287,6 +287,9 @@ func (s *Server) events(a answer) []event {
 				m["id"] = c.ID + "0"
 			}
 			evs = append(evs, tc(m))
+			if j == 1 && f == FaultStreamArgsRepeat {
+				evs = append(evs, tc(map[string]any{"function": map[string]any{"arguments": p}}))
+			}
 		}
 	}
 	fin := event{choice: map[string]any{"index": 0, "delta": map[string]any{}, "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil}}

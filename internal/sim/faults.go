@@ -305,3 +305,45 @@ func flipCase(v any) (any, bool) {
 	}
 	return nil, false
 }
+
+// vary applies the healthy variation of the profile to a planned answer:
+// with probability Vary, one case-safe string argument of each call takes
+// another letter case (every matcher accepts it); with probability
+// ModelError per call, a wrong value (wrongArgs). Both draw from
+// answerRNG, per request, so identical requests get different answers.
+func (s *Server) vary(a answer) answer {
+	if s.p.Vary == 0 && s.p.ModelError == 0 {
+		return a
+	}
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	varied := s.answerRNG.Float64() < s.p.Vary
+	for i, c := range a.Calls {
+		if s.answerRNG.Float64() < s.p.ModelError {
+			a.Calls[i] = wrongArgs(c)
+			continue
+		}
+		if !varied {
+			continue
+		}
+		var keys []string
+		for _, k := range sortedKeys(c.args) {
+			if _, ok := c.args[k].(string); ok && caseSafe(c, k) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		k := keys[s.answerRNG.IntN(len(keys))]
+		x := c.args[k].(string)
+		if x == "" {
+			continue
+		}
+		variants := []string{strings.ToLower(x), strings.ToUpper(x), strings.ToUpper(x[:1]) + strings.ToLower(x[1:])}
+		args := copyArgs(c.args)
+		args[k] = variants[s.answerRNG.IntN(len(variants))]
+		a.Calls[i] = c.withArgs(args)
+	}
+	return a
+}

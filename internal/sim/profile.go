@@ -48,6 +48,15 @@ type Profile struct {
 	Load float64
 	// ErrorRate is the fraction of chat requests answered HTTP 500 (seeded).
 	ErrorRate float64
+	// Vary is the fraction of answers that differ from the canonical one
+	// in a way every matcher accepts (the letter case of a string
+	// argument), drawn per request: a healthy server that is not
+	// batch-invariant (vLLM without VLLM_BATCH_INVARIANT=1), streamed or not.
+	Vary float64
+	// ModelError is the chance that a call names a wrong argument value
+	// (another city, another enum member), drawn per call: a healthy
+	// server with an imperfect model.
+	ModelError float64
 	// Preempt makes /metrics show preemptions and a KV cache near full
 	// whenever more than one request is in flight.
 	Preempt bool
@@ -87,6 +96,7 @@ const (
 	FaultStreamDoubleFin   Fault = "stream_double_finish"
 	FaultStreamMarkupDelta Fault = "stream_markup_delta"
 	FaultStreamArgsDiffer  Fault = "stream_args_differ"
+	FaultStreamArgsRepeat  Fault = "stream_args_repeat"
 
 	FaultUnauthorized  Fault = "unauthorized"
 	FaultServerError   Fault = "server_error"
@@ -141,6 +151,7 @@ func init() {
 	fault("stream_bad_index", "streaming only: tool-call indices start at 1 and skip (0 never sent)")
 	fault("stream_double_finish", "streaming only: two finish chunks")
 	fault("stream_markup_delta", "streaming only: raw <tool_call> text also leaks into delta.content before the call")
+	fault("stream_args_repeat", "streaming only: the serializer sends one arguments piece twice, so every streamed call reassembles to broken arguments while the non-streamed answer is right")
 	fault("stream_args_differ", "streaming only: streamed arguments reassemble to another object than the non-streamed answer")
 
 	fault("unauthorized", "HTTP 401 {\"error\":\"Unauthorized\"} on every /v1 endpoint, /v1/models included")
@@ -157,6 +168,10 @@ func init() {
 	fault("unavailable", "HTTP 503 on every chat completion")
 	fault("model_not_found", "serves /v1/models normally but answers chat completions 404 \"The model `X` does not exist.\"")
 
+	reg("nondeterministic", "healthy, but not batch-invariant: about half the answers differ from the canonical one in the letter case of a string argument, which every matcher accepts, streamed or not (vary=0.5)",
+		Profile{Vary: 0.5})
+	reg("imperfect_model", "healthy server, imperfect model: a wrong argument value in about 1 call in 20, seeded (model_error=0.05; model_error=0.33 for 1 in 3)",
+		Profile{ModelError: 0.05})
 	reg("degrading", "healthy answers whose latency rises 40 % over 20 requests (ttft=20ms itl=1ms ramp=0.4)",
 		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Ramp: 0.4})
 	reg("noisy", "healthy answers with ±30 % seeded latency noise and no trend (ttft=20ms itl=1ms noise=0.3)",
@@ -182,7 +197,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, preempt, style, reasoning_field, reasoning_tokens"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens"
 
 // Lookup parses a profile spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -246,6 +261,10 @@ func (p *Profile) set(k, v string) error {
 		return frac(&p.Load, 100)
 	case "error_rate":
 		return frac(&p.ErrorRate, 1)
+	case "vary":
+		return frac(&p.Vary, 1)
+	case "model_error":
+		return frac(&p.ModelError, 1)
 	case "seed":
 		x, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
