@@ -2,9 +2,10 @@
 # scripts/shards.sh N [OUT]: a sharded run by hand, on this machine, the way
 # the Kubernetes Indexed Job runs it (docs/scaling-out.md). It starts the
 # embedded simulator on a loopback port (or uses VLLM_BASE_URL when set),
-# runs N shard processes of the load runs (JOB_COMPLETION_INDEX=i,
-# ACCEPTANCE_SHARDS=N, one ACCEPTANCE_START_AT a few seconds ahead, one
-# ACCEPTANCE_RUN_ID), then merges them with `vllm-acceptance merge`.
+# runs N shard processes of the load runs (ACCEPTANCE_SHARD=i/N, one
+# ACCEPTANCE_START_AT a few seconds ahead, one ACCEPTANCE_RUN_ID; the
+# Indexed Job gives JOB_COMPLETION_INDEX=i and ACCEPTANCE_SHARDS=N instead,
+# which mean the same), then merges them with `vllm-acceptance merge`.
 #
 #   scripts/shards.sh 4                 # out/shards/{0..3} and out/merged
 #   ACCEPTANCE_OPEN_LOOP_RATE=200 ACCEPTANCE_OPEN_LOOP_REQUESTS=2000 scripts/shards.sh 4
@@ -49,7 +50,7 @@ for ((i = 0; i < n; i++)); do
 	mkdir -p "$out/shards/$i"
 	(
 		cd acceptance
-		JOB_COMPLETION_INDEX=$i ACCEPTANCE_SHARDS=$n ACCEPTANCE_RUN_ID=$run_id ACCEPTANCE_START_AT=$start \
+		ACCEPTANCE_SHARD=$i/$n ACCEPTANCE_RUN_ID=$run_id ACCEPTANCE_START_AT=$start \
 			ACCEPTANCE_OUT="$out/shards/$i" ACCEPTANCE_GPU_INTERVAL=${ACCEPTANCE_GPU_INTERVAL:-0} \
 			exec "$bin/acceptance.test" -test.v -test.count=1 -test.run '^(TestConcurrency|TestCapacity)$'
 	) >"$out/shards/$i/shard.log" 2>&1 &

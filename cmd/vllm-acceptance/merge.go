@@ -31,12 +31,15 @@ Merges the outputs of a sharded run (each shard one process or pod run with
 ACCEPTANCE_SHARD=i/N, or as pod i of a Kubernetes Indexed Job) into the run
 one process would have measured, and writes metrics.json, requests.jsonl
 and junit.xml to DIR. Each SHARD is a shard's output folder, or a folder
-of shard folders.
+of shard folders; one may be the run's gate (the unsharded process of the
+same ACCEPTANCE_RUN_ID that ran tool calling, stability and the
+conversation).
 
 The merge adds the HDR histograms, counts and token totals of each load
 run (it never averages percentiles), takes the union of the shards' time
 windows, and recomputes every check and verdict on the merged data. Tool
-calling, stability and the conversation come from shard 0. It refuses
+calling, stability and the conversation come from the gate, or else from
+shard 0. It refuses
 shards of different runs, start times, targets or knobs. A missing or
 unfinished shard is named, and the merged run is marked incomplete and
 fails its "shards" check.
@@ -72,18 +75,18 @@ Flags:
 			fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
 		})
 	}
-	parts, count, missing, notes, err := shard.Load(fs.Args(), *shards)
-	for _, n := range notes {
+	set, err := shard.Load(fs.Args(), *shards)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, n := range set.Notes {
 		fmt.Fprintf(stderr, "vllm-acceptance merge: %s\n", n)
 	}
+	m, err := shard.Merge(set)
 	if err != nil {
 		return fail("%v", err)
 	}
-	m, err := shard.Merge(parts, count, missing)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if err := shard.Write(*out, parts, m); err != nil {
+	if err := shard.Write(*out, set, m); err != nil {
 		return fail("%v", err)
 	}
 	if !m.Complete {
@@ -93,7 +96,11 @@ Flags:
 	if !shard.Passed(m) {
 		verdict = "fail"
 	}
-	fmt.Fprintf(stdout, "merged %d of %d shards of run %s into %s: %s\n", len(parts), count, m.Run.ID, *out, verdict)
+	gate := ""
+	if set.Gate != nil {
+		gate = " and its gate"
+	}
+	fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, gate, m.Run.ID, *out, verdict)
 	if m.Concurrency != nil {
 		for _, lr := range m.Concurrency.Runs {
 			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %.0f%%, TTFT p50 %.0fms p99 %.0fms: %s\n",

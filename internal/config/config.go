@@ -134,12 +134,12 @@ type Config struct {
 	// "run-<ACCEPTANCE_START_AT>" when sharded.
 	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
 
-	// Sharding is resolved by Load from the five knobs above.
-	Sharding Sharding `env:"" yaml:"-"`
+	// Sharding is resolved by Load from the five knobs above (not a knob).
+	Sharding Sharding `env:"-" yaml:"-"`
 
 	// Deprecations are the lines to print for deprecated knobs that were
 	// set (filled by Load, not a knob).
-	Deprecations []string `env:"" yaml:"-"`
+	Deprecations []string `env:"-" yaml:"-"`
 }
 
 // Default is the configuration with no environment and no profile.
@@ -283,13 +283,13 @@ func (fs *fieldSet) walk(v reflect.Value) {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-			fs.walk(v.Field(i))
+			fs.walk(v.Field(i)) // Capacity's knobs
 			continue
 		}
-		if sf.Tag.Get("env") == "" {
-			continue // derived, not a knob
-		}
 		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
+		if f.env == "-" {
+			continue // not a knob
+		}
 		fs.list = append(fs.list, f)
 		if f.yaml != "-" && f.yaml != "" {
 			fs.byYAML[f.yaml] = f

@@ -257,7 +257,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	}
 	lim := r.limits()
 	agg := load.NewAgg(lim)
-	gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
+	gen := load.StartGenerator()
 	test, scenario := "TestCapacity", fmt.Sprintf("step_%d", k+1)
 	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	began := time.Now()
@@ -329,8 +329,8 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	}
 	elapsed := time.Since(began)
 	gh := gen.Stop()
+	gc := load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
 	st.Generator = &gh
-	gc := load.GeneratorCheck(gh)
 	if sampler != nil {
 		st.Server = stepServer(sampler.Stop())
 	}

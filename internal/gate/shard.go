@@ -18,12 +18,17 @@ import (
 // the shards' histograms and counts into the run one process would have
 // measured.
 
-// runInfo is the sidecar's run section of a shard, nil when unsharded.
+// runInfo is the sidecar's run section: a shard's index, count, run id
+// and start time; for an unsharded process given ACCEPTANCE_RUN_ID (the
+// gate Job beside the shards on Kubernetes), the id alone; else nil.
 func runInfo(s config.Sharding) *sidecar.RunInfo {
-	if !s.Sharded() {
-		return nil
+	switch {
+	case s.Sharded():
+		return &sidecar.RunInfo{ID: s.RunID, Shard: &sidecar.ShardRef{Index: s.Index, Count: s.Count}, Shards: s.Count, StartAt: s.StartAt}
+	case s.RunID != "":
+		return &sidecar.RunInfo{ID: s.RunID, Shards: 1, StartAt: s.StartAt}
 	}
-	return &sidecar.RunInfo{ID: s.RunID, Shard: &sidecar.ShardRef{Index: s.Index, Count: s.Count}, Shards: s.Count, StartAt: s.StartAt}
+	return nil
 }
 
 // OnlyOnFirstShard is why this process skips a part of the suite that runs

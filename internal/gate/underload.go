@@ -60,7 +60,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 	go func() {
 		lim := r.limits()
 		agg := load.NewAgg(lim)
-		gen := load.StartGenerator(load.LagLimit(r.Cfg.SLOTTFT))
+		gen := load.StartGenerator()
 		stopped := false
 		for res := range ch {
 			rec := res.Record
@@ -81,8 +81,8 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		lr := agg.LoadRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
 		lr.Mode, lr.RatePerS = "open", bg.Rate
 		gh := gen.Stop()
+		lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 		lr.Generator = &gh
-		lr.Checks = append(lr.Checks, load.GeneratorCheck(gh))
 		lr.Verdict = load.Verdict(lr.Checks)
 		bg.done <- lr
 	}()

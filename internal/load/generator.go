@@ -28,11 +28,15 @@ const CheckShards = "shards"
 // streams.
 //
 //   - LagFloor, 25 ms: above the worst harness error measured anywhere
-//     (17.6 ms), so a lag below it is the harness's ordinary noise.
-//   - LagSLOFraction, 0.10: a dispatch late by L adds L to every latency
+//     (17.6 ms), so a lag below it is the harness's ordinary noise and
+//     never fails the check.
+//   - LagFraction, 0.10: a dispatch late by L adds L to every latency
 //     counted from the schedule (open loop) and takes load off the server
-//     (closed loop). Up to a tenth of the TTFT SLO it cannot move a request
-//     far across the SLO; the lag limit is the larger of the two.
+//     (closed loop). Up to a tenth of the run's typical first-token time
+//     (its TTFT p50), and of the TTFT SLO, the figures stay the server's
+//     within the 10 % that compare tolerates on TTFT p50 (profiles/gate.yaml)
+//     and cannot move a request far across the SLO. The lag limit is
+//     max(LagFloor, LagFraction × min(TTFT SLO, TTFT p50)).
 //   - MaxLateFraction 1 % and MinLate 3: the check fails on a pattern, not
 //     on one GC pause or one preempted timer (make demo sends 40 requests
 //     per run; one late dispatch there is 2.5 %).
@@ -43,7 +47,7 @@ const CheckShards = "shards"
 //     grew 3× over the control's).
 const (
 	LagFloor        = 25 * time.Millisecond
-	LagSLOFraction  = 0.10
+	LagFraction     = 0.10
 	MaxLateFraction = 0.01
 	MinLate         = 3
 	MaxCPUFraction  = 0.95
@@ -51,23 +55,43 @@ const (
 )
 
 // LagLimit is the dispatch lag beyond which a dispatch counts as late:
-// max(LagFloor, LagSLOFraction × the TTFT SLO).
-func LagLimit(sloTTFT time.Duration) time.Duration {
-	return max(LagFloor, time.Duration(LagSLOFraction*float64(sloTTFT)))
+// max(LagFloor, LagFraction × min(sloTTFT, ttftP50)), where a zero SLO or
+// a run without a TTFT leaves that term out.
+func LagLimit(sloTTFT time.Duration, ttftP50ms float64) time.Duration {
+	ref := time.Duration(0)
+	if sloTTFT > 0 {
+		ref = sloTTFT
+	}
+	if t := time.Duration(ttftP50ms * float64(time.Millisecond)); t > 0 && (ref == 0 || t < ref) {
+		ref = t
+	}
+	return max(LagFloor, time.Duration(LagFraction*float64(ref)))
+}
+
+// Judge sets g's lag limit and counts its dispatches later than it (from
+// the dispatch lag histogram), and returns the load_generator check.
+func Judge(g *sidecar.Generator, limit time.Duration) sidecar.Check {
+	g.LagLimitMs = float64(limit.Microseconds()) / 1000
+	g.Late = 0
+	if g.LagHistogram != "" {
+		if h, err := stats.DecodeHistogram(g.LagHistogram); err == nil {
+			g.Late = int(h.CountAbove(g.LagLimitMs))
+		}
+	}
+	return GeneratorCheck(*g)
 }
 
 // Generator watches the load generator during one run: the dispatch lag of
 // each request (Result.Lag), the process's CPU time against its cores, the
 // peak number of goroutines (sampled every 50 ms) and the SSE chunks
 // parsed. Start it before the first send and Stop it after the last
-// answer. Add is called from one goroutine (the run's consumer).
+// answer, then Judge the figures. Add is called from one goroutine (the
+// run's consumer).
 type Generator struct {
-	limit   time.Duration
 	start   time.Time
 	cpu0    time.Duration
 	cpuOK   bool
 	lag     *stats.Histogram
-	late    int
 	chunks  int64
 	stopped chan struct{}
 	done    sync.WaitGroup
@@ -75,9 +99,9 @@ type Generator struct {
 	peak    int
 }
 
-// StartGenerator starts watching; limit is LagLimit of the run's TTFT SLO.
-func StartGenerator(limit time.Duration) *Generator {
-	g := &Generator{limit: limit, start: time.Now(), lag: stats.NewHistogram(), stopped: make(chan struct{}), peak: runtime.NumGoroutine()}
+// StartGenerator starts watching.
+func StartGenerator() *Generator {
+	g := &Generator{start: time.Now(), lag: stats.NewHistogram(), stopped: make(chan struct{}), peak: runtime.NumGoroutine()}
 	g.cpu0, g.cpuOK = processCPU()
 	g.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)
@@ -104,14 +128,11 @@ func (g *Generator) sample() {
 // Add folds in one finished request and its dispatch lag.
 func (g *Generator) Add(lag time.Duration, r *record.Record) {
 	g.lag.Add(float64(max(lag, 0).Microseconds()) / 1000)
-	if lag > g.limit {
-		g.late++
-	}
 	g.chunks += int64(r.Chunks)
 	g.sample()
 }
 
-// Stop ends the watch and returns the figures.
+// Stop ends the watch and returns the figures; Judge sets the lag limit.
 func (g *Generator) Stop() sidecar.Generator {
 	close(g.stopped)
 	g.done.Wait()
@@ -121,8 +142,8 @@ func (g *Generator) Stop() sidecar.Generator {
 	peak := g.peak
 	g.mu.Unlock()
 	out := sidecar.Generator{
-		DispatchLagMs: g.lag.Summary(), LagLimitMs: float64(g.limit.Microseconds()) / 1000, Late: g.late,
-		CPUCoresUsed: -1, Cores: runtime.GOMAXPROCS(0), PeakGoroutines: peak,
+		DispatchLagMs: g.lag.Summary(),
+		CPUCoresUsed:  -1, Cores: runtime.GOMAXPROCS(0), PeakGoroutines: peak,
 		Chunks: g.chunks, DurationS: dur.Seconds(),
 	}
 	if g.lag.Count() > 0 {

@@ -14,11 +14,24 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-func TestLagLimitIsTheLargerOfTheFloorAndATenthOfTheSLO(t *testing.T) {
-	assert.Equal(t, LagFloor, LagLimit(0), "no SLO: the floor")
-	assert.Equal(t, LagFloor, LagLimit(100*time.Millisecond))
-	assert.Equal(t, 50*time.Millisecond, LagLimit(500*time.Millisecond), "make demo's SLO")
-	assert.Equal(t, 200*time.Millisecond, LagLimit(2*time.Second), "the default SLO")
+func TestLagLimit(t *testing.T) {
+	type testCase struct {
+		name string
+		slo  time.Duration
+		ttft float64
+		want time.Duration
+	}
+	for _, tc := range []testCase{
+		{"nothing known: the floor", 0, 0, LagFloor},
+		{"a fast server: the floor", 2 * time.Second, 30, LagFloor},
+		{"make demo: SLO 500 ms, TTFT 30 ms", 500 * time.Millisecond, 30, LagFloor},
+		{"a tenth of the TTFT p50", 2 * time.Second, 800, 80 * time.Millisecond},
+		{"a tenth of the SLO when TTFT is slower", 2 * time.Second, 5000, 200 * time.Millisecond},
+		{"no SLO: a tenth of the TTFT", 0, 1000, 100 * time.Millisecond},
+		{"no TTFT: a tenth of the SLO", time.Second, 0, 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, LagLimit(tc.slo, tc.ttft)) })
+	}
 }
 
 func TestGeneratorCheck(t *testing.T) {
@@ -62,7 +75,7 @@ func TestGeneratorCheck(t *testing.T) {
 }
 
 func TestGeneratorCountsLateDispatchesChunksAndGoroutines(t *testing.T) {
-	g := StartGenerator(25 * time.Millisecond)
+	g := StartGenerator()
 	for i := range 10 {
 		lag := time.Duration(i) * time.Millisecond
 		if i >= 7 {
@@ -77,6 +90,7 @@ func TestGeneratorCountsLateDispatchesChunksAndGoroutines(t *testing.T) {
 	g.sample()
 	close(done)
 	s := g.Stop()
+	c := Judge(&s, 25*time.Millisecond)
 	assert.Equal(t, 10, s.DispatchLagMs.N)
 	assert.Equal(t, 3, s.Late)
 	assert.InDelta(t, 1000, s.DispatchLagMs.Max, 1)
@@ -85,7 +99,8 @@ func TestGeneratorCountsLateDispatchesChunksAndGoroutines(t *testing.T) {
 	assert.Positive(t, s.Cores)
 	assert.Positive(t, s.ChunksPerS)
 	assert.Equal(t, 25.0, s.LagLimitMs)
-	assert.False(t, GeneratorCheck(s).Passed, "3 of 10 late")
+	assert.False(t, c.Passed, "3 of 10 late")
+	assert.Equal(t, 0, func() int { Judge(&s, 2*time.Second); return s.Late }(), "none later than 2 s")
 }
 
 // An open loop whose sender blocks (a generator with no goroutine to

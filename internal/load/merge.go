@@ -98,7 +98,8 @@ func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
 			return sidecar.LoadRun{}, fmt.Errorf("%s: %w", first.Name, err)
 		}
 		lr.Generator = &g
-		lr.Checks = append(lr.Checks, GeneratorCheck(g))
+		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))
+		lr.Checks = append(lr.Checks, Judge(&g, LagLimit(slo, lr.TTFTms.P50)))
 	}
 	if cut {
 		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
@@ -109,17 +110,14 @@ func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
 }
 
 // MergeGenerators folds the shards' generator figures: dispatch lags add
-// as histograms and late dispatches as counts (so the merged check judges
-// every dispatch of the run); chunks add up over the union window dur;
+// as histograms, so Judge, with the limit of the merged run, counts the
+// late dispatches of the whole run; chunks add up over the union window dur;
 // the CPU figures and peak goroutines are the busiest shard's, since each
 // shard ran on cores of its own.
 func MergeGenerators(gens []sidecar.Generator, dur float64) (sidecar.Generator, error) {
-	out := sidecar.Generator{LagLimitMs: gens[0].LagLimitMs, DurationS: dur, Shards: len(gens), CPUCoresUsed: -1}
+	out := sidecar.Generator{DurationS: dur, Shards: len(gens), CPUCoresUsed: -1}
 	lag := stats.NewHistogram()
 	for i, g := range gens {
-		if g.LagLimitMs != out.LagLimitMs {
-			return out, fmt.Errorf("generators judged by different lag limits (%g ms vs %g ms)", out.LagLimitMs, g.LagLimitMs)
-		}
 		if g.LagHistogram != "" {
 			h, err := stats.DecodeHistogram(g.LagHistogram)
 			if err != nil {
@@ -129,7 +127,6 @@ func MergeGenerators(gens []sidecar.Generator, dur float64) (sidecar.Generator, 
 		} else if g.DispatchLagMs.N > 0 {
 			return out, fmt.Errorf("generator %d has no dispatch lag histogram: its lags cannot be merged", i)
 		}
-		out.Late += g.Late
 		out.Chunks += g.Chunks
 		out.PeakGoroutines = max(out.PeakGoroutines, g.PeakGoroutines)
 		if g.CPUCoresUsed >= 0 && (out.CPUCoresUsed < 0 || g.CPUFraction > out.CPUFraction) {

@@ -45,7 +45,7 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 			// Shard i started i ms late and ran 10 s.
 			lr.StartedAt = start.Add(time.Duration(i) * time.Millisecond)
 			lr.FinishedAt = lr.StartedAt.Add(10 * time.Second)
-			g := StartGenerator(LagFloor)
+			g := StartGenerator()
 			g.Add(time.Millisecond, &record.Record{Chunks: 1})
 			gen := g.Stop()
 			lr.Generator = &gen

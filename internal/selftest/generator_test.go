@@ -89,7 +89,7 @@ func TestLoadGeneratorModestPasses(t *testing.T) {
 		assert.Positive(t, gens[i].DispatchLagMs.N)
 		assert.Positive(t, gens[i].Chunks)
 		assert.Positive(t, gens[i].PeakGoroutines)
-		assert.Equal(t, 50.0, gens[i].LagLimitMs, "max(25 ms, 10 %% of demo's 500 ms SLO)")
+		assert.Equal(t, 25.0, gens[i].LagLimitMs, "demo's 30 ms first token: the 25 ms floor")
 		t.Logf("%s", c.Detail)
 	}
 	assert.Equal(t, 0, o.ExitCode, tail(o.Output))

@@ -17,14 +17,15 @@ const CheckShards = load.CheckShards
 // missing or unfinished.
 const EndShardsIncomplete = "shards_incomplete"
 
-// Merge folds the parts (checked by Check; count shards, missing the
-// absent indices) into one run. Load runs are merged by name with
-// load.MergeLoadRuns; the parts of the suite that run on shard 0 only
+// Merge folds a Set (from Load) into one run. Load runs are merged by
+// name with load.MergeLoadRuns; the parts of the suite that run once
 // (tool calling, stability, conversation, preflight, GPU and server
-// metrics) are taken from shard 0. The run is complete only when every
-// shard is present and finished; otherwise every load run fails its
-// "shards" check, which names the shards that are missing or unfinished.
-func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
+// metrics) come from the gate when the set has one, else from shard 0.
+// The run is complete only when every shard (and the gate) is present and
+// finished; otherwise every load run fails its "shards" check, which
+// names the shards that are missing or unfinished.
+func Merge(set *Set) (*sidecar.Metrics, error) {
+	parts, count, missing := set.Shards, set.Count, set.Missing
 	sortParts(parts)
 	base := parts[0].Metrics
 	m := &sidecar.Metrics{
@@ -58,6 +59,28 @@ func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
 			}
 			problems = append(problems, fmt.Sprintf("shard %d/%d (%s) did not finish: %s", p.Index(), count, p.Dir, why))
 		}
+	}
+	var gateProblem string
+	if g := set.Gate; g != nil {
+		first = g.Metrics
+		if !first.Complete {
+			gateProblem = fmt.Sprintf("the gate (%s) did not finish: %s", g.Dir, first.EndReason)
+			if first.EndDetail != "" {
+				gateProblem += ": " + first.EndDetail
+			}
+		}
+		if first.StartedAt.Before(m.StartedAt) {
+			m.StartedAt = first.StartedAt
+		}
+		if first.FinishedAt.After(m.FinishedAt) {
+			m.FinishedAt = first.FinishedAt
+		}
+	}
+	if g := set.Gate; g != nil {
+		// The gate's own go test outcome (cases judged in the test, such
+		// as the run-wide model rates); the shards' outcomes judged their
+		// shares, which the merge judges again on the whole.
+		m.TestsPassed = g.Metrics.TestsPassed
 	}
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
@@ -102,6 +125,9 @@ func Merge(parts []Part, count int, missing []int) (*sidecar.Metrics, error) {
 		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
 		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
 	}
+	if gateProblem != "" {
+		problems = append(problems, gateProblem)
+	}
 	m.Complete = len(problems) == 0
 	m.EndReason = sidecar.EndFinished
 	if !m.Complete {
@@ -123,21 +149,6 @@ func incomplete(parts []Part) []int {
 	return out
 }
 
-// Passed is the merged run's verdict: complete, and every section present
-// passed.
-func Passed(m *sidecar.Metrics) bool {
-	ok := m.Complete
-	if m.Concurrency != nil {
-		ok = ok && m.Concurrency.Passed
-	}
-	if m.Stability != nil {
-		ok = ok && m.Stability.Passed
-	}
-	if m.ToolCalling != nil {
-		ok = ok && m.ToolCalling.Passed
-	}
-	if m.Conversation != nil {
-		ok = ok && m.Conversation.Passed
-	}
-	return ok
-}
+// Passed is the merged run's verdict: sidecar.Metrics.Passed, the one
+// verdict report, rank and the suite's exit code use.
+func Passed(m *sidecar.Metrics) bool { return m.Passed() }

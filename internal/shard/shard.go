@@ -25,14 +25,36 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// Part is one shard's output folder and its metrics.json.
+// Part is one shard's output folder and its metrics.json, or the gate's:
+// the unsharded process of the same run (ACCEPTANCE_RUN_ID, no shard)
+// that ran tool calling, stability and the conversation (the gate Job
+// beside the shards on Kubernetes).
 type Part struct {
 	Dir     string
 	Metrics *sidecar.Metrics
 }
 
-// Index is the part's shard index.
-func (p Part) Index() int { return p.Metrics.Run.Shard.Index }
+// Gate reports whether the part is the run's unsharded gate.
+func (p Part) Gate() bool { return p.Metrics.Run.Shard == nil }
+
+// Index is the part's shard index, -1 for the gate.
+func (p Part) Index() int {
+	if p.Gate() {
+		return -1
+	}
+	return p.Metrics.Run.Shard.Index
+}
+
+// Set is what merge reads: the shards of one run, and its gate if given.
+type Set struct {
+	Shards []Part
+	Gate   *Part
+	// Count is the run's number of shards; Missing the indices absent.
+	Count   int
+	Missing []int
+	// Notes name the folders that held no metrics.json.
+	Notes []string
+}
 
 // ErrNoMetrics is wrapped by Read when a folder has no metrics.json.
 var ErrNoMetrics = errors.New("no metrics.json")
@@ -52,8 +74,8 @@ func Read(dir string) (Part, error) {
 	if err != nil {
 		return Part{}, fmt.Errorf("%s: %w", dir, err)
 	}
-	if m.Run == nil || m.Run.Shard == nil {
-		return Part{}, fmt.Errorf("%s: not a shard: its metrics.json has no run.shard (was ACCEPTANCE_SHARD or JOB_COMPLETION_INDEX set?)", dir)
+	if m.Run == nil || m.Run.ID == "" {
+		return Part{}, fmt.Errorf("%s: not part of a sharded run: its metrics.json has no run id (was ACCEPTANCE_SHARD, JOB_COMPLETION_INDEX or, for the gate, ACCEPTANCE_RUN_ID set?)", dir)
 	}
 	return Part{Dir: dir, Metrics: m}, nil
 }
@@ -90,6 +112,26 @@ func Expand(args []string) ([]string, error) {
 	return out, nil
 }
 
+// sameRun is the one-line refusal when b is not of a's run, or nil.
+func sameRun(a, b Part) error {
+	differ := func(what, x, y string) error {
+		return fmt.Errorf("%s and %s are not parts of one run: different %s (%s vs %s); merge only the shards of one run", a.Dir, b.Dir, what, x, y)
+	}
+	ra, rb := a.Metrics.Run, b.Metrics.Run
+	switch {
+	case ra.ID != rb.ID:
+		return differ("run ids", ra.ID, rb.ID)
+	case a.Metrics.Target.BaseURL != b.Metrics.Target.BaseURL || a.Metrics.Target.Model != b.Metrics.Target.Model:
+		return differ("targets", a.Metrics.Target.BaseURL+" "+a.Metrics.Target.Model, b.Metrics.Target.BaseURL+" "+b.Metrics.Target.Model)
+	case a.Metrics.Suite != b.Metrics.Suite:
+		return differ("suite versions", a.Metrics.Suite, b.Metrics.Suite)
+	}
+	if k, x, y := knobDiff(a.Metrics.Knobs, b.Metrics.Knobs); k != "" {
+		return differ("knobs: "+k, x, y)
+	}
+	return nil
+}
+
 // Check verifies that the parts are shards of one run: same run id, shard
 // count, start time, target, knobs and suite, no shard twice. It returns
 // the run's shard count and the indices that are missing. Any mismatch is
@@ -103,23 +145,15 @@ func Check(parts []Part) (count int, missing []int, err error) {
 	seen := map[int]string{}
 	for _, p := range parts {
 		r := p.Metrics.Run
-		differ := func(what, a, b string) error {
-			return fmt.Errorf("%s and %s are not shards of one run: different %s (%s vs %s); merge only the shards of one run", first.Dir, p.Dir, what, a, b)
+		if err := sameRun(first, p); err != nil {
+			return 0, nil, err
 		}
 		switch {
-		case r.ID != r0.ID:
-			return 0, nil, differ("run ids", r0.ID, r.ID)
 		case r.Shards != r0.Shards || r.Shard.Count != r0.Shard.Count:
-			return 0, nil, differ("shard counts", fmt.Sprint(r0.Shards), fmt.Sprint(r.Shards))
+			return 0, nil, fmt.Errorf("%s and %s are not shards of one run: different shard counts (%d vs %d)", first.Dir, p.Dir, r0.Shards, r.Shards)
 		case !r.StartAt.Equal(r0.StartAt):
-			return 0, nil, differ("ACCEPTANCE_START_AT", r0.StartAt.Format("2006-01-02T15:04:05Z07:00"), r.StartAt.Format("2006-01-02T15:04:05Z07:00"))
-		case p.Metrics.Target.BaseURL != first.Metrics.Target.BaseURL || p.Metrics.Target.Model != first.Metrics.Target.Model:
-			return 0, nil, differ("targets", first.Metrics.Target.BaseURL+" "+first.Metrics.Target.Model, p.Metrics.Target.BaseURL+" "+p.Metrics.Target.Model)
-		case p.Metrics.Suite != first.Metrics.Suite:
-			return 0, nil, differ("suite versions", first.Metrics.Suite, p.Metrics.Suite)
-		}
-		if k, a, b := knobDiff(first.Metrics.Knobs, p.Metrics.Knobs); k != "" {
-			return 0, nil, differ("knobs: "+k, a, b)
+			return 0, nil, fmt.Errorf("%s and %s are not shards of one run: different ACCEPTANCE_START_AT (%s vs %s): their loads did not overlap",
+				first.Dir, p.Dir, r0.StartAt.Format(time.RFC3339), r.StartAt.Format(time.RFC3339))
 		}
 		if r.Shard.Index < 0 || r.Shard.Index >= r.Shard.Count {
 			return 0, nil, fmt.Errorf("%s: shard %d/%d is out of range", p.Dir, r.Shard.Index, r.Shard.Count)
@@ -199,67 +233,95 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ", ")
 }
 
-// Wait polls the shard folders (as Expand reads args) every poll until
-// want shards (0: the count the shards themselves record) have written
-// their final metrics.json, or until deadline. It returns what it saw
-// last; Load then reads and checks the folders.
+// Wait polls the folders in args every poll until every one exists, every
+// part in them has written its final metrics.json (not a checkpoint), and
+// want shards (0: the count the shards record) are there; or until
+// deadline. Load then reads and checks what is there.
 func Wait(args []string, want int, deadline time.Time, poll time.Duration, logf func(string, ...any)) {
 	for {
-		final, count := 0, want
+		final, shards, parts, count := 0, 0, 0, want
+		present := true
+		for _, a := range args {
+			if _, err := os.Stat(a); err != nil {
+				present = false
+			}
+		}
 		dirs, _ := Expand(args)
 		for _, d := range dirs {
 			p, err := Read(d)
 			if err != nil {
 				continue
 			}
-			if count == 0 {
-				count = p.Metrics.Run.Shards
+			parts++
+			if !p.Gate() {
+				shards++
+				if count == 0 {
+					count = p.Metrics.Run.Shards
+				}
 			}
 			if p.Metrics.EndReason != "running" {
 				final++
 			}
 		}
-		if count > 0 && final >= count {
+		if present && count > 0 && shards >= count && final == parts {
 			return
 		}
 		if !time.Now().Before(deadline) {
-			logf("waited until %s: %d of %d shards finished; merging what is there", deadline.Format(time.RFC3339), final, count)
+			logf("waited until %s: %d of %d parts finished; merging what is there", deadline.Format(time.RFC3339), final, max(parts, count))
 			return
 		}
-		logf("%d of %d shards finished; waiting", final, max(count, final))
+		logf("%d of %d parts finished; waiting", final, max(parts, count))
 		time.Sleep(min(poll, time.Until(deadline)+time.Millisecond))
 	}
 }
 
-// Load reads every shard folder in args (see Expand) and checks that they
-// are shards of one run. A folder without metrics.json is a missing shard
-// when the others say which index it should have been, and an error
-// otherwise. want, when not 0, is the expected number of shards.
-func Load(args []string, want int) (parts []Part, count int, missing []int, notes []string, err error) {
+// Load reads every folder in args (see Expand): the shards of one run,
+// and at most one gate of the same run. A folder without metrics.json is
+// a note (the shard it should have held is then missing); want, when not
+// 0, is the expected number of shards.
+func Load(args []string, want int) (*Set, error) {
 	dirs, err := Expand(args)
 	if err != nil {
-		return nil, 0, nil, nil, err
+		return nil, err
 	}
+	set := &Set{}
 	for _, d := range dirs {
 		p, err := Read(d)
 		if errors.Is(err, ErrNoMetrics) {
-			notes = append(notes, err.Error())
+			set.Notes = append(set.Notes, err.Error())
 			continue
 		}
 		if err != nil {
-			return nil, 0, nil, nil, err
+			return nil, err
 		}
-		parts = append(parts, p)
+		if !p.Gate() {
+			set.Shards = append(set.Shards, p)
+			continue
+		}
+		if set.Gate != nil {
+			return nil, fmt.Errorf("%s and %s are both unsharded parts of run %s: give one gate folder", set.Gate.Dir, p.Dir, p.Metrics.Run.ID)
+		}
+		set.Gate = &p
 	}
-	if len(parts) == 0 {
-		return nil, 0, nil, notes, fmt.Errorf("no shard's metrics.json found in %s", strings.Join(args, " "))
+	if len(set.Shards) == 0 {
+		why := ""
+		if len(set.Notes) > 0 {
+			why = ": " + set.Notes[0]
+		}
+		return nil, fmt.Errorf("no shard's metrics.json found in %s%s", strings.Join(args, " "), why)
 	}
-	count, missing, err = Check(parts)
+	set.Count, set.Missing, err = Check(set.Shards)
 	if err != nil {
-		return nil, 0, nil, notes, err
+		return nil, err
 	}
-	if want != 0 && want != count {
-		return nil, 0, nil, notes, fmt.Errorf("--shards %d, but the shards say the run has %d", want, count)
+	if set.Gate != nil {
+		if err := sameRun(set.Shards[0], *set.Gate); err != nil {
+			return nil, err
+		}
 	}
-	return parts, count, missing, notes, nil
+	if want != 0 && want != set.Count {
+		return nil, fmt.Errorf("--shards %d, but the shards say the run has %d", want, set.Count)
+	}
+	sortParts(set.Shards)
+	return set, nil
 }

@@ -43,12 +43,13 @@ func copyRun(t *testing.T, i int, edit func(m *sidecar.Metrics)) string {
 }
 
 func TestMergeAddsTheShards(t *testing.T) {
-	parts, count, missing, notes, err := Load([]string{fixture}, 0)
+	set, err := Load([]string{fixture}, 0)
 	require.NoError(t, err)
-	require.Empty(t, notes)
-	require.Equal(t, 2, count)
-	require.Empty(t, missing)
-	m, err := Merge(parts, count, missing)
+	require.Empty(t, set.Notes)
+	require.Equal(t, 2, set.Count)
+	require.Empty(t, set.Missing)
+	parts := set.Shards
+	m, err := Merge(set)
 	require.NoError(t, err)
 	assert.True(t, m.Complete)
 	assert.True(t, Passed(m))
@@ -83,7 +84,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 	assert.InDelta(t, 40, m.Concurrency.Runs[1].RatePerS, 1e-9, "20/s + 20/s")
 
 	out := t.TempDir()
-	require.NoError(t, Write(out, parts, m))
+	require.NoError(t, Write(out, set, m))
 	back, err := sidecar.Read(filepath.Join(out, "metrics.json"))
 	require.NoError(t, err)
 	raw, err := os.ReadFile(filepath.Join(out, "metrics.json"))
@@ -118,7 +119,7 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		dir := copyRun(t, 1, tc.edit)
-		_, _, _, _, err := Load([]string{dir}, 0)
+		_, err := Load([]string{dir}, 0)
 		require.Error(t, err, tc.reason)
 		assert.Contains(t, err.Error(), tc.want, tc.reason)
 		assert.NotContains(t, err.Error(), "\n", "one line")
@@ -130,11 +131,11 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 		{"another knob", func(m *sidecar.Metrics) { m.Knobs.Extra["slo_ttft"] = "1s" }, "knobs: extra.slo_ttft", "judged by another SLO"},
 		{"another count", func(m *sidecar.Metrics) { m.Run.Shards, m.Run.Shard.Count = 3, 3 }, "different shard counts", "1/2 and 1/3"},
 		{"twice", func(m *sidecar.Metrics) { m.Run.Shard.Index = 0 }, "are both shard 0/2", "the same shard given twice"},
-		{"not a shard", func(m *sidecar.Metrics) { m.Run = nil }, "not a shard", "an unsharded run"},
+		{"not a shard", func(m *sidecar.Metrics) { m.Run = nil }, "not part of a sharded run", "an unsharded run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
-	_, _, _, _, err := Load([]string{fixture}, 3)
+	_, err := Load([]string{fixture}, 3)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--shards 3, but the shards say the run has 2")
 }
@@ -142,12 +143,12 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	dir := copyRun(t, 0, nil)
 	require.NoError(t, os.Remove(filepath.Join(dir, "1", "metrics.json")))
-	parts, count, missing, notes, err := Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1")}, 0)
+	set, err := Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1")}, 0)
 	require.NoError(t, err)
-	assert.Equal(t, []int{1}, missing)
-	require.Len(t, notes, 1)
-	assert.Contains(t, notes[0], filepath.Join(dir, "1")+": no metrics.json")
-	m, err := Merge(parts, count, missing)
+	assert.Equal(t, []int{1}, set.Missing)
+	require.Len(t, set.Notes, 1)
+	assert.Contains(t, set.Notes[0], filepath.Join(dir, "1")+": no metrics.json")
+	m, err := Merge(set)
 	require.NoError(t, err)
 	assert.False(t, m.Complete, "a merged run with a shard missing is incomplete")
 	assert.Equal(t, EndShardsIncomplete, m.EndReason)
@@ -159,9 +160,9 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	}
 
 	crashed := copyRun(t, 1, func(m *sidecar.Metrics) { m.Complete, m.EndReason = false, "running" })
-	parts, count, missing, _, err = Load([]string{crashed}, 0)
+	set, err = Load([]string{crashed}, 0)
 	require.NoError(t, err)
-	m, err = Merge(parts, count, missing)
+	m, err = Merge(set)
 	require.NoError(t, err)
 	assert.False(t, m.Complete)
 	assert.Contains(t, m.EndDetail, "did not finish: killed before it wrote its final metrics.json")
@@ -174,7 +175,46 @@ func TestMergeRefusesATruncatedSidecar(t *testing.T) {
 	data, err := os.ReadFile(p)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(p, data[:len(data)/2], 0o644))
-	_, _, _, _, err = Load([]string{dir}, 0)
+	_, err = Load([]string{dir}, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(dir, "1"))
+}
+
+// The gate Job's output (the unsharded process of the same run id) joins
+// the merge: its tool calling, stability and conversation, its requests,
+// and its completeness.
+func TestMergeTakesTheGate(t *testing.T) {
+	dir := copyRun(t, 0, nil)
+	gate := filepath.Join(t.TempDir(), "gate")
+	require.NoError(t, os.MkdirAll(gate, 0o755))
+	m0, err := sidecar.Read(filepath.Join(dir, "0", "metrics.json"))
+	require.NoError(t, err)
+	g := *m0
+	g.Run = &sidecar.RunInfo{ID: m0.Run.ID, Shards: 1}
+	g.Concurrency = nil
+	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
+		Checks: []sidecar.Check{{Name: load.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
+	require.NoError(t, sidecar.Write(filepath.Join(gate, "metrics.json"), &g))
+	require.NoError(t, os.WriteFile(filepath.Join(gate, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))
+
+	set, err := Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
+	require.NoError(t, err)
+	require.NotNil(t, set.Gate)
+	m, err := Merge(set)
+	require.NoError(t, err)
+	require.NotNil(t, m.Stability, "the gate's stability run")
+	assert.False(t, Passed(m), "the gate's failing stability run fails the merged run")
+	assert.True(t, m.Concurrency.Passed, "while the load runs pass")
+	out := t.TempDir()
+	require.NoError(t, Write(out, set, m))
+	lines, err := os.ReadFile(filepath.Join(out, "requests.jsonl"))
+	require.NoError(t, err)
+	assert.Equal(t, 81, countLines(lines), "the gate's line and the shards' 80")
+
+	other := g
+	other.Run = &sidecar.RunInfo{ID: "run-other", Shards: 1}
+	require.NoError(t, sidecar.Write(filepath.Join(gate, "metrics.json"), &other))
+	_, err = Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "different run ids")
 }

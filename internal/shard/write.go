@@ -15,11 +15,15 @@ import (
 )
 
 // Write puts the merged run in out: metrics.json (atomically),
-// requests.jsonl (every shard's lines, shard by shard, each line marked
-// with its shard by the shard that wrote it) and junit.xml (one case per
+// requests.jsonl (the gate's lines, then every shard's, shard by shard,
+// each line marked with its shard by the shard that wrote it) and junit.xml (one case per
 // run and scenario, failures carrying the same messages the live suite
 // prints).
-func Write(out string, parts []Part, m *sidecar.Metrics) error {
+func Write(out string, set *Set, m *sidecar.Metrics) error {
+	parts := set.Shards
+	if set.Gate != nil {
+		parts = append([]Part{*set.Gate}, parts...)
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
@@ -160,8 +164,12 @@ func scenarioFailure(sc sidecar.Scenario) string {
 	if sc.Verdict == "pass" {
 		return ""
 	}
-	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed; %d with a server fault; model checks %d/%d over the scenario (verdict %s)",
-		sc.Name, sc.Mode, sc.Passed, sc.Attempts, sc.ServerFailures, sc.ScenarioModel.Passed, sc.ScenarioModel.Attempts, sc.ScenarioModel.Verdict)}
+	why := ""
+	if sc.FailedOn != "" {
+		why = ", failed on " + sc.FailedOn + " checks"
+	}
+	lines := []string{fmt.Sprintf("%s [%s]: %d/%d attempts passed%s; %d with a server fault; model checks %d/%d over the scenario (verdict %s)",
+		sc.Name, sc.Mode, sc.Passed, sc.Attempts, why, sc.ServerFailures, sc.ScenarioModel.Passed, sc.ScenarioModel.Attempts, sc.ScenarioModel.Verdict)}
 	for _, d := range sc.Diagnoses {
 		line := fmt.Sprintf("  %s (%s) ×%d: %s", d.Code, d.Kind, d.Count, d.Message)
 		if d.Remedy != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
@@ -21,7 +22,7 @@ type Answer struct {
 func answerOf(st Step) Answer {
 	ok := true
 	for name, held := range st.Result.Checks {
-		if !held && name != "stream" {
+		if !held && name != check.Stream {
 			ok = false
 		}
 	}

@@ -217,17 +217,22 @@ func (s *Scenario) Close(redact func(string) string) Result {
 			}
 		}
 		seen := map[diagnosis.Code]bool{}
-		for _, f := range append(append([]diagnosis.Finding(nil), j.Server...), j.Model...) {
-			d := counts[f.Code]
-			if d == nil {
-				info := diagnosis.Lookup(f.Code)
-				d = &sidecar.Diagnosis{Code: string(f.Code), Kind: string(diagnosis.KindOf(f.Code, choice)),
-					Message: info.Seen, Remedy: info.Remedy, Example: redact(f.Detail)}
-				counts[f.Code] = d
-			}
-			if !seen[f.Code] { // count attempts, not findings
-				d.Count++
-				seen[f.Code] = true
+		for _, group := range []struct {
+			kind     diagnosis.Kind
+			findings []diagnosis.Finding
+		}{{diagnosis.KindServer, j.Server}, {diagnosis.KindModel, j.Model}} {
+			for _, f := range group.findings {
+				d := counts[f.Code]
+				if d == nil {
+					info := diagnosis.Lookup(f.Code)
+					d = &sidecar.Diagnosis{Code: string(f.Code), Kind: string(group.kind),
+						Message: info.Seen, Remedy: info.Remedy, Example: redact(f.Detail)}
+					counts[f.Code] = d
+				}
+				if !seen[f.Code] { // count attempts, not findings
+					d.Count++
+					seen[f.Code] = true
+				}
 			}
 		}
 		for _, st := range j.Steps {

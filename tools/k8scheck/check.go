@@ -192,7 +192,11 @@ func (b *Build) Check() (Summary, []error) {
 		bad("Job %s: %s=%q must equal completions (%d)", ShardsJob, ShardsEnv, literal(env[ShardsEnv]), completions)
 	}
 	if m := b.Jobs[MergeJob]; m != nil && len(m.Spec.Template.Spec.Containers) > 0 {
-		menv := envMap(m.Spec.Template.Spec.Containers[0].Env)
+		mc := m.Spec.Template.Spec.Containers[0]
+		if !slices.Contains(mc.Args, "merge") || !slices.Contains(mc.Args, "--wait") {
+			bad("Job %s: args %q must run `vllm-acceptance merge --wait ...`, or it merges before the shards are done", MergeJob, mc.Args)
+		}
+		menv := envMap(mc.Env)
 		if n, err := strconv.Atoi(literal(menv[ShardsEnv])); err != nil || n != completions {
 			bad("Job %s: %s=%q must equal the shards' completions (%d), or the merge waits for shards that never come", MergeJob, ShardsEnv, literal(menv[ShardsEnv]), completions)
 		}

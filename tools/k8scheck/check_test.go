@@ -114,6 +114,8 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 			checkErr: "is not an RFC 3339 time", reason: "the shards would refuse to start"},
 		{name: "shard count differs", file: "overlays/n4/kustomization.yaml", old: "path: /spec/template/spec/containers/0/env/0/value\n        value: \"4\"\n  - target",
 			new: "path: /spec/template/spec/containers/0/env/0/value\n        value: \"3\"\n  - target", checkErr: "ACCEPTANCE_SHARDS=\"3\" must equal completions (4)", reason: "shard 3 of 3 does not exist"},
+		{name: "merge without waiting", file: "base/merge-job.yaml", old: `"merge", "--wait", "90m", `, new: `"merge", `,
+			checkErr: "must run `vllm-acceptance merge --wait", reason: "a merge that starts with the shards merges nothing"},
 		{name: "a Secret in the manifests", file: "base/kustomization.yaml", old: "configMapGenerator:", new: "secretGenerator:\n  - name: vllm-acceptance-api-key\n    literals:\n      - api-key=sk-pasted\nconfigMapGenerator:",
 			loadError: "a Secret in the manifests", reason: "a generated Secret puts the key in the repository"},
 	} {
