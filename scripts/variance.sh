@@ -30,9 +30,15 @@ MAXRUNS="${VARIANCE_MAX_RUNS:-20}"
 PAIRS3="${VARIANCE_PAIRS3:-8}"
 PAIRS1="${VARIANCE_PAIRS1:-30}"
 
-echo "variance: building into $W" >&2
-go test -c -tags live -o "$W/acceptance.test" ./acceptance
-go build -o "$W/vllm-acceptance" ./cmd/vllm-acceptance
+# VARIANCE_BIN: a folder with prebuilt acceptance.test and vllm-acceptance
+# (for a machine without Go); otherwise they are built here.
+if [ -n "${VARIANCE_BIN:-}" ]; then
+	cp "$VARIANCE_BIN/acceptance.test" "$VARIANCE_BIN/vllm-acceptance" "$W/"
+else
+	echo "variance: building into $W" >&2
+	go test -c -tags live -o "$W/acceptance.test" ./acceptance
+	go build -o "$W/vllm-acceptance" ./cmd/vllm-acceptance
+fi
 VA="$W/vllm-acceptance"
 
 # run_one DIR SEED SHIFT SLOW: one run of the suite into DIR, against a
