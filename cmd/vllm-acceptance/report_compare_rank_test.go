@@ -261,6 +261,14 @@ func TestRankFolders(t *testing.T) {
 	assert.Contains(t, s, "| 3 | slow | 3 |")
 	assert.Contains(t, s, "32768", "max_model_len is shown")
 	goldenFile(t, "rank-folders.golden", s)
+
+	mixed := t.TempDir()
+	copyRun(t, mixed, "1", baseRuns+"/1", nil)
+	copyRun(t, mixed, "2", baseRuns+"/2", func(m *sidecar.Metrics) { m.Target.ServerVersion = "0.12.0" })
+	out.Reset()
+	errOut.Reset()
+	assert.Equal(t, 3, run([]string{"rank", mixed, baseRuns}, &out, &errOut), "a folder whose runs disagree is not one configuration")
+	assert.Contains(t, errOut.String(), "disagree on server version")
 }
 
 func TestRankCommand(t *testing.T) {

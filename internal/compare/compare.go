@@ -632,6 +632,7 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 	r.Limit = f(limit)
 	var est stats.Estimate
 	var ok bool
+	var nReq int64 // requests per run, for one run per side
 	perRun := len(b)+len(c) >= 3
 	if perRun {
 		est, ok = stats.RunsDiff(logs(b), logs(c))
@@ -646,6 +647,7 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 			return r
 		}
 		est, ok = stats.LogQuantileDiff(hb, hc, b[0].q)
+		nReq = max(hb.Count(), hc.Count())
 		r.Method = fmt.Sprintf("one run per side: order-statistic interval over requests (%d vs %d); run-to-run variation not measured", hb.Count(), hc.Count())
 		if b[0].proxy {
 			r.Method += "; width from the per-request tokens/s median (a proxy)"
@@ -670,11 +672,9 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 		if perRun {
 			r.RunsNeeded = stats.RunsNeeded(est.PerUnitSD, float64(len(b)+len(c)-2), margin, max(len(b), len(c)), MaxAdviceRuns)
 		} else if est.SE > 0 && margin > 0 {
-			n := 0
-			if hb, err := stats.DecodeHistogram(b[0].hist); err == nil {
-				n = int(hb.Count())
-			}
-			need := float64(n) * math.Pow(stats.ZGate*est.SE/margin, 2)
+			// The standard error shrinks as 1/√requests: the requests per
+			// run at which the interval would clear the tolerance.
+			need := float64(nReq) * math.Pow(stats.ZGate*est.SE/margin, 2)
 			if need < 1e6 {
 				r.RequestsNeeded = int(math.Ceil(need))
 			}

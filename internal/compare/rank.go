@@ -152,16 +152,14 @@ func spread(vals []float64, hists []string, q float64) (*float64, *stats.Interva
 	}
 	mean /= float64(len(ls))
 	gm := math.Exp(mean)
-	if len(vals) >= 2 {
-		e, ok := stats.RunsDiff([]float64{0}, ls)
-		if ok {
-			// RunsDiff against a single 0 gives SE = s·√(1 + 1/n); the
-			// interval of the mean alone is s/√n.
-			n := float64(len(ls))
-			se := e.PerUnitSD / math.Sqrt(n)
-			t := stats.TQuantile((1+stats.GateConfidence)/2, n-1)
-			return &gm, &stats.Interval{Low: math.Exp(mean - t*se), High: math.Exp(mean + t*se)}
+	if n := float64(len(ls)); n >= 2 {
+		ss := 0.0
+		for _, l := range ls {
+			ss += (l - mean) * (l - mean)
 		}
+		se := math.Sqrt(ss/(n-1)) / math.Sqrt(n)
+		t := stats.TQuantile((1+stats.GateConfidence)/2, n-1)
+		return &gm, &stats.Interval{Low: math.Exp(mean - t*se), High: math.Exp(mean + t*se)}
 	}
 	if h, err := stats.DecodeHistogram(hists[0]); err == nil && h.Count() > 0 {
 		iv := h.QuantileInterval(q, stats.ZGate)

@@ -222,6 +222,7 @@ func TestAdviceSettles(t *testing.T) {
 	w := defaultWorld() // ±8 % run shifts: about the 10 % tolerance
 	rng := rand.New(rand.NewPCG(21, 0))
 	settled, asked := 0, 0
+	var advised []int
 	for range 40 {
 		res := Compare(side(rng, w, 3), side(rng, w, 3), DefaultTolerances(), Options{})
 		if res.Verdict != VerdictInconclusive {
@@ -237,13 +238,14 @@ func TestAdviceSettles(t *testing.T) {
 			continue
 		}
 		asked++
+		advised = append(advised, need)
 		assert.Contains(t, res.Advice, fmt.Sprintf("ACCEPTANCE_RUNS=%d", need))
 		again := Compare(side(rng, w, need), side(rng, w, need), DefaultTolerances(), Options{})
 		if again.Verdict == VerdictPass {
 			settled++
 		}
 	}
-	t.Logf("advice followed %d times, settled as pass %d times", asked, settled)
+	t.Logf("advice followed %d times (runs per side advised: %v), settled as pass %d times", asked, advised, settled)
 	require.Positive(t, asked, "some 3-vs-3 comparisons are inconclusive at this variation")
 	assert.GreaterOrEqual(t, settled*4, asked*3, "the advised number of runs passes in at least 3 of 4 cases")
 }

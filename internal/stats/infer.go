@@ -192,18 +192,17 @@ func NewcombeDiff(kb, nb, kc, nc int, z float64) (d float64, iv Interval) {
 //
 // where margin is the distance from the estimate to the tolerance edge it
 // straddles, z_{0.80} = 0.8416, and sd the spread of one run: the
-// observed one (Estimate.PerUnitSD, on df degrees of freedom) raised to its
-// upper 80 % confidence bound, sd·√(df/χ²_{0.20, df}), because a spread
-// seen in three runs is itself uncertain and an advice that is too small
-// is worse than one run too many. It assumes the next runs look like
-// these. 0 means "more than max": the estimate sits about on the
+// observed one (Estimate.PerUnitSD, on df degrees of freedom) scaled to
+// its median-unbiased value sd·√(df/χ²_{0.50, df}) (a sample standard
+// deviation from a few runs is more often below the true spread than
+// above). It assumes the next runs look like these. 0 means "more than max": the estimate sits about on the
 // tolerance, and no practical number of runs will decide it.
 func RunsNeeded(sd, df, margin float64, n, maxRuns int) int {
 	if margin <= 0 || sd <= 0 {
 		return 0
 	}
 	if df > 0 {
-		sd *= math.Sqrt(df / distuv.ChiSquared{K: df}.Quantile(0.20))
+		sd *= math.Sqrt(df / distuv.ChiSquared{K: df}.Quantile(0.5))
 	}
 	for m := max(n+1, 2); m <= maxRuns; m++ {
 		if (TQuantile(0.95, float64(2*m-2))+zPower)*sd*math.Sqrt(2/float64(m)) < margin {
