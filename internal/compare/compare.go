@@ -299,6 +299,7 @@ func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
 		return &m.Conversation.Passed
 	}))
 	rows = append(rows, vramRows(bm, cm, tol.VRAM)...)
+	rows = append(rows, capacityRows(bm, cm, tol.Capacity)...)
 	for _, r := range rows {
 		if r.Metric == "" {
 			continue
@@ -1060,6 +1061,8 @@ func fmtNum(v float64, unit string) string {
 		return fmt.Sprintf("%.0f MiB", v)
 	case UnitPass:
 		return fmt.Sprintf("%.0f %% of runs pass", v*100)
+	case UnitReqPerS:
+		return fmt.Sprintf("%.2f req/s", v)
 	}
 	return fmt.Sprintf("%.3f", v)
 }

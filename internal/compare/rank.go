@@ -47,6 +47,13 @@ type RankRow struct {
 	// output_tokens_per_s.p50, with its interval like TTFTP90ms.
 	Throughput   *float64        `json:"output_tokens_per_s"`
 	ThroughputCI *stats.Interval `json:"output_tokens_per_s_ci,omitempty"`
+	// Capacity is capacity.max_rate_per_s (geometric mean over runs) and
+	// its bracket (CapacityCI: the union of the runs' brackets, High 0 for
+	// an "at least" capacity); CapacitySLOs the SLOs it was measured
+	// under: rows order by capacity only under the same SLOs.
+	Capacity     *float64        `json:"capacity_req_per_s,omitempty"`
+	CapacityCI   *stats.Interval `json:"capacity_interval,omitempty"`
+	CapacitySLOs string          `json:"capacity_slos,omitempty"`
 	// ErrorRate is failed / requests over stability runs.
 	ErrorRate *float64 `json:"error_rate"`
 	// Degradation is the largest degradation value over stability runs.
@@ -113,7 +120,8 @@ func tied(a, b RankRow) bool {
 	if a.GatePassed != b.GatePassed {
 		return false
 	}
-	return overlap(a.ToolCallPassRate, b.ToolCallPassRate, a.ToolCallPassRateCI, b.ToolCallPassRateCI) &&
+	return capacityOverlap(a, b) &&
+		overlap(a.ToolCallPassRate, b.ToolCallPassRate, a.ToolCallPassRateCI, b.ToolCallPassRateCI) &&
 		overlap(a.TTFTP90ms, b.TTFTP90ms, a.TTFTP90msCI, b.TTFTP90msCI) &&
 		overlap(a.Throughput, b.Throughput, a.ThroughputCI, b.ThroughputCI)
 }
@@ -242,6 +250,7 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 		r.ErrorRate = f(float64(req-done) / float64(req))
 	}
 	r.GatePassed = passed
+	capacityRank(&r, runs)
 	return r
 }
 
@@ -269,6 +278,7 @@ func rankLess(a, b RankRow) bool {
 		return a.GatePassed
 	}
 	for _, c := range []int{
+		capacityCmp(a, b),
 		cmpOpt(a.ToolCallPassRate, b.ToolCallPassRate, true),
 		cmpOpt(a.TTFTP90ms, b.TTFTP90ms, false),
 		cmpOpt(a.Throughput, b.Throughput, true),
@@ -288,6 +298,7 @@ type rankColumn struct {
 }
 
 var rankColumns = []rankColumn{
+	{"capacity", UnitReqPerS, true, func(r *RankRow) *float64 { return r.Capacity }},
 	{"toolcall_pass_rate", UnitRate, true, func(r *RankRow) *float64 { return r.ToolCallPassRate }},
 	{"ttft_p90_ms", UnitMs, false, func(r *RankRow) *float64 { return r.TTFTP90ms }},
 	{"output_tokens_per_s", UnitTokPerS, true, func(r *RankRow) *float64 { return r.Throughput }},
@@ -353,8 +364,8 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | gate | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
-	b.WriteString("| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | gate | capacity | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
+	b.WriteString("| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for i := range rk.Rows {
 		r := &rk.Rows[i]
 		gate := "FAIL"
@@ -367,12 +378,16 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s |", rank, cell(r.Name), r.Runs, cell(r.Model), cell(r.ServerVersion),
 			cell(intOrEmpty(r.MaxModelLen)), cell(engineConfigString(r.EngineConfig)), gate)
-		cis := map[string]*stats.Interval{"toolcall_pass_rate": r.ToolCallPassRateCI, "ttft_p90_ms": r.TTFTP90msCI, "output_tokens_per_s": r.ThroughputCI}
+		cis := map[string]*stats.Interval{"capacity": r.CapacityCI, "toolcall_pass_rate": r.ToolCallPassRateCI, "ttft_p90_ms": r.TTFTP90msCI, "output_tokens_per_s": r.ThroughputCI}
 		for _, col := range rankColumns {
 			v := col.get(r)
 			s := value(v, col.unit)
 			if iv := cis[col.name]; iv != nil && v != nil {
-				s += fmt.Sprintf(" [%s, %s]", trimUnit(fmtNum(iv.Low, col.unit)), trimUnit(fmtNum(iv.High, col.unit)))
+				hi := trimUnit(fmtNum(iv.High, col.unit)) + "]"
+				if col.name == "capacity" && iv.High == 0 {
+					hi = "∞)" // "at least": no rate failed
+				}
+				s += fmt.Sprintf(" [%s, %s", trimUnit(fmtNum(iv.Low, col.unit)), hi)
 			}
 			switch r.Marks[col.name] {
 			case "best":
@@ -384,8 +399,8 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nOrder: gate passed first, then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
-		"Neighbours whose 90 % intervals (in brackets) overlap on all three figures are tied and share a rank (\"=\"): their order is noise. ▲ best, ▼ worst in a column; – not measured.\n")
+	b.WriteString("\nOrder: gate passed first, then capacity within the SLOs (higher first; only between configurations searched under the same SLOs, its bracket in brackets, an open end for \"at least\"), then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
+		"Neighbours whose intervals (in brackets) overlap on every figure are tied and share a rank (\"=\"): their order is noise. ▲ best, ▼ worst in a column; – not measured.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

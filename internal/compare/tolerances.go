@@ -24,6 +24,7 @@ type Tolerances struct {
 	ErrorRate   ErrorRateTolerance   `yaml:"error_rate" json:"error_rate"`
 	Degradation DegradationTolerance `yaml:"degradation" json:"degradation"`
 	VRAM        VRAMTolerance        `yaml:"vram" json:"vram"`
+	Capacity    CapacityTolerance    `yaml:"capacity" json:"capacity"`
 }
 
 // ToolCallingTolerance covers tool_calling.*.
@@ -126,6 +127,7 @@ func DefaultTolerances() Tolerances {
 		ErrorRate:   ErrorRateTolerance{MaxIncrease: 0.05},
 		Degradation: DegradationTolerance{MaxIncrease: 0.10},
 		VRAM:        VRAMTolerance{MaxIncrease: 0.05, AbsMiB: 256},
+		Capacity:    CapacityTolerance{MaxDrop: 0.10},
 	}
 }
 
@@ -173,6 +175,7 @@ func (t Tolerances) Validate() error {
 		{"degradation.max_increase", t.Degradation.MaxIncrease},
 		{"vram.max_increase", t.VRAM.MaxIncrease},
 		{"vram.abs_mib", t.VRAM.AbsMiB},
+		{"capacity.max_drop", t.Capacity.MaxDrop},
 	}
 	for _, c := range check {
 		if c.v < 0 || c.v != c.v {
