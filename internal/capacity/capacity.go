@@ -244,13 +244,11 @@ func (s *Search) Result() Result {
 	return r
 }
 
-// FormatRate prints a rate: "32 req/s", "2.5 req/s", "0.12 req/s".
+// FormatRate prints a rate to three significant digits: "32 req/s",
+// "10.5 req/s", "2.5 req/s", "0.125 req/s".
 func FormatRate(r float64) string {
-	switch {
-	case r >= 10:
+	if r >= 1000 {
 		return fmt.Sprintf("%.0f req/s", r)
-	case r >= 1:
-		return fmt.Sprintf("%.1f req/s", r)
 	}
-	return fmt.Sprintf("%.2f req/s", r)
+	return fmt.Sprintf("%.3g req/s", r)
 }
