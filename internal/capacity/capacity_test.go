@@ -224,6 +224,10 @@ func TestLost(t *testing.T) {
 func TestOverSaturated(t *testing.T) {
 	grow := []Window{{InFlight: 5, TTFTp50ms: 100, Finished: 10, GoodWithin: 9}, {InFlight: 9, TTFTp50ms: 200, Finished: 10, GoodWithin: 5},
 		{InFlight: 14, TTFTp50ms: 400, Finished: 10, GoodWithin: 2}, {InFlight: 20, TTFTp50ms: 800, Finished: 10, GoodWithin: 0}}
+	fewAnswers := append([]Window(nil), grow...)
+	fewAnswers[1].Finished = 3
+	wobble := []Window{{InFlight: 6, TTFTp50ms: 65, Finished: 6, GoodWithin: 5}, {InFlight: 7, TTFTp50ms: 70, Finished: 6, GoodWithin: 3},
+		{InFlight: 8, TTFTp50ms: 80, Finished: 6, GoodWithin: 2}, {InFlight: 9, TTFTp50ms: 89, Finished: 6, GoodWithin: 1}}
 	sat, why := OverSaturated(grow, 0.9)
 	assert.True(t, sat)
 	assert.Contains(t, why, "5 → 20")
@@ -243,6 +247,8 @@ func TestOverSaturated(t *testing.T) {
 		{"queue stopped growing", flatQueue},
 		{"TTFT stopped climbing", flatTTFT},
 		{"requests still within the SLOs", stillGood},
+		{"windows of too few answers", fewAnswers},
+		{"Poisson wobble: 6 → 9 in flight (measured at 14 req/s, steady state 5.5)", wobble},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sat, _ := OverSaturated(c.ws, 0.9)

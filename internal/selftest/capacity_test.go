@@ -103,7 +103,6 @@ func TestCapacityFindsAnalytic(t *testing.T) {
 			o := Run(t, capacityEnv(t, fmt.Sprintf("batching?ttft=50ms&itl=10ms&batch_k=%d", k), map[string]string{
 				"ACCEPTANCE_MIN_GOODPUT_RATIO":   "0.5",
 				"ACCEPTANCE_CAPACITY_START_RATE": fmt.Sprintf("%.2f", want/4),
-				"ACCEPTANCE_CAPACITY_STEP":       "1500ms",
 			}), 3*time.Minute, "-test.run", "^TestCapacity$")
 			c := capacitySection(t, o)
 			logSteps(t, c)
