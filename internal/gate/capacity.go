@@ -264,7 +264,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	plan := b.PlanAt(rate)
 	warm, counted := sh.Split(plan.Warmup), sh.Split(plan.Counted)
 	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Planned: counted, Errors: map[string]int{}}
-	offsets := load.Arrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
+	offsets := stepArrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
 	stepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sampler *scrape.Sampler
@@ -422,4 +422,26 @@ func CapacityFailure(c sidecar.Capacity) string {
 		return "capacity: failed"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// stepArrivals are n Poisson arrivals at rate conditioned on their count:
+// the first n+1 of load.Arrivals, scaled so that the (n+1)th falls at
+// n/rate. Given their number, a Poisson process's arrival times are
+// uniform order statistics, so the gaps stay as bursty as Poisson's while
+// the step offers exactly its rate on average. Unconditioned, a step of 75
+// arrivals offers a rate whose own spread is ±12 % (1/√75): a measured
+// step "at 25 req/s" sent its first 50 requests at 34 req/s and failed
+// where 24.4 req/s passed.
+func stepArrivals(rate float64, n int, seed uint64) []time.Duration {
+	offs := load.Arrivals(rate, n+1, seed)
+	end := offs[n]
+	if end <= 0 {
+		return offs[:n]
+	}
+	scale := float64(n) / rate / end.Seconds()
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = time.Duration(float64(offs[i]) * scale)
+	}
+	return out
 }
