@@ -24,6 +24,10 @@ const (
 	FinishReason = "finish_reason" // finish_reason fits the answer (see diagnosis.Response)
 	NoCall       = "no_call"       // no_call steps: no call and no call markup
 	Answer       = "answer"        // steps with answer_contains: every string is in the content
+	// Wire: every tool call keeps the OpenAI wire format (arguments a
+	// string, id present and unique, type "function", streamed deltas with
+	// index, usage in a stream that asked for it). A server check.
+	Wire = "wire"
 )
 
 // ParsedCall is one returned call with its arguments decoded.
@@ -89,6 +93,11 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		}
 		return false
 	}
+	truncated := has(diagnosis.ToolCallTruncatedMaxTokens)
+	for _, w := range r.WireIssues {
+		res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.WireFormat, Detail: w})
+	}
+	res.Checks[Wire] = len(r.WireIssues) == 0
 	multi := len(r.ToolCalls) > 1 || len(st.Calls) > 1
 	label := func(c ParsedCall, line string) string {
 		if multi {
@@ -113,7 +122,11 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		c.Args, c.Problem = decodeArgs(tc.Arguments)
 		if c.Args == nil {
 			jsonOK, schemaOK = false, false
-			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.InvalidJSONArguments, Detail: label(c, c.Problem)})
+			if !truncated {
+				// A call cut off by max_tokens is not invalid JSON of the
+				// model's or the parser's making; its own code says so.
+				res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.InvalidJSONArguments, Detail: label(c, c.Problem)})
+			}
 		} else if ok {
 			sch, err := toolSchema(s, tool)
 			if err != nil {
@@ -144,7 +157,14 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		}
 		res.Checks[ArgsMatch] = len(r.ToolCalls) > 0 && len(lines) == 0 && allFunctions && jsonOK
 	} else {
-		leak := has(diagnosis.ParserMismatchHermes) || has(diagnosis.ParserMismatchXML) || has(diagnosis.ToolCallInReasoning)
+		leak := false
+		for _, c := range []diagnosis.Code{
+			diagnosis.ParserMismatchHermes, diagnosis.ParserMismatchXML, diagnosis.ParserMismatchMistral,
+			diagnosis.ParserMismatchHarmony, diagnosis.ToolCallInReasoning, diagnosis.ToolMarkupUnderNone,
+			diagnosis.ToolCallTruncatedMaxTokens,
+		} {
+			leak = leak || has(c)
+		}
 		res.Checks[NoCall] = len(r.ToolCalls) == 0 && !leak
 	}
 	if len(st.AnswerContains) > 0 {
