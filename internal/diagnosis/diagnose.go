@@ -433,7 +433,7 @@ func Response(r *record.Record, want Expectation) []Finding {
 	case strings.Contains(content, "</think>") && !strings.Contains(content, "<think>"):
 		// The chat template opened <think> in the prompt; the model wrote
 		// only the closing tag, and a qwen3 parser that needs both tags
-		// (vLLM up to v0.11) left everything in content.
+		// (vLLM v0.10 and earlier) left everything in content.
 		out = append(out, Finding{Code: ReasoningStartTagInPrompt, Detail: "content holds </think> without <think>: " + snippet(content)})
 	case strings.Contains(content, "<think>"):
 		out = append(out, Finding{Code: ReasoningParserMissing, Detail: "content holds " + snippetFrom(content, strings.Index(content, "<think>"))})
