@@ -82,8 +82,14 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		offered = append(offered, t.Function.Name)
 	}
 	wantCall := len(st.Calls) > 0
+	// The budget is what the request sent (thinking-on attempts get
+	// ACCEPTANCE_THINKING_MAX_TOKENS), else the scenario's.
+	budget := r.MaxTokens
+	if budget == 0 {
+		budget = s.MaxTokens
+	}
 	res.Findings = diagnosis.Response(r, diagnosis.Expectation{
-		WantCall: wantCall, Offered: offered, ToolChoice: s.ToolChoice, MaxTokens: s.MaxTokens,
+		WantCall: wantCall, Offered: offered, ToolChoice: s.ToolChoice, MaxTokens: budget,
 	})
 	has := func(c diagnosis.Code) bool {
 		for _, f := range res.Findings {
