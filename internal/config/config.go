@@ -61,6 +61,13 @@ type Config struct {
 	// Thinking: which chat_template_kwargs.enable_thinking settings to run,
 	// "off" and/or "on"; "default" sends nothing (for non-reasoning models).
 	Thinking []string `env:"ACCEPTANCE_THINKING" yaml:"thinking" example:"off,on"`
+	// ThinkingMaxTokens is the max_tokens of thinking-on attempts: a scenario
+	// whose own max_tokens is lower gets this instead, since a thinking
+	// model (Qwen3) often reasons past 1024 tokens before it calls. 0 keeps
+	// each scenario's own budget. A call still cut off by it is reported as
+	// tool_call_truncated_max_tokens or reasoning_exhausted_max_tokens.
+	// The server's --max-model-len must hold the prompt plus this budget.
+	ThinkingMaxTokens int `env:"ACCEPTANCE_THINKING_MAX_TOKENS" yaml:"thinking_max_tokens" example:"8192"`
 
 	// StabilityRequests is the number of requests in a stability run.
 	StabilityRequests int `env:"ACCEPTANCE_STABILITY_REQUESTS" yaml:"stability_requests" example:"20"`
@@ -113,6 +120,7 @@ func Default() Config {
 		ToolCallMinPassRate: 1.0,
 		ToolCallModes:       []string{"plain", "stream"},
 		Thinking:            []string{"off", "on"},
+		ThinkingMaxTokens:   8192,
 		StabilityRequests:   20,
 		StabilityInterval:   5 * time.Second,
 		MaxDegradation:      0.20,

@@ -368,6 +368,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		ToolCallRepeats:     c.ToolCallRepeats,
 		ToolCallMinPassRate: c.ToolCallMinPassRate,
 		ToolCallModes:       strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
+		ThinkingMaxTokens:   c.ThinkingMaxTokens,
 		StabilityRequests:   c.StabilityRequests,
 		StabilityInterval:   c.StabilityInterval.String(),
 		MaxDegradation:      c.MaxDegradation,

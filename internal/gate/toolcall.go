@@ -111,7 +111,7 @@ func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mo
 	for k, step := range sc.Steps {
 		req := client.Request{
 			Model: r.Cfg.Model, Messages: msgs, Tools: sc.Tools, ToolChoice: sc.ToolChoice,
-			MaxTokens: sc.MaxTokens, Temperature: &temp, Stream: mode.Stream, Thinking: thinking(mode.Think),
+			MaxTokens: maxTokens(sc.MaxTokens, mode.Think, r.Cfg.ThinkingMaxTokens), Temperature: &temp, Stream: mode.Stream, Thinking: thinking(mode.Think),
 		}
 		rec := r.Client.Chat(ctx, req)
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt, rec.Step = test, sc.Name, mode.Name(), n, k

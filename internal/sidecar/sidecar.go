@@ -68,6 +68,7 @@ type Knobs struct {
 	ToolCallRepeats     int               `json:"toolcall_repeats"`
 	ToolCallMinPassRate float64           `json:"toolcall_min_pass_rate"`
 	ToolCallModes       string            `json:"toolcall_modes,omitempty"`
+	ThinkingMaxTokens   int               `json:"thinking_max_tokens,omitempty"`
 	StabilityRequests   int               `json:"stability_requests"`
 	StabilityInterval   string            `json:"stability_interval"`
 	MaxDegradation      float64           `json:"max_degradation"`
