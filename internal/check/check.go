@@ -99,7 +99,10 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		}
 		return false
 	}
-	truncated := has(diagnosis.ToolCallTruncatedMaxTokens)
+	// A call cut off by the budget (or holding the reasoning the budget
+	// cut) has its own code; invalid_json_arguments and args_mismatch on
+	// the same arguments would blame the model's JSON or values.
+	truncated := has(diagnosis.ToolCallTruncatedMaxTokens) || has(diagnosis.ReasoningExhaustedMaxTokens)
 	for _, w := range r.WireIssues {
 		res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.WireFormat, Detail: w})
 	}
@@ -158,8 +161,10 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 	if wantCall {
 		res.Checks[Parsed] = len(r.ToolCalls) > 0 && allOffered && allFunctions
 		lines := matchCalls(st, res.Calls)
-		for _, l := range lines {
-			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.ArgsMismatch, Detail: l})
+		if !truncated {
+			for _, l := range lines {
+				res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.ArgsMismatch, Detail: l})
+			}
 		}
 		res.Checks[ArgsMatch] = len(r.ToolCalls) > 0 && len(lines) == 0 && allFunctions && jsonOK
 	} else {

@@ -233,7 +233,7 @@ func TestJudge(t *testing.T) {
 			passed: true, checks: map[string]bool{Wire: true}, reason: "no issue recorded"},
 		{name: "cut call is not invalid JSON too", s: named, rec: record.Record{ToolCalls: calls("get_weather", `{"location": "Par`), FinishReason: "length", MaxTokens: 16},
 			checks:   map[string]bool{JSONValid: false, ArgsMatch: false},
-			findings: []string{`tool_call_truncated_max_tokens: max_tokens=16 was hit (finish_reason length): tool_calls[0] (get_weather) arguments end unterminated: {"location": "Par`, "args_mismatch: arguments are not a JSON object"},
+			findings: []string{`tool_call_truncated_max_tokens: max_tokens=16 was hit (finish_reason length): tool_calls[0] (get_weather) arguments end unterminated: {"location": "Par`},
 			reason:   "one code for the cut: json_valid fails, but invalid_json_arguments would blame the model's JSON"},
 		{name: "markup on a no-call step fails no_call", s: auto, step: 1, rec: record.Record{Content: "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {}}\n</tool_call> 18", FinishReason: "stop"},
 			checks: map[string]bool{NoCall: false}, findings: []string{`parser_mismatch_hermes: content holds <tool_call> {"name": "get_weather", "arguments": {}} </tool_call> 18`},

@@ -357,6 +357,15 @@ func Response(r *record.Record, want Expectation) []Finding {
 		}
 		var cutCalls []string
 		for _, c := range r.ToolCalls {
+			if !c.NullFunction && strings.HasPrefix(strings.TrimSpace(c.Arguments), "<think>") {
+				// vLLM 0.10, named tool_choice, thinking on: the qwen3
+				// parser (both tags needed) left the unclosed <think> in
+				// content, and serving_chat.py made it the arguments
+				// (FunctionCall(arguments=content)).
+				out = append(out, Finding{Code: ReasoningExhaustedMaxTokens, Detail: fmt.Sprintf("%s inside <think>: tool_calls[%d] (%s) arguments hold the unfinished reasoning: %s", budgetHit(r, budget), c.Index, c.Name, snippet(c.Arguments))})
+				truncated = true
+				continue
+			}
 			if !c.NullFunction && !json.Valid([]byte(c.Arguments)) {
 				cutCalls = append(cutCalls, fmt.Sprintf("tool_calls[%d] (%s) arguments end unterminated: %s", c.Index, c.Name, snippet(tail(c.Arguments, 60))))
 			}

@@ -169,6 +169,8 @@ func TestResponseRules(t *testing.T) {
 			codes: []Code{FinishReasonMismatch}, reason: "complete arguments: nothing was cut, but length still does not fit calls"},
 		{name: "required calls cut", rec: record.Record{Status: 200, ToolCalls: []record.ToolCall{{Name: "f", Arguments: `{"x": "ab`}}, FinishReason: "length", MaxTokens: 8}, want: Expectation{WantCall: true, ToolChoice: "required"},
 			codes: []Code{ToolCallTruncatedMaxTokens}, reason: "unterminated arguments under required (a streamed answer)"},
+		{name: "0.10 named call whose arguments are the cut reasoning", rec: record.Record{Status: 200, ToolCalls: []record.ToolCall{{Name: "f", Arguments: "<think>\nOkay, the user wants"}}, FinishReason: "length", MaxTokens: 256, CompletionTokens: 256}, want: Expectation{WantCall: true, ToolChoice: "f"},
+			codes: []Code{ReasoningExhaustedMaxTokens}, reason: "serving_chat.py's named path makes content the arguments; the budget ran out thinking"},
 		{name: "prose in reasoning, content empty", rec: record.Record{Status: 200, Reasoning: "The capital of France is Paris.", FinishReason: "stop"}, want: Expectation{WantCall: false, ToolChoice: "auto"},
 			codes: []Code{AnswerInReasoning}, reason: "a non-thinking model's answer taken by the reasoning parser"},
 		{name: "thinking, then call in reasoning", rec: record.Record{Status: 200, Reasoning: "Let me think.\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", FinishReason: "stop"}, want: Expectation{WantCall: true},
