@@ -100,6 +100,19 @@ func (s *Server) applyFault(req *chatRequest, a answer) answer {
 		for i := range a.Calls {
 			a.Calls[i].NullFunction = true
 		}
+	case FaultHugeArguments:
+		for i, c := range a.Calls {
+			args := copyArgs(c.args)
+			key := "padding"
+			for _, k := range sortedKeys(args) {
+				if _, ok := args[k].(string); ok {
+					key = k
+					break
+				}
+			}
+			args[key] = strings.Repeat("x", 1<<20)
+			a.Calls[i] = c.withArgs(args)
+		}
 	case FaultTruncatedAuto:
 		// hermes_tool_parser.py cannot json.loads the cut block and hands
 		// the text back as content; the engine's reason is "length".

@@ -104,6 +104,7 @@ const (
 	FaultStreamNoIndex       Fault = "stream_no_index"
 	FaultStreamNoUsage       Fault = "stream_no_usage"
 	FaultReasoningExhaustedG Fault = "reasoning_exhausted_guided"
+	FaultHugeArguments       Fault = "huge_arguments"
 
 	FaultStreamNameRepeat  Fault = "stream_name_repeat"
 	FaultStreamIDChange    Fault = "stream_id_change"
@@ -172,6 +173,7 @@ func init() {
 	fault("missing_ids", "tool calls carry no id (plain and streamed)")
 	fault("wrong_type", "tool calls carry type \"tool\" instead of \"function\" (plain and streamed)")
 	fault("stream_no_index", "streaming only: tool-call deltas carry no index")
+	fault("huge_arguments", "the first string argument of every call is a megabyte of x (a runaway generation inside the arguments)")
 	fault("stream_no_usage", "streaming only: no usage chunk although stream_options.include_usage was sent")
 	fault("reasoning_exhausted_guided", "thinking on under tool_choice required or named: reasoning runs to max_tokens; vllm=0.10 answers a plain required request HTTP 400 (and a named one with the cut reasoning as arguments), vllm=0.11 answers no call with finish length")
 
