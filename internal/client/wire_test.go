@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,5 +122,65 @@ func TestStreamWireIssues(t *testing.T) {
 		{"usage missing", []string{roleChunk, toolStart, toolArgs1, toolArgs2, finish, done}, "usage is missing: stream_options.include_usage was sent", "every streamed request asks for usage"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+// TestLLMDCapturesAreWellFormed replays llm-d-inference-sim v0.10.2's
+// recorded answers (testdata/llmd, a second implementation of vLLM's wire
+// format): the wire checks must find nothing in any of them, or the interop
+// run (scripts/interop.sh) would turn red for a format vLLM clients accept.
+func TestLLMDCapturesAreWellFormed(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "llmd", "chat_*.req.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, reqFile := range files {
+		name := strings.TrimSuffix(filepath.Base(reqFile), ".req.json")
+		t.Run(name, func(t *testing.T) {
+			var sent struct {
+				Stream        bool `json:"stream"`
+				StreamOptions *struct {
+					IncludeUsage bool `json:"include_usage"`
+				} `json:"stream_options"`
+			}
+			b, err := os.ReadFile(reqFile)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &sent))
+			ext := ".json"
+			if sent.Stream {
+				ext = ".sse"
+			}
+			body, err := os.ReadFile(filepath.Join("testdata", "llmd", name+ext))
+			if os.IsNotExist(err) {
+				t.Skip("no 2xx body captured")
+			}
+			require.NoError(t, err)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if sent.Stream {
+					w.Header().Set("Content-Type", "text/event-stream")
+				} else {
+					w.Header().Set("Content-Type", "application/json")
+				}
+				_, _ = w.Write(body)
+			}))
+			defer srv.Close()
+			req := Request{Model: "m", Messages: []fixture.Message{{Role: "user", Content: "hi"}}, Stream: sent.Stream}
+			rec := newClient(t, srv.URL, Config{}).Chat(context.Background(), req)
+			if !rec.OK() {
+				t.Skipf("not a chat completion: %s", rec.Error)
+			}
+			issues := rec.WireIssues
+			if sent.Stream && (sent.StreamOptions == nil || !sent.StreamOptions.IncludeUsage) {
+				// The capture was made without include_usage; the client
+				// always asks for it, so only its absence is expected here.
+				var rest []string
+				for _, w := range issues {
+					if !strings.HasPrefix(w, "usage is missing") {
+						rest = append(rest, w)
+					}
+				}
+				issues = rest
+			}
+			assert.Empty(t, issues, "llm-d's %s", name)
+		})
 	}
 }
