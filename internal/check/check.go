@@ -69,7 +69,9 @@ type Result struct {
 // whenever one exists. On a step without calls (no_call, or only
 // answer_contains): no_call (no call, no markup leak), finish_reason,
 // answer when answer_contains is set, and json_valid/schema_valid when an
-// unexpected call came anyway.
+// unexpected call came anyway. On every step: wire (the calls keep the
+// OpenAI wire format; each breach the client recorded is a wire_format
+// finding naming the field).
 func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 	res := Result{Checks: map[string]bool{}}
 	if r == nil || s == nil || step < 0 || step >= len(s.Steps) {

@@ -415,6 +415,11 @@ func Response(r *record.Record, want Expectation) []Finding {
 			}
 			out = append(out, Finding{Code: AnswerInReasoning, Detail: d + ": " + snippet(r.Reasoning)})
 			leaked = true
+		case i >= 0 && none:
+			// No tool parser runs under "none", in reasoning or content:
+			// the model wrote a call it was told not to make.
+			out = append(out, Finding{Code: ToolMarkupUnderNone, Detail: `tool_choice "none", yet reasoning holds ` + snippetFrom(r.Reasoning, i)})
+			leaked = true
 		case i >= 0:
 			out = append(out, Finding{Code: ToolCallInReasoning, Detail: "reasoning holds " + snippetFrom(r.Reasoning, i)})
 			leaked = true

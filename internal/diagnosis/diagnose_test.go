@@ -175,6 +175,8 @@ func TestResponseRules(t *testing.T) {
 			codes: []Code{AnswerInReasoning}, reason: "a non-thinking model's answer taken by the reasoning parser"},
 		{name: "thinking, then call in reasoning", rec: record.Record{Status: 200, Reasoning: "Let me think.\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", FinishReason: "stop"}, want: Expectation{WantCall: true},
 			codes: []Code{ToolCallInReasoning}, reason: "thought came first: a thinking model whose call stayed in reasoning"},
+		{name: "call in reasoning under none", rec: record.Record{Status: 200, Reasoning: "Let me think.\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", Content: "It is sunny.", FinishReason: "stop"}, want: Expectation{WantCall: false, ToolChoice: "none"},
+			codes: []Code{ToolMarkupUnderNone}, reason: "no parser runs under none: the model's call, not the reasoning/tool parser interaction"},
 		{name: "healthy thinking answer", rec: record.Record{Status: 200, Reasoning: "hmm", Content: "Paris.", FinishReason: "stop"}, want: Expectation{WantCall: false},
 			codes: []Code{}, reason: "reasoning and content both present"},
 		{name: "markup under none, cut", rec: record.Record{Status: 200, Content: "<tool_call>\n{\"name\": \"f\", \"argu", FinishReason: "length", MaxTokens: 16}, want: Expectation{WantCall: false, ToolChoice: "none"},
