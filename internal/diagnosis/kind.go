@@ -26,10 +26,11 @@ const (
 //
 // Source: vLLM v0.10.x vllm/entrypoints/openai/protocol.py,
 // ChatCompletionRequest._get_guided_json_from_tool, whose schema
-// to_sampling_params passes as guided_json (GuidedDecodingParams); the
-// structured-outputs rework (v0.11) renamed it _get_json_schema_from_tool
-// and the parameter structured_outputs.json, and later releases moved it to
-// vllm/entrypoints/openai/chat_completion/protocol.py. The method returns
+// to_sampling_params passes as guided_json (GuidedDecodingParams). Later
+// releases, after the structured-outputs rework, name it
+// _get_json_schema_from_tool and pass structured_outputs.json, and 2026
+// main has it in vllm/entrypoints/openai/chat_completion/protocol.py; the
+// rule (required and named guided, auto and none not) is the same. The method returns
 // None for "none" (and, by falling through, for "auto"). serving_chat.py's
 // chat_completion_full_generator then builds the calls of a named choice
 // from the raw output (arguments=content) and, in v0.10, validates the
