@@ -138,13 +138,17 @@ func (s *Server) applyFault(req *chatRequest, a answer) answer {
 	case FaultMarkupUnderNone:
 		// vLLM runs no tool parser under "none"; with the tools still in
 		// the prompt the model may write a call anyway.
-		if req.choice() == "none" && len(req.Tools) > 0 && !has {
-			t := req.Tools[0]
-			args, _ := genValue(t.Function.Parameters, t.Function.Parameters, 0).(map[string]any)
-			if args == nil {
-				args = map[string]any{}
+		if req.choice() == "none" && len(req.Tools) > 0 {
+			calls := a.Calls
+			if !has {
+				t := req.Tools[0]
+				args, _ := genValue(t.Function.Parameters, t.Function.Parameters, 0).(map[string]any)
+				if args == nil {
+					args = map[string]any{}
+				}
+				calls = []call{s.newCall(t.Function.Name, args)}
 			}
-			a = answer{Reasoning: a.Reasoning, Content: hermes([]call{s.newCall(t.Function.Name, args)}), Finish: "stop"}
+			a = answer{Reasoning: a.Reasoning, Content: hermes(calls), Finish: "stop"}
 		}
 	case FaultThinkEndOnly:
 		// The template opened <think> in the prompt; an old qwen3 parser
