@@ -118,7 +118,9 @@ func TestIssue10Signatures(t *testing.T) {
 		{name: "missing ids", profile: "missing_ids", reason: "no id key at all",
 			check: func(t *testing.T, _ completion, raw string) { assert.NotContains(t, raw, `"id":"chatcmpl-tool-`) }},
 		{name: "wrong type", profile: "wrong_type", reason: `type "tool"`,
-			check: func(t *testing.T, c completion, _ string) { assert.Equal(t, "tool", c.Choices[0].Message.ToolCalls[0].Type) }},
+			check: func(t *testing.T, c completion, _ string) {
+				assert.Equal(t, "tool", c.Choices[0].Message.ToolCalls[0].Type)
+			}},
 		{name: "exhausted required, 0.10", profile: "reasoning_exhausted_guided?vllm=0.10", mod: thinkingRequired, reason: "the unclosed <think> reaches TypeAdapter: 400",
 			check: func(t *testing.T, c completion, raw string) {
 				assert.Equal(t, -400, c.Usage.PromptTokens)
