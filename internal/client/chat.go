@@ -170,7 +170,8 @@ func (c *Client) plain(ctx context.Context, req Request, rec *record.Record, ori
 		c.fail(ctx, rec, err, *t)
 		return
 	}
-	if len(cc.Choices) == 0 {
+	if cc == nil || len(cc.Choices) == 0 {
+		// A 2xx body of JSON null decodes to no completion at all.
 		rec.ErrorKind = record.ErrDecode
 		rec.Error = "response has no choices (not an OpenAI chat.completion body)"
 		if *t != nil {

@@ -3,12 +3,14 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -183,4 +185,40 @@ func TestLLMDCapturesAreWellFormed(t *testing.T) {
 			assert.Empty(t, issues, "llm-d's %s", name)
 		})
 	}
+}
+
+type jsonTransport struct{ body string }
+
+func (j jsonTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Content-Type": []string{"application/json"}},
+		Body:    io.NopCloser(strings.NewReader(j.body)),
+		Request: r,
+	}, nil
+}
+
+// FuzzPlainToolCalls: any non-streamed body, malformed tool calls included,
+// is a record (never a panic), and every wire issue is one line naming a
+// field.
+func FuzzPlainToolCalls(f *testing.F) {
+	f.Add(plainBody(goodCall))
+	f.Add(plainBody(`{"id":"a","type":"function","function":{"name":"f","arguments":{"x":[1,{"y":null}]}}}`))
+	f.Add(plainBody(`{"type":7,"function":{"name":"f","arguments":null}}`, goodCall, goodCall))
+	f.Add(plainBody(`{"id":null,"type":null,"function":null}`, `{}`, `null`, `"x"`))
+	f.Add(plainBody(`{"id":"a","type":"function","function":{"name":"f","arguments":"` + strings.Repeat(`\"`, 4096) + `"}}`))
+	f.Fuzz(func(t *testing.T, body string) {
+		c, err := New(Config{BaseURL: "http://fuzz.invalid/v1", Timeout: 5 * time.Second})
+		require.NoError(t, err)
+		c.http.Transport = jsonTransport{body: body}
+		rec := c.Chat(context.Background(), Request{Model: "m", Messages: []fixture.Message{{Role: "user", Content: "hi"}}})
+		for _, w := range rec.WireIssues {
+			if strings.Contains(w, "\n") || len(w) > 400 {
+				t.Fatalf("wire issue is not one short line: %q", w)
+			}
+			if !strings.Contains(w, "tool_calls[") && !strings.HasPrefix(w, "usage") {
+				t.Fatalf("wire issue names no field: %q", w)
+			}
+		}
+	})
 }
