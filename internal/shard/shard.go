@@ -74,6 +74,9 @@ func Read(dir string) (Part, error) {
 	if err != nil {
 		return Part{}, fmt.Errorf("%s: %w", dir, err)
 	}
+	if (m.Run == nil || m.Run.ID == "") && m.EndReason == sidecar.EndPreflight && m.EndDetail != "" {
+		return Part{}, fmt.Errorf("%s: this part did not run: %s", dir, m.EndDetail)
+	}
 	if m.Run == nil || m.Run.ID == "" {
 		return Part{}, fmt.Errorf("%s: not part of a sharded run: its metrics.json has no run id (was ACCEPTANCE_SHARD, JOB_COMPLETION_INDEX or, for the gate, ACCEPTANCE_RUN_ID set?)", dir)
 	}

@@ -132,6 +132,9 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 		{"another count", func(m *sidecar.Metrics) { m.Run.Shards, m.Run.Shard.Count = 3, 3 }, "different shard counts", "1/2 and 1/3"},
 		{"twice", func(m *sidecar.Metrics) { m.Run.Shard.Index = 0 }, "are both shard 0/2", "the same shard given twice"},
 		{"not a shard", func(m *sidecar.Metrics) { m.Run = nil }, "not part of a sharded run", "an unsharded run"},
+		{"refused to start", func(m *sidecar.Metrics) {
+			m.Run, m.EndReason, m.EndDetail = nil, sidecar.EndPreflight, "configuration invalid [invalid_config]: ACCEPTANCE_START_AT=2026-11-29T09:00:00Z is 3h0m0s in the past"
+		}, "this part did not run: configuration invalid [invalid_config]: ACCEPTANCE_START_AT", "a shard that refused its stale start time says why"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
