@@ -244,12 +244,14 @@ func Wait(args []string, want int, deadline time.Time, poll time.Duration, logf 
 	for {
 		final, shards, parts, count := 0, 0, 0, want
 		present := true
+		var dirs []string
 		for _, a := range args {
-			if _, err := os.Stat(a); err != nil {
+			ds, err := Expand([]string{a}) // one at a time: a folder not there yet hides no other
+			if err != nil {
 				present = false
 			}
+			dirs = append(dirs, ds...)
 		}
-		dirs, _ := Expand(args)
 		for _, d := range dirs {
 			p, err := Read(d)
 			if err != nil {

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -220,4 +221,16 @@ func TestMergeTakesTheGate(t *testing.T) {
 	_, err = Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "different run ids")
+}
+
+func TestWaitReturnsWhenEveryPartIsFinalOrTheDeadlinePassed(t *testing.T) {
+	var lines []string
+	logf := func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }
+	Wait([]string{fixture}, 2, time.Now().Add(time.Hour), time.Hour, logf)
+	assert.Empty(t, lines, "both shards are final: no wait")
+
+	dir := copyRun(t, 1, func(m *sidecar.Metrics) { m.EndReason = "running" })
+	Wait([]string{dir, filepath.Join(dir, "gate")}, 2, time.Now(), time.Hour, logf)
+	require.Len(t, lines, 1, "a checkpoint and a missing folder: waits, until the deadline")
+	assert.Contains(t, lines[0], "1 of 2 parts finished; merging what is there")
 }
