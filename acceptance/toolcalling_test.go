@@ -42,10 +42,10 @@ func TestToolCalling(t *testing.T) {
 }
 
 // TestToolCallingModelRates judges the model-check rates of the scenarios
-// TestToolCalling ran (it runs after them), per category and over all of
-// them, against ACCEPTANCE_MODEL_MIN_PASS_RATE: each category in a subtest
-// (TestToolCallingModelRates/<category>), all scenarios together in the
-// test itself.
+// TestToolCalling ran (it runs after them): each category in a subtest
+// (TestToolCallingModelRates/<category>, against
+// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE), all scenarios together in the
+// test itself (against ACCEPTANCE_MODEL_MIN_PASS_RATE).
 func TestToolCallingModelRates(t *testing.T) {
 	r := live(t)
 	tc := r.ToolCallingSummary()

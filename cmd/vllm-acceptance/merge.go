@@ -22,10 +22,12 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "folder for the merged metrics.json, requests.jsonl and junit.xml (required)")
 	shards := fs.Int("shards", 0, "the number of shards `N` expected (default: the count the shards record)")
 	wait := fs.Duration("wait", 0, "wait up to this long for every shard to write its final metrics.json (the Kubernetes merge Job)")
+	waitOnly := fs.Bool("wait-only", false, "with --wait: only wait (then exit 0), merge nothing: the gate Job's init container, so the gate runs after the load")
 	fs.Usage = func() {}
 	printUsage := func(w io.Writer) {
 		fs.SetOutput(w)
 		fmt.Fprint(w, `Usage: vllm-acceptance merge --out DIR [--shards N] [--wait DURATION] SHARD...
+       vllm-acceptance merge --wait DURATION --wait-only [--shards N] SHARD...
 
 Merges the outputs of a sharded run (each shard one process or pod run with
 ACCEPTANCE_SHARD=i/N, or as pod i of a Kubernetes Indexed Job) into the run
@@ -61,6 +63,16 @@ Flags:
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "vllm-acceptance merge: "+format+"\n", a...)
 		return 2
+	}
+	if *waitOnly {
+		if *wait <= 0 || fs.NArg() == 0 {
+			return fail("--wait-only needs --wait DURATION and the SHARD folders to wait for")
+		}
+		shard.Wait(fs.Args(), *shards, time.Now().Add(*wait), 5*time.Second, func(f string, a ...any) {
+			fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
+		})
+		fmt.Fprintln(stdout, "waited for the shards; merging nothing (--wait-only)")
+		return 0
 	}
 	switch {
 	case *out == "":

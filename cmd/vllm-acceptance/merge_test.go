@@ -46,6 +46,10 @@ func TestMergeExitCodes(t *testing.T) {
 		{name: "no out", args: func(string) []string { return []string{shardFixture} }, code: 2, stderr: "--out DIR is required", reason: "usage"},
 		{name: "no shard", args: func(out string) []string { return []string{"--out", out} }, code: 2, stderr: "no SHARD given", reason: "usage"},
 		{name: "not a run", args: func(out string) []string { return []string{"--out", out, t.TempDir()} }, code: 2, stderr: "no metrics.json", reason: "an empty folder"},
+		{name: "wait only", args: func(string) []string { return []string{"--wait", "1h", "--wait-only", "--shards", "2", shardFixture} },
+			code: 0, stdout: "merging nothing (--wait-only)", reason: "the gate Job's init container: both shards are final, so it returns at once"},
+		{name: "wait only without wait", args: func(string) []string { return []string{"--wait-only", shardFixture} },
+			code: 2, stderr: "--wait-only needs --wait", reason: "usage"},
 		{name: "wrong count", args: func(out string) []string { return []string{"--out", out, "--shards", "4", shardFixture} },
 			code: 2, stderr: "--shards 4, but the shards say the run has 2", reason: "the Job's N disagrees with the shards"},
 	} {

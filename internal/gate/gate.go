@@ -406,6 +406,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		ModelMinPassRate:         c.ModelMinPassRate,
 		ModelScenarioMinPassRate: c.ModelScenarioMinPassRate,
 		ToolCallModes:            strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
+		ThinkingMaxTokens:        c.ThinkingMaxTokens,
 		StabilityRequests:        c.StabilityRequests,
 		StabilityInterval:        c.StabilityInterval.String(),
 		MaxDegradation:           c.MaxDegradation,

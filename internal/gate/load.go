@@ -463,7 +463,7 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.LoadRun | sidecar.Conversation
 	}
 	var lines []string
 	for _, c := range checks {
-		if c.Passed {
+		if c.Passed || c.Skipped {
 			continue
 		}
 		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))

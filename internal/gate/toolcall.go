@@ -185,7 +185,7 @@ func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mo
 	for k, step := range sc.Steps {
 		req := client.Request{
 			Model: r.Cfg.Model, Messages: append([]fixture.Message(nil), msgs...), Tools: sc.Tools, ToolChoice: sc.ToolChoice,
-			MaxTokens: sc.MaxTokens, Temperature: &temp, Stream: mode.Stream, Thinking: thinking(mode.Think),
+			MaxTokens: maxTokens(sc.MaxTokens, mode.Think, r.Cfg.ThinkingMaxTokens), Temperature: &temp, Stream: mode.Stream, Thinking: thinking(mode.Think),
 		}
 		st := r.send(ctx, test, sc, mode, n, k, req, write)
 		a.Steps = append(a.Steps, st)

@@ -205,10 +205,11 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	return c
 }
 
-// Verdict is "pass" when every check passed (skipped checks pass).
+// Verdict is "pass" when every check that was judged passed. Skipped
+// checks (no local GPU, preemptions unknown) neither pass nor fail a run.
 func Verdict(checks []sidecar.Check) string {
 	for _, c := range checks {
-		if !c.Passed {
+		if !c.Passed && !c.Skipped {
 			return "fail"
 		}
 	}

@@ -415,7 +415,10 @@ func writeChecks(b *strings.Builder, cs []sidecar.Check) {
 	b.WriteString("\n| check | verdict | value | threshold | detail |\n| --- | --- | ---: | ---: | --- |\n")
 	for _, c := range cs {
 		v := passFail(c.Passed)
-		if c.Skipped {
+		switch {
+		case c.Skipped && !c.Passed:
+			v = "unknown" // not judged, and not a pass either (preemptions without vllm: metrics)
+		case c.Skipped:
 			v = "skipped"
 		}
 		fmt.Fprintf(b, "| %s | %s | %.3f | %.3f | %s |\n", cell(c.Name), v, c.Value, c.Threshold, cell(c.Detail))

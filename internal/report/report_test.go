@@ -135,6 +135,14 @@ func TestMarkdownSections(t *testing.T) {
 				m.ServerMetrics = &sidecar.ServerMetrics{Available: false, Note: "GET /metrics: 404"}
 			},
 			want: []string{"Not available: GET /metrics: 404.", "- KV-cache usage: skipped, no vLLM /metrics series"}},
+		{name: "preemptions unknown", reason: "/metrics without vllm: series: preemptions are unknown, said so, and not a pass",
+			change: func(m *sidecar.Metrics) {
+				require.NotEmpty(t, m.Stability.Runs)
+				m.Stability.Runs[0].Checks = append(m.Stability.Runs[0].Checks, sidecar.Check{Name: "preemptions", Skipped: true,
+					Detail: "preemptions unknown: /metrics answers, but with no vllm: series"})
+			},
+			want:    []string{"| preemptions | unknown | 0.000 | 0.000 | preemptions unknown: /metrics answers, but with no vllm: series |"},
+			notWant: []string{"| preemptions | PASS |"}},
 		{name: "empty run", reason: "a run that reached no section still renders",
 			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
 			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no request was diagnosed"}},

@@ -246,3 +246,42 @@ func findCheck(checks []sidecar.Check, name string) (sidecar.Check, bool) {
 	}
 	return sidecar.Check{}, false
 }
+
+// TestShardOtherThanZeroRunsOnlyItsLoad: shard 1/2 of the whole suite
+// skips tool calling, stability and the conversation (shard 0 runs them)
+// with a line saying so, sends its half of each load run, and marks its
+// outputs with its shard and the run id.
+func TestShardOtherThanZeroRunsOnlyItsLoad(t *testing.T) {
+	t.Parallel()
+	p, err := sim.Lookup("healthy?ttft=5ms&itl=1ms")
+	require.NoError(t, err)
+	env := loadEnv(t, "healthy")
+	env["VLLM_BASE_URL"] = Serve(t, sim.New(p, nil))
+	SuiteBinary(t)
+	env["ACCEPTANCE_SHARD"] = "1/2"
+	env["ACCEPTANCE_START_AT"] = time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)
+	env["ACCEPTANCE_GPU_INTERVAL"] = "0"
+	o := Run(t, env, 90*time.Second)
+	require.Equal(t, 0, o.ExitCode, tail(o.Output))
+	for _, name := range []string{"TestToolCalling", "TestStability", "TestConversation"} {
+		assert.Equal(t, "SKIP", o.Tests[name], name)
+	}
+	assert.Contains(t, o.Output, "shard 1/2: tool calling runs on shard 0 only")
+	require.NotNil(t, o.Metrics)
+	assert.Nil(t, o.Metrics.ToolCalling)
+	assert.Nil(t, o.Metrics.Stability)
+	require.NotNil(t, o.Metrics.Run)
+	assert.Equal(t, &sidecar.ShardRef{Index: 1, Count: 2}, o.Metrics.Run.Shard)
+	require.NotNil(t, o.Metrics.Concurrency)
+	closed, open := o.Metrics.Concurrency.Runs[0], o.Metrics.Concurrency.Runs[1]
+	assert.Equal(t, "closed_4", closed.Name, "the run keeps the name of the whole run")
+	assert.Equal(t, 2, closed.Concurrency, "half of ACCEPTANCE_CONCURRENCY=4")
+	assert.Equal(t, 8, closed.Requests, "half of ACCEPTANCE_CONCURRENCY_REQUESTS=16")
+	assert.Equal(t, "open_100", open.Name)
+	assert.InDelta(t, 50, open.RatePerS, 1e-9, "half of ACCEPTANCE_OPEN_LOOP_RATE=100")
+	assert.Equal(t, 10, open.Requests, "half of ACCEPTANCE_OPEN_LOOP_REQUESTS=20")
+	require.NotEmpty(t, o.Records)
+	for _, r := range o.Records {
+		assert.Equal(t, "1/2", r.Shard, "every requests.jsonl line carries its shard")
+	}
+}

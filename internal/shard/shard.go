@@ -74,6 +74,9 @@ func Read(dir string) (Part, error) {
 	if err != nil {
 		return Part{}, fmt.Errorf("%s: %w", dir, err)
 	}
+	if (m.Run == nil || m.Run.ID == "") && m.EndReason == sidecar.EndPreflight && m.EndDetail != "" {
+		return Part{}, fmt.Errorf("%s: this part did not run: %s", dir, m.EndDetail)
+	}
 	if m.Run == nil || m.Run.ID == "" {
 		return Part{}, fmt.Errorf("%s: not part of a sharded run: its metrics.json has no run id (was ACCEPTANCE_SHARD, JOB_COMPLETION_INDEX or, for the gate, ACCEPTANCE_RUN_ID set?)", dir)
 	}
@@ -241,12 +244,14 @@ func Wait(args []string, want int, deadline time.Time, poll time.Duration, logf 
 	for {
 		final, shards, parts, count := 0, 0, 0, want
 		present := true
+		var dirs []string
 		for _, a := range args {
-			if _, err := os.Stat(a); err != nil {
+			ds, err := Expand([]string{a}) // one at a time: a folder not there yet hides no other
+			if err != nil {
 				present = false
 			}
+			dirs = append(dirs, ds...)
 		}
-		dirs, _ := Expand(args)
 		for _, d := range dirs {
 			p, err := Read(d)
 			if err != nil {

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -132,6 +133,9 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 		{"another count", func(m *sidecar.Metrics) { m.Run.Shards, m.Run.Shard.Count = 3, 3 }, "different shard counts", "1/2 and 1/3"},
 		{"twice", func(m *sidecar.Metrics) { m.Run.Shard.Index = 0 }, "are both shard 0/2", "the same shard given twice"},
 		{"not a shard", func(m *sidecar.Metrics) { m.Run = nil }, "not part of a sharded run", "an unsharded run"},
+		{"refused to start", func(m *sidecar.Metrics) {
+			m.Run, m.EndReason, m.EndDetail = nil, sidecar.EndPreflight, "configuration invalid [invalid_config]: ACCEPTANCE_START_AT=2026-11-29T09:00:00Z is 3h0m0s in the past"
+		}, "this part did not run: configuration invalid [invalid_config]: ACCEPTANCE_START_AT", "a shard that refused its stale start time says why"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
@@ -217,4 +221,16 @@ func TestMergeTakesTheGate(t *testing.T) {
 	_, err = Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "different run ids")
+}
+
+func TestWaitReturnsWhenEveryPartIsFinalOrTheDeadlinePassed(t *testing.T) {
+	var lines []string
+	logf := func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }
+	Wait([]string{fixture}, 2, time.Now().Add(time.Hour), time.Hour, logf)
+	assert.Empty(t, lines, "both shards are final: no wait")
+
+	dir := copyRun(t, 1, func(m *sidecar.Metrics) { m.EndReason = "running" })
+	Wait([]string{dir, filepath.Join(dir, "gate")}, 2, time.Now(), time.Hour, logf)
+	require.Len(t, lines, 1, "a checkpoint and a missing folder: waits, until the deadline")
+	assert.Contains(t, lines[0], "1 of 2 parts finished; merging what is there")
 }

@@ -83,9 +83,10 @@ type Knobs struct {
 	// ModelMinPassRate and ModelScenarioMinPassRate are the model-check
 	// thresholds (ACCEPTANCE_MODEL_MIN_PASS_RATE and
 	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE).
-	ModelMinPassRate         float64           `json:"model_min_pass_rate"`
-	ModelScenarioMinPassRate float64           `json:"model_scenario_min_pass_rate"`
+	ModelMinPassRate         float64           `json:"model_min_pass_rate,omitempty"`
+	ModelScenarioMinPassRate float64           `json:"model_scenario_min_pass_rate,omitempty"`
 	ToolCallModes            string            `json:"toolcall_modes,omitempty"`
+	ThinkingMaxTokens        int               `json:"thinking_max_tokens,omitempty"`
 	StabilityRequests        int               `json:"stability_requests"`
 	StabilityInterval        string            `json:"stability_interval"`
 	MaxDegradation           float64           `json:"max_degradation"`

@@ -5,13 +5,16 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
 // Finalize derives the run-wide figures of the tool-calling section from
 // its scenario entries: the contract's parse and JSON rates, the figures
-// per category, the model-check rate per category and over the run (each
-// judged against th.Rate), and Passed. It sorts the scenarios by name and
+// per category, the model-check rate per category (judged against
+// th.Scenario, like a scenario: a category holds few attempts, and
+// attempts with several calls fail more often) and over the run (against
+// th.Rate), and Passed. It sorts the scenarios by name and
 // mode so that the file diffs well.
 func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	if tc == nil {
@@ -78,7 +81,7 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 		cat := sidecar.Category{Name: n, Attempts: c.attempts, Passed: c.passed,
 			Parsed: ratio(c.parsed, c.expect), JSONValid: ratio(c.json, c.withCalls),
 			SchemaValid: ratio(c.schema, c.withCalls), ArgsMatch: ratio(c.args, c.expect),
-			ServerFailures: c.server, Model: JudgeRate(c.modelOK, c.modelN, th.Rate)}
+			ServerFailures: c.server, Model: JudgeRate(c.modelOK, c.modelN, th.Scenario)}
 		if c.attempts > 0 {
 			cat.PassRate = float64(c.passed) / float64(c.attempts)
 		}
@@ -89,41 +92,68 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	}
 }
 
-// RateFailure is the failure line of a model-check rate that failed (scope
-// is a category name or "all scenarios"), with the scenarios that pulled
-// it down; "" when the rate passed.
+// RateFailure is the failure text of a model-check rate that failed (scope
+// is a category name, or "" for all scenarios): the rate with its interval
+// and threshold, the model codes seen most with their remedies, and the
+// scenarios that pulled it down; "" when the rate passed.
 func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
 	if r.Verdict != Fail {
 		return ""
 	}
+	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"
+	if name == "" {
+		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95%% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
+		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min), knob)
+	codes := map[string]*sidecar.Diagnosis{}
 	var worst []string
 	for _, s := range scenarios {
-		if (scope == "" || s.Category == scope) && s.Model.Passed < s.Model.Attempts {
-			worst = append(worst, fmt.Sprintf("%s [%s] %d/%d%s", s.Name, s.Mode, s.Model.Passed, s.Model.Attempts, topCode(s)))
+		if scope != "" && s.Category != scope {
+			continue
+		}
+		if s.Model.Passed < s.Model.Attempts {
+			worst = append(worst, fmt.Sprintf("%s [%s] %d/%d", s.Name, s.Mode, s.Model.Passed, s.Model.Attempts))
+		}
+		for _, d := range s.Diagnoses {
+			if d.Kind != string(diagnosis.KindModel) {
+				continue
+			}
+			if c := codes[d.Code]; c != nil {
+				c.Count += d.Count
+			} else {
+				d := d
+				codes[d.Code] = &d
+			}
 		}
 	}
-	name := scope
-	if name == "" {
-		name = "all scenarios"
+	top := make([]*sidecar.Diagnosis, 0, len(codes))
+	for _, d := range codes {
+		top = append(top, d)
 	}
-	msg := fmt.Sprintf("%s: model checks held in %d of %d attempts (%s, 95%% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE); the model, not the server, is at fault: compare with the baseline model or prompt",
-		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min))
+	sort.Slice(top, func(i, j int) bool {
+		if top[i].Count != top[j].Count {
+			return top[i].Count > top[j].Count
+		}
+		return top[i].Code < top[j].Code
+	})
+	for i, d := range top {
+		if i == 3 {
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s ×%d: %s", d.Code, d.Count, d.Message)
+		if d.Remedy != "" {
+			fmt.Fprintf(&b, " → fix: %s", d.Remedy)
+		}
+	}
 	if len(worst) > 0 {
 		if len(worst) > 8 {
 			worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
 		}
-		msg += "\n  below 100 %: " + strings.Join(worst, "; ")
+		b.WriteString("\n  below 100 %: " + strings.Join(worst, "; "))
 	}
-	return msg
-}
-
-func topCode(s sidecar.Scenario) string {
-	for _, d := range s.Diagnoses {
-		if d.Kind == "model" {
-			return " " + d.Code
-		}
-	}
-	return ""
+	return b.String()
 }
 
 func ratio(k, n int) *float64 {

@@ -95,10 +95,15 @@ func Judge(a Attempt, toolChoice string) Judged {
 			if st.Result.Checks[name] {
 				continue
 			}
+			if len(st.Result.Findings) > 0 {
+				continue // the findings say why, with their own kinds
+			}
 			unexplained := diagnosis.Finding{Code: diagnosis.Code("check_" + name), Detail: fmt.Sprintf("check %s failed with no diagnosis (step %d)", name, st.Record.Step)}
-			if check.Kind(name, toolChoice) == diagnosis.KindServer && len(server) == 0 {
-				server = append(server, unexplained)
-			} else if check.Kind(name, toolChoice) == diagnosis.KindModel && len(model) == 0 && len(server) == 0 {
+			if check.Kind(name, toolChoice) == diagnosis.KindServer {
+				if len(server) == 0 {
+					server = append(server, unexplained)
+				}
+			} else if len(model) == 0 {
 				model = append(model, unexplained)
 			}
 		}

@@ -266,10 +266,10 @@ func TestFinalize(t *testing.T) {
 	assert.Nil(t, empty.ParseSuccessRate, "no attempts: null, never a made-up 0 or 1")
 	assert.Equal(t, None, empty.Model.Verdict)
 
-	bad := &sidecar.ToolCalling{Scenarios: []sidecar.Scenario{{Name: "c", Category: "parallel", Attempts: 30, Verdict: Pass, Model: sidecar.Rate{Attempts: 30, Passed: 15}}}}
+	bad := &sidecar.ToolCalling{Scenarios: []sidecar.Scenario{{Name: "c", Category: "parallel", Attempts: 30, Verdict: Pass, Model: sidecar.Rate{Attempts: 30, Passed: 8}}}}
 	Finalize(bad, th)
 	assert.False(t, bad.Passed, "every scenario passed on its own, but the category's rate is too low")
-	assert.Contains(t, RateFailure("parallel", bad.Categories[0].Model, bad.Scenarios), "parallel: model checks held in 15 of 30 attempts")
+	assert.Contains(t, RateFailure("parallel", bad.Categories[0].Model, bad.Scenarios), "parallel: model checks held in 8 of 30 attempts")
 }
 
 func TestPoolJudgesTheScenarioOverItsModes(t *testing.T) {

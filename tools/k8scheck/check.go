@@ -23,6 +23,7 @@ const (
 	APIKeyEnv    = "VLLM_API_KEY"
 	StartAtEnv   = "ACCEPTANCE_START_AT"
 	ShardsEnv    = "ACCEPTANCE_SHARDS"
+	SuiteBinary  = "/usr/local/bin/acceptance.test"
 )
 
 // Build is a built kustomization, every object decoded strictly.
@@ -112,7 +113,9 @@ type Summary struct {
 //     Secret, and no ConfigMap holds it;
 //   - every container sets CPU and memory requests;
 //   - every Job mounts the same results claim, restarts Never, and the
-//     gate, shards and merge Jobs all exist.
+//     gate, shards and merge Jobs all exist;
+//   - the gate waits for the shards (an init container running merge
+//     --wait-only for the same N), and the merge Job runs merge --wait.
 func (b *Build) Check() (Summary, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
@@ -159,7 +162,7 @@ func (b *Build) Check() (Summary, []error) {
 					bad("%s: %s must come from a Secret (valueFrom.secretKeyRef), never a value or a ConfigMap", where, APIKeyEnv)
 				}
 			}
-			if name != MergeJob && !seen[APIKeyEnv] {
+			if slices.Contains(c.Command, SuiteBinary) && !seen[APIKeyEnv] {
 				bad("%s: %s is not set from the Secret (a server with --api-key would refuse every request)", where, APIKeyEnv)
 			}
 		}
@@ -190,6 +193,21 @@ func (b *Build) Check() (Summary, []error) {
 	env := envMap(c.Env)
 	if n, err := strconv.Atoi(literal(env[ShardsEnv])); err != nil || n != completions {
 		bad("Job %s: %s=%q must equal completions (%d)", ShardsJob, ShardsEnv, literal(env[ShardsEnv]), completions)
+	}
+	if g := b.Jobs[GateJob]; g != nil {
+		waits := false
+		for _, ic := range g.Spec.Template.Spec.InitContainers {
+			if slices.Contains(ic.Args, "--wait-only") {
+				waits = true
+				ienv := envMap(ic.Env)
+				if n, err := strconv.Atoi(literal(ienv[ShardsEnv])); err != nil || n != completions {
+					bad("Job %s: init container %s waits for %s=%q shards, but the shards Job has %d", GateJob, ic.Name, ShardsEnv, literal(ienv[ShardsEnv]), completions)
+				}
+			}
+		}
+		if !waits {
+			bad("Job %s: no init container waits for the shards (merge --wait-only): the gate would run during the load and each would disturb the other", GateJob)
+		}
 	}
 	if m := b.Jobs[MergeJob]; m != nil && len(m.Spec.Template.Spec.Containers) > 0 {
 		mc := m.Spec.Template.Spec.Containers[0]

@@ -116,6 +116,10 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 			new: "path: /spec/template/spec/containers/0/env/0/value\n        value: \"3\"\n  - target", checkErr: "ACCEPTANCE_SHARDS=\"3\" must equal completions (4)", reason: "shard 3 of 3 does not exist"},
 		{name: "merge without waiting", file: "base/merge-job.yaml", old: `"merge", "--wait", "90m", `, new: `"merge", `,
 			checkErr: "must run `vllm-acceptance merge --wait", reason: "a merge that starts with the shards merges nothing"},
+		{name: "gate during the load", file: "base/gate-job.yaml", old: `"--wait-only", `, new: ``,
+			checkErr: "no init container waits for the shards", reason: "the gate and the load would disturb each other"},
+		{name: "gate waits for another N", file: "overlays/n4/kustomization.yaml", old: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"4\"",
+			new: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"2\"", checkErr: "waits for ACCEPTANCE_SHARDS=\"2\" shards", reason: "it would start after half the shards"},
 		{name: "a Secret in the manifests", file: "base/kustomization.yaml", old: "configMapGenerator:", new: "secretGenerator:\n  - name: vllm-acceptance-api-key\n    literals:\n      - api-key=sk-pasted\nconfigMapGenerator:",
 			loadError: "a Secret in the manifests", reason: "a generated Secret puts the key in the repository"},
 	} {
