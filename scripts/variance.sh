@@ -140,7 +140,7 @@ if [ "$adv" -gt 0 ]; then
 	add "A2/base" "$n" 0.08 1
 	add "A2/cand" "$n" 0.08 1
 	xargs -P "$PAR" -L 1 bash -c 'run_one "$@"' _ <"$jobs"
-	out="$(cmp_pair "A2" "$W/A2/base" "$W/A2/cand")"
+	out="$(cmp_pair "A_follow" "$W/A2/base" "$W/A2/cand")"
 	follow="largest advice ACCEPTANCE_RUNS=$adv; one pair of $n-run folders: exit ${out%% *}"
 fi
 
