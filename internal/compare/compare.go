@@ -775,42 +775,40 @@ func unionKeys[V any](a, b map[string]V) []string {
 	return sortedKeys(keys)
 }
 
-// quantileFigures are the latency figures compared for every stability and
-// load run. p99 rows are advisory: tens of requests per run cannot pin a
-// 99th percentile down.
-func quantileFigures(tol LatencyTolerance) []struct {
+// latencyFigure is one latency quantile compared for every stability and
+// load run: its row name, histogram, quantile, tolerance, and whether the
+// row is advisory.
+type latencyFigure struct {
 	name, hist string
 	q          float64
 	tol        Relative
 	advisory   bool
 	get        func(*stats.Summary) float64
-	ttft       bool
-} {
-	type fig = struct {
-		name, hist string
-		q          float64
-		tol        Relative
-		advisory   bool
-		get        func(*stats.Summary) float64
-		ttft       bool
-	}
-	return []fig{
-		{"ttft_ms.p50", load.HistTTFT, 0.50, tol.TTFTP50, false, func(s *stats.Summary) float64 { return s.P50 }, true},
-		{"ttft_ms.p90", load.HistTTFT, 0.90, tol.TTFTP90, false, func(s *stats.Summary) float64 { return s.P90 }, true},
-		{"ttft_ms.p99", load.HistTTFT, 0.99, tol.TTFTP99, true, func(s *stats.Summary) float64 { return s.P99 }, true},
-		{"tpot_ms.p50", load.HistTPOT, 0.50, tol.TPOTP50, false, func(s *stats.Summary) float64 { return s.P50 }, false},
-		{"tpot_ms.p99", load.HistTPOT, 0.99, tol.TPOTP99, true, func(s *stats.Summary) float64 { return s.P99 }, false},
+}
+
+// latencyFigures lists them. p99 rows are advisory: tens of requests per
+// run cannot pin a 99th percentile down.
+func latencyFigures(tol LatencyTolerance) []latencyFigure {
+	p50 := func(s *stats.Summary) float64 { return s.P50 }
+	p90 := func(s *stats.Summary) float64 { return s.P90 }
+	p99 := func(s *stats.Summary) float64 { return s.P99 }
+	return []latencyFigure{
+		{"ttft_ms.p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
 	}
 }
 
 func latencyRows(prefix string, ttft, tpot func(i int, side int) (*stats.Summary, map[string]string), nb, nc int, tol LatencyTolerance) []Row {
 	var rows []Row
-	for _, fg := range quantileFigures(tol) {
+	for _, fg := range latencyFigures(tol) {
 		collect := func(side, n int) []sample {
 			var out []sample
 			for i := range n {
 				get := tpot
-				if fg.ttft {
+				if fg.hist == load.HistTTFT {
 					get = ttft
 				}
 				s, h := get(i, side)
