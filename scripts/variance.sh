@@ -18,6 +18,7 @@
 # 200 ms TTFT and 5 ms ITL. Runs go to WORKDIR (default: a new temp folder);
 # VARIANCE_PARALLEL runs at a time (default 6: the simulator sleeps, it
 # barely uses a CPU). About 180 runs of ~15 s: 8 minutes at 6 in parallel.
+# VARIANCE_SEED (default 1000) is the first run's seed, for a fresh sample.
 # On a shared machine, other jobs delay the simulator's timers and show up
 # as (real) run-to-run variation; VARIANCE_NICE=-10 (as root) gives the
 # runs, which use little CPU, scheduling priority so the figures measure the
@@ -70,7 +71,9 @@ export root W VARIANCE_NICE
 # jobs: one line per run, "DIR SEED SHIFT SLOW".
 jobs="$W/jobs.txt"
 : >"$jobs"
-seed=1000
+# VARIANCE_SEED moves every run's seed (per-request noise and run shift),
+# for a fresh sample.
+seed="${VARIANCE_SEED:-1000}"
 add() { # add FOLDER RUNS SHIFT SLOW
 	local i
 	for i in $(seq 1 "$2"); do
@@ -137,7 +140,7 @@ if [ "$adv" -gt 0 ]; then
 	add "A2/base" "$n" 0.08 1
 	add "A2/cand" "$n" 0.08 1
 	xargs -P "$PAR" -L 1 bash -c 'run_one "$@"' _ <"$jobs"
-	out="$(cmp_pair "A2" "$W/A2/base" "$W/A2/cand")"
+	out="$(cmp_pair "A_follow" "$W/A2/base" "$W/A2/cand")"
 	follow="largest advice ACCEPTANCE_RUNS=$adv; one pair of $n-run folders: exit ${out%% *}"
 fi
 

@@ -124,8 +124,23 @@ func TestCompare(t *testing.T) {
 			base: three(3, nil), cand: func() []sidecar.Run {
 				r := three(4, nil)
 				r[1].Metrics.Stability.Passed = false
+				r[1].Metrics.Stability.Runs[0].Verdict = "fail"
 				return r
 			}(), verdict: VerdictInconclusive, metric: "stability.passed", row: RowInconclusive},
+		{name: "own degradation check failed", reason: "a run's own degradation check (a trend test with a false alarm in about one run in twenty) is judged by the degradation row, by interval",
+			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) {
+				m.Stability.Passed = false
+				r := &m.Stability.Runs[0]
+				r.Verdict = "fail"
+				r.Checks = []sidecar.Check{{Name: "success_rate", Passed: true}, {Name: "degradation", Passed: false, Value: 0.21}}
+			}), verdict: VerdictPass, metric: "stability.passed", row: RowPass},
+		{name: "own success-rate check failed", reason: "every other own check counts as it is",
+			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) {
+				m.Stability.Passed = false
+				r := &m.Stability.Runs[0]
+				r.Verdict = "fail"
+				r.Checks = []sidecar.Check{{Name: "success_rate", Passed: false}, {Name: "degradation", Passed: true}}
+			}), verdict: VerdictRegressed, metric: "stability.passed", row: RowRegressed},
 		{name: "new errors", reason: "12 failed of 40 load requests is beyond +5 %",
 			base: base(), cand: synthWith(1, func(w *world) { w.errors = 12 }, nil), verdict: VerdictRegressed, metric: "load.error_rate", row: RowRegressed},
 		{name: "vram growth", reason: "20800 → 22400 MiB is +7.7 % and +1600 MiB, one run each: point ratio",
