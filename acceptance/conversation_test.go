@@ -13,6 +13,9 @@ import (
 // TTFT growing beyond what the prompt length explains.
 func TestConversation(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("the conversation"); why != "" {
+		t.Skip(why)
+	}
 	for _, name := range r.ConversationRuns() {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())

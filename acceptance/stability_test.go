@@ -14,6 +14,9 @@ import (
 // Subtests: TestStability/<run>, today "alternating" (short/long).
 func TestStability(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("stability"); why != "" {
+		t.Skip(why)
+	}
 	for _, name := range r.StabilityRuns() {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())

@@ -17,6 +17,9 @@ import (
 // beyond chance.
 func TestToolCalling(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("tool calling"); why != "" {
+		t.Skip(why)
+	}
 	for _, sc := range r.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()

@@ -122,6 +122,24 @@ type Config struct {
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 
+	// Shard is "i/N" (0-based): this process runs shard i of N of every
+	// load run (docs/scaling-out.md). Env only: one profile serves every
+	// shard.
+	Shard string `env:"ACCEPTANCE_SHARD" yaml:"-" example:"1/4"`
+	// Shards is N when the index comes from JOB_COMPLETION_INDEX.
+	Shards int `env:"ACCEPTANCE_SHARDS" yaml:"-" example:"4"`
+	// JobIndex is Kubernetes' JOB_COMPLETION_INDEX (an Indexed Job's pod
+	// index), used when ACCEPTANCE_SHARD is unset.
+	JobIndex string `env:"JOB_COMPLETION_INDEX" yaml:"-" example:"0"`
+	// StartAt is when every shard starts its load (RFC 3339).
+	StartAt time.Time `env:"ACCEPTANCE_START_AT" yaml:"-" example:"2026-11-30T12:00:00Z"`
+	// RunID names the run every shard belongs to; default
+	// "run-<ACCEPTANCE_START_AT>" when sharded.
+	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
+
+	// Sharding is resolved by Load from the five knobs above (not a knob).
+	Sharding Sharding `env:"-" yaml:"-"`
+
 	// Deprecations are the lines to print for deprecated knobs that were
 	// set (filled by Load, not a knob).
 	Deprecations []string `env:"-" yaml:"-"`
@@ -182,7 +200,10 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.deprecate(getenv)
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	return c, c.resolveSharding(now())
 }
 
 func (c *Config) applyYAML(data []byte, file string) (err error) {
@@ -300,6 +321,12 @@ func set(v reflect.Value, s string) error {
 			return errors.New("must not be negative")
 		}
 		v.SetFloat(f)
+	case time.Time:
+		ts, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
+		}
+		v.Set(reflect.ValueOf(ts.UTC()))
 	case time.Duration:
 		d, err := time.ParseDuration(s)
 		if err != nil {

@@ -55,6 +55,8 @@ type Run struct {
 	gpuMon        *gpu.Monitor    // run-wide, started after preflight (load.go)
 	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
 
+	startOnce sync.Once // waitStart (shard.go)
+
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
 	finished bool
@@ -83,6 +85,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.redactor = redact.New(append([]string{cfg.APIKey}, client.URLSecrets(cfg.BaseURL)...)...)
 	r.OutDir = outDir(cfg.Out)
 	r.metrics.Knobs = knobs(cfg)
+	r.metrics.Run = runInfo(cfg.Sharding)
 	if mkErr := os.MkdirAll(r.OutDir, 0o755); mkErr != nil {
 		r.fatal = fmt.Sprintf("ACCEPTANCE_OUT=%s: cannot create the output folder: %v", cfg.Out, mkErr)
 		return r
@@ -226,6 +229,9 @@ func (r *Run) Release() { <-r.sem }
 // Record writes one request to requests.jsonl, masking the key and URL
 // credentials in every free-text field first.
 func (r *Run) Record(rec *record.Record) {
+	if r.Cfg.Sharding.Sharded() {
+		rec.Shard = r.Cfg.Sharding.String()
+	}
 	rec.Error = r.redactor.String(rec.Error)
 	rec.Body = r.redactor.String(rec.Body)
 	r.mu.Lock()
@@ -402,6 +408,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		Profile:                  c.Profile,
 		Parallel:                 c.Parallel,
 		FixturesDir:              c.Fixtures,
+		Extra:                    loadKnobs(c),
 	}
 }
 

@@ -125,6 +125,32 @@ func (a *Agg) good(r *record.Record) bool {
 	return true
 }
 
+// Histogram names in a run's "histograms" object of the sidecar.
+const (
+	HistTTFT = "ttft_ms"
+	HistTTFO = "ttfo_ms"
+	HistE2E  = "e2e_ms"
+	HistTPOT = "tpot_ms"
+	HistITL  = "itl_ms"
+	HistTokS = "output_tokens_per_s"
+)
+
+// Histograms are the run's latency distributions in the sidecar's
+// mergeable form (stats.EncodeAll: HdrHistogram V2 compressed, base64),
+// keyed by figure name; empty ones are left out. Encoding cannot fail on
+// the suite's own histograms; if it ever did, the run keeps its summaries
+// and loses only the distributions, which compare then says it lacks.
+func (a *Agg) Histograms() map[string]string {
+	h, err := stats.EncodeAll(map[string]*stats.Histogram{
+		HistTTFT: a.TTFT, HistTTFO: a.TTFO, HistE2E: a.E2E,
+		HistTPOT: a.TPOT, HistITL: a.ITL, HistTokS: a.TokS,
+	})
+	if err != nil {
+		return nil
+	}
+	return h
+}
+
 // SuccessRate is Completed/Requests, 0 with no requests.
 func (a *Agg) SuccessRate() float64 {
 	if a.Requests == 0 {
@@ -239,7 +265,8 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 		DurationS: dur.Seconds(),
 		TTFTms:    a.TTFT.Summary(), TTFOms: a.TTFO.Summary(), E2Ems: a.E2E.Summary(),
 		TPOTms: a.TPOT.Summary(), ITLms: a.ITL.Summary(), OutputTokensPerS: a.TokS.Summary(),
-		Classes: []sidecar.ClassStats{},
+		Histograms: a.Histograms(),
+		Classes:    []sidecar.ClassStats{},
 	}
 	var worst *sidecar.Degradation
 	for _, name := range s.order {
@@ -308,6 +335,7 @@ func (a *Agg) LoadRun(name string, dur time.Duration, minGoodputRatio float64) s
 		Errors: maps.Clone(a.Errors), DurationS: dur.Seconds(),
 		SLOTTFTms: a.lim.SLOTTFTms, SLOTPOTms: a.lim.SLOTPOTms,
 		TTFTms: a.TTFT.Summary(), TPOTms: a.TPOT.Summary(), E2Ems: a.E2E.Summary(),
+		Histograms: a.Histograms(),
 	}
 	if s := dur.Seconds(); s > 0 {
 		lr.RequestThroughput = float64(a.Completed) / s
@@ -317,6 +345,7 @@ func (a *Agg) LoadRun(name string, dur time.Duration, minGoodputRatio float64) s
 	if a.Requests > 0 {
 		lr.GoodputRatio = float64(a.Good) / float64(a.Requests)
 	}
+	lr.Good, lr.OutputTokens = a.Good, a.OutputTokens
 	gc := sidecar.Check{Name: CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
 		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
 		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",

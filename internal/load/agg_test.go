@@ -9,6 +9,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 func ok(e2e, ttft, tpot float64, tokens int) *record.Record {
@@ -63,6 +64,13 @@ func TestAggCountsFailuresAndKeepsThemOutOfLatency(t *testing.T) {
 	assert.InDelta(t, 1.0, lr.Goodput, 1e-9, "good requests per second")
 	assert.InDelta(t, 2.0/6, lr.GoodputRatio, 1e-9, "failures count against the ratio")
 	assert.Equal(t, "fail", lr.Verdict)
+
+	require.Contains(t, lr.Histograms, HistTTFT, "the distributions go into the sidecar")
+	h, err := stats.DecodeHistogram(lr.Histograms[HistE2E])
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), h.Count(), "the encoded e2e histogram holds the successful requests")
+	assert.InDelta(t, 900.0, h.Summary().Max, 1, "in ms, within the 3-digit precision")
+	assert.NotContains(t, NewAgg(Limits{}).Histograms(), HistTTFT, "an empty histogram is left out")
 }
 
 func TestProgressLine(t *testing.T) {

@@ -44,6 +44,8 @@ type Record struct {
 	// tool-calling mode ("plain", "stream", ...).
 	Class   string `json:"class,omitempty"`
 	Attempt int    `json:"attempt"`
+	// Shard is "i/N" when the request was sent by shard i of a sharded run.
+	Shard string `json:"shard,omitempty"`
 	// Step is the turn index in a multi-turn scenario or conversation.
 	Step   int       `json:"step,omitempty"`
 	Start  time.Time `json:"start"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 // Tiny run sizes: each child run of the suite takes a second or two.
@@ -186,6 +187,10 @@ func TestLoadHealthy(t *testing.T) {
 		assert.Positive(t, lr.Goodput, lr.Name)
 		assert.InDelta(t, 1.0, lr.GoodputRatio, 1e-9, lr.Name)
 		assert.Positive(t, lr.TTFTms.P99, lr.Name)
+		h, err := stats.DecodeHistogram(lr.Histograms["ttft_ms"])
+		if assert.NoError(t, err, "%s: the TTFT distribution is in the sidecar", lr.Name) {
+			assert.Equal(t, int64(lr.TTFTms.N), h.Count(), lr.Name)
+		}
 	}
 	assert.True(t, m.Concurrency.Passed)
 

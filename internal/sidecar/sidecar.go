@@ -41,9 +41,11 @@ type Metrics struct {
 	StartedAt   time.Time `json:"started_at"`
 	FinishedAt  time.Time `json:"finished_at"`
 	// Suite is the vllm-acceptance version that wrote the file.
-	Suite     string     `json:"suite"`
-	Target    Target     `json:"target"`
-	Knobs     Knobs      `json:"knobs"`
+	Suite  string `json:"suite"`
+	Target Target `json:"target"`
+	Knobs  Knobs  `json:"knobs"`
+	// Run ties the shards of a sharded run together (nil when unsharded).
+	Run       *RunInfo   `json:"run,omitempty"`
 	Preflight *Preflight `json:"preflight,omitempty"`
 
 	ToolCalling   *ToolCalling   `json:"tool_calling,omitempty"`
@@ -86,6 +88,31 @@ type Knobs struct {
 	Parallel                 int               `json:"parallel,omitempty"`
 	FixturesDir              string            `json:"fixtures_dir,omitempty"`
 	Extra                    map[string]string `json:"extra,omitempty"`
+}
+
+// RunInfo identifies one shard of a sharded run, or a merged run
+// (docs/scaling-out.md). Every shard of a run writes the same ID and
+// StartAt; merge refuses shards that differ.
+type RunInfo struct {
+	ID string `json:"id"`
+	// Shard is this file's shard; nil in a merged run.
+	Shard *ShardRef `json:"shard,omitempty"`
+	// Shards is the run's number of shards.
+	Shards int `json:"shards"`
+	// StartAt is ACCEPTANCE_START_AT, when every shard starts its load.
+	StartAt time.Time `json:"start_at,omitzero"`
+	// LoadStartedAt is when this shard actually began its first load run.
+	LoadStartedAt time.Time `json:"load_started_at,omitzero"`
+	// Merged lists the shards a merged run was made from, Missing those
+	// that were absent (the run is then incomplete).
+	Merged  []int `json:"merged_shards,omitempty"`
+	Missing []int `json:"missing_shards,omitempty"`
+}
+
+// ShardRef is shard Index (0-based) of Count.
+type ShardRef struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
 }
 
 // Preflight is what GET /v1/models, /health and /version said.
