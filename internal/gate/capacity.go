@@ -360,9 +360,10 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 		iv := stats.Wilson(tally.Good, tally.Sent)
 		st.GoodputCI95 = &iv
 	}
-	if d := elapsed.Seconds() - float64(warm)/sh.Rate(rate); d > 0 {
-		st.Goodput = float64(tally.Good) / d * float64(max(sh.Count, 1))
-	}
+	// Goodput per second of offered time: the rate times the share of
+	// requests that were good (the wall time would add the last
+	// answers' drain and read below the offered rate at a clean pass).
+	st.Goodput = rate * st.GoodputRatio
 	outcome, why := crit.Judge(tally)
 	switch {
 	case ctx.Err() != nil:

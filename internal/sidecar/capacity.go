@@ -85,7 +85,8 @@ type CapacityStep struct {
 	Errors       map[string]int  `json:"errors"`
 	GoodputRatio float64         `json:"goodput_ratio"`
 	GoodputCI95  *stats.Interval `json:"goodput_ratio_ci95,omitempty"`
-	// Goodput is good requests per second of the counted part.
+	// Goodput is good requests per second of offered time: RatePerS ×
+	// GoodputRatio.
 	Goodput      float64 `json:"goodput"`
 	StoppedEarly bool    `json:"stopped_early,omitempty"`
 	DurationS    float64 `json:"duration_s"`
