@@ -17,6 +17,9 @@ import (
 // and below ACCEPTANCE_MIN_CAPACITY when that is set.
 func TestCapacity(t *testing.T) {
 	r := live(t)
+	if !r.Cfg.CapacityEnabled {
+		t.Skip("ACCEPTANCE_CAPACITY=false: the capacity search is switched off")
+	}
 	ctx, cancel := r.Context(t.Context())
 	defer cancel()
 	res := r.Capacity(ctx)

@@ -10,6 +10,10 @@ import (
 // of TestToolCallingUnderLoad, and of the roofline check. It is embedded
 // in Config, so its knobs are read like every other.
 type Capacity struct {
+	// CapacityEnabled runs TestCapacity and TestToolCallingUnderLoad;
+	// false skips both with the reason (the self-tests of other areas
+	// switch them off: a search costs minutes by default).
+	CapacityEnabled bool `env:"ACCEPTANCE_CAPACITY" yaml:"capacity" example:"false"`
 	// CapacityStartRate is the first step's rate (req/s), the lowest
 	// tried; 0 picks it from the server's idle latency: half a request in
 	// flight on average (0.5 / idle end-to-end latency).
@@ -51,6 +55,7 @@ type Capacity struct {
 // 30 s counted (at least 50 requests), bisected to 10 %.
 func DefaultCapacity() Capacity {
 	return Capacity{
+		CapacityEnabled:         true,
 		CapacityMaxRate:         1000,
 		CapacityResolution:      0.1,
 		CapacityStep:            30 * time.Second,

@@ -29,17 +29,16 @@ type Background struct {
 }
 
 // StartBackground starts the background open loop at
-// ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found
-// (running the search first when it has not run), and returns once its
+// ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found, and
+// returns once its
 // warm-up (ACCEPTANCE_CAPACITY_WARMUP) is over. why is set, and no load
 // started, when there is no capacity to take a fraction of.
 func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) {
 	m := r.Metrics()
 	c := m.Capacity
 	if c == nil {
-		r.Logf("tool calling under load: no capacity measured yet, running the capacity search first")
-		res := r.Capacity(ctx)
-		c = &res
+		return nil, "TestCapacity did not run in this process, so there is no capacity to take a fraction of: " +
+			"run both (go test -tags live ./acceptance -run 'TestCapacity|TestToolCalling')"
 	}
 	if c.MaxRatePerS <= 0 {
 		return nil, "no capacity to load the server at (TestCapacity: " + CapacityLine(*c) + "; " + c.StopReason + ")"

@@ -25,6 +25,7 @@ func capacityEnv(t *testing.T, spec string, extra map[string]string) map[string]
 	require.NoError(t, err, spec)
 	env := map[string]string{
 		"VLLM_BASE_URL":                         Serve(t, sim.New(p, nil)),
+		"ACCEPTANCE_CAPACITY":                   "true",
 		"ACCEPTANCE_SHORT_TOKENS":               fmt.Sprint(capTokens),
 		"ACCEPTANCE_SLO_TTFT":                   "2s",
 		"ACCEPTANCE_SLO_TPOT":                   "20ms",

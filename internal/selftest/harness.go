@@ -86,6 +86,11 @@ func Run(t testing.TB, env map[string]string, limit time.Duration, args ...strin
 	cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1"}, args...)...)
 	cmd.Dir = filepath.Join(RepoRoot(), "acceptance")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ACCEPTANCE_OUT=" + o.OutDir}
+	if _, set := env["ACCEPTANCE_CAPACITY"]; !set {
+		// The capacity search costs minutes with its defaults; only the
+		// capacity self-tests (capacityEnv) switch it on.
+		cmd.Env = append(cmd.Env, "ACCEPTANCE_CAPACITY=false")
+	}
 	for k, v := range env {
 		if k != "ACCEPTANCE_OUT" {
 			cmd.Env = append(cmd.Env, k+"="+v)
