@@ -6,7 +6,7 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test acceptance acceptance-once variance report lint fuzz bench interop clean
+.PHONY: help demo test k8scheck acceptance acceptance-once variance report lint fuzz bench interop clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -17,10 +17,15 @@ demo: ## the whole suite against the embedded simulator; writes every output to 
 		$(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 10m ./acceptance
 	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
 
-test: ## unit tests, self-tests against misbehaving simulators, and the llm-d-inference-sim interop run
+test: ## unit tests, self-tests against misbehaving simulators, the llm-d-inference-sim interop run, and the Kubernetes manifests
 	$(GO) vet ./... && $(GO) vet -tags live ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	./scripts/interop.sh
+	$(MAKE) k8scheck
+
+k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manifests strictly (a module of its own: tools/k8scheck)
+	$(GO) -C tools/k8scheck vet ./...
+	$(GO) -C tools/k8scheck test -count=1 ./...
 
 # Runs of the configuration per `make acceptance`: with more than one, run i
 # goes to $(OUT)/runs/i (each with its own junit.xml and report), and

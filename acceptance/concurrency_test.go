@@ -15,7 +15,9 @@ func TestConcurrency(t *testing.T) {
 	r := live(t)
 	for _, name := range r.LoadRuns() {
 		t.Run(name, func(t *testing.T) {
-			res := r.Load(r.Ctx, name)
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			res := r.Load(ctx, name)
 			t.Logf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%.0f%%), TTFT p99 %.0fms",
 				res.Completed, res.Requests, res.DurationS, res.RequestThroughput, res.OutputThroughput,
 				res.Goodput, 100*res.GoodputRatio, res.TTFTms.P99)

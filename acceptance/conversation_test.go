@@ -13,9 +13,14 @@ import (
 // TTFT growing beyond what the prompt length explains.
 func TestConversation(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("the conversation"); why != "" {
+		t.Skip(why)
+	}
 	for _, name := range r.ConversationRuns() {
 		t.Run(name, func(t *testing.T) {
-			res := r.Conversation(r.Ctx, name)
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			res := r.Conversation(ctx, name)
 			if res.Verdict != "pass" {
 				t.Error(gate.LoadFailure(res))
 			}

@@ -34,8 +34,15 @@ func TestMain(m *testing.M) {
 	if reason == "" {
 		reason = sidecar.EndFinished
 	}
+	run.RecordTests(code == 0)
 	if err := run.Finish(reason, detail); err != nil {
 		fmt.Fprintln(os.Stderr, "vllm-acceptance: writing metrics.json:", err)
+		code = 1
+	}
+	if met := run.Metrics(); code == 0 && !met.Passed() {
+		// One verdict: report and rank read metrics.json's, so the exit
+		// code must not be greener than it.
+		fmt.Fprintln(os.Stderr, "vllm-acceptance: every case passed, but the run's verdict in metrics.json is fail (incomplete, or a section failed): exit 1")
 		code = 1
 	}
 	fmt.Fprintf(os.Stderr, "vllm-acceptance: outputs in %s (metrics.json, requests.jsonl)\n", run.OutDir)

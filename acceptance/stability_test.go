@@ -14,9 +14,14 @@ import (
 // Subtests: TestStability/<run>, today "alternating" (short/long).
 func TestStability(t *testing.T) {
 	r := live(t)
+	if why := r.OnlyOnFirstShard("stability"); why != "" {
+		t.Skip(why)
+	}
 	for _, name := range r.StabilityRuns() {
 		t.Run(name, func(t *testing.T) {
-			res := r.Stability(r.Ctx, name)
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			res := r.Stability(ctx, name)
 			t.Logf("%d/%d completed, e2e p50 %.0fms p99 %.0fms, degradation %+.1f%% (%s class)",
 				res.Completed, res.Requests, res.E2Ems.P50, res.E2Ems.P99, 100*res.Degradation.Value, res.Degradation.Class)
 			if res.Verdict != "pass" {

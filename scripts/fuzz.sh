@@ -9,6 +9,7 @@ T="${1:-30s}"
 targets=(
 	"FuzzResponse ./internal/diagnosis"
 	"FuzzStreamChunking ./internal/client"
+	"FuzzPlainToolCalls ./internal/client"
 	"FuzzParse ./internal/fixture"
 	"FuzzDecode ./internal/compare"
 )

@@ -34,7 +34,7 @@ var (
 )
 
 func TestHelpGolden(t *testing.T) {
-	for _, name := range []string{"report", "compare", "rank", "sim"} {
+	for _, name := range []string{"report", "compare", "rank", "sim", "merge"} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			require.Equal(t, 0, run([]string{name, "--help"}, &out, &errOut))

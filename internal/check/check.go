@@ -24,6 +24,10 @@ const (
 	FinishReason = "finish_reason" // finish_reason fits the answer (see diagnosis.Response)
 	NoCall       = "no_call"       // no_call steps: no call and no call markup
 	Answer       = "answer"        // steps with answer_contains: every string is in the content
+	// Wire: every tool call keeps the OpenAI wire format (arguments a
+	// string, id present and unique, type "function", streamed deltas with
+	// index, usage in a stream that asked for it). A server check.
+	Wire = "wire"
 )
 
 // ParsedCall is one returned call with its arguments decoded.
@@ -65,7 +69,9 @@ type Result struct {
 // whenever one exists. On a step without calls (no_call, or only
 // answer_contains): no_call (no call, no markup leak), finish_reason,
 // answer when answer_contains is set, and json_valid/schema_valid when an
-// unexpected call came anyway.
+// unexpected call came anyway. On every step: wire (the calls keep the
+// OpenAI wire format; each breach the client recorded is a wire_format
+// finding naming the field).
 func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 	res := Result{Checks: map[string]bool{}}
 	if r == nil || s == nil || step < 0 || step >= len(s.Steps) {
@@ -78,8 +84,14 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		offered = append(offered, t.Function.Name)
 	}
 	wantCall := len(st.Calls) > 0
+	// The budget is what the request sent (thinking-on attempts get
+	// ACCEPTANCE_THINKING_MAX_TOKENS), else the scenario's.
+	budget := r.MaxTokens
+	if budget == 0 {
+		budget = s.MaxTokens
+	}
 	res.Findings = diagnosis.Response(r, diagnosis.Expectation{
-		WantCall: wantCall, Offered: offered, ToolChoice: s.ToolChoice, MaxTokens: s.MaxTokens,
+		WantCall: wantCall, Offered: offered, ToolChoice: s.ToolChoice, MaxTokens: budget,
 	})
 	has := func(c diagnosis.Code) bool {
 		for _, f := range res.Findings {
@@ -89,6 +101,14 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		}
 		return false
 	}
+	// A call cut off by the budget (or holding the reasoning the budget
+	// cut) has its own code; invalid_json_arguments and args_mismatch on
+	// the same arguments would blame the model's JSON or values.
+	truncated := has(diagnosis.ToolCallTruncatedMaxTokens) || has(diagnosis.ReasoningExhaustedMaxTokens)
+	for _, w := range r.WireIssues {
+		res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.WireFormat, Detail: w})
+	}
+	res.Checks[Wire] = len(r.WireIssues) == 0
 	multi := len(r.ToolCalls) > 1 || len(st.Calls) > 1
 	label := func(c ParsedCall, line string) string {
 		if multi {
@@ -113,7 +133,19 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 		c.Args, c.Problem = decodeArgs(tc.Arguments)
 		if c.Args == nil {
 			jsonOK, schemaOK = false, false
-			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.InvalidJSONArguments, Detail: label(c, c.Problem)})
+			if !truncated {
+				// A call cut off by max_tokens is not invalid JSON of the
+				// model's or the parser's making; its own code says so.
+				code := diagnosis.InvalidJSONArguments
+				if strings.HasPrefix(c.Problem, doubleEncoded) {
+					// A string holding a JSON string: the wire format wants
+					// a string holding a JSON object, and every client's
+					// json.loads gets a str. Double encoding is a parser
+					// or serializer bug, not the model's JSON.
+					code = diagnosis.WireFormat
+				}
+				res.Findings = append(res.Findings, diagnosis.Finding{Code: code, Detail: label(c, c.Problem)})
+			}
 		} else if ok {
 			sch, err := toolSchema(s, tool)
 			if err != nil {
@@ -139,12 +171,21 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 	if wantCall {
 		res.Checks[Parsed] = len(r.ToolCalls) > 0 && allOffered && allFunctions
 		lines := matchCalls(st, res.Calls)
-		for _, l := range lines {
-			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.ArgsMismatch, Detail: l})
+		if !truncated {
+			for _, l := range lines {
+				res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.ArgsMismatch, Detail: l})
+			}
 		}
 		res.Checks[ArgsMatch] = len(r.ToolCalls) > 0 && len(lines) == 0 && allFunctions && jsonOK
 	} else {
-		leak := has(diagnosis.ParserMismatchHermes) || has(diagnosis.ParserMismatchXML) || has(diagnosis.ToolCallInReasoning)
+		leak := false
+		for _, c := range []diagnosis.Code{
+			diagnosis.ParserMismatchHermes, diagnosis.ParserMismatchXML, diagnosis.ParserMismatchMistral,
+			diagnosis.ParserMismatchHarmony, diagnosis.ToolCallInReasoning, diagnosis.ToolMarkupUnderNone,
+			diagnosis.ToolCallTruncatedMaxTokens,
+		} {
+			leak = leak || has(c)
+		}
 		res.Checks[NoCall] = len(r.ToolCalls) == 0 && !leak
 	}
 	if len(st.AnswerContains) > 0 {
@@ -175,6 +216,10 @@ func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
 // decodeArgs parses a call's arguments as a JSON object. A JSON string that
 // itself holds JSON (double encoding, as some vLLM parsers have produced) is
 // reported as such rather than as plain invalid JSON.
+// doubleEncoded starts the problem of arguments that are a JSON string
+// holding JSON.
+const doubleEncoded = "function.arguments is double-encoded (a JSON string wrapping JSON, not a JSON object): "
+
 func decodeArgs(s string) (map[string]any, string) {
 	if strings.TrimSpace(s) == "" {
 		return nil, `arguments are empty (want a JSON object, "{}" when there are none)`
@@ -189,7 +234,7 @@ func decodeArgs(s string) (map[string]any, string) {
 	case string:
 		var inner any
 		if json.Unmarshal([]byte(x), &inner) == nil {
-			return nil, "arguments are a JSON string wrapping JSON: " + diagnosis.Snippet(s)
+			return nil, doubleEncoded + diagnosis.Snippet(s)
 		}
 	}
 	return nil, fmt.Sprintf("arguments are a JSON %s, not an object: %s", jsonType(v), diagnosis.Snippet(s))

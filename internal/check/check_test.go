@@ -162,7 +162,7 @@ func TestJudge(t *testing.T) {
 		{name: "double-encoded arguments", s: auto, rec: record.Record{ToolCalls: calls("get_weather", `"{\"location\": \"Paris\", \"unit\": \"celsius\"}"`), FinishReason: "tool_calls"},
 			checks: map[string]bool{Parsed: true, JSONValid: false, SchemaValid: false, ArgsMatch: false},
 			findings: []string{
-				`invalid_json_arguments: arguments are a JSON string wrapping JSON: "{\"location\": \"Paris\", \"unit\": \"celsius\"}"`,
+				`wire_format: function.arguments is double-encoded (a JSON string wrapping JSON, not a JSON object): "{\"location\": \"Paris\", \"unit\": \"celsius\"}"`,
 				"args_mismatch: arguments are not a JSON object",
 			},
 			reason: "a JSON string holding JSON is named as double encoding"},
@@ -221,6 +221,23 @@ func TestJudge(t *testing.T) {
 				`args_mismatch: sender: want {"city":"London","country":"GB","name":"Ada Lovelace","postal_code":"SW1Y 4JH","street":"12 St James's Square"}, got {"city":"London","country":"GB","name":"Ada Lovelace","street":"12 St James's Square"}`,
 			},
 			reason: "the Address definition applies to both references"},
+		{name: "wire issues are findings", s: auto, rec: record.Record{ToolCalls: calls("get_weather", paris), FinishReason: "tool_calls",
+			WireIssues: []string{"tool_calls[0].function.arguments is a JSON object, not a string holding JSON: {\"location\":\"Paris\"}", "tool_calls[0].id is missing: a client has no tool_call_id to send the result back with"}},
+			checks: map[string]bool{Wire: false, Parsed: true, ArgsMatch: true},
+			findings: []string{
+				"wire_format: tool_calls[0].function.arguments is a JSON object, not a string holding JSON: {\"location\":\"Paris\"}",
+				"wire_format: tool_calls[0].id is missing: a client has no tool_call_id to send the result back with",
+			},
+			reason: "a server check: the values are right, the wire format is not"},
+		{name: "clean wire", s: auto, rec: record.Record{ToolCalls: calls("get_weather", paris), FinishReason: "tool_calls"},
+			passed: true, checks: map[string]bool{Wire: true}, reason: "no issue recorded"},
+		{name: "cut call is not invalid JSON too", s: named, rec: record.Record{ToolCalls: calls("get_weather", `{"location": "Par`), FinishReason: "length", MaxTokens: 16},
+			checks:   map[string]bool{JSONValid: false, ArgsMatch: false},
+			findings: []string{`tool_call_truncated_max_tokens: max_tokens=16 was hit (finish_reason length): tool_calls[0] (get_weather) arguments end unterminated: {"location": "Par`},
+			reason:   "one code for the cut: json_valid fails, but invalid_json_arguments would blame the model's JSON"},
+		{name: "markup on a no-call step fails no_call", s: auto, step: 1, rec: record.Record{Content: "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {}}\n</tool_call> 18", FinishReason: "stop"},
+			checks: map[string]bool{NoCall: false}, findings: []string{`parser_mismatch_hermes: content holds <tool_call> {"name": "get_weather", "arguments": {}} </tool_call> 18`},
+			reason: "markup on a no-call step is no clean answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 )
@@ -130,13 +131,28 @@ func isType(v any, t string) bool {
 // show formats a value for a one-line message: strings bare, the rest as JSON.
 func show(v any) string {
 	if s, ok := v.(string); ok {
-		return s
+		return capShown(s)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return capShown(fmt.Sprint(v))
 	}
-	return string(b)
+	return capShown(string(b))
+}
+
+// shownMax caps a value quoted in a finding: a server that sends a
+// megabyte of arguments still gets a one-line reason.
+const shownMax = 200
+
+func capShown(s string) string {
+	if len(s) <= shownMax {
+		return s
+	}
+	n := shownMax
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:n], len(s))
 }
 
 var regexCache sync.Map // string -> *regexp.Regexp or error
@@ -187,7 +203,7 @@ func matchValue(m fixture.Matcher, got any) string {
 			return wrongType("string")
 		}
 		if !strings.EqualFold(*m.IEquals, g) {
-			return fmt.Sprintf("want %s (any case), got %s", *m.IEquals, g)
+			return fmt.Sprintf("want %s (any case), got %s", *m.IEquals, capShown(g))
 		}
 	case m.OneOf != nil:
 		for _, w := range m.OneOf {
@@ -218,7 +234,7 @@ func matchValue(m fixture.Matcher, got any) string {
 			return fmt.Sprintf("fixture regex %q does not compile: %v", m.Regex, err)
 		}
 		if !re.MatchString(g) {
-			return fmt.Sprintf("want a match for /%s/, got %s", m.Regex, g)
+			return fmt.Sprintf("want a match for /%s/, got %s", m.Regex, capShown(g))
 		}
 	case m.Type != "":
 		if !isType(got, m.Type) {

@@ -119,7 +119,7 @@ func (c *Client) Chat(ctx context.Context, req Request) record.Record {
 // ChatAt is Chat for an open-loop generator: latencies are measured from
 // scheduled (when the request was meant to go out) when it is not zero.
 func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) record.Record {
-	rec := record.Record{Stream: req.Stream, MaxTokens: req.MaxTokens, Scheduled: scheduled}
+	rec := record.Record{Stream: req.Stream, MaxTokens: req.MaxTokens, Scheduled: scheduled, ToolChoice: req.ToolChoice, Thinking: req.Thinking}
 	ctx, cancelTimeout := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -170,7 +170,8 @@ func (c *Client) plain(ctx context.Context, req Request, rec *record.Record, ori
 		c.fail(ctx, rec, err, *t)
 		return
 	}
-	if len(cc.Choices) == 0 {
+	if cc == nil || len(cc.Choices) == 0 {
+		// A 2xx body of JSON null decodes to no completion at all.
 		rec.ErrorKind = record.ErrDecode
 		rec.Error = "response has no choices (not an OpenAI chat.completion body)"
 		if *t != nil {
@@ -183,14 +184,68 @@ func (c *Client) plain(ctx context.Context, req Request, rec *record.Record, ori
 	rec.FinishReason = string(ch.FinishReason)
 	rec.Content = ch.Message.Content
 	rec.Reasoning = reasoning(ch.Message.JSON.ExtraFields)
+	ids := map[string]int{}
 	for i, tc := range ch.Message.ToolCalls {
 		call := record.ToolCall{Index: i, ID: tc.ID, Type: string(tc.Type), Name: tc.Function.Name, Arguments: tc.Function.Arguments}
 		if !tc.JSON.Function.Valid() {
 			call.NullFunction = true
+		} else if w := argumentsField(tc.Function.JSON.Arguments.Raw()); w != "" {
+			rec.WireIssues = append(rec.WireIssues, fmt.Sprintf("tool_calls[%d].function.arguments %s", i, w))
 		}
+		rec.WireIssues = append(rec.WireIssues, idAndType(i, tc.ID, tc.JSON.ID.Raw(), string(tc.Type), tc.JSON.Type.Raw(), ids)...)
 		rec.ToolCalls = append(rec.ToolCalls, call)
 	}
 	usage(rec, cc.Usage)
+}
+
+// argumentsField checks the raw JSON of function.arguments: the wire format
+// wants a string holding JSON, never the object itself (a client's
+// json.loads(arguments) fails on a dict). openai-go keeps the raw text of a
+// field it could not decode as a string, so Arguments still holds the
+// object's JSON for the checks that follow. "" when the field is right.
+func argumentsField(raw string) string {
+	raw = strings.TrimSpace(raw)
+	switch {
+	case raw == "":
+		return "is missing (want a string holding a JSON object)"
+	case raw == "null":
+		return "is null (want a string holding a JSON object)"
+	case raw[0] != '"':
+		kind := "a JSON value"
+		switch raw[0] {
+		case '{':
+			kind = "a JSON object"
+		case '[':
+			kind = "a JSON array"
+		}
+		return fmt.Sprintf("is %s, not a string holding JSON: %s", kind, oneLine(raw, 80))
+	}
+	return ""
+}
+
+// idAndType checks a call's id (present, unique within the response; ids
+// maps the ids seen so far to their call) and type ("function").
+func idAndType(i int, id, idRaw, typ, typRaw string, ids map[string]int) []string {
+	var out []string
+	switch {
+	case idRaw == "" || idRaw == "null":
+		out = append(out, fmt.Sprintf("tool_calls[%d].id is missing: a client has no tool_call_id to send the result back with", i))
+	case id == "":
+		out = append(out, fmt.Sprintf("tool_calls[%d].id is empty: a client has no tool_call_id to send the result back with", i))
+	default:
+		if j, seen := ids[id]; seen {
+			out = append(out, fmt.Sprintf("tool_calls[%d].id %q repeats tool_calls[%d].id: ids must be unique within a response", i, oneLine(id, 60), j))
+		} else {
+			ids[id] = i
+		}
+	}
+	switch {
+	case typRaw == "" || typRaw == "null":
+		out = append(out, fmt.Sprintf(`tool_calls[%d].type is missing (want "function")`, i))
+	case typ != "function":
+		out = append(out, fmt.Sprintf(`tool_calls[%d].type is %s (want "function")`, i, oneLine(typRaw, 40)))
+	}
+	return out
 }
 
 func usage(rec *record.Record, u openai.CompletionUsage) {

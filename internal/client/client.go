@@ -21,6 +21,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 )
 
@@ -188,16 +189,16 @@ var errIdle = errors.New("idle timeout")
 func (c *Client) classify(ctx context.Context, err error, t *tap) (kind, msg string) {
 	switch {
 	case t != nil && t.tooLarge:
-		return "too_large", fmt.Sprintf("response body passed %d bytes (ACCEPTANCE_MAX_RESPONSE_BYTES)", c.cfg.MaxResponseBytes)
+		return record.ErrTooLarge, fmt.Sprintf("response body passed %d bytes (ACCEPTANCE_MAX_RESPONSE_BYTES)", c.cfg.MaxResponseBytes)
 	case errors.Is(context.Cause(ctx), errIdle):
-		return "timeout", fmt.Sprintf("no bytes from the server for %s (idle timeout)", c.cfg.IdleTimeout)
+		return record.ErrTimeout, fmt.Sprintf("no bytes from the server for %s (idle timeout)", c.cfg.IdleTimeout)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		if t != nil && t.n > 0 {
-			return "timeout", fmt.Sprintf("response not finished within %s (%d bytes received)", c.cfg.Timeout, t.n)
+			return record.ErrTimeout, fmt.Sprintf("response not finished within %s (%d bytes received)", c.cfg.Timeout, t.n)
 		}
-		return "timeout", fmt.Sprintf("no answer within %s", c.cfg.Timeout)
+		return record.ErrTimeout, fmt.Sprintf("no answer within %s", c.cfg.Timeout)
 	case errors.Is(err, context.Canceled):
-		return "canceled", "run interrupted"
+		return record.ErrCanceled, "run interrupted"
 	}
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
@@ -207,17 +208,17 @@ func (c *Client) classify(ctx context.Context, err error, t *tap) (kind, msg str
 	var recErr tls.RecordHeaderError
 	switch {
 	case errors.As(err, &dnsErr):
-		return "unreachable", fmt.Sprintf("DNS lookup of %q failed: %v", dnsErr.Name, dnsErr.Err)
+		return record.ErrUnreachable, fmt.Sprintf("DNS lookup of %q failed: %v", dnsErr.Name, dnsErr.Err)
 	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr):
-		return "unreachable", "TLS certificate not trusted: " + c.redact.String(rootMsg(err)) + " (set VLLM_CA_FILE, or VLLM_INSECURE_SKIP_VERIFY=true for a lab server)"
+		return record.ErrUnreachable, "TLS certificate not trusted: " + c.redact.String(rootMsg(err)) + " (set VLLM_CA_FILE, or VLLM_INSECURE_SKIP_VERIFY=true for a lab server)"
 	case errors.As(err, &recErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return "unreachable", "TLS handshake failed: the port does not speak TLS (use http:// in VLLM_BASE_URL?)"
+		return record.ErrUnreachable, "TLS handshake failed: the port does not speak TLS (use http:// in VLLM_BASE_URL?)"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return "unreachable", "cannot connect: " + c.redact.String(rootMsg(err))
+		return record.ErrUnreachable, "cannot connect: " + c.redact.String(rootMsg(err))
 	}
 	if t == nil || t.n == 0 {
 		if errors.As(err, &opErr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset") {
-			return "unreachable", "connection failed before any answer: " + c.redact.String(rootMsg(err))
+			return record.ErrUnreachable, "connection failed before any answer: " + c.redact.String(rootMsg(err))
 		}
 	}
 	return "", c.redact.String(rootMsg(err))

@@ -63,6 +63,12 @@ func FuzzStreamChunking(f *testing.F) {
 	f.Add(roleChunk+toolStart+toolArgs1, uint64(7))
 	f.Add("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi <tool_call>\"}}]}\n\ndata: [DONE]\n\n", uint64(3))
 	f.Add("event: x\ndata: {}\n\n:comment\n\ndata: [DONE]", uint64(99))
+	// Malformed calls (issue 10): an index-less delta, object arguments,
+	// no id, a wrong type, no usage, a huge arguments piece.
+	f.Add(roleChunk+strings.Replace(toolArgs1, `"index":0,`, "", 1)+finish+done, uint64(5))
+	f.Add(roleChunk+strings.Replace(toolStart, `"arguments":""`, `"arguments":{"a":1}`, 1)+finish+usageChunk+done, uint64(11))
+	f.Add(roleChunk+strings.Replace(strings.Replace(toolStart, `"id":"call_1",`, "", 1), `"function"`, `"tool"`, 1)+toolArgs2+finish+done, uint64(13))
+	f.Add(roleChunk+strings.Replace(toolArgs1, `{\"location\": `, strings.Repeat("x", 4096), 1)+finish+usageChunk+done, uint64(17))
 	f.Fuzz(func(t *testing.T, body string, seed uint64) {
 		if seed == 0 {
 			seed = 1
@@ -75,6 +81,7 @@ func FuzzStreamChunking(f *testing.F) {
 		assert.Equal(t, whole.ToolCalls, cut.ToolCalls)
 		assert.Equal(t, whole.FinishReason, cut.FinishReason)
 		assert.Equal(t, whole.StreamIssues, cut.StreamIssues)
+		assert.Equal(t, whole.WireIssues, cut.WireIssues)
 		assert.Equal(t, whole.Chunks, cut.Chunks)
 	})
 }

@@ -16,8 +16,11 @@ import (
 // callTrack follows one streamed tool call (by index) to check the stream's
 // structure: name once and whole, id stable.
 type callTrack struct {
-	id    string
-	names int
+	id     string
+	idRaw  string
+	typ    string
+	typRaw string
+	names  int
 }
 
 // stream sends a streamed request and records the first-token timings, the
@@ -47,6 +50,14 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 				rec.StreamIssues = append(rec.StreamIssues, m)
 			}
 		}
+		wire = func(format string, a ...any) {
+			m := fmt.Sprintf(format, a...)
+			if !issues[m] {
+				issues[m] = true
+				rec.WireIssues = append(rec.WireIssues, m)
+			}
+		}
+		sawUsage bool
 	)
 	for s.Next() {
 		// Timings are taken at the bytes' arrival (the tap's last read), as
@@ -62,6 +73,7 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 			issue("chunk rejected by the accumulator (id %q changed mid-stream or choices out of range)", chunk.ID)
 		}
 		if chunk.JSON.Usage.Valid() {
+			sawUsage = true
 			usage(rec, chunk.Usage)
 		}
 		token := false
@@ -89,6 +101,15 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 			}
 			for _, tc := range d.ToolCalls {
 				token = true
+				if !tc.JSON.Index.Valid() {
+					// openai-go reads a missing index as 0, so every such
+					// delta lands on call 0: arguments of several calls
+					// run together.
+					wire("a tool_calls delta has no index (chunk %d): a client cannot tell which call it extends", rec.Chunks)
+				}
+				if raw := strings.TrimSpace(tc.Function.JSON.Arguments.Raw()); raw != "" && raw != "null" && raw[0] != '"' {
+					wire("tool_calls[%d].function.arguments delta %s", tc.Index, argumentsField(raw))
+				}
 				if rec.TTFOms == 0 {
 					rec.TTFOms = ms(now.Sub(origin))
 				}
@@ -100,6 +121,15 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 					maxIndex = max(maxIndex, tc.Index)
 					tr = &callTrack{}
 					calls[tc.Index] = tr
+				}
+				if tr.idRaw == "" {
+					tr.idRaw = tc.JSON.ID.Raw()
+				}
+				if tc.Type != "" || tr.typRaw == "" {
+					tr.typ, tr.typRaw = string(tc.Type), tc.JSON.Type.Raw()
+				}
+				if tc.Type != "" && tc.Type != "function" {
+					wire(`tool_calls[%d].type is %s (want "function")`, tc.Index, oneLine(tc.JSON.Type.Raw(), 40))
 				}
 				if tc.ID != "" {
 					if tr.id != "" && tc.ID != tr.id {
@@ -153,6 +183,26 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 		}
 		if finishes != 1 {
 			issue("%d finish chunks (want exactly 1)", finishes)
+		}
+		// Wire format of the calls as streamed: each call's id once and
+		// unique, its type "function" (sent with the id, in the first
+		// delta), and usage, which every streamed request asks for.
+		ids := map[string]int{}
+		for i := int64(0); i <= maxIndex; i++ {
+			tr := calls[i]
+			if tr == nil {
+				continue
+			}
+			idRaw := tr.idRaw
+			if tr.id != "" && (idRaw == "" || idRaw == "null") {
+				idRaw = `"` + tr.id + `"`
+			}
+			for _, w := range idAndType(int(i), tr.id, idRaw, tr.typ, tr.typRaw, ids) {
+				wire("%s", w)
+			}
+		}
+		if req.Stream && !sawUsage {
+			wire("usage is missing: stream_options.include_usage was sent, but no chunk carried usage")
 		}
 		// Markup in the deltas next to parsed calls is a streaming defect;
 		// markup with no calls at all is the parser not running, which the

@@ -54,13 +54,36 @@ type Config struct {
 
 	// ToolCallRepeats is the attempts per scenario and mode.
 	ToolCallRepeats int `env:"ACCEPTANCE_TOOLCALL_REPEATS" yaml:"toolcall_repeats" example:"3"`
-	// ToolCallMinPassRate is the pass rate a scenario needs, 0..1.
-	ToolCallMinPassRate float64 `env:"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE" yaml:"toolcall_min_pass_rate" example:"1.0"`
+	// ModelMinPassRate is the model-check pass rate a healthy model
+	// reaches over the whole run, 0..1. The run fails when the upper end
+	// of the Wilson 95 % interval of its rate is below this: the data
+	// show, beyond chance, that the model does worse. Server checks are not rates: they must hold on every
+	// attempt.
+	ModelMinPassRate float64 `env:"ACCEPTANCE_MODEL_MIN_PASS_RATE" yaml:"model_min_pass_rate" example:"0.8"`
+	// ModelScenarioMinPassRate is the same rule for one scenario, over
+	// all its modes (thinking settings and transports pooled), and for one
+	// category, set lower because they hold few attempts and an attempt
+	// with several calls fails more often: with the default 0.5, a
+	// scenario fails when at most 2 of 12 attempts (defaults: 2 thinking
+	// settings × 2 transports × 3 repeats) or none of 6 passed its model
+	// checks; a model wrong in 1 call in 20 does that about once in a
+	// million runs.
+	ModelScenarioMinPassRate float64 `env:"ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE" yaml:"model_scenario_min_pass_rate" example:"0.5"`
+	// ToolCallMinPassRate is deprecated (one version): it sets
+	// ModelScenarioMinPassRate, and Deprecations says so.
+	ToolCallMinPassRate float64 `env:"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE" yaml:"toolcall_min_pass_rate" example:"0.6"`
 	// ToolCallModes: which transports to run, "plain" and/or "stream".
 	ToolCallModes []string `env:"ACCEPTANCE_TOOLCALL_MODES" yaml:"toolcall_modes" example:"plain,stream"`
 	// Thinking: which chat_template_kwargs.enable_thinking settings to run,
 	// "off" and/or "on"; "default" sends nothing (for non-reasoning models).
 	Thinking []string `env:"ACCEPTANCE_THINKING" yaml:"thinking" example:"off,on"`
+	// ThinkingMaxTokens is the max_tokens of thinking-on attempts: a scenario
+	// whose own max_tokens is lower gets this instead, since a thinking
+	// model (Qwen3) often reasons past 1024 tokens before it calls. 0 keeps
+	// each scenario's own budget. A call still cut off by it is reported as
+	// tool_call_truncated_max_tokens or reasoning_exhausted_max_tokens.
+	// The server's --max-model-len must hold the prompt plus this budget.
+	ThinkingMaxTokens int `env:"ACCEPTANCE_THINKING_MAX_TOKENS" yaml:"thinking_max_tokens" example:"8192"`
 
 	// StabilityRequests is the number of requests in a stability run.
 	StabilityRequests int `env:"ACCEPTANCE_STABILITY_REQUESTS" yaml:"stability_requests" example:"20"`
@@ -98,38 +121,62 @@ type Config struct {
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
+
+	// Shard is "i/N" (0-based): this process runs shard i of N of every
+	// load run (docs/scaling-out.md). Env only: one profile serves every
+	// shard.
+	Shard string `env:"ACCEPTANCE_SHARD" yaml:"-" example:"1/4"`
+	// Shards is N when the index comes from JOB_COMPLETION_INDEX.
+	Shards int `env:"ACCEPTANCE_SHARDS" yaml:"-" example:"4"`
+	// JobIndex is Kubernetes' JOB_COMPLETION_INDEX (an Indexed Job's pod
+	// index), used when ACCEPTANCE_SHARD is unset.
+	JobIndex string `env:"JOB_COMPLETION_INDEX" yaml:"-" example:"0"`
+	// StartAt is when every shard starts its load (RFC 3339).
+	StartAt time.Time `env:"ACCEPTANCE_START_AT" yaml:"-" example:"2026-11-30T12:00:00Z"`
+	// RunID names the run every shard belongs to; default
+	// "run-<ACCEPTANCE_START_AT>" when sharded.
+	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
+
+	// Sharding is resolved by Load from the five knobs above (not a knob).
+	Sharding Sharding `env:"-" yaml:"-"`
+
+	// Deprecations are the lines to print for deprecated knobs that were
+	// set (filled by Load, not a knob).
+	Deprecations []string `env:"-" yaml:"-"`
 }
 
 // Default is the configuration with no environment and no profile.
 func Default() Config {
 	return Config{
-		Out:                 "out",
-		Fixtures:            "fixtures",
-		RequestTimeout:      120 * time.Second,
-		IdleTimeout:         60 * time.Second,
-		MaxResponseBytes:    16 << 20,
-		Parallel:            4,
-		ToolCallRepeats:     3,
-		ToolCallMinPassRate: 1.0,
-		ToolCallModes:       []string{"plain", "stream"},
-		Thinking:            []string{"off", "on"},
-		StabilityRequests:   20,
-		StabilityInterval:   5 * time.Second,
-		MaxDegradation:      0.20,
-		MinSuccessRate:      0.95,
-		ShortTokens:         100,
-		LongTokens:          900,
-		Concurrency:         8,
-		ConcurrencyRequests: 40,
-		OpenLoopRate:        2,
-		OpenLoopRequests:    40,
-		SLOTTFT:             2 * time.Second,
-		SLOTPOT:             100 * time.Millisecond,
-		MinGoodputRatio:     0.9,
-		ConversationTurns:   15,
-		GPUInterval:         time.Second,
-		MetricsInterval:     5 * time.Second,
-		ProgressEvery:       5,
+		Out:                      "out",
+		Fixtures:                 "fixtures",
+		RequestTimeout:           120 * time.Second,
+		IdleTimeout:              60 * time.Second,
+		MaxResponseBytes:         16 << 20,
+		Parallel:                 4,
+		ToolCallRepeats:          3,
+		ModelMinPassRate:         0.8,
+		ModelScenarioMinPassRate: 0.5,
+		ToolCallModes:            []string{"plain", "stream"},
+		Thinking:                 []string{"off", "on"},
+		ThinkingMaxTokens:        8192,
+		StabilityRequests:        20,
+		StabilityInterval:        5 * time.Second,
+		MaxDegradation:           0.20,
+		MinSuccessRate:           0.95,
+		ShortTokens:              100,
+		LongTokens:               900,
+		Concurrency:              8,
+		ConcurrencyRequests:      40,
+		OpenLoopRate:             2,
+		OpenLoopRequests:         40,
+		SLOTTFT:                  2 * time.Second,
+		SLOTPOT:                  100 * time.Millisecond,
+		MinGoodputRatio:          0.9,
+		ConversationTurns:        15,
+		GPUInterval:              time.Second,
+		MetricsInterval:          5 * time.Second,
+		ProgressEvery:            5,
 	}
 }
 
@@ -152,7 +199,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
 	}
-	return c, c.validate()
+	c.deprecate(getenv)
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	return c, c.resolveSharding(now())
 }
 
 func (c *Config) applyYAML(data []byte, file string) (err error) {
@@ -230,6 +281,9 @@ func (c *Config) fields() fieldSet {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
+		if f.env == "-" {
+			continue // not a knob
+		}
 		fs.list = append(fs.list, f)
 		if f.yaml != "-" && f.yaml != "" {
 			fs.byYAML[f.yaml] = f
@@ -267,6 +321,12 @@ func set(v reflect.Value, s string) error {
 			return errors.New("must not be negative")
 		}
 		v.SetFloat(f)
+	case time.Time:
+		ts, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
+		}
+		v.Set(reflect.ValueOf(ts.UTC()))
 	case time.Duration:
 		d, err := time.ParseDuration(s)
 		if err != nil {
@@ -293,13 +353,36 @@ func set(v reflect.Value, s string) error {
 	return nil
 }
 
+// deprecate maps deprecated knobs onto their replacements, with a line to
+// print. An explicitly set replacement wins over the deprecated knob.
+func (c *Config) deprecate(getenv func(string) string) {
+	if c.ToolCallMinPassRate == 0 {
+		return
+	}
+	line := fmt.Sprintf("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and will be removed in the next version: "+
+		"server checks now hold on every attempt, and model checks are rates; it now sets ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE=%g "+
+		"(see also ACCEPTANCE_MODEL_MIN_PASS_RATE)", c.ToolCallMinPassRate)
+	if getenv("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE") != "" {
+		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set"
+	} else {
+		c.ModelScenarioMinPassRate = c.ToolCallMinPassRate
+	}
+	c.Deprecations = append(c.Deprecations, line)
+}
+
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(env, msg, example string) {
 		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
 	}
 	if c.ToolCallMinPassRate > 1 {
-		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1", "0.9")
+		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1 (deprecated: use ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE)", "0.6")
+	}
+	if c.ModelMinPassRate > 1 {
+		bad("ACCEPTANCE_MODEL_MIN_PASS_RATE", "must be between 0 and 1", "0.8")
+	}
+	if c.ModelScenarioMinPassRate > 1 {
+		bad("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "must be between 0 and 1", "0.5")
 	}
 	if c.MinSuccessRate > 1 {
 		bad("ACCEPTANCE_MIN_SUCCESS_RATE", "must be between 0 and 1", "0.95")

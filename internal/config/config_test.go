@@ -18,7 +18,9 @@ func TestDefaultsMatchContract(t *testing.T) {
 	assert.Equal(t, "out", c.Out)
 	assert.Equal(t, 120*time.Second, c.RequestTimeout)
 	assert.Equal(t, 3, c.ToolCallRepeats)
-	assert.Equal(t, 1.0, c.ToolCallMinPassRate)
+	assert.Equal(t, 0.8, c.ModelMinPassRate)
+	assert.Equal(t, 0.5, c.ModelScenarioMinPassRate)
+	assert.Empty(t, c.Deprecations, "no deprecated knob set, nothing to say")
 	assert.Equal(t, 20, c.StabilityRequests)
 	assert.Equal(t, 5*time.Second, c.StabilityInterval)
 	assert.Equal(t, 0.20, c.MaxDegradation)
@@ -46,6 +48,31 @@ func TestBadValuesNameTheVariableAndAnExample(t *testing.T) {
 		{"bad mode", map[string]string{"ACCEPTANCE_TOOLCALL_MODES": "plain,sse"}, []string{`"sse"`, "plain,stream"}, "unknown modes are rejected"},
 		{"bad url", map[string]string{"VLLM_BASE_URL": "gpu-box:5002/v1"}, []string{"VLLM_BASE_URL", "http://"}, "a URL without scheme is caught before any request"},
 		{"several at once", map[string]string{"ACCEPTANCE_REQUEST_TIMEOUT": "soon", "ACCEPTANCE_PARALLEL": "x"}, []string{"ACCEPTANCE_REQUEST_TIMEOUT", "ACCEPTANCE_PARALLEL"}, "every bad knob is reported, not just the first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+func TestDeprecatedMinPassRate(t *testing.T) {
+	type testCase struct {
+		name      string
+		env       map[string]string
+		want      float64
+		lineHas   string
+		reasoning string
+	}
+	run := func(t *testing.T, tc testCase) {
+		c, err := Load(env(tc.env))
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, c.ModelScenarioMinPassRate, tc.reasoning)
+		require.Len(t, c.Deprecations, 1, tc.reasoning)
+		assert.Contains(t, c.Deprecations[0], tc.lineHas, tc.reasoning)
+	}
+	for _, tc := range []testCase{
+		{"old knob alone", map[string]string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE": "1.0"}, 1.0, "now sets ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE=1",
+			"the old name keeps working for one version, mapped to the scenario-level model rate"},
+		{"new knob wins", map[string]string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE": "1.0", "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE": "0.5"}, 0.5, "ignored",
+			"an explicit new knob is never overridden by the deprecated one"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}

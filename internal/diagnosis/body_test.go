@@ -18,7 +18,8 @@ import (
 //
 // Test files may carry fields starting with "_" that are not on the wire:
 // _source (where the body comes from), _status (the HTTP status; 200 when
-// absent) and _max_tokens (the budget the request sent). They are stripped
+// absent), _max_tokens (the budget the request sent), _tool_choice and
+// _thinking (the request's tool_choice and enable_thinking). They are stripped
 // before the body is interpreted. recordFromBody never panics; a body that is
 // not a chat completion is an error (fuzzed input) or a decode record.
 func recordFromBody(data []byte) (*record.Record, error) {
@@ -35,6 +36,16 @@ func recordFromBody(data []byte) (*record.Record, error) {
 	if m, ok := raw["_max_tokens"]; ok {
 		if err := json.Unmarshal(m, &r.MaxTokens); err != nil {
 			return nil, fmt.Errorf("_max_tokens: %w", err)
+		}
+	}
+	if c, ok := raw["_tool_choice"]; ok {
+		if err := json.Unmarshal(c, &r.ToolChoice); err != nil {
+			return nil, fmt.Errorf("_tool_choice: %w", err)
+		}
+	}
+	if th, ok := raw["_thinking"]; ok {
+		if err := json.Unmarshal(th, &r.Thinking); err != nil {
+			return nil, fmt.Errorf("_thinking: %w", err)
 		}
 	}
 	for k := range raw {

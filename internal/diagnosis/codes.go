@@ -45,6 +45,36 @@ const (
 	// Not the server's fault; every case fails at once with the line.
 	InvalidConfig  Code = "invalid_config"
 	InvalidFixture Code = "invalid_fixture"
+
+	// Codes of issue 10 (docs/diagnosis.md says what vLLM does for each,
+	// with the source file and version).
+
+	// ToolCallTruncatedMaxTokens: a tool call cut off by max_tokens
+	// (finish_reason length, or completion_tokens at the budget): markup
+	// left in content under auto, unterminated arguments under required or
+	// a named choice. Checked before any parser code.
+	ToolCallTruncatedMaxTokens Code = "tool_call_truncated_max_tokens"
+	// ToolMarkupUnderNone: tool-call markup in content under tool_choice
+	// "none". vLLM parses nothing there and keeps the tools in the prompt
+	// unless --exclude-tools-when-tool-choice-none is set.
+	ToolMarkupUnderNone Code = "tool_markup_under_none"
+	// ReasoningStartTagInPrompt: "</think>" in content with no "<think>":
+	// the chat template opened <think> in the prompt, and a qwen3 reasoning
+	// parser that needs both tags left the reasoning in content.
+	ReasoningStartTagInPrompt Code = "reasoning_start_tag_in_prompt"
+	// AnswerInReasoning: a model that does not think, served with a
+	// reasoning parser, whose whole answer (prose or call markup) landed in
+	// reasoning: content empty, finish_reason stop, no tool_calls.
+	AnswerInReasoning Code = "answer_in_reasoning"
+	// ParserMismatchMistral: Mistral's [TOOL_CALLS] markup left in content.
+	ParserMismatchMistral Code = "parser_mismatch_mistral"
+	// ParserMismatchHarmony: gpt-oss harmony channel markup
+	// (<|channel|>commentary to=functions.NAME ... <|message|>) left in content.
+	ParserMismatchHarmony Code = "parser_mismatch_harmony"
+	// WireFormat: a tool call that breaks the OpenAI wire format (arguments
+	// not a string, id missing or repeated, type not "function", a streamed
+	// delta without index, usage missing though include_usage was asked).
+	WireFormat Code = "wire_format"
 )
 
 // Info is what the suite prints for a code.
@@ -173,6 +203,34 @@ var Catalog = map[Code]Info{
 	InvalidFixture: {
 		Seen:   "a scenario file in ACCEPTANCE_FIXTURES does not parse or breaks the fixture format",
 		Remedy: "correct the file named in the message (YAML syntax, required fields), or point ACCEPTANCE_FIXTURES at the repository's fixtures/",
+	},
+	ToolCallTruncatedMaxTokens: {
+		Seen:   "a tool call cut off by max_tokens (finish_reason length or completion_tokens at the limit): markup left in content, or unterminated arguments",
+		Remedy: "raise max_tokens (the limit that was hit is in the message; ACCEPTANCE_THINKING_MAX_TOKENS for thinking-on attempts); the parser is not at fault",
+	},
+	ToolMarkupUnderNone: {
+		Seen:   `tool-call markup in content under tool_choice "none" (vLLM parses nothing there, but keeps the tools in the prompt)`,
+		Remedy: "start vLLM with --exclude-tools-when-tool-choice-none so the model does not see tools it may not call; the tool parser is not at fault",
+	},
+	ReasoningStartTagInPrompt: {
+		Seen:   "</think> in content without <think>: the chat template opens <think> in the prompt and the reasoning parser needs both tags",
+		Remedy: "start vLLM with --reasoning-parser deepseek_r1 (it accepts a missing <think>), or use a vLLM version whose qwen3 parser does",
+	},
+	AnswerInReasoning: {
+		Seen:   "the whole answer landed in reasoning (content empty, finish_reason stop): a model that does not think, served with a reasoning parser",
+		Remedy: "serve a non-thinking model without --reasoning-parser, or send chat_template_kwargs.enable_thinking=false to a vLLM whose qwen3 parser honours it",
+	},
+	ParserMismatchMistral: {
+		Seen:   "[TOOL_CALLS] markup left in content, no tool_calls",
+		Remedy: "start vLLM with --enable-auto-tool-choice --tool-call-parser mistral (Mistral models; with --tokenizer-mode mistral)",
+	},
+	ParserMismatchHarmony: {
+		Seen:   "gpt-oss harmony markup (<|channel|>commentary to=functions.NAME ... <|message|>) left in content, no tool_calls",
+		Remedy: "start vLLM with --enable-auto-tool-choice --tool-call-parser openai (gpt-oss)",
+	},
+	WireFormat: {
+		Seen:   "a tool call breaks the OpenAI wire format (the field is named in the message)",
+		Remedy: "response serializer bug: clients break on it (json.loads on an object, no tool_call_id to answer with); pin a vLLM version whose tool calls are well formed, or fix the proxy that rewrites them",
 	},
 	BadRequest: {
 		Seen:   "HTTP 4xx: the server rejected the request",

@@ -91,6 +91,38 @@ func TestResponseOnRecordedBodies(t *testing.T) {
 			codes: []Code{NoToolCall}, detail: "I don't have real-time weather", reason: "nothing more specific applies"},
 		{name: "prose where none was wanted", file: "prose.json", want: Expectation{WantCall: false, Offered: weather, ToolChoice: "auto"},
 			codes: []Code{}, reason: "an irrelevance answer in prose is right"},
+
+		// Issue 10: causes the parser codes used to take.
+		{name: "hermes call cut by max_tokens under auto", file: "truncated_hermes_auto.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "auto", MaxTokens: 64},
+			codes: []Code{ToolCallTruncatedMaxTokens}, detail: "max_tokens=64 was hit (finish_reason length, completion_tokens=64) inside a tool call left in content: <tool_call>",
+			reason: "the hermes parser is on; it cannot decode a cut call. Never parser_mismatch_hermes, which would name a flag already set"},
+		{name: "named call cut by max_tokens", file: "truncated_named_args.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "get_current_weather"},
+			codes: []Code{ToolCallTruncatedMaxTokens}, detail: `max_tokens=16 was hit (finish_reason length, completion_tokens=16): tool_calls[0] (get_current_weather) arguments end unterminated: {"city": "Berlin", "state": "B`,
+			reason: "guided decoding makes the JSON certain unless the budget cuts it; not finish_reason_mismatch, budget from the record"},
+		{name: "markup under tool_choice none", file: "markup_under_none.json", want: Expectation{WantCall: false, Offered: weather, ToolChoice: "none"},
+			codes: []Code{ToolMarkupUnderNone}, detail: `tool_choice "none", yet content holds <tool_call>`,
+			reason: "vLLM parses nothing under none: the model wrote a call it was told not to make; never parser_mismatch_*"},
+		{name: "</think> without <think>", file: "think_end_only.json", want: Expectation{WantCall: false, Offered: weather, ToolChoice: "auto"},
+			codes: []Code{ReasoningStartTagInPrompt}, detail: "content holds </think> without <think>",
+			reason: "the template opened <think> in the prompt; --reasoning-parser qwen3 is already there, deepseek_r1 is the fix"},
+		{name: "non-thinking model with a reasoning parser", file: "answer_in_reasoning.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "auto"},
+			codes: []Code{AnswerInReasoning}, detail: "reasoning holds the whole answer (a tool call)",
+			reason: "nothing was thought before the call: the answer itself went to reasoning; not tool_call_in_reasoning, not no_tool_call"},
+		{name: "mistral markup", file: "mistral_leak.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "auto"},
+			codes: []Code{ParserMismatchMistral}, detail: "[TOOL_CALLS][{",
+			reason: "Mistral's own markup: its own parser code, not no_tool_call"},
+		{name: "mistral v11 markup", file: "mistral_leak_v11.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "auto"},
+			codes: []Code{ParserMismatchMistral}, detail: "[TOOL_CALLS]get_current_weather[ARGS]",
+			reason: "the newer tokenizer's NAME[ARGS] form"},
+		{name: "harmony markup", file: "harmony_leak.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "auto"},
+			codes: []Code{ParserMismatchHarmony}, detail: "<|channel|>commentary to=functions.get_current_weather",
+			reason: "gpt-oss harmony channels: --tool-call-parser openai"},
+		{name: "mistral markup under none", file: "mistral_leak.json", want: Expectation{WantCall: false, Offered: weather, ToolChoice: "none"},
+			codes: []Code{ToolMarkupUnderNone}, detail: "[TOOL_CALLS]",
+			reason: "any format: under none it is the model's"},
+		{name: "required, reasoning exhausted, newer vLLM", file: "required_reasoning_exhausted_newer.json", want: Expectation{WantCall: true, Offered: weather, ToolChoice: "required"},
+			codes: []Code{ReasoningExhaustedMaxTokens}, detail: "max_tokens=256 ran out inside reasoning (completion_tokens=256)",
+			reason: "newer vLLM answers no call; the budget, not the server, is at fault"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
@@ -125,12 +157,37 @@ func TestResponseRules(t *testing.T) {
 			codes: []Code{ToolCallInReasoning, ReasoningExhaustedMaxTokens}, reason: "both apply and both remedies help"},
 		{name: "leak on a no-call step", rec: record.Record{Status: 200, Content: "<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", FinishReason: "stop"}, want: Expectation{WantCall: false},
 			codes: []Code{ParserMismatchHermes}, reason: "markup is a parser problem whether or not a call was wanted"},
+		{name: "cut at the budget, finish stop", rec: record.Record{Status: 200, Content: "<tool_call>\n{\"na", FinishReason: "stop", CompletionTokens: 32, MaxTokens: 32}, want: Expectation{WantCall: true},
+			codes: []Code{ToolCallTruncatedMaxTokens}, reason: "completion_tokens == max_tokens: cut, even before \"name\" (the hermes pattern would not match)"},
+		{name: "complete hermes call at length", rec: record.Record{Status: 200, Content: "<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", FinishReason: "length", CompletionTokens: 20, MaxTokens: 20}, want: Expectation{WantCall: true, ToolChoice: "auto"},
+			codes: []Code{ToolCallTruncatedMaxTokens}, reason: "the budget ended right at the call: truncation is checked before the parser"},
+		{name: "xml call cut under auto", rec: record.Record{Status: 200, Content: "<tool_call>\n<function=f>\n<parameter=x>\n1", FinishReason: "length", MaxTokens: 12}, want: Expectation{WantCall: true},
+			codes: []Code{ToolCallTruncatedMaxTokens}, reason: "any format"},
+		{name: "think open at length with markup inside", rec: record.Record{Status: 200, Content: "<think>\nI could use <tool_call> here", FinishReason: "length", MaxTokens: 12}, want: Expectation{WantCall: true},
+			codes: []Code{ReasoningExhaustedMaxTokens}, reason: "markup inside an unfinished <think> is reasoning, not a cut call"},
+		{name: "valid calls at length", rec: record.Record{Status: 200, ToolCalls: call, FinishReason: "length", MaxTokens: 64}, want: Expectation{WantCall: true, ToolChoice: "f"},
+			codes: []Code{FinishReasonMismatch}, reason: "complete arguments: nothing was cut, but length still does not fit calls"},
+		{name: "required calls cut", rec: record.Record{Status: 200, ToolCalls: []record.ToolCall{{Name: "f", Arguments: `{"x": "ab`}}, FinishReason: "length", MaxTokens: 8}, want: Expectation{WantCall: true, ToolChoice: "required"},
+			codes: []Code{ToolCallTruncatedMaxTokens}, reason: "unterminated arguments under required (a streamed answer)"},
+		{name: "0.10 named call whose arguments are the cut reasoning", rec: record.Record{Status: 200, ToolCalls: []record.ToolCall{{Name: "f", Arguments: "<think>\nOkay, the user wants"}}, FinishReason: "length", MaxTokens: 256, CompletionTokens: 256}, want: Expectation{WantCall: true, ToolChoice: "f"},
+			codes: []Code{ReasoningExhaustedMaxTokens}, reason: "serving_chat.py's named path makes content the arguments; the budget ran out thinking"},
+		{name: "prose in reasoning, content empty", rec: record.Record{Status: 200, Reasoning: "The capital of France is Paris.", FinishReason: "stop"}, want: Expectation{WantCall: false, ToolChoice: "auto"},
+			codes: []Code{AnswerInReasoning}, reason: "a non-thinking model's answer taken by the reasoning parser"},
+		{name: "thinking, then call in reasoning", rec: record.Record{Status: 200, Reasoning: "Let me think.\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", FinishReason: "stop"}, want: Expectation{WantCall: true},
+			codes: []Code{ToolCallInReasoning}, reason: "thought came first: a thinking model whose call stayed in reasoning"},
+		{name: "call in reasoning under none", rec: record.Record{Status: 200, Reasoning: "Let me think.\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", Content: "It is sunny.", FinishReason: "stop"}, want: Expectation{WantCall: false, ToolChoice: "none"},
+			codes: []Code{ToolMarkupUnderNone}, reason: "no parser runs under none: the model's call, not the reasoning/tool parser interaction"},
+		{name: "healthy thinking answer", rec: record.Record{Status: 200, Reasoning: "hmm", Content: "Paris.", FinishReason: "stop"}, want: Expectation{WantCall: false},
+			codes: []Code{}, reason: "reasoning and content both present"},
+		{name: "markup under none, cut", rec: record.Record{Status: 200, Content: "<tool_call>\n{\"name\": \"f\", \"argu", FinishReason: "length", MaxTokens: 16}, want: Expectation{WantCall: false, ToolChoice: "none"},
+			codes: []Code{ToolMarkupUnderNone}, reason: "under none the model should not write a call at all; nothing to raise"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
 }
 
 func TestTransport(t *testing.T) {
+	on, off := true, false
 	type testCase struct {
 		name   string
 		file   string        // a recorded error body, or
@@ -183,6 +240,24 @@ func TestTransport(t *testing.T) {
 		{name: "stream", rec: record.Record{Status: 200, ErrorKind: record.ErrStream, Error: "stream ended without [DONE]"}, code: StreamBroken, detail: "[DONE]", reason: "kind"},
 		{name: "too large", rec: record.Record{Status: 200, ErrorKind: record.ErrTooLarge, Error: "body over 8 MiB"}, code: ResponseTooLarge, detail: "8 MiB", reason: "kind"},
 		{name: "canceled", rec: record.Record{ErrorKind: record.ErrCanceled}, reason: "an interrupted run is not a server fault"},
+
+		// vLLM 0.10 under required/named with thinking on (issue 10).
+		{name: "0.10 required, reasoning cut, 400", file: "required_invalid_json_400.json", code: ReasoningExhaustedMaxTokens,
+			detail: `max_tokens=256 under tool_choice "required" with thinking on: HTTP 400: 1 validation error for list[FunctionDefinition]`,
+			reason: "the guided JSON never started: reasoning ate the budget; not bad_request"},
+		{name: "0.10 required, reasoning cut, 500", rec: record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: "Internal Server Error", ToolChoice: "required", Thinking: &on, MaxTokens: 256},
+			code: ReasoningExhaustedMaxTokens, detail: "content assertion", reason: "assert content is not None escapes as Starlette's plain 500; not server_error"},
+		{name: "0.10 named, reasoning cut, 500", rec: record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: "Internal Server Error\n", ToolChoice: "get_forecast", Thinking: &on, MaxTokens: 256},
+			code: ReasoningExhaustedMaxTokens, detail: `"get_forecast" (named)`, reason: "named choices too"},
+		{name: "0.10 required without thinking, 400", rec: record.Record{Status: 400, ErrorKind: record.ErrHTTP, ToolChoice: "required", Thinking: &off, MaxTokens: 16,
+			Body: `{"object":"error","message":"1 validation error for list[FunctionDefinition]\n  Invalid JSON: EOF while parsing a string at line 1 column 40 [type=json_invalid]","type":"BadRequestError","param":null,"code":400}`},
+			code: ToolCallTruncatedMaxTokens, detail: "max_tokens=16", reason: "no thinking: the call itself was cut"},
+		{name: "500 with thinking off stays server_error", rec: record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: "Internal Server Error", ToolChoice: "required", Thinking: &off},
+			code: ServerError, detail: "HTTP 500", reason: "nothing points at the budget"},
+		{name: "500 under auto stays server_error", rec: record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: "Internal Server Error", ToolChoice: "auto", Thinking: &on},
+			code: ServerError, detail: "HTTP 500", reason: "auto has no guided output to validate"},
+		{name: "engine error under required stays server_error", rec: record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: `{"error":{"message":"EngineCore encountered an issue.","type":"InternalServerError","code":500}}`, ToolChoice: "required", Thinking: &on},
+			code: ServerError, detail: "EngineCore", reason: "vLLM's own JSON error is a crash, not the assertion"},
 		{name: "ok", rec: record.Record{Status: 200}, reason: "nothing to classify"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -226,4 +301,32 @@ func FuzzResponse(f *testing.F) {
 		raw.Status = 400
 		Transport(raw)
 	})
+}
+
+// TestKindOfIssue10Codes: the classification of issue 10's codes.
+func TestKindOfIssue10Codes(t *testing.T) {
+	type testCase struct {
+		code   Code
+		choice string
+		kind   Kind
+		reason string
+	}
+	for _, tc := range []testCase{
+		{ToolCallTruncatedMaxTokens, "auto", KindModel, "how long the model writes"},
+		{ToolCallTruncatedMaxTokens, "required", KindModel, "the budget, also under guided decoding"},
+		{ToolMarkupUnderNone, "none", KindModel, "vLLM parses nothing under none: the model wrote the call"},
+		{ReasoningExhaustedMaxTokens, "required", KindModel, "how long the model thinks"},
+		{ParserMismatchMistral, "auto", KindServer, "a missing parser flag"},
+		{ParserMismatchHarmony, "auto", KindServer, "a missing parser flag"},
+		{ReasoningStartTagInPrompt, "auto", KindServer, "the reasoning parser's configuration"},
+		{AnswerInReasoning, "auto", KindServer, "a reasoning parser on a model that does not think"},
+		{WireFormat, "auto", KindServer, "the serializer"},
+		{WireFormat, "none", KindServer, "the serializer"},
+	} {
+		t.Run(string(tc.code)+"/"+tc.choice, func(t *testing.T) {
+			assert.Equal(t, tc.kind, KindOf(tc.code, tc.choice), tc.reason)
+			_, known := Catalog[tc.code]
+			assert.True(t, known, "catalog text")
+		})
+	}
 }

@@ -20,13 +20,21 @@ const (
 // guided reports whether vLLM constrains the output with guided decoding
 // (structured outputs) for this tool_choice: "required" (a JSON array of
 // {name, parameters} whose schema is the anyOf of the offered tools) and a
-// named function (that function's parameters schema). Source: vLLM
-// v0.11.0 vllm/entrypoints/openai/protocol.py,
-// ChatCompletionRequest._get_json_schema_from_tool and
-// to_sampling_params (guided_json / structured_outputs for tool_choice
-// "required" and named choices). Under "auto" and "none" nothing is
-// guided: the model's free text goes to the tool parser (auto) or to
-// content (none).
+// named function (that function's parameters schema). Under "auto" and
+// "none" nothing is guided: the model's free text goes to the tool parser
+// (auto) or to content (none).
+//
+// Source: vLLM v0.10.x vllm/entrypoints/openai/protocol.py,
+// ChatCompletionRequest._get_guided_json_from_tool, whose schema
+// to_sampling_params passes as guided_json (GuidedDecodingParams). Later
+// releases, after the structured-outputs rework, name it
+// _get_json_schema_from_tool and pass structured_outputs.json, and 2026
+// main has it in vllm/entrypoints/openai/chat_completion/protocol.py; the
+// rule (required and named guided, auto and none not) is the same. The method returns
+// None for "none" (and, by falling through, for "auto"). serving_chat.py's
+// chat_completion_full_generator then builds the calls of a named choice
+// from the raw output (arguments=content) and, in v0.10, validates the
+// "required" output with TypeAdapter(list[FunctionDefinition]).
 func guided(toolChoice string) bool {
 	switch toolChoice {
 	case "", "auto", "none":
@@ -55,6 +63,14 @@ func KindOf(c Code, toolChoice string) Kind {
 		}
 		return KindModel
 	case ArgsMismatch, AnswerMismatch, ReasoningExhaustedMaxTokens:
+		return KindModel
+	case ToolCallTruncatedMaxTokens:
+		// How long the model writes: the budget ran out inside the call.
+		// Its own code all the same, since the remedy is the budget.
+		return KindModel
+	case ToolMarkupUnderNone:
+		// The model wrote a call it was told not to make; vLLM correctly
+		// parses nothing under "none".
 		return KindModel
 	}
 	return KindServer

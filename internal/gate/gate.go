@@ -30,6 +30,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
 
 // Run is one execution of the live suite.
@@ -40,17 +41,21 @@ type Run struct {
 	Scenarios []*fixture.Scenario
 	// OutDir is the absolute output folder.
 	OutDir string
-	// Ctx is cancelled when the run is interrupted (SIGINT/SIGTERM).
-	Ctx context.Context
 
-	fatal     string
-	cancel    context.CancelFunc
-	jsonl     *record.Writer
-	sem       chan struct{}
-	simServer *http.Server
-	log       func(string)
-	gpuMon    *gpu.Monitor    // run-wide, started after preflight (load.go)
-	sampler   *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
+	fatal string
+	// interrupted is closed when the run is interrupted (SIGINT/SIGTERM)
+	// or finished; Context derives contexts from it.
+	interrupted   chan struct{}
+	interruptOnce sync.Once
+	monCancel     context.CancelFunc // stops the run-wide monitors
+	jsonl         *record.Writer
+	sem           chan struct{}
+	simServer     *http.Server
+	log           func(string)
+	gpuMon        *gpu.Monitor    // run-wide, started after preflight (load.go)
+	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
+
+	startOnce sync.Once // waitStart (shard.go)
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
@@ -63,8 +68,7 @@ type Run struct {
 // says why in one line and every case fails with it. log prints progress
 // lines (os.Stderr in TestMain).
 func Start(getenv func(string) string, log func(string)) *Run {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &Run{Ctx: ctx, cancel: cancel, log: log}
+	r := &Run{interrupted: make(chan struct{}), log: log}
 	r.metrics = sidecar.Metrics{
 		SchemaVersion: sidecar.SchemaVersion,
 		Suite:         sidecar.Version,
@@ -81,6 +85,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.redactor = redact.New(append([]string{cfg.APIKey}, client.URLSecrets(cfg.BaseURL)...)...)
 	r.OutDir = outDir(cfg.Out)
 	r.metrics.Knobs = knobs(cfg)
+	r.metrics.Run = runInfo(cfg.Sharding)
 	if mkErr := os.MkdirAll(r.OutDir, 0o755); mkErr != nil {
 		r.fatal = fmt.Sprintf("ACCEPTANCE_OUT=%s: cannot create the output folder: %v", cfg.Out, mkErr)
 		return r
@@ -94,6 +99,9 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	if err != nil {
 		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r
+	}
+	for _, d := range cfg.Deprecations {
+		r.logf("%s", d)
 	}
 	r.sem = make(chan struct{}, cfg.Parallel)
 	r.Scenarios, err = r.loadFixtures()
@@ -121,6 +129,8 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		return r
 	}
 	r.watchSignals()
+	ctx, cancel := r.Context(context.Background())
+	defer cancel()
 	srv, err := r.Client.Preflight(ctx, cfg.Model)
 	r.Server = srv
 	pf := &sidecar.Preflight{Models: srv.Models, Health: srv.Health}
@@ -220,6 +230,9 @@ func (r *Run) Release() { <-r.sem }
 // Record writes one request to requests.jsonl, masking the key and URL
 // credentials in every free-text field first.
 func (r *Run) Record(rec *record.Record) {
+	if r.Cfg.Sharding.Sharded() {
+		rec.Shard = r.Cfg.Sharding.String()
+	}
 	rec.Error = r.redactor.String(rec.Error)
 	rec.Body = r.redactor.String(rec.Body)
 	r.mu.Lock()
@@ -277,7 +290,7 @@ func (r *Run) Finish(reason, detail string) error {
 	if p, sm := r.metrics.Provenance, r.metrics.ServerMetrics; p != nil && sm != nil {
 		p.EngineConfig = sm.EngineConfig
 	}
-	finalizeToolCalling(&r.metrics)
+	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()
 	if r.simServer != nil {
@@ -285,9 +298,27 @@ func (r *Run) Finish(reason, detail string) error {
 		defer cancel()
 		_ = r.simServer.Shutdown(ctx)
 	}
-	r.cancel()
+	r.interrupt()
 	return err
 }
+
+// Context returns a context derived from parent (a test's t.Context())
+// that is also cancelled when the run is interrupted, so that in-flight
+// requests end as "canceled" and the tests finish. Call the CancelFunc
+// when done with it.
+func (r *Run) Context(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-r.interrupted:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+func (r *Run) interrupt() { r.interruptOnce.Do(func() { close(r.interrupted) }) }
 
 // Metrics returns a copy of the sidecar as it stands.
 func (r *Run) Metrics() sidecar.Metrics {
@@ -296,10 +327,13 @@ func (r *Run) Metrics() sidecar.Metrics {
 	return r.metrics
 }
 
-// watchSignals turns SIGINT/SIGTERM into a cancelled run: in-flight requests
-// end as "canceled", the tests finish, and TestMain writes metrics.json with
-// complete=false. A second signal, or tests that do not finish within 10 s,
-// write it right away and exit.
+// watchSignals turns SIGINT/SIGTERM into an interrupted run: in-flight
+// requests end as "canceled", the tests finish, and TestMain writes
+// metrics.json with complete=false and exits non-zero. The library never
+// exits the process itself: after the first signal it stops catching
+// signals, so a second one ends the process the default way, and if the
+// tests have not finished within 10 s it writes metrics.json at once so
+// that such a kill loses nothing.
 func (r *Run) watchSignals() {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
@@ -311,13 +345,10 @@ func (r *Run) watchSignals() {
 		r.metrics.EndReason = sidecar.EndInterrupted
 		r.metrics.EndDetail = detail
 		r.mu.Unlock()
-		r.cancel()
-		select {
-		case <-ch:
-		case <-time.After(10 * time.Second):
-		}
+		signal.Stop(ch)
+		r.interrupt()
+		time.Sleep(10 * time.Second)
 		_ = r.Finish(sidecar.EndInterrupted, detail)
-		os.Exit(130)
 	}()
 }
 
@@ -368,16 +399,20 @@ func (r *Run) Logf(format string, a ...any) { r.logf(format, a...) }
 
 func knobs(c config.Config) sidecar.Knobs {
 	return sidecar.Knobs{
-		RequestTimeout:      c.RequestTimeout.String(),
-		ToolCallRepeats:     c.ToolCallRepeats,
-		ToolCallMinPassRate: c.ToolCallMinPassRate,
-		ToolCallModes:       strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
-		StabilityRequests:   c.StabilityRequests,
-		StabilityInterval:   c.StabilityInterval.String(),
-		MaxDegradation:      c.MaxDegradation,
-		Profile:             c.Profile,
-		Parallel:            c.Parallel,
-		FixturesDir:         c.Fixtures,
+		RequestTimeout:           c.RequestTimeout.String(),
+		ToolCallRepeats:          c.ToolCallRepeats,
+		ToolCallMinPassRate:      c.ToolCallMinPassRate,
+		ModelMinPassRate:         c.ModelMinPassRate,
+		ModelScenarioMinPassRate: c.ModelScenarioMinPassRate,
+		ToolCallModes:            strings.Join(c.ToolCallModes, ",") + ";thinking=" + strings.Join(c.Thinking, ","),
+		ThinkingMaxTokens:        c.ThinkingMaxTokens,
+		StabilityRequests:        c.StabilityRequests,
+		StabilityInterval:        c.StabilityInterval.String(),
+		MaxDegradation:           c.MaxDegradation,
+		Profile:                  c.Profile,
+		Parallel:                 c.Parallel,
+		FixturesDir:              c.Fixtures,
+		Extra:                    loadKnobs(c),
 	}
 }
 
@@ -394,4 +429,15 @@ func outDir(out string) string {
 	return abs
 }
 
+// thresholds are the model-check rates of the configuration.
+func (r *Run) thresholds() verdict.Thresholds {
+	return verdict.Thresholds{Scenario: r.Cfg.ModelScenarioMinPassRate, Rate: r.Cfg.ModelMinPassRate}
+}
+
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// RecordTests records go test's own outcome in the sidecar (TestMain, after
+// m.Run), so that metrics.json's verdict is never greener than the exit code.
+func (r *Run) RecordTests(passed bool) {
+	r.Update(func(m *sidecar.Metrics) { m.TestsPassed = &passed })
+}

@@ -60,13 +60,16 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	test := "TestStability/" + name
 	lim := r.limits()
 	agg := load.NewStability(lim)
+	r.waitStart(ctx)
 	stopMon := r.runMonitors(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
 	start := time.Now()
+	gen := load.StartGenerator()
 	for res := range load.Sequential(ctx, n, r.Cfg.StabilityInterval, plan, r.Client.ChatAt) {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(res.Class, &rec)
+		gen.Add(res.Lag, &rec)
 		// Stability records can be many; the text is not needed to judge
 		// them (token counts stay).
 		rec.Content, rec.Reasoning = "", ""
@@ -78,6 +81,12 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		}
 	}
 	run := agg.Run(name, time.Since(start))
+	gh := gen.Stop()
+	run.Generator = &gh
+	// A paced run's lag only stretches its pauses (latency counts from the
+	// actual send): late by a tenth of the pause is still the same pattern.
+	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
+	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[record.ErrCanceled], n); cut {
 		run.Checks = append(run.Checks, c)
@@ -107,23 +116,47 @@ func (r *Run) LoadRuns() []string {
 // measured from that due time. In-flight requests are bounded by the
 // arrival count. Checks: success_rate and goodput_ratio (requests meeting
 // ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT over all sent, against
-// ACCEPTANCE_MIN_GOODPUT_RATIO).
+// ACCEPTANCE_MIN_GOODPUT_RATIO) and load_generator (the generator kept its
+// schedule: load.GeneratorCheck).
+//
+// Sharded (ACCEPTANCE_SHARD=i/N), the run keeps its name (the totals) and
+// sends this shard's part: ACCEPTANCE_CONCURRENCY_REQUESTS and
+// ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
+// split the same way, the rate divided by N with an arrival seed of its
+// own; the first load run of the process starts at ACCEPTANCE_START_AT.
 func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var ch <-chan load.Result
 	run := sidecar.LoadRun{Name: name}
+	var gen *load.Generator
+	var start time.Time
 	var n int
+	sh := r.Cfg.Sharding
+	of := ""
+	if sh.Sharded() {
+		of = fmt.Sprintf(" (shard %s's part)", sh)
+	}
 	switch names := r.LoadRuns(); name {
 	case names[0]:
-		n = r.Cfg.ConcurrencyRequests
-		run.Mode, run.Concurrency = "closed", r.Cfg.Concurrency
-		r.Logf("concurrency %s: %d requests from %d workers", name, n, r.Cfg.Concurrency)
-		ch = load.Closed(ctx, r.Cfg.Concurrency, n, plan, r.Client.ChatAt)
+		n = sh.Split(r.Cfg.ConcurrencyRequests)
+		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
+		if !r.waitStart(ctx) {
+			return r.cancelled(run, n)
+		}
+		gen, start = load.StartGenerator(), time.Now()
+		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
+		ch = load.Closed(ctx, run.Concurrency, n, plan, r.Client.ChatAt)
 	case names[1]:
-		n = r.Cfg.OpenLoopRequests
-		run.Mode, run.RatePerS = "open", r.Cfg.OpenLoopRate
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s", name, n, r.Cfg.OpenLoopRate)
-		ch = load.Open(ctx, load.Arrivals(r.Cfg.OpenLoopRate, n, OpenLoopSeed), 0, plan, r.Client.ChatAt)
+		n = sh.Split(r.Cfg.OpenLoopRequests)
+		run.Mode, run.RatePerS = "open", sh.Rate(r.Cfg.OpenLoopRate)
+		if !r.waitStart(ctx) {
+			return r.cancelled(run, n)
+		}
+		gen, start = load.StartGenerator(), time.Now()
+		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		// Each shard draws its own arrivals (seed + index): N independent
+		// Poisson streams at λ/N are one Poisson stream at λ.
+		ch = load.Open(ctx, load.Arrivals(run.RatePerS, n, OpenLoopSeed+uint64(sh.Index)), 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
@@ -132,23 +165,28 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	test := "TestConcurrency/" + name
 	lim := r.limits()
 	agg := load.NewAgg(lim)
-	start := time.Now()
 	for res := range ch {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(&rec)
+		gen.Add(res.Lag, &rec)
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
 		if r.progressDue(agg.Requests, n) {
 			r.Logf("concurrency %s: %s", name, agg.Progress(n))
 		}
 	}
-	lr := agg.LoadRun(name, time.Since(start), r.Cfg.MinGoodputRatio)
+	finished := time.Now()
+	lr := agg.LoadRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
+	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
+	gh := gen.Stop()
+	lr.Generator = &gh
+	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[record.ErrCanceled], n); cut {
 		lr.Checks = append(lr.Checks, c)
-		lr.Verdict = load.Verdict(lr.Checks)
 	}
+	lr.Verdict = load.Verdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
@@ -158,6 +196,16 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	})
 	r.Checkpoint()
 	return lr
+}
+
+// cancelled is a load run stopped before it began (interrupted while
+// waiting for ACCEPTANCE_START_AT): it fails its requests check.
+func (r *Run) cancelled(run sidecar.LoadRun, planned int) sidecar.LoadRun {
+	run.Errors = map[string]int{}
+	c, _ := r.cutShort(0, 0, planned)
+	run.Checks = []sidecar.Check{c}
+	run.Verdict = load.Verdict(run.Checks)
+	return run
 }
 
 // ConversationRuns lists the TestConversation runs: "turns_<ACCEPTANCE_CONVERSATION_TURNS>".
@@ -349,11 +397,13 @@ const CheckPreemptions = "preemptions"
 // a successful preflight; stopMonitors (from Finish) puts what they saw in
 // metrics.gpu and metrics.server_metrics. An interval of 0 switches one off.
 func (r *Run) startMonitors() {
+	ctx, cancel := r.Context(context.Background())
+	r.monCancel = cancel
 	if r.Cfg.GPUInterval > 0 {
-		r.gpuMon = gpu.Start(r.Ctx, r.Cfg.GPUInterval)
+		r.gpuMon = gpu.Start(ctx, r.Cfg.GPUInterval)
 	}
 	if r.Cfg.MetricsInterval > 0 {
-		r.sampler = scrape.Start(r.Ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
+		r.sampler = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
 	}
 }
 
@@ -365,6 +415,9 @@ func (r *Run) stopMonitors() {
 	if r.sampler != nil {
 		sm := r.sampler.Stop()
 		r.Update(func(m *sidecar.Metrics) { m.ServerMetrics = &sm })
+	}
+	if r.monCancel != nil {
+		r.monCancel()
 	}
 }
 
@@ -410,7 +463,7 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.LoadRun | sidecar.Conversation
 	}
 	var lines []string
 	for _, c := range checks {
-		if c.Passed {
+		if c.Passed || c.Skipped {
 			continue
 		}
 		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
@@ -436,6 +489,10 @@ func figures(c sidecar.Check) string {
 		return fmt.Sprintf("%+.1f%% (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
+	case load.CheckShards:
+		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
+	case load.CheckLoadGenerator:
+		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
 		return fmt.Sprintf("%.1f%% of VRAM (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
 	default:
@@ -459,6 +516,11 @@ var remedies = map[string]string{
 		"small for ACCEPTANCE_CONVERSATION_TURNS",
 	load.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
 		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
+	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
+		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
+		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
+	load.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
+		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
 	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",

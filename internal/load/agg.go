@@ -205,10 +205,11 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	return c
 }
 
-// Verdict is "pass" when every check passed (skipped checks pass).
+// Verdict is "pass" when every check that was judged passed. Skipped
+// checks (no local GPU, preemptions unknown) neither pass nor fail a run.
 func Verdict(checks []sidecar.Check) string {
 	for _, c := range checks {
-		if !c.Passed {
+		if !c.Passed && !c.Skipped {
 			return "fail"
 		}
 	}
@@ -344,6 +345,7 @@ func (a *Agg) LoadRun(name string, dur time.Duration, minGoodputRatio float64) s
 	if a.Requests > 0 {
 		lr.GoodputRatio = float64(a.Good) / float64(a.Requests)
 	}
+	lr.Good, lr.OutputTokens = a.Good, a.OutputTokens
 	gc := sidecar.Check{Name: CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
 		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
 		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",

@@ -32,6 +32,26 @@ type Result struct {
 	I      int
 	Class  string
 	Record record.Record
+	// Lag is the dispatch lag: when the request actually went out
+	// (Record.Start) minus when the generator meant to send it. Open loop:
+	// its due time. Closed loop and Sequential: the moment its worker was
+	// free again (the previous answer's end, plus the pause in Sequential).
+	// A generator that keeps up has lags of microseconds; one starved of
+	// CPU, or slowed by its consumer, shows it here (see Generator).
+	Lag time.Duration
+}
+
+// sendAt calls send and returns its record with the dispatch lag measured
+// from ready. Senders that leave Record.Start zero (test fakes) are timed
+// from the call.
+func sendAt(ctx context.Context, send Sender, req client.Request, scheduled, ready time.Time) (record.Record, time.Duration) {
+	called := time.Now()
+	rec := send(ctx, req, scheduled)
+	sent := rec.Start
+	if sent.IsZero() {
+		sent = called
+	}
+	return rec, sent.Sub(ready)
 }
 
 // Sequential sends n requests one after the other, pausing interval between
@@ -42,15 +62,21 @@ func Sequential(ctx context.Context, n int, interval time.Duration, plan Plan, s
 	out := make(chan Result)
 	go func() {
 		defer close(out)
+		ready := time.Now()
 		for i := range n {
-			if i > 0 && !sleep(ctx, interval) {
-				return
+			if i > 0 {
+				if !sleep(ctx, interval) {
+					return
+				}
+				ready = ready.Add(interval)
 			}
 			if ctx.Err() != nil {
 				return
 			}
 			class, req := plan(i)
-			out <- Result{I: i, Class: class, Record: send(ctx, req, time.Time{})}
+			rec, lag := sendAt(ctx, send, req, time.Time{}, ready)
+			ready = time.Now()
+			out <- Result{I: i, Class: class, Record: rec, Lag: lag}
 		}
 	}()
 	return out
@@ -75,9 +101,15 @@ func Closed(ctx context.Context, workers, n int, plan Plan, send Sender) <-chan 
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Go(func() {
+			// The worker is due to send again the moment an answer ends;
+			// handing the result over (out) and planning the next request
+			// count as lag.
+			ready := time.Now()
 			for i := range next {
 				class, req := plan(i)
-				out <- Result{I: i, Class: class, Record: send(ctx, req, time.Time{})}
+				rec, lag := sendAt(ctx, send, req, time.Time{}, ready)
+				ready = time.Now()
+				out <- Result{I: i, Class: class, Record: rec, Lag: lag}
 			}
 		})
 	}
@@ -139,7 +171,8 @@ func Open(ctx context.Context, offsets []time.Duration, maxInFlight int, plan Pl
 			class, req := plan(i)
 			wg.Go(func() {
 				defer func() { <-slots }()
-				out <- Result{I: i, Class: class, Record: send(ctx, req, due)}
+				rec, lag := sendAt(ctx, send, req, due, due)
+				out <- Result{I: i, Class: class, Record: rec, Lag: lag}
 			})
 		}
 	}()

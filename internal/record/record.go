@@ -44,6 +44,8 @@ type Record struct {
 	// tool-calling mode ("plain", "stream", ...).
 	Class   string `json:"class,omitempty"`
 	Attempt int    `json:"attempt"`
+	// Shard is "i/N" when the request was sent by shard i of a sharded run.
+	Shard string `json:"shard,omitempty"`
 	// Step is the turn index in a multi-turn scenario or conversation.
 	Step   int       `json:"step,omitempty"`
 	Start  time.Time `json:"start"`
@@ -81,6 +83,13 @@ type Record struct {
 	// MaxTokens is the budget the request asked for, so a diagnosis of
 	// "reasoning used it all" can name it.
 	MaxTokens int `json:"max_tokens,omitempty"`
+	// ToolChoice is the tool_choice sent ("auto", "required", "none", a
+	// function name; "" when not sent) and Thinking the
+	// chat_template_kwargs.enable_thinking sent (nil when not sent), so an
+	// HTTP error can be read in their light: vLLM 0.10 answers 400 or 500
+	// when reasoning eats the budget under a required or named choice.
+	ToolChoice string `json:"tool_choice,omitempty"`
+	Thinking   *bool  `json:"thinking,omitempty"`
 
 	Content   string     `json:"content,omitempty"`
 	Reasoning string     `json:"reasoning,omitempty"`
@@ -88,6 +97,12 @@ type Record struct {
 	// StreamIssues lists structural problems seen in an SSE stream (name sent
 	// twice, id changed, two finish chunks, markup in delta.content, ...).
 	StreamIssues []string `json:"stream_issues,omitempty"`
+	// WireIssues lists breaches of the OpenAI wire format in the tool calls
+	// (plain and streamed), each one line naming the field:
+	// function.arguments not a string, id missing or repeated, type not
+	// "function", a streamed delta without index, usage missing though
+	// stream_options.include_usage was sent.
+	WireIssues []string `json:"wire_issues,omitempty"`
 
 	ErrorKind string `json:"error_kind,omitempty"`
 	Error     string `json:"error,omitempty"`

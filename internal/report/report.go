@@ -66,15 +66,9 @@ func ReadRecords(r io.Reader) ([]record.Record, error) {
 	return recs, nil
 }
 
-// Passed is the run's overall verdict: complete, and every area it has
-// passed (GPU and /metrics checks that were skipped do not count).
-func Passed(m *sidecar.Metrics) bool {
-	ok := m.Complete
-	for _, a := range areas(m) {
-		ok = ok && a.passed
-	}
-	return ok
-}
+// Passed is the run's overall verdict, sidecar.Metrics.Passed: the one
+// that rank and the suite's exit code use too.
+func Passed(m *sidecar.Metrics) bool { return m.Passed() }
 
 type area struct {
 	name   string
@@ -85,13 +79,14 @@ type area struct {
 // areas is the verdict summary: one line per section the run has.
 func areas(m *sidecar.Metrics) []area {
 	var out []area
+	v := m.SectionVerdicts()
 	if t := m.ToolCalling; t != nil {
 		att, ok := 0, 0
 		for _, s := range t.Scenarios {
 			att += s.Attempts
 			ok += s.Passed
 		}
-		out = append(out, area{"tool calling", t.Passed, fmt.Sprintf("%d/%d attempts passed in %d scenarios; parse %s, JSON-valid %s",
+		out = append(out, area{"tool calling", v["tool calling"], fmt.Sprintf("%d/%d attempts passed in %d scenarios; parse %s, JSON-valid %s",
 			ok, att, len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
 	}
 	if s := m.Stability; s != nil {
@@ -99,26 +94,25 @@ func areas(m *sidecar.Metrics) []area {
 		for _, r := range s.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
 		}
-		out = append(out, area{"stability", s.Passed, strings.Join(parts, "; ")})
+		out = append(out, area{"stability", v["stability"], strings.Join(parts, "; ")})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
 		}
-		out = append(out, area{"concurrency", c.Passed, strings.Join(parts, "; ")})
+		out = append(out, area{"concurrency", v["concurrency"], strings.Join(parts, "; ")})
 	}
 	if c := m.Conversation; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
 		}
-		out = append(out, area{"conversation", c.Passed, strings.Join(parts, "; ")})
+		out = append(out, area{"conversation", v["conversation"], strings.Join(parts, "; ")})
 	}
 	if g := m.GPU; g != nil {
-		a := area{name: "GPU", passed: checksPassed(g.Checks)}
+		a := area{name: "GPU", passed: v["GPU"]}
 		if !g.Available {
-			a.passed = true
 			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
 		} else {
 			var parts []string
@@ -130,15 +124,6 @@ func areas(m *sidecar.Metrics) []area {
 		out = append(out, a)
 	}
 	return out
-}
-
-func checksPassed(cs []sidecar.Check) bool {
-	for _, c := range cs {
-		if !c.Passed && !c.Skipped {
-			return false
-		}
-	}
-	return true
 }
 
 // Markdown writes report.md: target, run, verdicts, tool calling, what went
@@ -217,8 +202,16 @@ func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 	b.WriteString("\n## Tool calling\n\n")
 	fmt.Fprintf(b, "Parse success rate %s over attempts that expected a call; JSON-valid rate %s over attempts that produced one.\n\n",
 		optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))
-	b.WriteString("| scenario | mode | category | passed | pass rate (95 % CI) | verdict | diagnoses |\n")
-	b.WriteString("| --- | --- | --- | ---: | --- | --- | --- |\n")
+	if t.Model != nil && t.Model.Attempts > 0 {
+		fmt.Fprintf(b, "Server faults: %d attempts (server checks must hold on every attempt). Model checks over all scenarios: %s, against %s: %s.",
+			t.ServerFailures, rateCI(*t.Model), rate(t.Model.Min), verdictWord(t.Model.Verdict))
+		if t.Nondeterministic > 0 {
+			fmt.Fprintf(b, " Nondeterministic: %d scenario modes got different answers to identical requests (information, not a failure).", t.Nondeterministic)
+		}
+		b.WriteString("\n\n")
+	}
+	b.WriteString("| scenario | mode | category | passed | pass rate (95 % CI) | server faults | model checks (scenario, 95 % CI) | verdict | diagnoses |\n")
+	b.WriteString("| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |\n")
 	scs := append([]sidecar.Scenario(nil), t.Scenarios...)
 	sort.SliceStable(scs, func(i, j int) bool {
 		if scs[i].Name != scs[j].Name {
@@ -229,22 +222,39 @@ func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 	for _, s := range scs {
 		var ds []string
 		for _, d := range sortedDiagnoses(s.Diagnoses) {
-			ds = append(ds, fmt.Sprintf("`%s` ×%d", d.Code, d.Count))
+			kind := ""
+			if d.Kind != "" {
+				kind = " (" + d.Kind + ")"
+			}
+			ds = append(ds, fmt.Sprintf("`%s`%s ×%d", d.Code, kind, d.Count))
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %s [%s, %s] | %s | %s |\n",
+		model := "–"
+		if s.ScenarioModel.Attempts > 0 {
+			model = rateCI(s.ScenarioModel)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %s [%s, %s] | %d | %s | %s | %s |\n",
 			cell(s.Name), cell(s.Mode), cell(s.Category), s.Passed, s.Attempts,
-			rate(s.PassRate), rate(s.PassRateCI.Low), rate(s.PassRateCI.High), verdictWord(s.Verdict), cell(strings.Join(ds, ", ")))
+			rate(s.PassRate), rate(s.PassRateCI.Low), rate(s.PassRateCI.High), s.ServerFailures, model, verdictWord(s.Verdict), cell(strings.Join(ds, ", ")))
 	}
 	if len(t.Categories) > 0 {
-		b.WriteString("\n| category | passed | pass rate | parsed | JSON-valid | schema-valid | args match |\n")
-		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		b.WriteString("\n| category | passed | pass rate | parsed | JSON-valid | schema-valid | args match | server faults | model checks (95 % CI) | model verdict |\n")
+		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
 		cats := append([]sidecar.Category(nil), t.Categories...)
 		sort.SliceStable(cats, func(i, j int) bool { return cats[i].Name < cats[j].Name })
 		for _, c := range cats {
-			fmt.Fprintf(b, "| %s | %d/%d | %s | %s | %s | %s | %s |\n", cell(c.Name), c.Passed, c.Attempts, rate(c.PassRate),
-				optRate(c.Parsed), optRate(c.JSONValid), optRate(c.SchemaValid), optRate(c.ArgsMatch))
+			model, verdict := "–", "–"
+			if c.Model.Attempts > 0 {
+				model, verdict = rateCI(c.Model), verdictWord(c.Model.Verdict)
+			}
+			fmt.Fprintf(b, "| %s | %d/%d | %s | %s | %s | %s | %s | %d | %s | %s |\n", cell(c.Name), c.Passed, c.Attempts, rate(c.PassRate),
+				optRate(c.Parsed), optRate(c.JSONValid), optRate(c.SchemaValid), optRate(c.ArgsMatch), c.ServerFailures, model, verdict)
 		}
 	}
+}
+
+// rateCI writes a model-check rate as "k/n 0.950 [0.900, 0.980]".
+func rateCI(r sidecar.Rate) string {
+	return fmt.Sprintf("%d/%d %s [%s, %s]", r.Passed, r.Attempts, rate(r.Rate), rate(r.CI95.Low), rate(r.CI95.High))
 }
 
 func sortedDiagnoses(ds []sidecar.Diagnosis) []sidecar.Diagnosis {
@@ -403,7 +413,10 @@ func writeChecks(b *strings.Builder, cs []sidecar.Check) {
 	b.WriteString("\n| check | verdict | value | threshold | detail |\n| --- | --- | ---: | ---: | --- |\n")
 	for _, c := range cs {
 		v := passFail(c.Passed)
-		if c.Skipped {
+		switch {
+		case c.Skipped && !c.Passed:
+			v = "unknown" // not judged, and not a pass either (preemptions without vllm: metrics)
+		case c.Skipped:
 			v = "skipped"
 		}
 		fmt.Fprintf(b, "| %s | %s | %.3f | %.3f | %s |\n", cell(c.Name), v, c.Value, c.Threshold, cell(c.Detail))

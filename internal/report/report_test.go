@@ -60,7 +60,7 @@ func TestMarkdownGolden(t *testing.T) {
 	for _, want := range []string{
 		"# vLLM acceptance report: FAIL",
 		"| model | Qwen/Qwen3-32B-AWQ |",
-		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | **FAIL** | `parser_mismatch_hermes` ×1 |",
+		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
 		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
 		"Fix: --tool-call-parser hermes",
 		"**`timeout`** ×1 (TestStability/mixed)",
@@ -135,6 +135,14 @@ func TestMarkdownSections(t *testing.T) {
 				m.ServerMetrics = &sidecar.ServerMetrics{Available: false, Note: "GET /metrics: 404"}
 			},
 			want: []string{"Not available: GET /metrics: 404.", "- KV-cache usage: skipped, no vLLM /metrics series"}},
+		{name: "preemptions unknown", reason: "/metrics without vllm: series: preemptions are unknown, said so, and not a pass",
+			change: func(m *sidecar.Metrics) {
+				require.NotEmpty(t, m.Stability.Runs)
+				m.Stability.Runs[0].Checks = append(m.Stability.Runs[0].Checks, sidecar.Check{Name: "preemptions", Skipped: true,
+					Detail: "preemptions unknown: /metrics answers, but with no vllm: series"})
+			},
+			want:    []string{"| preemptions | unknown | 0.000 | 0.000 | preemptions unknown: /metrics answers, but with no vllm: series |"},
+			notWant: []string{"| preemptions | PASS |"}},
 		{name: "empty run", reason: "a run that reached no section still renders",
 			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
 			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no request was diagnosed"}},

@@ -296,22 +296,34 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 const CheckPreemptions = "no_preemptions"
 
 // PreemptionCheck fails when vLLM preempted requests during the run (KV
-// cache ran out and running requests were evicted and recomputed). It is
-// skipped, and passes, when /metrics was unavailable or incomplete.
+// cache ran out and running requests were evicted and recomputed).
+//
+// When /metrics was unreadable, held no vllm: series (another server's or a
+// gateway's /metrics), or lacked the preemption counter, preemptions are
+// unknown: the check is Skipped and not Passed. A run's verdict ignores
+// skipped checks (load.Verdict), so an unknown neither fails the run nor
+// counts as a pass; the report prints it as "unknown" with the reason.
 func PreemptionCheck(sm sidecar.ServerMetrics) sidecar.Check {
 	c := sidecar.Check{Name: CheckPreemptions, Passed: true, Threshold: 0}
-	if !sm.Available {
-		c.Skipped, c.Detail = true, sm.Note
+	unknown := func(why string) sidecar.Check {
+		c.Passed, c.Skipped = false, true
+		c.Detail = "preemptions unknown: " + why
 		return c
+	}
+	if !sm.Available {
+		why := sm.Note
+		if strings.Contains(why, ErrNoVLLMMetrics.Error()) {
+			why = "/metrics answers, but with no vllm: series (another server's or a gateway's /metrics?); point VLLM_BASE_URL at the vLLM server itself to judge preemptions"
+		}
+		return unknown(why)
 	}
 	d, ok := sm.Delta[KeyPreemptions]
 	if !ok {
-		c.Skipped = true
-		c.Detail = "preemption counter not read before and after the run"
+		why := "preemption counter not read before and after the run"
 		if sm.Note != "" {
-			c.Detail += ": " + sm.Note
+			why += ": " + sm.Note
 		}
-		return c
+		return unknown(why)
 	}
 	c.Value = d
 	switch {

@@ -156,8 +156,9 @@ func TestSamplerUnavailable(t *testing.T) {
 		assert.Empty(t, sm.Series)
 
 		c := PreemptionCheck(sm)
-		assert.True(t, c.Passed, "a missing /metrics is noted, never failed")
-		assert.True(t, c.Skipped)
+		assert.True(t, c.Skipped, "a missing /metrics is noted, never failed")
+		assert.False(t, c.Passed, "preemptions are unknown, not a pass")
+		assert.Contains(t, c.Detail, "preemptions unknown")
 	}
 	for _, tc := range []testCase{
 		{
@@ -228,7 +229,7 @@ func TestSamplerAfterFails(t *testing.T) {
 	assert.Contains(t, sm.Note, "no after-run scrape")
 	c := PreemptionCheck(sm)
 	assert.True(t, c.Skipped)
-	assert.True(t, c.Passed)
+	assert.False(t, c.Passed, "no after-run scrape: unknown, not a pass")
 }
 
 func TestSamplerNoKeyNoHeader(t *testing.T) {
@@ -284,8 +285,9 @@ func TestPreemptionCheck(t *testing.T) {
 		{name: "none during the run, some before it", sm: both(5, 5), passed: true},
 		{name: "one during the run", sm: both(5, 6), passed: false},
 		{name: "counter went down: restart", sm: both(5, 0), passed: false},
-		{name: "unavailable", sm: sidecar.ServerMetrics{Note: "no /metrics: HTTP 404"}, passed: true, skipped: true},
-		{name: "server lacks the counter", sm: sidecar.ServerMetrics{Available: true, Delta: map[string]float64{KeyRunning: 0}}, passed: true, skipped: true},
+		{name: "unavailable", sm: sidecar.ServerMetrics{Note: "no /metrics: HTTP 404"}, passed: false, skipped: true},
+		{name: "no vllm: series", sm: sidecar.ServerMetrics{Note: "no /metrics: " + ErrNoVLLMMetrics.Error()}, passed: false, skipped: true},
+		{name: "server lacks the counter", sm: sidecar.ServerMetrics{Available: true, Delta: map[string]float64{KeyRunning: 0}}, passed: false, skipped: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}

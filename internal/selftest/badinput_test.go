@@ -56,6 +56,13 @@ func TestBadInput(t *testing.T) {
 	profile := func(spec string) func(t *testing.T) map[string]string {
 		return func(t *testing.T) map[string]string { return base(simURL(t, spec)) }
 	}
+	withEnv := func(f func(t *testing.T) map[string]string, k, v string) func(t *testing.T) map[string]string {
+		return func(t *testing.T) map[string]string {
+			env := f(t)
+			env[k] = v
+			return env
+		}
+	}
 	plainOnly := func(spec string) func(t *testing.T) map[string]string {
 		return func(t *testing.T) map[string]string {
 			env := base(simURL(t, spec))
@@ -160,7 +167,29 @@ func TestBadInput(t *testing.T) {
 			code: "malformed_tool_call", msg: []string{"function"}, bound: fast},
 		{name: "17_double_encoded", reason: "arguments are a JSON string wrapping the JSON object",
 			env:  profile("double_encoded"),
-			code: "invalid_json_arguments", msg: []string{"JSON string wrapping JSON"}, bound: fast},
+			code: "wire_format", msg: []string{"function.arguments is double-encoded"}, bound: fast},
+		// Malformed tool calls (issue 10): a failed attempt with a one-line
+		// reason naming the field, never a panic.
+		{name: "17b_object_arguments", reason: "function.arguments is a JSON object, not a string holding JSON",
+			env:  profile("object_arguments"),
+			code: "wire_format", msg: []string{"tool_calls[0].function.arguments is a JSON object"}, bound: fast},
+		{name: "17c_missing_ids", reason: "tool calls without id",
+			env:  profile("missing_ids"),
+			code: "wire_format", msg: []string{"tool_calls[0].id is missing"}, bound: fast},
+		{name: "17d_wrong_type", reason: `type "tool" instead of "function"`,
+			env:  profile("wrong_type"),
+			code: "wire_format", msg: []string{`tool_calls[0].type is "tool"`}, bound: fast},
+		{name: "17e_stream_no_index", reason: "streamed tool-call deltas without index",
+			env:  profile("stream_no_index"),
+			code: "wire_format", msg: []string{"delta has no index"}, bound: fast},
+		{name: "17f_huge_arguments", reason: "a megabyte inside one argument string: args_mismatch names the parameter, the line stays short (a model finding: with the strict scenario rate, so that two attempts can fail the case)",
+			env:  withEnv(profile("huge_arguments"), "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "1"),
+			code: "args_mismatch", msg: []string{"location: want Paris, got xxxx", "(1048576 bytes)"}, bound: fast,
+			check: func(t *testing.T, o Outcome, _ *syscall.Rusage) {
+				for _, l := range failLines(o.Output, "args_mismatch") {
+					assert.Less(t, len(l), 1000, "one short line, not the megabyte")
+				}
+			}},
 		{name: "18_malformed_fixture", reason: "a scenario file that is not valid YAML: every case fails naming the file",
 			env: func(t *testing.T) map[string]string {
 				dir := t.TempDir()

@@ -49,8 +49,10 @@ type StabilityRun struct {
 
 	Classes     []ClassStats `json:"classes"`
 	Degradation Degradation  `json:"degradation"`
-	Checks      []Check      `json:"checks"`
-	Verdict     string       `json:"verdict"`
+	// Generator is the load generator's own health (load_generator check).
+	Generator *Generator `json:"load_generator,omitempty"`
+	Checks    []Check    `json:"checks"`
+	Verdict   string     `json:"verdict"`
 }
 
 // ClassStats are the figures of one request class (short, long).
@@ -113,16 +115,26 @@ type LoadRun struct {
 	// definition); GoodputRatio is the fraction of requests that did.
 	Goodput      float64 `json:"goodput"`
 	GoodputRatio float64 `json:"goodput_ratio"`
-	SLOTTFTms    float64 `json:"slo_ttft_ms,omitempty"`
-	SLOTPOTms    float64 `json:"slo_tpot_ms,omitempty"`
+	// Good counts the requests that met every SLO, OutputTokens the
+	// completion tokens of completed requests: the counts behind Goodput
+	// and OutputThroughput, which merge adds.
+	Good         int   `json:"good"`
+	OutputTokens int64 `json:"output_tokens"`
+	// StartedAt and FinishedAt bound the run: first send to last answer.
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	SLOTTFTms  float64   `json:"slo_ttft_ms,omitempty"`
+	SLOTPOTms  float64   `json:"slo_tpot_ms,omitempty"`
 
 	TTFTms stats.Summary `json:"ttft_ms"`
 	TPOTms stats.Summary `json:"tpot_ms"`
 	E2Ems  stats.Summary `json:"e2e_ms"`
 	// Histograms: as StabilityRun.Histograms.
 	Histograms map[string]string `json:"histograms,omitempty"`
-	Checks     []Check           `json:"checks"`
-	Verdict    string            `json:"verdict"`
+	// Generator is the load generator's own health (load_generator check).
+	Generator *Generator `json:"load_generator,omitempty"`
+	Checks    []Check    `json:"checks"`
+	Verdict   string     `json:"verdict"`
 }
 
 // Conversation is the long-conversation section.
@@ -230,4 +242,35 @@ type ServerSample struct {
 	// (cumulative), so charts can derive the mean TTFT per interval.
 	TTFTCount float64 `json:"ttft_count"`
 	TTFTSumS  float64 `json:"ttft_sum_s"`
+}
+
+// Generator is the load generator's account of itself during one run: did
+// it send on schedule, and how hard did it work? When it fell behind, the
+// run's figures measure the client machine, not the server, and the
+// load_generator check fails (see load.Generator for the thresholds).
+type Generator struct {
+	// DispatchLagMs: actual send time minus scheduled send time, per request.
+	DispatchLagMs stats.Summary `json:"dispatch_lag_ms"`
+	// LagLimitMs is the lag a dispatch may have before it counts as Late.
+	LagLimitMs float64 `json:"lag_limit_ms"`
+	Late       int     `json:"late"`
+	// CPUCoresUsed is the process's CPU time (user+system) over the run's
+	// wall time; Cores is what it may use (GOMAXPROCS, which follows the
+	// container's CPU limit). CPUFraction is their ratio. CPUCoresUsed is
+	// -1 where the platform does not report process CPU time.
+	CPUCoresUsed   float64 `json:"cpu_cores_used"`
+	Cores          int     `json:"cores"`
+	CPUFraction    float64 `json:"cpu_fraction"`
+	PeakGoroutines int     `json:"peak_goroutines"`
+	// Chunks is the SSE data events parsed; ChunksPerS is per second of
+	// the run's wall time.
+	Chunks     int64   `json:"chunks"`
+	ChunksPerS float64 `json:"chunks_per_s"`
+	DurationS  float64 `json:"duration_s"`
+	// LagHistogram is the dispatch lag distribution in ms, encoded like
+	// the run's Histograms, so merged shards judge the lag of the whole run.
+	LagHistogram string `json:"dispatch_lag_hist,omitempty"`
+	// Shards is the number of generators merged into this one (merge);
+	// CPU figures are then the busiest shard's.
+	Shards int `json:"shards,omitempty"`
 }

@@ -32,16 +32,22 @@ const (
 
 // Metrics is metrics.json.
 type Metrics struct {
-	SchemaVersion int       `json:"schema_version"`
-	Complete      bool      `json:"complete"`
-	EndReason     string    `json:"end_reason"`
-	EndDetail     string    `json:"end_detail,omitempty"`
-	StartedAt     time.Time `json:"started_at"`
-	FinishedAt    time.Time `json:"finished_at"`
+	SchemaVersion int    `json:"schema_version"`
+	Complete      bool   `json:"complete"`
+	EndReason     string `json:"end_reason"`
+	EndDetail     string `json:"end_detail,omitempty"`
+	// TestsPassed is go test's own outcome (every case of the run
+	// passed), recorded by the live suite's TestMain; nil in files that
+	// predate it. Passed counts it, so the exit code and the sidecar agree.
+	TestsPassed *bool     `json:"tests_passed,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
 	// Suite is the vllm-acceptance version that wrote the file.
-	Suite     string     `json:"suite"`
-	Target    Target     `json:"target"`
-	Knobs     Knobs      `json:"knobs"`
+	Suite  string `json:"suite"`
+	Target Target `json:"target"`
+	Knobs  Knobs  `json:"knobs"`
+	// Run ties the shards of a sharded run together (nil when unsharded).
+	Run       *RunInfo   `json:"run,omitempty"`
 	Preflight *Preflight `json:"preflight,omitempty"`
 	// Provenance is what makes two runs comparable or not; compare refuses
 	// mismatches (docs/statistics.md says which).
@@ -69,17 +75,49 @@ type Target struct {
 // Knobs records the settings the run used, so compare can refuse runs that
 // do not match. The key is never among them.
 type Knobs struct {
-	RequestTimeout      string            `json:"request_timeout"`
-	ToolCallRepeats     int               `json:"toolcall_repeats"`
-	ToolCallMinPassRate float64           `json:"toolcall_min_pass_rate"`
-	ToolCallModes       string            `json:"toolcall_modes,omitempty"`
-	StabilityRequests   int               `json:"stability_requests"`
-	StabilityInterval   string            `json:"stability_interval"`
-	MaxDegradation      float64           `json:"max_degradation"`
-	Profile             string            `json:"profile,omitempty"`
-	Parallel            int               `json:"parallel,omitempty"`
-	FixturesDir         string            `json:"fixtures_dir,omitempty"`
-	Extra               map[string]string `json:"extra,omitempty"`
+	RequestTimeout  string `json:"request_timeout"`
+	ToolCallRepeats int    `json:"toolcall_repeats"`
+	// ToolCallMinPassRate is the deprecated knob, 0 when unset.
+	ToolCallMinPassRate float64 `json:"toolcall_min_pass_rate,omitempty"`
+	// ModelMinPassRate and ModelScenarioMinPassRate are the model-check
+	// thresholds (ACCEPTANCE_MODEL_MIN_PASS_RATE and
+	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE).
+	ModelMinPassRate         float64           `json:"model_min_pass_rate,omitempty"`
+	ModelScenarioMinPassRate float64           `json:"model_scenario_min_pass_rate,omitempty"`
+	ToolCallModes            string            `json:"toolcall_modes,omitempty"`
+	ThinkingMaxTokens        int               `json:"thinking_max_tokens,omitempty"`
+	StabilityRequests        int               `json:"stability_requests"`
+	StabilityInterval        string            `json:"stability_interval"`
+	MaxDegradation           float64           `json:"max_degradation"`
+	Profile                  string            `json:"profile,omitempty"`
+	Parallel                 int               `json:"parallel,omitempty"`
+	FixturesDir              string            `json:"fixtures_dir,omitempty"`
+	Extra                    map[string]string `json:"extra,omitempty"`
+}
+
+// RunInfo identifies one shard of a sharded run, or a merged run
+// (docs/scaling-out.md). Every shard of a run writes the same ID and
+// StartAt; merge refuses shards that differ.
+type RunInfo struct {
+	ID string `json:"id"`
+	// Shard is this file's shard; nil in a merged run.
+	Shard *ShardRef `json:"shard,omitempty"`
+	// Shards is the run's number of shards.
+	Shards int `json:"shards"`
+	// StartAt is ACCEPTANCE_START_AT, when every shard starts its load.
+	StartAt time.Time `json:"start_at,omitzero"`
+	// LoadStartedAt is when this shard actually began its first load run.
+	LoadStartedAt time.Time `json:"load_started_at,omitzero"`
+	// Merged lists the shards a merged run was made from, Missing those
+	// that were absent (the run is then incomplete).
+	Merged  []int `json:"merged_shards,omitempty"`
+	Missing []int `json:"missing_shards,omitempty"`
+}
+
+// ShardRef is shard Index (0-based) of Count.
+type ShardRef struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
 }
 
 // Provenance records what a run measured with: compare refuses a side whose
@@ -126,13 +164,35 @@ type ToolCalling struct {
 	// produced a call. Null when no attempt produced a call.
 	JSONValidRate *float64   `json:"json_valid_rate"`
 	Categories    []Category `json:"categories,omitempty"`
-	Passed        bool       `json:"passed"`
+	// Model is the model-check rate over the whole run, judged against
+	// ACCEPTANCE_MODEL_MIN_PASS_RATE.
+	Model *Rate `json:"model,omitempty"`
+	// ServerFailures counts attempts with a server fault over the run.
+	ServerFailures int `json:"server_failures"`
+	// Nondeterministic counts scenario modes whose identical requests got
+	// different answers: information, not a failure.
+	Nondeterministic int  `json:"nondeterministic"`
+	Passed           bool `json:"passed"`
+}
+
+// Rate is a model-check pass rate and its verdict: Passed of Attempts
+// attempts held every model check; CI95 is the Wilson score interval;
+// the verdict is "fail" when CI95.High < Min (the data show, beyond
+// chance, a rate below the threshold), else "pass".
+type Rate struct {
+	Attempts int            `json:"attempts"`
+	Passed   int            `json:"passed"`
+	Rate     float64        `json:"rate"`
+	CI95     stats.Interval `json:"ci95"`
+	Min      float64        `json:"min"`
+	Verdict  string         `json:"verdict"`
 }
 
 // Scenario is one fixture in one mode.
 type Scenario struct {
-	// Name is the fixture name; Mode is "plain", "stream", or with
-	// thinking "plain/think_on" etc. Test is the full test name.
+	// Name is the fixture name; Mode is the subtest path of the thinking
+	// setting and transport, e.g. "think_off/stream". Test is the full
+	// test name.
 	Name     string  `json:"name"`
 	Mode     string  `json:"mode,omitempty"`
 	Test     string  `json:"test,omitempty"`
@@ -142,12 +202,40 @@ type Scenario struct {
 	Passed   int     `json:"passed"`
 	PassRate float64 `json:"pass_rate"`
 	// PassRateCI is the Wilson 95 % score interval of PassRate.
-	PassRateCI  stats.Interval `json:"pass_rate_ci95"`
-	MinPassRate float64        `json:"min_pass_rate"`
-	Verdict     string         `json:"verdict"` // "pass" | "fail"
+	PassRateCI stats.Interval `json:"pass_rate_ci95"`
+	// Verdict is "pass" or "fail": fail when any attempt had a server
+	// fault (ServerFailures > 0) or Model's verdict is "fail".
+	Verdict string `json:"verdict"`
+	// FailedOn says why the verdict is fail: "server", "model" or
+	// "server,model"; empty on a pass.
+	FailedOn string `json:"failed_on,omitempty"`
+	// ServerFailures counts attempts with a server-kind finding or a
+	// failed server check: any is a fault.
+	ServerFailures int `json:"server_failures"`
+	// Model is the rate of attempts whose model checks all held, over the
+	// attempts of this mode without a server fault. Its Verdict is this
+	// mode's alone; the scenario is judged on ScenarioModel.
+	Model Rate `json:"model"`
+	// ScenarioModel is the same rate over every mode of the scenario
+	// (thinking settings and transports pooled), judged against
+	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE: its verdict is the
+	// scenario's model verdict, shared by its modes.
+	ScenarioModel Rate `json:"scenario_model"`
 	// Checks counts attempts that passed each check: parsed, json_valid,
-	// schema_valid, args_match, finish_reason (and stream_* in stream mode).
+	// schema_valid, args_match, finish_reason, no_call, answer, stream,
+	// wire (those that apply to the scenario and mode).
 	Checks map[string]int `json:"checks"`
+	// CheckKinds says, for each check in Checks, whether it is a "server"
+	// or a "model" check under this scenario's tool_choice.
+	CheckKinds map[string]string `json:"check_kinds"`
+	// ToolChoice is the scenario's tool_choice ("auto", "required",
+	// "none" or a function name).
+	ToolChoice string `json:"tool_choice,omitempty"`
+	// Nondeterministic: identical requests of this scenario got different
+	// answers (DistinctAnswers is the most seen for one step). It is
+	// information, not a failure: vLLM is not batch-invariant by default.
+	Nondeterministic bool `json:"nondeterministic,omitempty"`
+	DistinctAnswers  int  `json:"distinct_answers,omitempty"`
 	// ExpectsCall is set when some step of the scenario wants a call;
 	// AttemptsWithCalls counts attempts that produced at least one call.
 	// Together they are the denominators of the tool_calling rates.
@@ -160,7 +248,10 @@ type Scenario struct {
 
 // Diagnosis is one code seen in a scenario, how often, and what to do.
 type Diagnosis struct {
-	Code    string `json:"code"`
+	Code string `json:"code"`
+	// Kind is "server" or "model" (diagnosis.KindOf under the scenario's
+	// tool_choice).
+	Kind    string `json:"kind"`
 	Count   int    `json:"count"`
 	Message string `json:"message"`
 	Remedy  string `json:"remedy"`
@@ -178,6 +269,11 @@ type Category struct {
 	JSONValid   *float64 `json:"json_valid_rate"`
 	SchemaValid *float64 `json:"schema_valid_rate"`
 	ArgsMatch   *float64 `json:"args_match_rate"`
+	// ServerFailures counts attempts with a server fault in the category.
+	ServerFailures int `json:"server_failures"`
+	// Model is the category's model-check rate, judged against
+	// ACCEPTANCE_MODEL_MIN_PASS_RATE.
+	Model Rate `json:"model"`
 }
 
 // Version is the suite's version, written into every sidecar.

@@ -154,6 +154,10 @@ type answer struct {
 	Finish      string
 	// Tokens overrides the completion token count when > 0.
 	Tokens int
+	// Status, when not 0, answers the request with this HTTP error and
+	// ErrMsg instead (vLLM 0.10's 400 for an unparsable "required" output).
+	Status int
+	ErrMsg string
 }
 
 // tokenize splits s into tokens, each a run of non-space followed by its
@@ -263,10 +267,24 @@ func (s *Server) scenarioAnswer(req *chatRequest, sc *fixture.Scenario, st fixtu
 		nc.matchers, nc.params = c.Args, params
 		a.Calls = append(a.Calls, nc)
 	}
-	if req.named() {
-		a.Finish = "stop" // vLLM: named tool choice finishes "stop", like OpenAI
-	}
+	a.Finish = s.guidedFinish(req, a.Finish)
 	return a
+}
+
+// guidedFinish is the finish_reason of calls under tool_choice required or
+// named: a named choice finishes "stop" (like OpenAI); vLLM 0.10's
+// non-streamed "required" keeps the engine's "stop" too (serving_chat.py
+// chat_completion_full_generator sets "tool_calls" only when auto tools
+// were called), while later versions and every streamed "required" answer
+// "tool_calls".
+func (s *Server) guidedFinish(req *chatRequest, finish string) string {
+	switch {
+	case req.named():
+		return "stop"
+	case req.choice() == "required" && s.p.VLLM == "0.10" && !req.Stream:
+		return "stop"
+	}
+	return finish
 }
 
 // prose is a final answer that contains every wanted string.
@@ -291,9 +309,7 @@ func (s *Server) genericAnswer(req *chatRequest) answer {
 		nc := s.newCall(t.Function.Name, args)
 		nc.params = t.Function.Parameters
 		a := answer{NullContent: true, Finish: "tool_calls", Calls: []call{nc}}
-		if req.named() {
-			a.Finish = "stop"
-		}
+		a.Finish = s.guidedFinish(req, a.Finish)
 		return a
 	}
 	if len(req.Tools) > 0 {

@@ -171,7 +171,7 @@ func TestCatalogueVerdicts(t *testing.T) {
 		{profile: "finish_mismatch", affected: autoCalls, code: diagnosis.FinishReasonMismatch},
 		{profile: "reasoning_exhausted", affected: firstCalls, code: diagnosis.ReasoningExhaustedMaxTokens},
 		{profile: "invalid_json", affected: firstCalls, code: diagnosis.InvalidJSONArguments},
-		{profile: "double_encoded", affected: firstCalls, code: diagnosis.InvalidJSONArguments},
+		{profile: "double_encoded", affected: firstCalls, code: diagnosis.WireFormat},
 		{profile: "unknown_function", affected: firstCalls, code: diagnosis.UnknownFunction},
 		{profile: "schema_violation", affected: withArgs, code: diagnosis.SchemaViolation},
 		{profile: "wrong_args", affected: withArgs, code: diagnosis.ArgsMismatch},

@@ -77,7 +77,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	a := s.applyFault(&req, s.plan(&req))
+	a := s.applyFault(&req, s.vary(s.plan(&req)))
+	if a.Status != 0 {
+		vllmError(w, a.Status, "BadRequestError", a.ErrMsg)
+		return
+	}
 	prompt, completion := req.promptTokens(), a.completionTokens()
 	inFlight := s.begin(prompt + completion)
 	defer s.end(prompt + completion)
@@ -147,11 +151,11 @@ func flush(w io.Writer) {
 func (s *Server) message(a answer) map[string]any {
 	calls := []any{}
 	for _, c := range a.Calls {
-		var fn any = map[string]any{"name": c.Name, "arguments": c.Args}
+		var fn any = map[string]any{"name": c.Name, "arguments": s.wireArgs(c)}
 		if c.NullFunction {
 			fn = nil
 		}
-		calls = append(calls, map[string]any{"id": c.ID, "type": "function", "function": fn})
+		calls = append(calls, s.wireCall(map[string]any{"id": c.ID, "type": "function", "function": fn}))
 	}
 	var content any = a.Content
 	if a.NullContent && a.Content == "" {
@@ -167,6 +171,31 @@ func (s *Server) message(a answer) map[string]any {
 	}
 	for _, f := range s.reasoningFields() {
 		m[f] = reasoning
+	}
+	return m
+}
+
+// wireArgs is function.arguments as sent: the string holding JSON, or
+// under object_arguments the JSON object itself.
+func (s *Server) wireArgs(c call) any {
+	if s.p.Fault != FaultObjectArguments {
+		return c.Args
+	}
+	var v any
+	if json.Unmarshal([]byte(c.Args), &v) != nil {
+		return c.Args
+	}
+	return v
+}
+
+// wireCall applies the wire faults to a tool call object (or its first
+// delta): missing_ids drops "id", wrong_type sends type "tool".
+func (s *Server) wireCall(m map[string]any) map[string]any {
+	switch s.p.Fault {
+	case FaultMissingIDs:
+		delete(m, "id")
+	case FaultWrongType:
+		m["type"] = "tool"
 	}
 	return m
 }
@@ -262,14 +291,21 @@ func (s *Server) events(a answer) []event {
 			idx = 2*i + 1
 		}
 		tc := func(m map[string]any) event {
-			m["index"] = idx
+			if f != FaultStreamNoIndex {
+				m["index"] = idx
+			}
 			return delta(map[string]any{"tool_calls": []any{m}})
 		}
 		if c.NullFunction {
 			evs = append(evs, tc(map[string]any{"id": c.ID, "type": "function", "function": nil}))
 			continue
 		}
-		evs = append(evs, tc(map[string]any{"id": c.ID, "type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}}))
+		if f == FaultObjectArguments {
+			// The whole object in one delta, where vLLM streams string pieces.
+			evs = append(evs, tc(s.wireCall(map[string]any{"id": c.ID, "type": "function", "function": map[string]any{"name": c.Name, "arguments": s.wireArgs(c)}})))
+			continue
+		}
+		evs = append(evs, tc(s.wireCall(map[string]any{"id": c.ID, "type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}})))
 		args := c.Args
 		if f == FaultStreamArgsDiffer {
 			args = streamVariant(c)
@@ -287,6 +323,9 @@ func (s *Server) events(a answer) []event {
 				m["id"] = c.ID + "0"
 			}
 			evs = append(evs, tc(m))
+			if j == 1 && f == FaultStreamArgsRepeat {
+				evs = append(evs, tc(map[string]any{"function": map[string]any{"arguments": p}}))
+			}
 		}
 	}
 	fin := event{choice: map[string]any{"index": 0, "delta": map[string]any{}, "logprobs": nil, "finish_reason": a.Finish, "stop_reason": nil}}
@@ -338,7 +377,7 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 			return ttft, false
 		}
 	}
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && s.p.Fault != FaultStreamNoUsage {
 		u := chunk([]any{})
 		u.Usage = usage(prompt, a.completionTokens())
 		if !write(u) {

@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 )
@@ -98,8 +100,149 @@ func (s *Server) applyFault(req *chatRequest, a answer) answer {
 		for i := range a.Calls {
 			a.Calls[i].NullFunction = true
 		}
+	case FaultHugeArguments:
+		for i, c := range a.Calls {
+			args := copyArgs(c.args)
+			key := "padding"
+			for _, k := range sortedKeys(args) {
+				if _, ok := args[k].(string); ok {
+					key = k
+					break
+				}
+			}
+			args[key] = strings.Repeat("x", 1<<20)
+			a.Calls[i] = c.withArgs(args)
+		}
+	case FaultTruncatedAuto:
+		// hermes_tool_parser.py cannot json.loads the cut block and hands
+		// the text back as content; the engine's reason is "length".
+		if auto && has {
+			a = answer{Reasoning: a.Reasoning, Content: cut(hermes(a.Calls)), Finish: "length", Tokens: budget(req)}
+		}
+	case FaultTruncatedRequired, FaultTruncatedNamed:
+		want := req.choice() == "required"
+		if s.p.Fault == FaultTruncatedNamed {
+			want = req.named()
+		}
+		if want && has {
+			if req.choice() == "required" && s.p.VLLM == "0.10" && !req.Stream {
+				// serving_chat.py validates the cut array with pydantic:
+				// a ValueError, answered HTTP 400.
+				col := len(requiredJSON(a.Calls)) * 3 / 5
+				return answer{Status: 400, ErrMsg: fmt.Sprintf("1 validation error for list[FunctionDefinition]\n  Invalid JSON: EOF while parsing a string at line 1 column %d [type=json_invalid, input_value='%s', input_type=str]\n    For further information visit https://errors.pydantic.dev/2.11/v/json_invalid", col, cut(requiredJSON(a.Calls)))}
+			}
+			last := len(a.Calls) - 1
+			a.Calls[last].Args = cut(a.Calls[last].Args)
+			a.Finish, a.Tokens = "length", budget(req)
+		}
+	case FaultMarkupUnderNone:
+		// vLLM runs no tool parser under "none"; with the tools still in
+		// the prompt the model may write a call anyway.
+		if req.choice() == "none" && len(req.Tools) > 0 {
+			calls := a.Calls
+			if !has {
+				t := req.Tools[0]
+				args, _ := genValue(t.Function.Parameters, t.Function.Parameters, 0).(map[string]any)
+				if args == nil {
+					args = map[string]any{}
+				}
+				calls = []call{s.newCall(t.Function.Name, args)}
+			}
+			a = answer{Reasoning: a.Reasoning, Content: hermes(calls), Finish: "stop"}
+		}
+	case FaultThinkEndOnly:
+		// The template opened <think> in the prompt; an old qwen3 parser
+		// wants both tags and leaves the text, and </think>, in content.
+		think := a.Reasoning
+		if think == "" {
+			think = words(reasoningWords, s.p.ReasoningTokens)
+		}
+		a.Reasoning = ""
+		a.Content = strings.TrimSpace(think) + "\n</think>\n\n" + a.Content
+		a.NullContent = false
+	case FaultAnswerInReasoning:
+		// deepseek_r1's parser returns (model_output, None) when no
+		// </think> comes: everything is reasoning.
+		r := a.Content
+		switch {
+		case has && (auto || req.choice() == "none"):
+			r = hermes(a.Calls)
+		case has && req.choice() == "required":
+			r = requiredJSON(a.Calls)
+		case has:
+			r = a.Calls[0].Args
+		}
+		if strings.TrimSpace(r) == "" {
+			r = prose(nil)
+		}
+		a = answer{Reasoning: r, NullContent: true, Finish: "stop"}
+	case FaultMistralLeak:
+		if auto && has {
+			var parts []string
+			for _, c := range a.Calls {
+				parts = append(parts, fmt.Sprintf(`{"name": %s, "arguments": %s}`, pyJSON(c.Name), c.Args))
+			}
+			a = answer{Reasoning: a.Reasoning, Content: "[TOOL_CALLS][" + strings.Join(parts, ", ") + "]", Finish: "stop"}
+		}
+	case FaultHarmonyLeak:
+		if auto && has {
+			var b strings.Builder
+			b.WriteString("<|channel|>analysis<|message|>The user needs a tool; call it.<|end|>")
+			for _, c := range a.Calls {
+				fmt.Fprintf(&b, "<|start|>assistant<|channel|>commentary to=functions.%s <|constrain|>json<|message|>%s<|call|>", c.Name, c.Args)
+			}
+			a = answer{Content: b.String(), Finish: "stop"}
+		}
+	case FaultReasoningExhaustedG:
+		if req.thinking() && !auto && req.choice() != "none" && has {
+			n := budget(req)
+			think := words(reasoningWords, n)
+			switch {
+			case s.p.VLLM == "0.10" && !req.Stream && req.choice() == "required":
+				// The qwen3 parser (both tags needed) leaves the unclosed
+				// <think> in content, which TypeAdapter rejects: HTTP 400.
+				return answer{Status: 400, ErrMsg: "1 validation error for list[FunctionDefinition]\n  Invalid JSON: expected value at line 1 column 1 [type=json_invalid, input_value='<think>\\n" + cut(think) + "', input_type=str]\n    For further information visit https://errors.pydantic.dev/2.11/v/json_invalid"}
+			case s.p.VLLM == "0.10" && !req.Stream:
+				// A named choice's call is FunctionCall(arguments=content):
+				// the unclosed <think> becomes the arguments.
+				c := a.Calls[0]
+				c.Args = "<think>\n" + think
+				return answer{Calls: []call{c}, NullContent: false, Finish: "length", Tokens: n}
+			}
+			return answer{Reasoning: think, NullContent: true, Finish: "length", Tokens: n}
+		}
 	}
 	return a
+}
+
+// budget is the request's max_tokens, 1024 when it sent none, capped as
+// the simulator caps every answer.
+func budget(req *chatRequest) int {
+	n := req.maxTokens()
+	if n == 0 {
+		n = 1024
+	}
+	return min(n, 8192)
+}
+
+// cut is the first three fifths of s, on a rune boundary: a call that
+// max_tokens stopped half-way.
+func cut(s string) string {
+	n := len(s) * 3 / 5
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// requiredJSON is what guided decoding makes a model write under
+// tool_choice "required": a JSON array of {"name", "parameters"}.
+func requiredJSON(calls []call) string {
+	var parts []string
+	for _, c := range calls {
+		parts = append(parts, fmt.Sprintf(`{"name": %s, "parameters": %s}`, pyJSON(c.Name), c.Args))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -304,4 +447,46 @@ func flipCase(v any) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// vary applies the healthy variation of the profile to a planned answer:
+// with probability Vary, one case-safe string argument of each call takes
+// another letter case (every matcher accepts it); with probability
+// ModelError per call, a wrong value (wrongArgs). Both draw from
+// answerRNG, per request, so identical requests get different answers.
+func (s *Server) vary(a answer) answer {
+	if s.p.Vary == 0 && s.p.ModelError == 0 {
+		return a
+	}
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	varied := s.answerRNG.Float64() < s.p.Vary
+	for i, c := range a.Calls {
+		if s.answerRNG.Float64() < s.p.ModelError {
+			a.Calls[i] = wrongArgs(c)
+			continue
+		}
+		if !varied {
+			continue
+		}
+		var keys []string
+		for _, k := range sortedKeys(c.args) {
+			if _, ok := c.args[k].(string); ok && caseSafe(c, k) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		k := keys[s.answerRNG.IntN(len(keys))]
+		x := c.args[k].(string)
+		if x == "" {
+			continue
+		}
+		variants := []string{strings.ToLower(x), strings.ToUpper(x), strings.ToUpper(x[:1]) + strings.ToLower(x[1:])}
+		args := copyArgs(c.args)
+		args[k] = variants[s.answerRNG.IntN(len(variants))]
+		a.Calls[i] = c.withArgs(args)
+	}
+	return a
 }

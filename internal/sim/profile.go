@@ -48,6 +48,15 @@ type Profile struct {
 	Load float64
 	// ErrorRate is the fraction of chat requests answered HTTP 500 (seeded).
 	ErrorRate float64
+	// Vary is the fraction of answers that differ from the canonical one
+	// in a way every matcher accepts (the letter case of a string
+	// argument), drawn per request: a healthy server that is not
+	// batch-invariant (vLLM without VLLM_BATCH_INVARIANT=1), streamed or not.
+	Vary float64
+	// ModelError is the chance that a call names a wrong argument value
+	// (another city, another enum member), drawn per call: a healthy
+	// server with an imperfect model.
+	ModelError float64
 	// Preempt makes /metrics show preemptions and a KV cache near full
 	// whenever more than one request is in flight.
 	Preempt bool
@@ -61,6 +70,14 @@ type Profile struct {
 	ReasoningField string
 	// ReasoningTokens is the length of the reasoning text, in tokens; default 8.
 	ReasoningTokens int
+	// VLLM picks the vLLM version whose behaviour the simulator copies where
+	// versions differ: "0.10" (reasoning in "reasoning_content", a
+	// non-streamed tool_choice "required" finishes with the engine's "stop",
+	// and a "required" request whose reasoning ran out is answered HTTP 400)
+	// or "0.11" (reasoning in "reasoning", "required" finishes "tool_calls",
+	// an exhausted "required" request gets no call). "" keeps the
+	// simulator's historical mix (reasoning_content, "tool_calls").
+	VLLM string
 }
 
 // Faults. Each registered profile below produces exactly one of them.
@@ -81,12 +98,30 @@ const (
 	FaultFinishMismatch     Fault = "finish_mismatch"
 	FaultNullFunction       Fault = "null_function"
 
+	// Faults of issue 10, each in vLLM's real output format (docs/diagnosis.md).
+	FaultTruncatedAuto       Fault = "truncated_auto"
+	FaultTruncatedRequired   Fault = "truncated_required"
+	FaultTruncatedNamed      Fault = "truncated_named"
+	FaultMarkupUnderNone     Fault = "markup_under_none"
+	FaultThinkEndOnly        Fault = "think_end_only"
+	FaultAnswerInReasoning   Fault = "answer_in_reasoning"
+	FaultMistralLeak         Fault = "mistral_leak"
+	FaultHarmonyLeak         Fault = "harmony_leak"
+	FaultObjectArguments     Fault = "object_arguments"
+	FaultMissingIDs          Fault = "missing_ids"
+	FaultWrongType           Fault = "wrong_type"
+	FaultStreamNoIndex       Fault = "stream_no_index"
+	FaultStreamNoUsage       Fault = "stream_no_usage"
+	FaultReasoningExhaustedG Fault = "reasoning_exhausted_guided"
+	FaultHugeArguments       Fault = "huge_arguments"
+
 	FaultStreamNameRepeat  Fault = "stream_name_repeat"
 	FaultStreamIDChange    Fault = "stream_id_change"
 	FaultStreamBadIndex    Fault = "stream_bad_index"
 	FaultStreamDoubleFin   Fault = "stream_double_finish"
 	FaultStreamMarkupDelta Fault = "stream_markup_delta"
 	FaultStreamArgsDiffer  Fault = "stream_args_differ"
+	FaultStreamArgsRepeat  Fault = "stream_args_repeat"
 
 	FaultUnauthorized  Fault = "unauthorized"
 	FaultServerError   Fault = "server_error"
@@ -136,11 +171,28 @@ func init() {
 	fault("finish_mismatch", "calls under tool_choice auto come with finish_reason stop instead of tool_calls")
 	fault("null_function", "tool_calls entries carry \"function\": null")
 
+	fault("truncated_auto", "under tool_choice auto the call is cut off by max_tokens: half a <tool_call> left in content (the hermes parser cannot decode it), finish length, completion_tokens == max_tokens")
+	fault("truncated_required", "under tool_choice required the guided call is cut off by max_tokens: unterminated arguments, finish length, completion_tokens == max_tokens")
+	fault("truncated_named", "under a named tool_choice the guided call is cut off by max_tokens: unterminated arguments, finish length, completion_tokens == max_tokens")
+	fault("markup_under_none", "under tool_choice none (tools still in the prompt, no --exclude-tools-when-tool-choice-none) the model writes <tool_call> markup, which vLLM leaves in content")
+	fault("think_end_only", "a thinking-only model whose template opens <think> in the prompt: content holds the reasoning and </think> but no <think> (old qwen3 parser)")
+	fault("answer_in_reasoning", "a non-thinking model served with a reasoning parser: the whole answer (prose, call markup or guided JSON) lands in reasoning, content empty, finish stop")
+	fault("mistral_leak", "tool parser off for a Mistral model under auto: [TOOL_CALLS][{\"name\": ..., \"arguments\": ...}] left in content")
+	fault("harmony_leak", "tool parser off for gpt-oss under auto: <|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{...}<|call|> left in content")
+	fault("object_arguments", "function.arguments sent as a JSON object instead of a string holding JSON (plain and streamed)")
+	fault("missing_ids", "tool calls carry no id (plain and streamed)")
+	fault("wrong_type", "tool calls carry type \"tool\" instead of \"function\" (plain and streamed)")
+	fault("stream_no_index", "streaming only: tool-call deltas carry no index")
+	fault("huge_arguments", "the first string argument of every call is a megabyte of x (a runaway generation inside the arguments)")
+	fault("stream_no_usage", "streaming only: no usage chunk although stream_options.include_usage was sent")
+	fault("reasoning_exhausted_guided", "thinking on under tool_choice required or named: reasoning runs to max_tokens; vllm=0.10 answers a plain required request HTTP 400 (and a named one with the cut reasoning as arguments), vllm=0.11 answers no call with finish length")
+
 	fault("stream_name_repeat", "streaming only: the function name is sent again in the first arguments delta")
 	fault("stream_id_change", "streaming only: a tool call's id changes between its chunks")
 	fault("stream_bad_index", "streaming only: tool-call indices start at 1 and skip (0 never sent)")
 	fault("stream_double_finish", "streaming only: two finish chunks")
 	fault("stream_markup_delta", "streaming only: raw <tool_call> text also leaks into delta.content before the call")
+	fault("stream_args_repeat", "streaming only: the serializer sends one arguments piece twice, so every streamed call reassembles to broken arguments while the non-streamed answer is right")
 	fault("stream_args_differ", "streaming only: streamed arguments reassemble to another object than the non-streamed answer")
 
 	fault("unauthorized", "HTTP 401 {\"error\":\"Unauthorized\"} on every /v1 endpoint, /v1/models included")
@@ -157,6 +209,10 @@ func init() {
 	fault("unavailable", "HTTP 503 on every chat completion")
 	fault("model_not_found", "serves /v1/models normally but answers chat completions 404 \"The model `X` does not exist.\"")
 
+	reg("nondeterministic", "healthy, but not batch-invariant: about half the answers differ from the canonical one in the letter case of a string argument, which every matcher accepts, streamed or not (vary=0.5)",
+		Profile{Vary: 0.5})
+	reg("imperfect_model", "healthy server, imperfect model: a wrong argument value in about 1 call in 20, seeded (model_error=0.05; model_error=0.33 for 1 in 3)",
+		Profile{ModelError: 0.05})
 	reg("degrading", "healthy answers whose latency rises 40 % over 20 requests (ttft=20ms itl=1ms ramp=0.4)",
 		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Ramp: 0.4})
 	reg("noisy", "healthy answers with ±30 % seeded latency noise and no trend (ttft=20ms itl=1ms noise=0.3)",
@@ -182,7 +238,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, preempt, style, reasoning_field, reasoning_tokens"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens, vllm"
 
 // Lookup parses a profile spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -246,6 +302,10 @@ func (p *Profile) set(k, v string) error {
 		return frac(&p.Load, 100)
 	case "error_rate":
 		return frac(&p.ErrorRate, 1)
+	case "vary":
+		return frac(&p.Vary, 1)
+	case "model_error":
+		return frac(&p.ModelError, 1)
 	case "seed":
 		x, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -273,6 +333,11 @@ func (p *Profile) set(k, v string) error {
 			return fmt.Errorf("want vllm or llmd")
 		}
 		p.Style = v
+	case "vllm":
+		if v != "0.10" && v != "0.11" {
+			return fmt.Errorf("want 0.10 or 0.11")
+		}
+		p.VLLM = v
 	case "reasoning_field":
 		if v != "reasoning" && v != "reasoning_content" && v != "both" {
 			return fmt.Errorf("want reasoning, reasoning_content or both")
@@ -293,6 +358,10 @@ func (p Profile) withDefaults() Profile {
 	}
 	if p.ReasoningField == "" {
 		p.ReasoningField = "reasoning_content"
+		if p.VLLM == "0.11" {
+			// vLLM renamed reasoning_content to reasoning after 0.10.
+			p.ReasoningField = "reasoning"
+		}
 	}
 	if p.ReasoningTokens == 0 {
 		p.ReasoningTokens = 8

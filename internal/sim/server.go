@@ -37,6 +37,9 @@ type Server struct {
 	rngMu sync.Mutex
 	rng   *rand.Rand // latency noise and error draws
 	idRNG *rand.Rand // ids, separate so ids never shift the latency draws
+	// answerRNG draws the healthy variation of answers (Vary, ModelError),
+	// separate so it never shifts the latency draws either.
+	answerRNG *rand.Rand
 
 	mu       sync.Mutex
 	requests int // chat completions received
@@ -84,6 +87,7 @@ func New(p Profile, scenarios []*fixture.Scenario, opts ...Option) *Server {
 	}
 	s.rng = rand.New(rand.NewPCG(s.p.Seed, 0x5eed))
 	s.idRNG = rand.New(rand.NewPCG(s.p.Seed, 0x1d5))
+	s.answerRNG = rand.New(rand.NewPCG(s.p.Seed, 0xa5))
 	s.created = s.now().Unix()
 	return s
 }

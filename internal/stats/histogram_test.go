@@ -128,3 +128,14 @@ func TestHistogramMerge(t *testing.T) {
 	empty.Merge(b)
 	assert.Equal(t, b.Summary(), empty.Summary(), "merging into an empty histogram copies min and max")
 }
+
+func TestCountAbove(t *testing.T) {
+	h := NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Add(float64(i)) // 1..1000 ms
+	}
+	assert.EqualValues(t, 0, NewHistogram().CountAbove(1), "empty")
+	assert.EqualValues(t, 1000, h.CountAbove(0.5))
+	assert.EqualValues(t, 900, h.CountAbove(100), "101..1000")
+	assert.EqualValues(t, 0, h.CountAbove(1000))
+}

@@ -1,0 +1,161 @@
+package load
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
+// checkRequests is gate.CheckRequests: the check a run cut short fails.
+const checkRequests = "requests"
+
+// MergeLoadRuns folds the shards' parts of one load run into the run one
+// process would have measured, for `vllm-acceptance merge`. Counts,
+// errors, good requests and output tokens add up; the HDR histograms add
+// bucket by bucket (so merged percentiles are those of the union of the
+// requests, within HDR's 0.1 %; percentiles are never averaged); the window
+// is the union of the parts' windows, and throughputs are over it; the
+// users and the rates add up (N Poisson streams at λ/N are one at λ). The
+// checks are recomputed by the code a single process runs (Agg.LoadRun,
+// GeneratorCheck) with the thresholds the parts were judged by.
+func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
+	if len(parts) == 0 {
+		return sidecar.LoadRun{}, fmt.Errorf("no part to merge")
+	}
+	first := parts[0]
+	lim := Limits{SLOTTFTms: first.SLOTTFTms, SLOTPOTms: first.SLOTPOTms, MinSuccessRate: threshold(first.Checks, CheckSuccessRate)}
+	minGood := threshold(first.Checks, CheckGoodputRatio)
+	a := NewAgg(lim)
+	hists := map[string]*stats.Histogram{HistTTFT: a.TTFT, HistTTFO: a.TTFO, HistE2E: a.E2E, HistTPOT: a.TPOT, HistITL: a.ITL, HistTokS: a.TokS}
+	var start, end time.Time
+	var longest float64
+	var users int
+	var rate float64
+	var gens []sidecar.Generator
+	done, planned, cut := 0, 0, false
+	for i, p := range parts {
+		switch {
+		case p.Name != first.Name || p.Mode != first.Mode:
+			return sidecar.LoadRun{}, fmt.Errorf("part %d is %s (%s), part 0 is %s (%s)", i, p.Name, p.Mode, first.Name, first.Mode)
+		case p.SLOTTFTms != first.SLOTTFTms || p.SLOTPOTms != first.SLOTPOTms ||
+			threshold(p.Checks, CheckSuccessRate) != lim.MinSuccessRate || threshold(p.Checks, CheckGoodputRatio) != minGood:
+			return sidecar.LoadRun{}, fmt.Errorf("%s: the parts were judged by different SLOs or thresholds", p.Name)
+		case p.Completed > 0 && len(p.Histograms) == 0:
+			return sidecar.LoadRun{}, fmt.Errorf("%s: part %d has no histograms (written by a suite before 0.1.0's hdr histograms?): its percentiles cannot be merged", p.Name, i)
+		}
+		a.Requests += p.Requests
+		a.Completed += p.Completed
+		a.Timeouts += p.Timeouts
+		a.Good += p.Good
+		a.OutputTokens += p.OutputTokens
+		for k, v := range p.Errors {
+			a.Errors[k] += v
+		}
+		for _, name := range slices.Sorted(maps.Keys(p.Histograms)) {
+			h, ok := hists[name]
+			if !ok {
+				continue // a figure this build does not know
+			}
+			d, err := stats.DecodeHistogram(p.Histograms[name])
+			if err != nil {
+				return sidecar.LoadRun{}, fmt.Errorf("%s: part %d: %s: %w", p.Name, i, name, err)
+			}
+			h.Merge(d)
+		}
+		if !p.StartedAt.IsZero() && (start.IsZero() || p.StartedAt.Before(start)) {
+			start = p.StartedAt
+		}
+		if p.FinishedAt.After(end) {
+			end = p.FinishedAt
+		}
+		longest = max(longest, p.DurationS)
+		users += p.Concurrency
+		rate += p.RatePerS
+		if p.Generator != nil {
+			gens = append(gens, *p.Generator)
+		}
+		pd, pp := p.Requests, p.Requests
+		if c, ok := find(p.Checks, checkRequests); ok {
+			pd, pp, cut = int(c.Value), int(c.Threshold), true
+		}
+		done, planned = done+pd, planned+pp
+	}
+	dur := time.Duration(longest * float64(time.Second))
+	if !start.IsZero() && end.After(start) {
+		dur = end.Sub(start)
+	}
+	lr := a.LoadRun(first.Name, dur, minGood)
+	lr.Mode, lr.Concurrency, lr.RatePerS = first.Mode, users, math.Round(rate*1e9)/1e9
+	lr.StartedAt, lr.FinishedAt = start, end
+	if len(gens) > 0 {
+		g, err := MergeGenerators(gens, dur.Seconds())
+		if err != nil {
+			return sidecar.LoadRun{}, fmt.Errorf("%s: %w", first.Name, err)
+		}
+		lr.Generator = &g
+		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))
+		lr.Checks = append(lr.Checks, Judge(&g, LagLimit(slo, lr.TTFTms.P50)))
+	}
+	if cut {
+		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
+			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
+	}
+	lr.Verdict = Verdict(lr.Checks)
+	return lr, nil
+}
+
+// MergeGenerators folds the shards' generator figures: dispatch lags add
+// as histograms, so Judge, with the limit of the merged run, counts the
+// late dispatches of the whole run; chunks add up over the union window dur;
+// the CPU figures and peak goroutines are the busiest shard's, since each
+// shard ran on cores of its own.
+func MergeGenerators(gens []sidecar.Generator, dur float64) (sidecar.Generator, error) {
+	out := sidecar.Generator{DurationS: dur, Shards: len(gens), CPUCoresUsed: -1}
+	lag := stats.NewHistogram()
+	for i, g := range gens {
+		if g.LagHistogram != "" {
+			h, err := stats.DecodeHistogram(g.LagHistogram)
+			if err != nil {
+				return out, fmt.Errorf("generator %d: dispatch lag: %w", i, err)
+			}
+			lag.Merge(h)
+		} else if g.DispatchLagMs.N > 0 {
+			return out, fmt.Errorf("generator %d has no dispatch lag histogram: its lags cannot be merged", i)
+		}
+		out.Chunks += g.Chunks
+		out.PeakGoroutines = max(out.PeakGoroutines, g.PeakGoroutines)
+		if g.CPUCoresUsed >= 0 && (out.CPUCoresUsed < 0 || g.CPUFraction > out.CPUFraction) {
+			out.CPUCoresUsed, out.Cores, out.CPUFraction = g.CPUCoresUsed, g.Cores, g.CPUFraction
+		}
+		if out.Cores == 0 {
+			out.Cores = g.Cores
+		}
+	}
+	out.DispatchLagMs = lag.Summary()
+	if lag.Count() > 0 {
+		out.LagHistogram, _ = lag.Encode()
+	}
+	if dur > 0 {
+		out.ChunksPerS = float64(out.Chunks) / dur
+	}
+	return out, nil
+}
+
+func find(checks []sidecar.Check, name string) (sidecar.Check, bool) {
+	for _, c := range checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return sidecar.Check{}, false
+}
+
+func threshold(checks []sidecar.Check, name string) float64 {
+	c, _ := find(checks, name)
+	return c.Threshold
+}

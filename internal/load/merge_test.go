@@ -1,0 +1,91 @@
+package load
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// Records split over N shards and merged give the run one aggregator of
+// all the records gives: same counts, same percentiles within HDR's
+// precision, same checks. Seeded log-normal latencies with 3 % failures.
+func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
+	lim := Limits{MinSuccessRate: 0.95, SLOTTFTms: 250, SLOTPOTms: 20}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 2, 3, 8} {
+		one := NewAgg(lim)
+		shards := make([]*Agg, n)
+		for i := range shards {
+			shards[i] = NewAgg(lim)
+		}
+		for i := range 5000 {
+			r := &record.Record{Status: 200, CompletionTokens: 50, Chunks: 52}
+			if rng.Float64() < 0.03 {
+				r = &record.Record{Status: 503, ErrorKind: record.ErrHTTP}
+			} else {
+				r.TTFTms = math.Round(math.Exp(rng.NormFloat64()*0.5+math.Log(150))*1000) / 1000
+				r.TPOTms = math.Round((10+rng.ExpFloat64()*5)*1000) / 1000
+				r.E2Ems = r.TTFTms + 49*r.TPOTms
+			}
+			one.Add(r)
+			shards[i%n].Add(r)
+		}
+		start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+		var parts []sidecar.LoadRun
+		for i, s := range shards {
+			lr := s.LoadRun("open_100", 10*time.Second, 0.9)
+			lr.Mode, lr.RatePerS = "open", 100/float64(n)
+			// Shard i started i ms late and ran 10 s.
+			lr.StartedAt = start.Add(time.Duration(i) * time.Millisecond)
+			lr.FinishedAt = lr.StartedAt.Add(10 * time.Second)
+			g := StartGenerator()
+			g.Add(time.Millisecond, &record.Record{Chunks: 1})
+			gen := g.Stop()
+			lr.Generator = &gen
+			parts = append(parts, lr)
+		}
+		merged, err := MergeLoadRuns(parts)
+		require.NoError(t, err)
+		dur := 10*time.Second + time.Duration(n-1)*time.Millisecond
+		want := one.LoadRun("open_100", dur, 0.9)
+		assert.Equal(t, want.Requests, merged.Requests, "n=%d", n)
+		assert.Equal(t, want.Completed, merged.Completed)
+		assert.Equal(t, want.Good, merged.Good)
+		assert.Equal(t, want.Errors, merged.Errors)
+		assert.InDelta(t, 100, merged.RatePerS, 1e-9)
+		assert.InDelta(t, dur.Seconds(), merged.DurationS, 1e-9, "the union of the windows")
+		assert.InDelta(t, want.Goodput, merged.Goodput, 1e-9)
+		for _, f := range [][2]float64{
+			{want.TTFTms.P50, merged.TTFTms.P50}, {want.TTFTms.P90, merged.TTFTms.P90}, {want.TTFTms.P99, merged.TTFTms.P99},
+			{want.E2Ems.P99, merged.E2Ems.P99}, {want.TPOTms.P50, merged.TPOTms.P50},
+		} {
+			assert.InEpsilon(t, f[0], f[1], 0.001, "n=%d: within HDR's 3 significant digits", n)
+		}
+		for i := range want.Checks {
+			assert.Equal(t, want.Checks[i].Name, merged.Checks[i].Name)
+			assert.Equal(t, want.Checks[i].Passed, merged.Checks[i].Passed, want.Checks[i].Name)
+		}
+		require.NotNil(t, merged.Generator)
+		assert.Equal(t, n, merged.Generator.DispatchLagMs.N, "every dispatch")
+		assert.Equal(t, n, merged.Generator.Shards)
+	}
+}
+
+func TestMergeLoadRunsRefusesPartsJudgedDifferently(t *testing.T) {
+	a := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 250}).LoadRun("closed_8", time.Second, 0.9)
+	b := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 500}).LoadRun("closed_8", time.Second, 0.9)
+	_, err := MergeLoadRuns([]sidecar.LoadRun{a, b})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "different SLOs")
+	c := a
+	c.Name = "open_2"
+	_, err = MergeLoadRuns([]sidecar.LoadRun{a, c})
+	require.Error(t, err)
+}

@@ -1,0 +1,159 @@
+package shard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// CheckShards is the check every merged load run carries: did every shard
+// finish?
+const CheckShards = load.CheckShards
+
+// EndShardsIncomplete is the end reason of a merged run with a shard
+// missing or unfinished.
+const EndShardsIncomplete = "shards_incomplete"
+
+// Merge folds a Set (from Load) into one run. Load runs are merged by
+// name with load.MergeLoadRuns; the parts of the suite that run once
+// (tool calling, stability, conversation, preflight, GPU and server
+// metrics) come from the gate when the set has one, else from shard 0.
+// The run is complete only when every shard (and the gate) is present and
+// finished; otherwise every load run fails its "shards" check, which
+// names the shards that are missing or unfinished.
+func Merge(set *Set) (*sidecar.Metrics, error) {
+	parts, count, missing := set.Shards, set.Count, set.Missing
+	sortParts(parts)
+	base := parts[0].Metrics
+	m := &sidecar.Metrics{
+		SchemaVersion: base.SchemaVersion, Suite: base.Suite, Target: base.Target, Knobs: base.Knobs,
+		StartedAt: base.StartedAt, FinishedAt: base.FinishedAt,
+		Run: &sidecar.RunInfo{ID: base.Run.ID, Shards: count, StartAt: base.Run.StartAt, Merged: indices(parts), Missing: missing},
+		// What compare checks for comparability: the shards ran one
+		// configuration, so shard 0's (or the gate's, below) stands.
+		Provenance: base.Provenance,
+	}
+	var first *sidecar.Metrics // shard 0, when present
+	var problems []string
+	for _, i := range missing {
+		problems = append(problems, fmt.Sprintf("shard %d/%d is missing", i, count))
+	}
+	for _, p := range parts {
+		pm := p.Metrics
+		if p.Index() == 0 {
+			first = pm
+		}
+		if pm.StartedAt.Before(m.StartedAt) {
+			m.StartedAt = pm.StartedAt
+		}
+		if pm.FinishedAt.After(m.FinishedAt) {
+			m.FinishedAt = pm.FinishedAt
+		}
+		if !pm.Complete {
+			why := pm.EndReason
+			if pm.EndDetail != "" {
+				why += ": " + pm.EndDetail
+			}
+			if pm.EndReason == "running" {
+				why = "killed before it wrote its final metrics.json (last checkpoint kept)"
+			}
+			problems = append(problems, fmt.Sprintf("shard %d/%d (%s) did not finish: %s", p.Index(), count, p.Dir, why))
+		}
+	}
+	var gateProblem string
+	if g := set.Gate; g != nil {
+		first = g.Metrics
+		if !first.Complete {
+			gateProblem = fmt.Sprintf("the gate (%s) did not finish: %s", g.Dir, first.EndReason)
+			if first.EndDetail != "" {
+				gateProblem += ": " + first.EndDetail
+			}
+		}
+		if first.StartedAt.Before(m.StartedAt) {
+			m.StartedAt = first.StartedAt
+		}
+		if first.FinishedAt.After(m.FinishedAt) {
+			m.FinishedAt = first.FinishedAt
+		}
+	}
+	if g := set.Gate; g != nil {
+		// The gate's own go test outcome (cases judged in the test, such
+		// as the run-wide model rates); the shards' outcomes judged their
+		// shares, which the merge judges again on the whole.
+		m.TestsPassed = g.Metrics.TestsPassed
+	}
+	if first != nil {
+		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
+		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
+		if first.Provenance != nil {
+			m.Provenance = first.Provenance
+		}
+	}
+	// Load runs by name, in the order the first shard that has them ran them.
+	var names []string
+	byName := map[string][]sidecar.LoadRun{}
+	for _, p := range parts {
+		if p.Metrics.Concurrency == nil {
+			continue
+		}
+		for _, lr := range p.Metrics.Concurrency.Runs {
+			if _, ok := byName[lr.Name]; !ok {
+				names = append(names, lr.Name)
+			}
+			byName[lr.Name] = append(byName[lr.Name], lr)
+		}
+	}
+	shardsCheck := sidecar.Check{Name: CheckShards, Passed: len(problems) == 0, Value: float64(len(parts) - len(incomplete(parts))), Threshold: float64(count),
+		Detail: fmt.Sprintf("%d of %d shards merged (%s)", len(parts), count, joinInts(indices(parts)))}
+	if len(problems) > 0 {
+		shardsCheck.Detail += "; " + strings.Join(problems, "; ")
+	}
+	if len(names) > 0 {
+		m.Concurrency = &sidecar.Concurrency{Passed: true}
+	}
+	for _, name := range names {
+		runs := byName[name]
+		lr, err := load.MergeLoadRuns(runs)
+		if err != nil {
+			return nil, err
+		}
+		c := shardsCheck
+		if len(runs) < len(parts) {
+			c.Passed = false
+			c.Detail += fmt.Sprintf("; only %d of the %d shards given ran %s", len(runs), len(parts), name)
+		}
+		lr.Checks = append(lr.Checks, c)
+		lr.Verdict = load.Verdict(lr.Checks)
+		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
+		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
+	}
+	if gateProblem != "" {
+		problems = append(problems, gateProblem)
+	}
+	m.Complete = len(problems) == 0
+	m.EndReason = sidecar.EndFinished
+	if !m.Complete {
+		m.EndReason, m.EndDetail = EndShardsIncomplete, strings.Join(problems, "; ")
+	}
+	if m.FinishedAt.IsZero() {
+		m.FinishedAt = time.Now().UTC()
+	}
+	return m, nil
+}
+
+func incomplete(parts []Part) []int {
+	var out []int
+	for _, p := range parts {
+		if !p.Metrics.Complete {
+			out = append(out, p.Index())
+		}
+	}
+	return out
+}
+
+// Passed is the merged run's verdict: sidecar.Metrics.Passed, the one
+// verdict report, rank and the suite's exit code use.
+func Passed(m *sidecar.Metrics) bool { return m.Passed() }

@@ -1,0 +1,165 @@
+package verdict
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// Finalize derives the run-wide figures of the tool-calling section from
+// its scenario entries: the contract's parse and JSON rates, the figures
+// per category, the model-check rate per category (judged against
+// th.Scenario, like a scenario: a category holds few attempts, and
+// attempts with several calls fail more often) and over the run (against
+// th.Rate), and Passed. It sorts the scenarios by name and
+// mode so that the file diffs well.
+func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
+	if tc == nil {
+		return
+	}
+	sort.Slice(tc.Scenarios, func(i, j int) bool {
+		if tc.Scenarios[i].Name != tc.Scenarios[j].Name {
+			return tc.Scenarios[i].Name < tc.Scenarios[j].Name
+		}
+		return tc.Scenarios[i].Mode < tc.Scenarios[j].Mode
+	})
+	type acc struct {
+		attempts, passed, expect, parsed, withCalls, json, schema, args int
+		server, modelN, modelOK                                         int
+	}
+	total := acc{}
+	cats := map[string]*acc{}
+	tc.Passed = true
+	tc.Nondeterministic = 0
+	for _, s := range tc.Scenarios {
+		if s.Verdict != Pass {
+			tc.Passed = false
+		}
+		if s.Nondeterministic {
+			tc.Nondeterministic++
+		}
+		c := cats[s.Category]
+		if c == nil {
+			c = &acc{}
+			cats[s.Category] = c
+		}
+		for _, x := range []*acc{c, &total} {
+			x.attempts += s.Attempts
+			x.passed += s.Passed
+			if s.ExpectsCall {
+				x.expect += s.Attempts
+				x.parsed += s.Checks["parsed"]
+			}
+			x.withCalls += s.AttemptsWithCalls
+			x.json += s.Checks["json_valid"]
+			x.schema += s.Checks["schema_valid"]
+			x.args += s.Checks["args_match"]
+			x.server += s.ServerFailures
+			x.modelN += s.Model.Attempts
+			x.modelOK += s.Model.Passed
+		}
+	}
+	tc.ParseSuccessRate = ratio(total.parsed, total.expect)
+	tc.JSONValidRate = ratio(total.json, total.withCalls)
+	tc.ServerFailures = total.server
+	all := JudgeRate(total.modelOK, total.modelN, th.Rate)
+	tc.Model = &all
+	if all.Verdict == Fail {
+		tc.Passed = false
+	}
+	names := make([]string, 0, len(cats))
+	for n := range cats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tc.Categories = nil
+	for _, n := range names {
+		c := cats[n]
+		cat := sidecar.Category{Name: n, Attempts: c.attempts, Passed: c.passed,
+			Parsed: ratio(c.parsed, c.expect), JSONValid: ratio(c.json, c.withCalls),
+			SchemaValid: ratio(c.schema, c.withCalls), ArgsMatch: ratio(c.args, c.expect),
+			ServerFailures: c.server, Model: JudgeRate(c.modelOK, c.modelN, th.Scenario)}
+		if c.attempts > 0 {
+			cat.PassRate = float64(c.passed) / float64(c.attempts)
+		}
+		if cat.Model.Verdict == Fail {
+			tc.Passed = false
+		}
+		tc.Categories = append(tc.Categories, cat)
+	}
+}
+
+// RateFailure is the failure text of a model-check rate that failed (scope
+// is a category name, or "" for all scenarios): the rate with its interval
+// and threshold, the model codes seen most with their remedies, and the
+// scenarios that pulled it down; "" when the rate passed.
+func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
+	if r.Verdict != Fail {
+		return ""
+	}
+	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"
+	if name == "" {
+		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95%% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
+		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min), knob)
+	codes := map[string]*sidecar.Diagnosis{}
+	var worst []string
+	for _, s := range scenarios {
+		if scope != "" && s.Category != scope {
+			continue
+		}
+		if s.Model.Passed < s.Model.Attempts {
+			worst = append(worst, fmt.Sprintf("%s [%s] %d/%d", s.Name, s.Mode, s.Model.Passed, s.Model.Attempts))
+		}
+		for _, d := range s.Diagnoses {
+			if d.Kind != string(diagnosis.KindModel) {
+				continue
+			}
+			if c := codes[d.Code]; c != nil {
+				c.Count += d.Count
+			} else {
+				d := d
+				codes[d.Code] = &d
+			}
+		}
+	}
+	top := make([]*sidecar.Diagnosis, 0, len(codes))
+	for _, d := range codes {
+		top = append(top, d)
+	}
+	sort.Slice(top, func(i, j int) bool {
+		if top[i].Count != top[j].Count {
+			return top[i].Count > top[j].Count
+		}
+		return top[i].Code < top[j].Code
+	})
+	for i, d := range top {
+		if i == 3 {
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s ×%d: %s", d.Code, d.Count, d.Message)
+		if d.Remedy != "" {
+			fmt.Fprintf(&b, " → fix: %s", d.Remedy)
+		}
+	}
+	if len(worst) > 0 {
+		if len(worst) > 8 {
+			worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
+		}
+		b.WriteString("\n  below 100 %: " + strings.Join(worst, "; "))
+	}
+	return b.String()
+}
+
+func ratio(k, n int) *float64 {
+	if n == 0 {
+		return nil
+	}
+	v := float64(k) / float64(n)
+	return &v
+}
