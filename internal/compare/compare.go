@@ -411,9 +411,17 @@ func areaRow(metric string, base, cand []*sidecar.Metrics, get func(*sidecar.Met
 }
 
 // ScenarioCounts is the one place that says which sidecar counts a
-// scenario's rate comes from: successes and attempts. (When the
-// tool-calling verdicts carry model_passed, this becomes model_passed.)
-func ScenarioCounts(s *sidecar.Scenario) (k, n int) { return s.Passed, s.Attempts }
+// scenario's rate comes from: the model-check figures (attempts whose
+// model checks all held, over the attempts without a server fault;
+// server faults fail the candidate's own tool_calling verdict instead).
+// A sidecar without them (model.attempts 0 although attempts ran, none of
+// them a server fault) falls back to passed/attempts.
+func ScenarioCounts(s *sidecar.Scenario) (k, n int) {
+	if s.Model.Attempts > 0 || s.ServerFailures >= s.Attempts {
+		return s.Model.Passed, s.Model.Attempts
+	}
+	return s.Passed, s.Attempts
+}
 
 // rateRow compares two pooled proportions, higher is better, with
 // Newcombe's hybrid score interval on the difference at 90 %:

@@ -247,3 +247,24 @@ func TestGolden(t *testing.T) {
 	require.NoError(t, WriteMarkdown(&md, refused))
 	golden(t, "compare_refused.golden.md", md.Bytes())
 }
+
+func TestScenarioCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		s      sidecar.Scenario
+		k, n   int
+		reason string
+	}{
+		{"model figures", sidecar.Scenario{Attempts: 6, Passed: 3, ServerFailures: 1, Model: sidecar.Rate{Attempts: 5, Passed: 4}}, 4, 5,
+			"the model-check rate over attempts without a server fault"},
+		{"all server faults", sidecar.Scenario{Attempts: 3, ServerFailures: 3}, 0, 0,
+			"no attempt to judge the model on; the server faults fail the own verdict"},
+		{"no model figures", sidecar.Scenario{Attempts: 3, Passed: 2}, 2, 3,
+			"a sidecar without model figures falls back to passed/attempts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k, n := ScenarioCounts(&tc.s)
+			assert.Equal(t, [2]int{tc.k, tc.n}, [2]int{k, n}, tc.reason)
+		})
+	}
+}

@@ -194,7 +194,6 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 		// One verdict: report and the exit code use metrics.json's too.
 		passed = passed && m.Passed()
 		if t := m.ToolCalling; t != nil {
-			passed = passed && t.Passed
 			for i := range t.Scenarios {
 				k, n := ScenarioCounts(&t.Scenarios[i])
 				ok += k
@@ -202,7 +201,6 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 			}
 		}
 		if s := m.Stability; s != nil {
-			passed = passed && s.Passed
 			for _, sr := range s.Runs {
 				req += sr.Requests
 				done += sr.Completed
@@ -221,12 +219,6 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 					r.Degradation = f(sr.Degradation.Value)
 				}
 			}
-		}
-		if c := m.Concurrency; c != nil {
-			passed = passed && c.Passed
-		}
-		if c := m.Conversation; c != nil {
-			passed = passed && c.Passed
 		}
 		if v := VRAMMax(m.GPU); v != nil && (r.VRAMMaxMiB == nil || *v > *r.VRAMMaxMiB) {
 			r.VRAMMaxMiB = v
