@@ -14,6 +14,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
 )
 
 // MetricsURL turns an OpenAI-compatible base URL into its /metrics URL:
@@ -64,9 +65,7 @@ type Sampler struct {
 	mu       sync.Mutex
 	before   *Snapshot
 	note     string
-	series   []sidecar.ServerSample
-	stride   int
-	skip     int
+	series   thin.Series[sidecar.ServerSample]
 	failures int
 	scrapes  int
 	lastErr  error
@@ -94,7 +93,7 @@ func start(ctx context.Context, cfg Config, now func() time.Time) *Sampler {
 	if cfg.MaxSamples < 2 {
 		cfg.MaxSamples = 3600
 	}
-	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), stride: 1}
+	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), series: thin.Series[sidecar.ServerSample]{Max: cfg.MaxSamples}}
 	if cfg.URL == "" {
 		s.note = "no /metrics: no usable base URL to derive it from"
 		close(s.done)
@@ -163,24 +162,8 @@ func ttftSum(s Snapshot) float64 {
 	return s.TTFT.Sum
 }
 
-// add keeps every stride-th point; when full, every other kept point goes
-// and the stride doubles, so Series spans the whole run evenly.
-func (s *Sampler) add(p sidecar.ServerSample) {
-	if s.skip > 0 {
-		s.skip--
-		return
-	}
-	if len(s.series) >= s.cfg.MaxSamples {
-		kept := s.series[:0]
-		for i := 0; i < len(s.series); i += 2 {
-			kept = append(kept, s.series[i])
-		}
-		s.series = kept
-		s.stride *= 2
-	}
-	s.series = append(s.series, p)
-	s.skip = s.stride - 1
-}
+// add keeps p in Series, thinned evenly once full.
+func (s *Sampler) add(p sidecar.ServerSample) { s.series.Add(p) }
 
 // maxBody bounds what is read of /metrics; vLLM's is some tens of KiB.
 const maxBody = 8 << 20
@@ -261,7 +244,7 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 	defer s.mu.Unlock()
 	sm := sidecar.ServerMetrics{
 		Available: true,
-		Series:    append([]sidecar.ServerSample(nil), s.series...),
+		Series:    s.series.Items(),
 		Before:    s.before.Values(),
 	}
 	var notes []string
