@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,10 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
-
-var updateHelp = flag.Bool("update", false, "rewrite the --help golden files under testdata/")
 
 const (
 	baselineJSON  = "../../internal/compare/testdata/baseline.json"
@@ -31,12 +29,7 @@ func TestHelpGolden(t *testing.T) {
 			assert.Empty(t, errOut.String(), "help goes to stdout only")
 			assert.Contains(t, out.String(), "Example:")
 			path := filepath.Join("testdata", "help-"+name+".golden")
-			if *updateHelp {
-				require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -run TestHelpGolden -update'")
-			assert.Equal(t, string(want), out.String())
+			golden.Assert(t, path, out.Bytes())
 		})
 	}
 }
@@ -49,12 +42,7 @@ func TestTopLevelHelpGolden(t *testing.T) {
 			var out, errOut bytes.Buffer
 			require.Equal(t, 0, run(args, &out, &errOut))
 			path := filepath.Join("testdata", "help-"+name+".golden")
-			if *updateHelp {
-				require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -run HelpGolden -update'")
-			assert.Equal(t, string(want), out.String())
+			golden.Assert(t, path, out.Bytes())
 		})
 	}
 	var out, errOut bytes.Buffer

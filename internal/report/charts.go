@@ -3,8 +3,10 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -153,7 +155,7 @@ func kvSeries(m *sidecar.Metrics, _ []record.Record) []series {
 
 func sortedSeries(by map[string]plotter.XYs) []series {
 	var out []series
-	for _, n := range sortedKeys(by) {
+	for _, n := range slices.Sorted(maps.Keys(by)) {
 		xys := by[n]
 		sort.SliceStable(xys, func(i, j int) bool { return xys[i].X < xys[j].X })
 		out = append(out, series{name: n, xys: xys})

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -328,7 +330,7 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 	})
 	for _, c := range codes {
 		e := byCode[c]
-		fmt.Fprintf(b, "- **`%s`** ×%d (%s): %s\n", c, e.count, strings.Join(sortedSet(e.where), ", "), mdText(e.message))
+		fmt.Fprintf(b, "- **`%s`** ×%d (%s): %s\n", c, e.count, strings.Join(slices.Sorted(maps.Keys(e.where)), ", "), mdText(e.message))
 		if e.remedy != "" {
 			fmt.Fprintf(b, "  - Fix: %s\n", mdText(e.remedy))
 		}
@@ -371,7 +373,7 @@ func writeStability(b *strings.Builder, s *sidecar.Stability) {
 		if len(r.Errors) > 0 {
 			b.WriteString("\nErrors by kind: ")
 			var parts []string
-			for _, k := range sortedKeys(r.Errors) {
+			for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 				parts = append(parts, fmt.Sprintf("`%s` ×%d", k, r.Errors[k]))
 			}
 			b.WriteString(strings.Join(parts, ", ") + ".\n")
@@ -507,7 +509,7 @@ func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics) {
 	}
 	if len(s.Delta) > 0 {
 		b.WriteString("\n| counter | before | after | delta |\n| --- | ---: | ---: | ---: |\n")
-		for _, k := range sortedKeys(s.Delta) {
+		for _, k := range slices.Sorted(maps.Keys(s.Delta)) {
 			fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", k, optNum(s.Before, k), optNum(s.After, k), num(s.Delta[k]))
 		}
 	}
@@ -531,13 +533,13 @@ func knobs(k sidecar.Knobs) [][2]string {
 	var raw map[string]any
 	_ = json.Unmarshal(data, &raw)
 	var out [][2]string
-	for _, key := range sortedKeys(raw) {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if key == "extra" {
 			continue
 		}
 		out = append(out, [2]string{key, fmt.Sprint(raw[key])})
 	}
-	for _, key := range sortedKeys(k.Extra) {
+	for _, key := range slices.Sorted(maps.Keys(k.Extra)) {
 		out = append(out, [2]string{"extra." + key, k.Extra[key]})
 	}
 	return out
@@ -653,7 +655,7 @@ func errorsText(errs map[string]int) string {
 		return "none"
 	}
 	var parts []string
-	for _, k := range sortedKeys(errs) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		parts = append(parts, fmt.Sprintf("%s ×%d", k, errs[k]))
 	}
 	return strings.Join(parts, ", ")
@@ -696,14 +698,3 @@ func topTest(test string) string {
 	top, _, _ := strings.Cut(test, "/")
 	return top
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedSet(m map[string]bool) []string { return sortedKeys(m) }

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,11 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // fixture is testdata/metrics.json and requests.jsonl: a hand-written run
 // of a Qwen3-32B-AWQ server shaped like the seed report
@@ -37,24 +35,13 @@ func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
 	return m, recs
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run 'go test ./internal/report -update' to create it")
-	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update if the change is intended", path)
-}
-
 func TestMarkdownGolden(t *testing.T) {
 	m, recs := fixture(t)
 	var a, b bytes.Buffer
 	require.NoError(t, Markdown(&a, m, recs))
 	require.NoError(t, MarkdownReporter(m, recs)(&b))
 	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
-	golden(t, "report.golden.md", a.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "report.golden.md"), a.Bytes())
 
 	md := a.String()
 	for _, want := range []string{
@@ -76,7 +63,7 @@ func TestSummaryGolden(t *testing.T) {
 	m, _ := fixture(t)
 	var buf bytes.Buffer
 	require.NoError(t, SummaryReporter(m)(&buf))
-	golden(t, "summary.golden.md", buf.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 )
 
 var (
@@ -30,7 +32,7 @@ func cli(t *testing.T) string {
 		}
 		cliPath = filepath.Join(dir, "vllm-acceptance")
 		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/vllm-acceptance")
-		cmd.Dir = RepoRoot()
+		cmd.Dir = config.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			cliErr = err
 			t.Log(string(out))

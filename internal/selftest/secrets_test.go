@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 )
@@ -90,7 +91,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	assert.NotContains(t, o.Metrics.Target.BaseURL, "user:", "target.base_url has no userinfo")
 
 	report := exec.Command("go", "run", "./cmd/vllm-acceptance", "report", "--out", dir)
-	report.Dir = RepoRoot()
+	report.Dir = config.RepoRoot()
 	out, err := report.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.FileExists(t, filepath.Join(dir, "report.md"))
