@@ -54,12 +54,15 @@ func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "acme/gate")
+	t.Setenv("GITHUB_RUN_ID", "42")
 	var out, errOut bytes.Buffer
 	code := run([]string{"report", "--out", dir,
 		"--metrics", filepath.Join(reportFixture, "metrics.json"),
 		"--requests", filepath.Join(reportFixture, "requests.jsonl")}, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
-	for _, f := range []string{"report.md", "ttft.svg", "throughput.svg", "vram.svg", "kv_cache.svg"} {
+	for _, f := range []string{"report.md", "report.html", "stability-mixed-ttft.svg", "stability-mixed-latency-cdf.svg", "vram.svg", "kv_cache.svg"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	want, err := os.ReadFile(filepath.Join(reportFixture, "report.golden.md"))
@@ -70,6 +73,10 @@ func TestReportCommand(t *testing.T) {
 	sum, err := os.ReadFile(summary)
 	require.NoError(t, err)
 	assert.Contains(t, string(sum), "### vLLM acceptance: FAIL")
+	assert.Contains(t, string(sum), "(https://github.com/acme/gate/actions/runs/42#artifacts)", "the step summary links to the artifacts")
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "<svg", "report.html carries its charts")
 }
 
 func TestReportCommandErrors(t *testing.T) {
@@ -105,7 +112,8 @@ func TestReportWithoutRequests(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, run([]string{"report", "--out", dir}, &out, &errOut), errOut.String())
 	assert.Contains(t, errOut.String(), "per-request charts are skipped")
-	assert.NoFileExists(t, filepath.Join(dir, "ttft.svg"))
+	assert.NoFileExists(t, filepath.Join(dir, "stability-mixed-ttft.svg"))
+	assert.FileExists(t, filepath.Join(dir, "report.html"))
 	assert.FileExists(t, filepath.Join(dir, "vram.svg"))
 }
 

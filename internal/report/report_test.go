@@ -47,22 +47,64 @@ func TestMarkdownGolden(t *testing.T) {
 	for _, want := range []string{
 		"# vLLM acceptance report: FAIL",
 		"| model | Qwen/Qwen3-32B-AWQ |",
-		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
+		"| parallel_two_cities | plain | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
 		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
 		"Fix: --tool-call-parser hermes",
 		"**`timeout`** ×1 (TestStability/mixed)",
 		"Errors by kind: `timeout` ×1.",
 		"method `max(window_ratio, trend)`",
-		"![TTFT over the run](ttft.svg)",
+		"(stability-mixed-ttft.svg)",
+		"(stability-mixed-latency-cdf.svg)",
 	} {
 		assert.Contains(t, md, want)
 	}
+
+	// What a reader came for comes first: the summary and the failures
+	// before any section, the run's details last.
+	order := []string{"## Summary", "### What failed and how to fix it", "## Tool calling", "## Stability", "## Run details"}
+	last := -1
+	for _, h := range order {
+		i := strings.Index(md, h)
+		require.GreaterOrEqual(t, i, 0, h)
+		assert.Greater(t, i, last, "%s comes after the one before it", h)
+		last = i
+	}
+	// A failing scenario row is shown; passing ones are folded away.
+	failing := strings.Index(md, "| parallel_two_cities | plain |")
+	require.GreaterOrEqual(t, failing, 0)
+	assert.NotContains(t, lastOpenDetails(md[:failing]), "<details>", "the failing row is not inside <details>")
+	passing := strings.Index(md, "| simple_weather | plain |")
+	require.GreaterOrEqual(t, passing, 0)
+	assert.Contains(t, lastOpenDetails(md[:passing]), "<details>", "a passing row is inside <details>")
+}
+
+// lastOpenDetails is "<details>" when s ends inside a <details> block.
+func lastOpenDetails(s string) string {
+	if strings.LastIndex(s, "<details>") > strings.LastIndex(s, "</details>") {
+		return "<details>"
+	}
+	return ""
+}
+
+func TestMarkdownChangesAgainstBaseline(t *testing.T) {
+	m, recs := fixture(t)
+	var without, with bytes.Buffer
+	require.NoError(t, Markdown(&without, m, recs))
+	assert.NotContains(t, without.String(), "Against the baseline", "no baseline given, no section")
+
+	ch := &Changes{Baseline: "runs/2025-10-01", Verdict: "regressed", Reason: "TTFT p90 of stability grew.",
+		Rows: []ChangeRow{{Area: "stability", Figure: "TTFT p90", Baseline: "30.0 ms", Candidate: "45.0 ms", Change: "+50.0 %", Verdict: "regressed"}}}
+	require.NoError(t, MarkdownWith(&with, m, recs, Options{Changes: ch}))
+	md := with.String()
+	assert.Contains(t, md, "### Against the baseline: **REGRESSED**")
+	assert.Contains(t, md, "| stability | TTFT p90 | 30.0 ms | 45.0 ms | +50.0 % | **REGRESSED** |")
+	assert.Less(t, strings.Index(md, "Against the baseline"), strings.Index(md, "## Tool calling"), "the comparison is part of the summary")
 }
 
 func TestSummaryGolden(t *testing.T) {
 	m, _ := fixture(t)
 	var buf bytes.Buffer
-	require.NoError(t, SummaryReporter(m)(&buf))
+	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts")(&buf))
 	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
 }
@@ -99,10 +141,12 @@ func TestMarkdownSections(t *testing.T) {
 				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
 			},
 			recs: true,
-			want: []string{"No local GPU: no local GPU: NVML library not found.", "| GPU | PASS | skipped: no local GPU", "- GPU memory used: skipped, no local GPU samples"}},
+			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | PASS | skipped: no local GPU"},
+			notWant: []string{"No local GPU: no local GPU", "(vram.svg)"}},
 		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
 			change: func(m *sidecar.Metrics) {}, recs: false,
-			want: []string{"- TTFT over the run: skipped", "- Output tokens/s over the run: skipped"}},
+			want:    []string{"Charts: skipped, no requests.jsonl to draw them from."},
+			notWant: []string{"(stability-mixed-ttft.svg)"}},
 		{name: "only tool calling", reason: "a run of one area has only that area's sections",
 			change: func(m *sidecar.Metrics) {
 				m.Stability, m.Concurrency, m.Conversation, m.GPU, m.ServerMetrics = nil, nil, nil, nil, nil
@@ -121,7 +165,8 @@ func TestMarkdownSections(t *testing.T) {
 			change: func(m *sidecar.Metrics) {
 				m.ServerMetrics = &sidecar.ServerMetrics{Available: false, Note: "GET /metrics: 404"}
 			},
-			want: []string{"Not available: GET /metrics: 404.", "- KV-cache usage: skipped, no vLLM /metrics series"}},
+			want:    []string{"Not available: GET /metrics: 404."},
+			notWant: []string{"(kv_cache.svg)"}},
 		{name: "preemptions unknown", reason: "/metrics without vllm: series: preemptions are unknown, said so, and not a pass",
 			change: func(m *sidecar.Metrics) {
 				require.NotEmpty(t, m.Stability.Runs)
@@ -205,12 +250,13 @@ func TestCharts(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	require.Equal(t, []string{"ttft.svg", "throughput.svg", "vram.svg", "kv_cache.svg"}, names)
+	require.Equal(t, []string{"stability-mixed-ttft.svg", "stability-mixed-latency-cdf.svg", "vram.svg", "kv_cache.svg"}, names,
+		"charts per test: the fixture has one stability run and no load-run records")
 
 	wantText := map[string][]string{
-		"ttft.svg":       {"TTFT over the run", "stability/long", "stability/short", "toolcalling/stream"},
-		"throughput.svg": {"Output tokens/s over the run", "stability/long", "stability/short", "toolcalling/plain"},
-		"vram.svg":       {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
+		"stability-mixed-ttft.svg":        {"TTFT per request, stability run mixed", "long", "long trend", "short", "short trend"},
+		"stability-mixed-latency-cdf.svg": {"latency CDF per request class", "long (n=9)", "short (n=10)"},
+		"vram.svg":                        {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
 		"kv_cache.svg":   {"KV-cache usage", "kv_cache_usage"},
 	}
 	for _, f := range files {
