@@ -653,7 +653,6 @@ func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics, cs []chart
 	}
 }
 
-
 // knobs lists the knobs as sorted key/value pairs, through their JSON
 // names, so knobs added to the sidecar appear without a change here.
 func knobs(k sidecar.Knobs) [][2]string {

@@ -140,7 +140,7 @@ func TestMarkdownSections(t *testing.T) {
 			change: func(m *sidecar.Metrics) {
 				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
 			},
-			recs: true,
+			recs:    true,
 			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | PASS | skipped: no local GPU"},
 			notWant: []string{"No local GPU: no local GPU", "(vram.svg)"}},
 		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
@@ -257,7 +257,7 @@ func TestCharts(t *testing.T) {
 		"stability-mixed-ttft.svg":        {"TTFT per request, stability run mixed", "long", "long trend", "short", "short trend"},
 		"stability-mixed-latency-cdf.svg": {"latency CDF per request class", "long (n=9)", "short (n=10)"},
 		"vram.svg":                        {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
-		"kv_cache.svg":   {"KV-cache usage", "kv_cache_usage"},
+		"kv_cache.svg":                    {"KV-cache usage", "kv_cache_usage"},
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
