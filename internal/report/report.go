@@ -673,8 +673,9 @@ func knobs(k sidecar.Knobs) [][2]string {
 }
 
 // Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
-// target, one line per area, the codes that failed with their remedies (the
-// first maxSummaryCodes), and where the full report is: artifacts, when
+// target, one line per area, the failed checks and the codes that failed
+// with their remedies (the first maxSummaryLines), and where the full
+// report is: artifacts, when
 // set, is a link to the run's artifacts.
 func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 	var b strings.Builder
@@ -690,9 +691,10 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 	for _, a := range areas(m) {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
 	}
+	lines := failedChecks(m)
 	if t := m.ToolCalling; t != nil {
 		seen := map[string]bool{}
-		var lines []string
+		var codes []string
 		for _, s := range t.Scenarios {
 			for _, d := range s.Diagnoses {
 				if seen[d.Code] {
@@ -703,16 +705,17 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 				if d.Remedy != "" {
 					l += "; fix: " + mdText(d.Remedy)
 				}
-				lines = append(lines, l)
+				codes = append(codes, l)
 			}
 		}
-		sort.Strings(lines)
-		if len(lines) > maxSummaryCodes {
-			lines = append(lines[:maxSummaryCodes], fmt.Sprintf("- and %d more codes: see the report", len(lines)-maxSummaryCodes))
-		}
-		if len(lines) > 0 {
-			b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
-		}
+		sort.Strings(codes)
+		lines = append(lines, codes...)
+	}
+	if len(lines) > maxSummaryLines {
+		lines = append(lines[:maxSummaryLines], fmt.Sprintf("- and %d more: see the report", len(lines)-maxSummaryLines))
+	}
+	if len(lines) > 0 {
+		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
 	}
 	if artifacts != "" {
 		fmt.Fprintf(&b, "\nFull report: report.html and report.md in [the run's artifacts](%s).\n", artifacts)
@@ -723,8 +726,40 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 	return err
 }
 
-// maxSummaryCodes bounds the step summary's list of failure codes.
-const maxSummaryCodes = 8
+// maxSummaryLines bounds the step summary's list of failures.
+const maxSummaryLines = 8
+
+// failedChecks is one line per failed check of the load-style tests
+// (skipped ones are not failures), in report order.
+func failedChecks(m *sidecar.Metrics) []string {
+	var out []string
+	add := func(where string, cs []sidecar.Check) {
+		for _, c := range cs {
+			if !c.Passed && !c.Skipped {
+				out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
+			}
+		}
+	}
+	if s := m.Stability; s != nil {
+		for _, r := range s.Runs {
+			add("stability "+r.Name, r.Checks)
+		}
+	}
+	if c := m.Concurrency; c != nil {
+		for _, r := range c.Runs {
+			add("concurrency "+r.Name, r.Checks)
+		}
+	}
+	if c := m.Conversation; c != nil {
+		for _, r := range c.Runs {
+			add("conversation "+r.Name, r.Checks)
+		}
+	}
+	if g := m.GPU; g != nil {
+		add("GPU", g.Checks)
+	}
+	return out
+}
 
 // Formatting: fixed precision everywhere, so reports diff line by line.
 

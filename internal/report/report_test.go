@@ -107,6 +107,7 @@ func TestSummaryGolden(t *testing.T) {
 	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts")(&buf))
 	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
+	assert.Contains(t, buf.String(), "- stability mixed: `success_rate`", "a failed check is listed with the failures")
 }
 
 // TestMarkdownSections: sections a run lacks are left out or noted, never
