@@ -2,8 +2,8 @@
 // their records in bounded memory.
 //
 // The engine emits values; the aggregators fold them; the gate turns the
-// folded figures into sidecar sections and verdicts (STYLE.md, after
-// vegeta). A failed request is a Result like any other: the engines never
+// folded figures into sidecar sections and verdicts (docs/style.md,
+// after vegeta). A failed request is a Result like any other: the engines never
 // retry, never stop early on errors, and never obey Retry-After (the
 // record keeps it). Only cancellation of ctx stops a run before its count.
 package load

@@ -2,7 +2,7 @@
 // the JSONL writer that appends each one to requests.jsonl as it finishes.
 //
 // A failed request is data: it is a Record with Status, ErrorKind and Error
-// set, never a panic or an early return (see STYLE.md, lesson 1).
+// set, never a panic or an early return (docs/style.md, rule 1).
 package record
 
 import "time"

@@ -19,7 +19,7 @@ import (
 
 // fixture is testdata/metrics.json and requests.jsonl: a hand-written run
 // of a Qwen3-32B-AWQ server shaped like the seed report
-// (shared/seeds/BENCHMARK_PHASE2_4_5_REPORT.md): one scenario with a hermes
+// (the hand-run benchmark report this suite replaces): one scenario with a hermes
 // parser mismatch, a stability run with one timeout, two load runs, a
 // conversation, one GPU and a /metrics series.
 func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {

@@ -171,7 +171,7 @@ func codes(s sidecarScenario) []string {
 
 type sidecarScenario = sidecar.Scenario
 
-// contractCheck runs ../shared/checks/sidecar-contract (CONTRACT.md's field
+// contractCheck runs ../shared/checks/sidecar-contract (docs/outputs.md's field
 // checker, present beside the checkout in CI) on an output folder; without
 // it the test says so and relies on the JSON Schema alone.
 func contractCheck(t *testing.T, outDir string) {
