@@ -55,12 +55,8 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
+	if code, stop := parseNoArgs(fset, args, printUsage, stdout, stderr); stop {
 		return code
-	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "vllm-acceptance report: unexpected argument %q; run 'vllm-acceptance report --help'\n", fset.Arg(0))
-		return 2
 	}
 	if *metrics == "" {
 		*metrics = filepath.Join(*out, "metrics.json")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // Check names, as they appear in the sidecar.
@@ -162,16 +163,7 @@ func start(ctx context.Context, cfg Config, open func() (reader, error), now fun
 
 func (m *Monitor) loop(ctx context.Context) {
 	defer close(m.done)
-	t := time.NewTicker(m.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.sample()
-		}
-	}
+	wait.Every(ctx, m.cfg.Interval, m.sample)
 }
 
 func (m *Monitor) sample() {

@@ -15,6 +15,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // MetricsURL turns an OpenAI-compatible base URL into its /metrics URL:
@@ -113,16 +114,7 @@ func start(ctx context.Context, cfg Config, now func() time.Time) *Sampler {
 
 func (s *Sampler) loop(ctx context.Context) {
 	defer close(s.done)
-	t := time.NewTicker(s.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = s.scrape(ctx)
-		}
-	}
+	wait.Every(ctx, s.cfg.Interval, func() { _, _ = s.scrape(ctx) })
 }
 
 // scrape fetches and parses /metrics once, adding a Series point on success.
