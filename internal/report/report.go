@@ -1,8 +1,9 @@
 // Package report turns a finished run (metrics.json and requests.jsonl) into
-// what people read: report.md, a short summary for GITHUB_STEP_SUMMARY, and
-// SVG charts. Every function here is a reporter over finished metrics: it
-// writes to an io.Writer (or a folder, for charts) and reads no clock, so the
-// same inputs give byte-identical outputs.
+// what people read: report.md, the same as one self-contained report.html, a
+// short summary for GITHUB_STEP_SUMMARY, and SVG charts per test. Every
+// function here is a reporter over finished metrics: it writes to an
+// io.Writer (or a folder, for charts) and reads no clock, so the same inputs
+// give byte-identical outputs.
 package report
 
 import (
@@ -409,9 +410,18 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 		}
 	}
 	b.WriteString("\n### What failed and how to fix it\n\n")
-	if len(byCode) == 0 {
-		b.WriteString("Nothing: no request was diagnosed with a problem.\n")
+	checks := failedChecks(m)
+	if len(byCode) == 0 && len(checks) == 0 {
+		b.WriteString("Nothing: no check failed and no request was diagnosed with a problem.\n")
 		return
+	}
+	if len(checks) > 0 {
+		// Checks of whole runs (degradation, goodput, VRAM) carry no
+		// request's code; their detail says what was measured.
+		b.WriteString(strings.Join(checks, "\n") + "\n")
+		if len(byCode) > 0 {
+			b.WriteString("\n")
+		}
 	}
 	codes := make([]string, 0, len(byCode))
 	for c := range byCode {
@@ -729,14 +739,27 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 // maxSummaryLines bounds the step summary's list of failures.
 const maxSummaryLines = 8
 
-// failedChecks is one line per failed check of the load-style tests
-// (skipped ones are not failures), in report order.
+// failedChecks is one line per failed judgement that is not a request's
+// diagnosis code: model-check rates of tool calling, and the checks of the
+// load-style tests (skipped ones are not failures), in report order.
 func failedChecks(m *sidecar.Metrics) []string {
 	var out []string
 	add := func(where string, cs []sidecar.Check) {
 		for _, c := range cs {
 			if !c.Passed && !c.Skipped {
 				out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
+			}
+		}
+	}
+	if t := m.ToolCalling; t != nil {
+		// Model-check rates: the run's and each category's (a scenario's
+		// failure shows in its row and codes).
+		if t.Model != nil && t.Model.Verdict == "fail" {
+			out = append(out, fmt.Sprintf("- tool calling: model checks %s, below %s beyond chance", rateCI(*t.Model), rate(t.Model.Min)))
+		}
+		for _, c := range t.Categories {
+			if c.Model.Verdict == "fail" {
+				out = append(out, fmt.Sprintf("- tool calling %s: model checks %s, below %s beyond chance", c.Name, rateCI(c.Model), rate(c.Model.Min)))
 			}
 		}
 	}

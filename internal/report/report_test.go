@@ -15,6 +15,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 // fixture is testdata/metrics.json and requests.jsonl: a hand-written run
@@ -51,6 +52,7 @@ func TestMarkdownGolden(t *testing.T) {
 		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
 		"Fix: --tool-call-parser hermes",
 		"**`timeout`** ×1 (TestStability/mixed)",
+		"- stability mixed: `success_rate` 0.950 against 1.000: 1 of 20 requests timed out",
 		"Errors by kind: `timeout` ×1.",
 		"method `max(window_ratio, trend)`",
 		"(stability-mixed-ttft.svg)",
@@ -176,9 +178,14 @@ func TestMarkdownSections(t *testing.T) {
 			},
 			want:    []string{"| preemptions | unknown | 0.000 | 0.000 | preemptions unknown: /metrics answers, but with no vllm: series |"},
 			notWant: []string{"| preemptions | PASS |"}},
+		{name: "model rate below threshold", reason: "a failed model-check rate is listed with the failures, though no code says it",
+			change: func(m *sidecar.Metrics) {
+				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: "fail"}
+			},
+			want: []string{"- tool calling: model checks 3/12 0.250 [0.090, 0.530], below 0.800 beyond chance"}},
 		{name: "empty run", reason: "a run that reached no section still renders",
 			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
-			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no request was diagnosed"}},
+			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no check failed and no request was diagnosed"}},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
