@@ -6,7 +6,7 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test k8scheck acceptance report lint fuzz bench interop clean
+.PHONY: help demo test k8scheck acceptance acceptance-once variance report lint fuzz bench interop clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,10 +28,28 @@ k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manif
 	$(GO) -C tools/k8scheck vet ./...
 	$(GO) -C tools/k8scheck test -count=1 ./...
 
-acceptance: ## the gate against VLLM_BASE_URL through gotestsum, adding $(OUT)/junit.xml and the report
+# Runs of the configuration per `make acceptance`: with more than one, run i
+# goes to $(OUT)/runs/i (each with its own junit.xml and report), and
+# `vllm-acceptance compare BASELINE $(OUT)/runs` takes runs as the unit.
+ACCEPTANCE_RUNS ?= 1
+
+acceptance: ## the gate against VLLM_BASE_URL through gotestsum, adding junit.xml and the report; ACCEPTANCE_RUNS=N runs it N times into $(OUT)/runs/1..N
 	@mkdir -p $(OUT)
-	ACCEPTANCE_OUT=$(OUT) $(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 60m ./acceptance; \
-		rc=$$?; $(GO) run ./cmd/vllm-acceptance report --out $(OUT) || true; exit $$rc
+	@if [ "$(ACCEPTANCE_RUNS)" -le 1 ]; then \
+		$(MAKE) --no-print-directory acceptance-once RUN_OUT=$(OUT); \
+	else \
+		rc=0; for i in $$(seq 1 $(ACCEPTANCE_RUNS)); do \
+			echo "== run $$i of $(ACCEPTANCE_RUNS): $(OUT)/runs/$$i"; \
+			$(MAKE) --no-print-directory acceptance-once RUN_OUT=$(OUT)/runs/$$i || { r=$$?; [ $$rc -ne 0 ] || rc=$$r; }; \
+		done; \
+		echo "== $(ACCEPTANCE_RUNS) runs in $(OUT)/runs: compare them with 'vllm-acceptance compare BASELINE $(OUT)/runs'"; \
+		exit $$rc; \
+	fi
+
+acceptance-once: # one run of the gate into $(RUN_OUT)
+	@mkdir -p $(RUN_OUT)
+	ACCEPTANCE_OUT=$(RUN_OUT) $(GO) tool gotestsum --format testname --junitfile $(RUN_OUT)/junit.xml -- -tags live -count=1 -timeout 60m ./acceptance; \
+		rc=$$?; $(GO) run ./cmd/vllm-acceptance report --out $(RUN_OUT) || true; exit $$rc
 
 lint: ## gofmt, go vet (with and without the live tag), workflow lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: run gofmt -w on the files above'; exit 1; }
@@ -40,6 +58,9 @@ lint: ## gofmt, go vet (with and without the live tag), workflow lint
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	./scripts/fuzz.sh $${FUZZTIME:-30s}
+
+variance: ## measure the gate's false-alarm and detection rates against the simulator (minutes); see docs/statistics.md
+	./scripts/variance.sh
 
 bench: ## harness benchmarks; writes bench/results.md
 	./scripts/bench.sh

@@ -9,20 +9,22 @@ import (
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
 func init() {
 	register("compare", command{
-		summary: "promotion gate: compare a candidate run's metrics.json with a baseline's",
+		summary: "promotion gate: compare a candidate's runs with a baseline's (pass / regressed / inconclusive)",
 		run:     runCompare,
 	})
 }
 
 // Exit codes of compare.
 const (
-	exitRegressed = 1
-	exitUsage     = 2
-	exitRefused   = 3
+	exitRegressed    = 1
+	exitUsage        = 2
+	exitRefused      = 3
+	exitInconclusive = 4
 )
 
 func runCompare(args []string, stdout, stderr io.Writer) int {
@@ -37,18 +39,28 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fset.SetOutput(w)
 		fmt.Fprint(w, `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] BASELINE CANDIDATE
 
-Compares the candidate run with the baseline, figure by figure, within the
-tolerances of profiles/gate.yaml (or --tolerances), and prints the table as
-Markdown. BASELINE and CANDIDATE are each a metrics.json or a folder holding
-one. Runs that do not match (other model, simulator against a real server,
-another schema_version, an incomplete run, other tool-call repeats/modes or
-stability requests) are refused unless --force.
+Compares the candidate with the baseline, figure by figure, each with a
+90 % confidence interval against the tolerances of profiles/gate.yaml (or
+--tolerances), and prints the table as Markdown: a figure regresses when
+its whole interval lies beyond the tolerance, passes when it lies within,
+and is inconclusive otherwise. docs/statistics.md states every rule.
 
-Exit status: 0 no regression, 1 regression, 2 usage error or unreadable
-input, 3 refused (the reasons are printed).
+BASELINE and CANDIDATE are each a metrics.json, a run folder holding one,
+or a folder of run folders (several runs of one configuration, e.g.
+ACCEPTANCE_RUNS=3 writes out/runs/1..3). With several runs the intervals
+take runs as the unit and so include run-to-run variation; with one run per
+side they cover per-request noise only, and the output says so.
+
+Sides whose runs disagree among themselves, or that differ in model, target
+kind, schema or suite version, fixtures or knobs, or hold an incomplete run,
+are refused unless --force.
+
+Exit status: 0 pass, 1 regressed, 2 usage error or unreadable input, 3
+refused (the reasons are printed), 4 inconclusive (the advice says how
+many runs would likely settle it).
 
 Example:
-  vllm-acceptance compare --json out/compare.json baselines/metrics.json out
+  vllm-acceptance compare --json out/compare.json baselines/runs out/runs
 
 Flags:
 `)
@@ -75,14 +87,14 @@ Flags:
 			return exitUsage
 		}
 	}
-	base, err := readMetrics(fset.Arg(0))
+	base, err := sidecar.ReadRuns(fset.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: baseline: %v\n", err)
+		fmt.Fprintf(stderr, "vllm-acceptance compare: baseline: %s\n", oneLine(err))
 		return exitUsage
 	}
-	cand, err := readMetrics(fset.Arg(1))
+	cand, err := sidecar.ReadRuns(fset.Arg(1))
 	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: candidate: %v\n", err)
+		fmt.Fprintf(stderr, "vllm-acceptance compare: candidate: %s\n", oneLine(err))
 		return exitUsage
 	}
 	res := compare.Compare(base, cand, tol, compare.Options{Force: *force})
@@ -114,6 +126,12 @@ Flags:
 	case compare.VerdictRegressed:
 		fmt.Fprintf(stderr, "vllm-acceptance compare: %d figure(s) regressed beyond tolerance\n", res.Regressed)
 		return exitRegressed
+	case compare.VerdictInconclusive:
+		fmt.Fprintf(stderr, "vllm-acceptance compare: %s\n", res.Advice)
+		return exitInconclusive
 	}
 	return 0
 }
+
+// oneLine keeps an error on one line, as every CLI error is.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
@@ -28,12 +29,18 @@ func runRank(args []string, stdout, stderr io.Writer) int {
 		fset.SetOutput(w)
 		fmt.Fprint(w, `Usage: vllm-acceptance rank [--json FILE] RUN...
 
-Ranks runs, one per vLLM configuration, and prints one Markdown table. Each
-RUN is a metrics.json or a folder holding one; a run is named by its folder
-(or file) name. Order: gate passed first, then tool-call pass rate (higher
-first), then the worst TTFT p90 (lower first), then the worst output
-tokens/s p50 (higher first), then the name. ▲ marks a column's best value
-and ▼ its worst, so trade-offs show at a glance.
+Ranks vLLM configurations and prints one Markdown table. Each RUN is one
+configuration: a metrics.json, a run folder holding one, or a folder of run
+folders (several runs of it); it is named by its folder (or file) name.
+Order: gate passed first, then tool-call pass rate (higher first), then the
+worst TTFT p90 (lower first), then the worst output tokens/s p50 (higher
+first), then the name. Neighbours whose 90 % intervals overlap on all three
+are tied and share a rank ("="). Provenance columns (server version,
+max_model_len, engine config) make a grid of configurations read as a
+grid. ▲ marks a column's best value and ▼ its worst.
+
+Exit status: 0, or 2 when an input cannot be read, 3 when the runs of one
+folder disagree (another model, server version, engine config, knobs...).
 
 Example:
   vllm-acceptance rank runs/chunked_only_safe runs/prefix_caching runs/gpu_mem_095
@@ -49,22 +56,26 @@ Flags:
 		fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")
 		return 2
 	}
-	var runs []*sidecar.Metrics
+	var configs [][]sidecar.Run
 	var names []string
 	for _, arg := range fset.Args() {
-		m, err := readMetrics(arg)
+		runs, err := sidecar.ReadRuns(arg)
 		if err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+			fmt.Fprintf(stderr, "vllm-acceptance rank: %s\n", oneLine(err))
 			return 2
 		}
-		runs = append(runs, m)
+		if refusals := compare.SideRefusals(arg, runs); len(runs) > 1 && len(refusals) > 0 {
+			fmt.Fprintf(stderr, "vllm-acceptance rank: %s: %s\n", arg, strings.Join(refusals, "; "))
+			return 3
+		}
+		configs = append(configs, runs)
 		name := filepath.Base(filepath.Clean(arg))
 		if name == "metrics.json" {
 			name = filepath.Base(filepath.Dir(filepath.Clean(arg)))
 		}
 		names = append(names, name)
 	}
-	rk := compare.Rank(runs, names)
+	rk := compare.RankConfigs(configs, names)
 	if err := compare.WriteRankMarkdown(stdout, rk); err != nil {
 		fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
 		return 1

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/report"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
@@ -125,22 +124,9 @@ Flags:
 	return 0
 }
 
-// readMetrics reads a metrics.json, or the one inside a folder.
-func readMetrics(path string) (*sidecar.Metrics, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, "metrics.json")
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w (run the suite first, or pass the metrics.json path)", err)
-	}
-	defer fh.Close()
-	m, err := compare.Decode(fh)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
+// readMetrics reads a metrics.json, or the one inside a folder, through
+// the sidecar's own reader (the one compare and rank use).
+func readMetrics(path string) (*sidecar.Metrics, error) { return sidecar.ReadOne(path) }
 
 func writeFile(path string, r report.Reporter) error {
 	f, err := os.Create(path)

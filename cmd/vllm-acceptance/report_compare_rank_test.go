@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +20,15 @@ const (
 	baselineJSON  = "../../internal/compare/testdata/baseline.json"
 	candidateJSON = "../../internal/compare/testdata/candidate.json"
 	reportFixture = "../../internal/report/testdata"
+	// Run folders drawn by internal/compare's synth_test.go: base and same
+	// are one configuration, slow is 25 % slower; 3 runs each.
+	runsDir = "../../internal/compare/testdata/runs"
+)
+
+var (
+	baseRuns = runsDir + "/base"
+	sameRuns = runsDir + "/same"
+	slowRuns = runsDir + "/slow"
 )
 
 func TestHelpGolden(t *testing.T) {
@@ -131,10 +141,34 @@ func writeVariant(t *testing.T, change func(m *sidecar.Metrics)) string {
 	return dir
 }
 
+// copyRun writes one testdata run, changed, as DIR/NAME/metrics.json.
+func copyRun(t *testing.T, dir, name, from string, change func(m *sidecar.Metrics)) {
+	t.Helper()
+	m, err := sidecar.ReadOne(from)
+	require.NoError(t, err)
+	if change != nil {
+		change(m)
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, name), 0o755))
+	require.NoError(t, sidecar.Write(filepath.Join(dir, name, "metrics.json"), m))
+}
+
 func TestCompareCommand(t *testing.T) {
-	sim := writeVariant(t, func(m *sidecar.Metrics) { m.Target.Kind = sidecar.KindSimulator })
+	sim := writeRunVariant(t, baseRuns+"/1", func(m *sidecar.Metrics) { m.Target.Kind = sidecar.KindSimulator })
 	badTol := filepath.Join(t.TempDir(), "tol.yaml")
 	require.NoError(t, os.WriteFile(badTol, []byte("latency:\n  ttft_p95: {}\n"), 0o644))
+	empty := t.TempDir()
+	noRuns := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(noRuns, "1"), 0o755))
+	mixed := t.TempDir()
+	copyRun(t, mixed, "1", baseRuns+"/1", nil)
+	copyRun(t, mixed, "2", baseRuns+"/2", func(m *sidecar.Metrics) { m.Target.Model = "Qwen/Qwen3-8B" })
+	v1 := filepath.Join(t.TempDir(), "metrics.json")
+	require.NoError(t, os.WriteFile(v1, []byte(`{"schema_version":1,"complete":true}`), 0o644))
+	data, err := os.ReadFile(baseRuns + "/1/metrics.json")
+	require.NoError(t, err)
+	truncated := filepath.Join(t.TempDir(), "metrics.json")
+	require.NoError(t, os.WriteFile(truncated, data[:len(data)/2], 0o644))
 	type testCase struct {
 		name   string
 		reason string
@@ -148,40 +182,89 @@ func TestCompareCommand(t *testing.T) {
 		assert.Equal(t, tc.code, run(append([]string{"compare"}, tc.args...), &out, &errOut), "%s\n%s", tc.reason, errOut.String())
 		assert.Contains(t, out.String(), tc.stdout, tc.reason)
 		assert.Contains(t, errOut.String(), tc.stderr, tc.reason)
+		if tc.code == exitUsage || tc.code == exitRefused {
+			assert.LessOrEqual(t, strings.Count(strings.TrimSpace(errOut.String()), "\n"), 1, "%s: the error is one line (plus at most the flag package's)", tc.reason)
+		}
 	}
 	testCases := []testCase{
-		{name: "same run", reason: "a run against itself passes",
-			args: []string{baselineJSON, baselineJSON}, code: 0, stdout: "## Promotion gate: PASS"},
-		{name: "regression", reason: "the candidate fixture regresses TTFT p90 and a scenario",
-			args: []string{baselineJSON, candidateJSON}, code: exitRegressed, stdout: "**regressed**", stderr: "3 figure(s) regressed"},
-		{name: "folder argument", reason: "a folder holding metrics.json is read like the file",
-			args: []string{filepath.Dir(baselineJSON) + "/../testdata/baseline.json", writeVariant(t, func(*sidecar.Metrics) {})}, code: 0},
+		{name: "same runs", reason: "three runs against themselves pass",
+			args: []string{baseRuns, baseRuns}, code: 0, stdout: "## Promotion gate: PASS"},
+		{name: "25 % slower, 3 runs each", reason: "the slow folder regresses TTFT with runs as the unit",
+			args: []string{baseRuns, slowRuns}, code: exitRegressed, stdout: "`stability.runs[alternating].ttft_ms.p50` | 195.5 ms | 234.3 ms", stderr: "regressed beyond tolerance"},
+		{name: "same configuration again, inconclusive", reason: "±8 % run-to-run shifts against a 10 % tolerance: three runs cannot decide, and the advice says how many would",
+			args: []string{baseRuns, sameRuns}, code: exitInconclusive, stdout: "INCONCLUSIVE", stderr: "runs per side (now 3) would likely settle it"},
+		{name: "single runs", reason: "one run per side works, and says run-to-run variation was not measured",
+			args: []string{baseRuns + "/1", slowRuns + "/1"}, code: exitRegressed, stdout: "run-to-run variation was not measured"},
+		{name: "metrics.json path", reason: "a file is read like its folder",
+			args: []string{baseRuns + "/1/metrics.json", baseRuns + "/1"}, code: 0},
 		{name: "refused", reason: "simulator against vllm is refused with the reason",
-			args: []string{baselineJSON, sim}, code: exitRefused, stdout: "REFUSED", stderr: "simulator run says nothing"},
+			args: []string{baseRuns + "/1", sim}, code: exitRefused, stdout: "REFUSED", stderr: "target kind differs"},
 		{name: "forced", reason: "--force compares anyway",
-			args: []string{"--force", baselineJSON, sim}, code: 0, stdout: "Compared with `--force`"},
+			args: []string{"--force", baseRuns + "/1", sim}, code: 0, stdout: "Compared with `--force`"},
+		{name: "mixed models in a side", reason: "a side whose runs disagree is refused",
+			args: []string{mixed, baseRuns}, code: exitRefused, stderr: "baseline runs disagree on model"},
+		{name: "empty side", reason: "an empty folder holds no runs", args: []string{empty, baseRuns}, code: exitUsage, stderr: "no runs"},
+		{name: "folder without runs", reason: "run folders without metrics.json are no runs", args: []string{baseRuns, noRuns}, code: exitUsage, stderr: "candidate: "},
+		{name: "schema version 1", reason: "an old sidecar lacks the histograms", args: []string{v1, baseRuns}, code: exitUsage, stderr: "unsupported schema_version 1"},
+		{name: "truncated metrics.json", reason: "a run killed while writing", args: []string{baseRuns, truncated}, code: exitUsage, stderr: "not a JSON object"},
 		{name: "one argument", reason: "both runs are needed", args: []string{baselineJSON}, code: exitUsage, stderr: "want BASELINE and CANDIDATE"},
 		{name: "missing file", reason: "an unreadable input is a usage error", args: []string{"nope.json", baselineJSON}, code: exitUsage, stderr: "baseline: "},
-		{name: "bad tolerances", reason: "an unknown key in the tolerance file is an error", args: []string{"--tolerances", badTol, baselineJSON, baselineJSON}, code: exitUsage, stderr: "ttft_p95"},
+		{name: "empty argument", reason: "an empty path is a usage error", args: []string{"", baseRuns}, code: exitUsage, stderr: "empty path"},
+		{name: "bad tolerances", reason: "an unknown key in the tolerance file is an error", args: []string{"--tolerances", badTol, baseRuns, baseRuns}, code: exitUsage, stderr: "ttft_p95"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run1(t, tc) })
 	}
 }
 
+// writeRunVariant writes one run with one change to a temp folder.
+func writeRunVariant(t *testing.T, from string, change func(m *sidecar.Metrics)) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyRun(t, dir, "run", from, change)
+	return filepath.Join(dir, "run")
+}
+
+// TestCompareGolden is the command's whole output on the testdata runs.
+func TestCompareGolden(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, exitInconclusive, run([]string{"compare", baseRuns, sameRuns}, &out, &errOut))
+	goldenFile(t, "compare-inconclusive.golden", out.String()+"stderr: "+errOut.String())
+}
+
 func TestCompareWritesFiles(t *testing.T) {
 	dir := t.TempDir()
 	js, md := filepath.Join(dir, "c.json"), filepath.Join(dir, "c.md")
 	var out, errOut bytes.Buffer
-	require.Equal(t, exitRegressed, run([]string{"compare", "--json", js, "--md", md, baselineJSON, candidateJSON}, &out, &errOut))
+	require.Equal(t, exitRegressed, run([]string{"compare", "--json", js, "--md", md, baseRuns, slowRuns}, &out, &errOut))
 	data, err := os.ReadFile(js)
 	require.NoError(t, err)
 	var res compare.Result
 	require.NoError(t, json.Unmarshal(data, &res))
 	assert.Equal(t, compare.VerdictRegressed, res.Verdict)
+	assert.True(t, res.RunToRun)
 	mdData, err := os.ReadFile(md)
 	require.NoError(t, err)
 	assert.Equal(t, out.String(), string(mdData))
+}
+
+func TestRankFolders(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"rank", baseRuns, sameRuns, slowRuns}, &out, &errOut), errOut.String())
+	s := out.String()
+	assert.Contains(t, s, "| 1= | base | 3 |", "two folders of one configuration tie")
+	assert.Contains(t, s, "| 1= | same | 3 |")
+	assert.Contains(t, s, "| 3 | slow | 3 |")
+	assert.Contains(t, s, "32768", "max_model_len is shown")
+	goldenFile(t, "rank-folders.golden", s)
+
+	mixed := t.TempDir()
+	copyRun(t, mixed, "1", baseRuns+"/1", nil)
+	copyRun(t, mixed, "2", baseRuns+"/2", func(m *sidecar.Metrics) { m.Target.ServerVersion = "0.12.0" })
+	out.Reset()
+	errOut.Reset()
+	assert.Equal(t, 3, run([]string{"rank", mixed, baseRuns}, &out, &errOut), "a folder whose runs disagree is not one configuration")
+	assert.Contains(t, errOut.String(), "disagree on server version")
 }
 
 func TestRankCommand(t *testing.T) {
@@ -198,4 +281,16 @@ func TestRankCommand(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 2, run([]string{"rank"}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "no RUN given")
+}
+
+// goldenFile compares got with testdata/NAME; -update rewrites it.
+func goldenFile(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateHelp {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -update'")
+	assert.Equal(t, string(want), got)
 }

@@ -27,6 +27,9 @@ type Server struct {
 	Health string
 	// Kind is "vllm", "simulator" or "openai-compatible".
 	Kind string
+	// MaxModelLen is each model's max_model_len as /v1/models lists it
+	// (a vLLM extension); absent for servers that do not say.
+	MaxModelLen map[string]int
 }
 
 // PreflightError says why the target cannot be tested at all. Code is a
@@ -60,6 +63,15 @@ func (c *Client) Preflight(ctx context.Context, model string) (Server, error) {
 	}
 	for _, m := range page.Data {
 		srv.Models = append(srv.Models, m.ID)
+		if f, ok := m.JSON.ExtraFields["max_model_len"]; ok {
+			var n int
+			if json.Unmarshal([]byte(f.Raw()), &n) == nil && n > 0 {
+				if srv.MaxModelLen == nil {
+					srv.MaxModelLen = map[string]int{}
+				}
+				srv.MaxModelLen[m.ID] = n
+			}
+		}
 		if srv.OwnedBy == "" {
 			srv.OwnedBy = string(m.OwnedBy)
 		}

@@ -4,26 +4,29 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Row verdicts.
+// Row outcomes.
 const (
-	RowOK        = "ok"
-	RowRegressed = "regressed"
-	RowImproved  = "improved"
-	// RowMissing: the figure is in one run only (a section or scenario the
-	// other lacks). It is listed, and does not fail the gate on its own.
+	RowPass         = "pass"
+	RowRegressed    = "regressed"
+	RowInconclusive = "inconclusive"
+	// RowMissing: the figure is in one side only (a section or scenario the
+	// other lacks). It is listed, and does not decide the verdict.
 	RowMissing = "missing"
 )
 
-// Overall verdicts.
+// Overall verdicts, and the exit codes the CLI maps them to.
 const (
-	VerdictPass      = "pass"
-	VerdictRegressed = "regressed"
-	VerdictRefused   = "refused"
+	VerdictPass         = "pass"         // exit 0
+	VerdictRegressed    = "regressed"    // exit 1
+	VerdictRefused      = "refused"      // exit 3
+	VerdictInconclusive = "inconclusive" // exit 4
 )
 
 // Units tell the writers how to print a figure.
@@ -33,8 +36,17 @@ const (
 	UnitTokPerS  = "tok/s"    // tokens per second
 	UnitFraction = "fraction" // 0.20 = 20 %
 	UnitMiB      = "MiB"
-	UnitPass     = "pass" // 1 = pass, 0 = fail
+	UnitPass     = "pass" // share of runs whose own verdict is pass
 )
+
+// Interval kinds: what Row.Interval is an interval of.
+const (
+	OnRatio      = "ratio"      // candidate / baseline
+	OnDifference = "difference" // candidate − baseline
+)
+
+// MaxAdviceRuns bounds the runs per side the advice ever asks for.
+const MaxAdviceRuns = 20
 
 // Options change how Compare treats runs that do not match.
 type Options struct {
@@ -43,86 +55,211 @@ type Options struct {
 	Force bool
 }
 
-// Run identifies one side of a comparison.
-type Run struct {
-	Model         string `json:"model"`
-	Kind          string `json:"kind"`
-	BaseURL       string `json:"base_url"`
-	ServerVersion string `json:"server_version,omitempty"`
-	StartedAt     string `json:"started_at"`
-	SchemaVersion int    `json:"schema_version"`
+// Side describes one side of a comparison: its runs and their provenance.
+type Side struct {
+	Runs          int               `json:"runs"`
+	RunNames      []string          `json:"run_names"`
+	Model         string            `json:"model"`
+	Kind          string            `json:"kind"`
+	BaseURL       string            `json:"base_url"`
+	ServerVersion string            `json:"server_version,omitempty"`
+	MaxModelLen   int               `json:"max_model_len,omitempty"`
+	EngineConfig  map[string]string `json:"engine_config,omitempty"`
+	Suite         string            `json:"suite,omitempty"`
+	Fixtures      string            `json:"fixtures_sha256,omitempty"`
+	Knobs         string            `json:"knobs_sha256,omitempty"`
+	StartedAt     string            `json:"started_at"`
+	SchemaVersion int               `json:"schema_version"`
 }
 
 // Row is one compared figure.
 type Row struct {
-	// Metric is the sidecar path, e.g. "stability.runs[short].ttft_ms.p90".
+	// Metric is the sidecar path, e.g. "stability.runs[alternating].ttft_ms.p90".
 	Metric string `json:"metric"`
 	Unit   string `json:"unit"`
-	// Baseline and Candidate are null when that run lacks the figure.
+	// Baseline and Candidate are each side's point value (the geometric
+	// mean over runs for latency and throughput, pooled counts for rates);
+	// null when that side lacks the figure.
 	Baseline  *float64 `json:"baseline"`
 	Candidate *float64 `json:"candidate"`
-	// Change is candidate − baseline, printed with the unit ("+12.0 ms
-	// (+8.3 %)"); empty when either side is missing.
-	Change string `json:"change"`
-	// Tolerance is the applied tolerance in words ("+10 % and +10 ms").
+	// On says what Interval and Limit are about: "ratio" (cand/base) or
+	// "difference" (cand − base).
+	On string `json:"on,omitempty"`
+	// Estimate is the point ratio or difference; Interval its 90 %
+	// confidence interval (null when none could be formed).
+	Estimate *float64        `json:"estimate,omitempty"`
+	Interval *stats.Interval `json:"interval,omitempty"`
+	// Limit is the tolerance on the same scale as Interval: the largest
+	// acceptable value when LowerIsBetter, else the smallest.
+	Limit         *float64 `json:"limit,omitempty"`
+	LowerIsBetter bool     `json:"lower_is_better"`
+	// Tolerance is the tolerance in words; Method how the interval was
+	// formed; Why one line on the outcome.
 	Tolerance string `json:"tolerance"`
-	// Formula is the rule that decides Verdict.
-	Formula string `json:"formula"`
-	Verdict string `json:"verdict"`
+	Method    string `json:"method"`
+	Why       string `json:"why"`
+	Verdict   string `json:"verdict"`
+	// Advisory rows decide regressions only: their inconclusive outcome
+	// does not make the verdict inconclusive (figures whose samples are
+	// too small to ever prove equivalence: per-scenario and per-run rates,
+	// p99, degradation).
+	Advisory bool `json:"advisory,omitempty"`
+	// RunsNeeded is, for an inconclusive row with runs as the unit, how
+	// many runs per side would likely settle it (0: more than
+	// MaxAdviceRuns, or not estimable). RequestsNeeded is the same in
+	// requests per run for a one-run-per-side row.
+	RunsNeeded     int `json:"runs_needed,omitempty"`
+	RequestsNeeded int `json:"requests_needed,omitempty"`
 }
 
 // Result is the gate's decision.
 type Result struct {
 	Verdict   string `json:"verdict"`
-	Baseline  Run    `json:"baseline"`
-	Candidate Run    `json:"candidate"`
+	Baseline  Side   `json:"baseline"`
+	Candidate Side   `json:"candidate"`
 	// Refused is set when the runs do not match and Options.Force was not
 	// given; Rows is then empty. Refusals lists every reason either way.
 	Refused  bool     `json:"refused"`
 	Forced   bool     `json:"forced,omitempty"`
 	Refusals []string `json:"refusals,omitempty"`
-	Rows     []Row    `json:"rows"`
-	// Counts of row verdicts.
-	Regressed int `json:"regressed"`
-	Improved  int `json:"improved"`
-	Missing   int `json:"missing"`
+	// RunToRun says whether run-to-run variation was measured (more than
+	// one run on some side); without it the intervals cover per-request
+	// noise only.
+	RunToRun bool  `json:"run_to_run_measured"`
+	Rows     []Row `json:"rows"`
+	// Counts of row outcomes; Inconclusive counts deciding rows only.
+	Regressed    int `json:"regressed"`
+	Inconclusive int `json:"inconclusive"`
+	Missing      int `json:"missing"`
+	// Advice says what would settle an inconclusive verdict.
+	Advice string `json:"advice,omitempty"`
 }
 
-// Refusals lists why base and cand cannot be compared fairly: different
-// schema versions (or one this build does not read), different models, a
-// simulator run against a real server, an incomplete run, or knobs that
-// change what is measured (tool-call repeats and modes, stability requests).
-func Refusals(base, cand *sidecar.Metrics) []string {
-	var r []string
-	if base.SchemaVersion != cand.SchemaVersion {
-		r = append(r, fmt.Sprintf("schema_version differs: baseline %d, candidate %d; rerun the baseline with this suite version", base.SchemaVersion, cand.SchemaVersion))
-	} else if base.SchemaVersion != sidecar.SchemaVersion {
-		r = append(r, fmt.Sprintf("schema_version %d is not the version this build reads (%d)", base.SchemaVersion, sidecar.SchemaVersion))
+// sideOf describes runs (which the caller has checked agree).
+func sideOf(runs []sidecar.Run) Side {
+	s := Side{Runs: len(runs)}
+	for _, r := range runs {
+		s.RunNames = append(s.RunNames, r.Name)
 	}
-	if base.Target.Model != cand.Target.Model {
-		r = append(r, fmt.Sprintf("model differs: baseline %q, candidate %q", base.Target.Model, cand.Target.Model))
+	if len(runs) == 0 {
+		return s
 	}
-	bs, cs := base.Target.Kind == sidecar.KindSimulator, cand.Target.Kind == sidecar.KindSimulator
-	if bs != cs {
-		r = append(r, fmt.Sprintf("target kind differs: baseline %q, candidate %q; a simulator run says nothing about a real server", base.Target.Kind, cand.Target.Kind))
-	}
-	for _, side := range []struct {
-		name string
-		m    *sidecar.Metrics
-	}{{"baseline", base}, {"candidate", cand}} {
-		if !side.m.Complete {
-			r = append(r, fmt.Sprintf("%s run is incomplete (end_reason %q%s); rerun it to the end", side.name, side.m.EndReason, detail(side.m.EndDetail)))
+	m := runs[0].Metrics
+	s.Model, s.Kind, s.BaseURL = m.Target.Model, m.Target.Kind, m.Target.BaseURL
+	s.ServerVersion, s.SchemaVersion, s.Suite = m.Target.ServerVersion, m.SchemaVersion, m.Suite
+	if p := m.Provenance; p != nil {
+		s.MaxModelLen, s.EngineConfig, s.Fixtures, s.Knobs = p.MaxModelLen, p.EngineConfig, p.FixturesSHA256, p.KnobsSHA256
+		if p.ServerVersion != "" {
+			s.ServerVersion = p.ServerVersion
 		}
 	}
-	bk, ck := base.Knobs, cand.Knobs
-	if bk.ToolCallRepeats != ck.ToolCallRepeats {
-		r = append(r, fmt.Sprintf("knob toolcall_repeats differs: baseline %d, candidate %d", bk.ToolCallRepeats, ck.ToolCallRepeats))
+	if !m.StartedAt.IsZero() {
+		s.StartedAt = m.StartedAt.UTC().Format("2006-01-02T15:04:05Z07:00")
 	}
-	if bk.ToolCallModes != ck.ToolCallModes {
-		r = append(r, fmt.Sprintf("knob toolcall_modes differs: baseline %q, candidate %q", bk.ToolCallModes, ck.ToolCallModes))
+	return s
+}
+
+// provenanceKeys are the fields compared within a side (all must agree)
+// and, where across is set, between the sides.
+var provenanceKeys = []struct {
+	name   string
+	across bool
+	get    func(*sidecar.Metrics) string
+}{
+	{"model", true, func(m *sidecar.Metrics) string { return m.Target.Model }},
+	{"target kind", true, func(m *sidecar.Metrics) string { return kindClass(m.Target.Kind) }},
+	{"schema_version", true, func(m *sidecar.Metrics) string { return fmt.Sprint(m.SchemaVersion) }},
+	{"suite version", true, func(m *sidecar.Metrics) string { return m.Suite }},
+	{"fixtures (sha256)", true, func(m *sidecar.Metrics) string {
+		return prov(m, func(p *sidecar.Provenance) string { return p.FixturesSHA256 })
+	}},
+	{"knobs (sha256)", true, func(m *sidecar.Metrics) string {
+		return prov(m, func(p *sidecar.Provenance) string { return p.KnobsSHA256 })
+	}},
+	{"knob toolcall_repeats", true, func(m *sidecar.Metrics) string { return fmt.Sprint(m.Knobs.ToolCallRepeats) }},
+	{"knob toolcall_modes", true, func(m *sidecar.Metrics) string { return m.Knobs.ToolCallModes }},
+	{"knob stability_requests", true, func(m *sidecar.Metrics) string { return fmt.Sprint(m.Knobs.StabilityRequests) }},
+	{"server version", false, func(m *sidecar.Metrics) string { return m.Target.ServerVersion }},
+	{"max_model_len", false, func(m *sidecar.Metrics) string {
+		return prov(m, func(p *sidecar.Provenance) string { return fmt.Sprint(p.MaxModelLen) })
+	}},
+	{"engine config (/metrics *_info)", false, func(m *sidecar.Metrics) string {
+		return prov(m, func(p *sidecar.Provenance) string { return engineConfigString(p.EngineConfig) })
+	}},
+}
+
+func kindClass(k string) string {
+	if k == sidecar.KindSimulator {
+		return "simulator"
 	}
-	if bk.StabilityRequests != ck.StabilityRequests {
-		r = append(r, fmt.Sprintf("knob stability_requests differs: baseline %d, candidate %d", bk.StabilityRequests, ck.StabilityRequests))
+	return "server"
+}
+
+func prov(m *sidecar.Metrics, get func(*sidecar.Provenance) string) string {
+	if m.Provenance == nil {
+		return ""
+	}
+	return get(m.Provenance)
+}
+
+func engineConfigString(c map[string]string) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s ", k, c[k])
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// SideRefusals lists why the runs of one side are not runs of one
+// configuration: any provenance field that differs between them, and any
+// incomplete run.
+func SideRefusals(side string, runs []sidecar.Run) []string {
+	var r []string
+	for _, run := range runs {
+		if !run.Metrics.Complete {
+			r = append(r, fmt.Sprintf("%s run %s is incomplete (end_reason %q%s); rerun it to the end", side, run.Name, run.Metrics.EndReason, detail(run.Metrics.EndDetail)))
+		}
+	}
+	if len(runs) < 2 {
+		return r
+	}
+	for _, k := range provenanceKeys {
+		first := k.get(runs[0].Metrics)
+		for _, run := range runs[1:] {
+			if v := k.get(run.Metrics); v != first {
+				r = append(r, fmt.Sprintf("%s runs disagree on %s: %s has %q, %s has %q; a side must be runs of one configuration",
+					side, k.name, runs[0].Name, first, run.Name, v))
+				break
+			}
+		}
+	}
+	return r
+}
+
+// Refusals lists why the two sides cannot be compared fairly: runs within
+// a side that disagree (SideRefusals), and sides that differ in model,
+// target kind (simulator against a server), schema or suite version,
+// fixtures or knobs. The server version, max_model_len and engine
+// configuration may differ between sides: they are what a candidate
+// changes.
+func Refusals(base, cand []sidecar.Run) []string {
+	r := append(SideRefusals("baseline", base), SideRefusals("candidate", cand)...)
+	if len(base) == 0 || len(cand) == 0 {
+		return append(r, "a side has no runs")
+	}
+	b, c := base[0].Metrics, cand[0].Metrics
+	for _, k := range provenanceKeys {
+		if !k.across {
+			continue
+		}
+		if bv, cv := k.get(b), k.get(c); bv != cv {
+			r = append(r, fmt.Sprintf("%s differs: baseline %q, candidate %q", k.name, bv, cv))
+		}
 	}
 	return r
 }
@@ -134,142 +271,309 @@ func detail(s string) string {
 	return ": " + s
 }
 
-// Compare sets cand against base. It is pure: the same inputs give the same
-// Result. Rows come in a fixed order (areas in sidecar order, then names
-// sorted).
-func Compare(base, cand *sidecar.Metrics, tol Tolerances, opts Options) Result {
-	res := Result{Baseline: runOf(base), Candidate: runOf(cand), Rows: []Row{}}
+// Compare sets the candidate's runs against the baseline's. Each side is
+// one or more runs of one configuration. It is pure: the same inputs give
+// the same Result. Rows come in a fixed order (areas in sidecar order,
+// then names sorted). docs/statistics.md states every rule.
+func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
+	res := Result{Baseline: sideOf(base), Candidate: sideOf(cand), Rows: []Row{}}
 	res.Refusals = Refusals(base, cand)
 	if len(res.Refusals) > 0 {
-		if !opts.Force {
+		if !opts.Force || len(base) == 0 || len(cand) == 0 {
 			res.Refused = true
 			res.Verdict = VerdictRefused
 			return res
 		}
 		res.Forced = true
 	}
+	res.RunToRun = len(base)+len(cand) >= 3
+	bm, cm := metricsOf(base), metricsOf(cand)
 	var rows []Row
-	rows = append(rows, toolCallingRows(base.ToolCalling, cand.ToolCalling, tol.ToolCalling)...)
-	rows = append(rows, stabilityRows(base.Stability, cand.Stability, tol)...)
-	rows = append(rows, concurrencyRows(base.Concurrency, cand.Concurrency, tol)...)
-	rows = append(rows, conversationRows(base.Conversation, cand.Conversation)...)
-	rows = append(rows, vramRows(base.GPU, cand.GPU, tol.VRAM)...)
-	res.Rows = append(res.Rows, rows...)
-	for _, r := range res.Rows {
-		switch r.Verdict {
-		case RowRegressed:
-			res.Regressed++
-		case RowImproved:
-			res.Improved++
-		case RowMissing:
-			res.Missing++
+	rows = append(rows, toolCallingRows(bm, cm, tol.ToolCalling)...)
+	rows = append(rows, stabilityRows(bm, cm, tol)...)
+	rows = append(rows, concurrencyRows(bm, cm, tol)...)
+	rows = append(rows, areaRow("conversation.passed", bm, cm, func(m *sidecar.Metrics) *bool {
+		if m.Conversation == nil {
+			return nil
 		}
+		return &m.Conversation.Passed
+	}))
+	rows = append(rows, vramRows(bm, cm, tol.VRAM)...)
+	for _, r := range rows {
+		if r.Metric == "" {
+			continue
+		}
+		res.Rows = append(res.Rows, r)
 	}
 	res.Verdict = VerdictPass
-	if res.Regressed > 0 {
+	for _, r := range res.Rows {
+		switch {
+		case r.Verdict == RowRegressed:
+			res.Regressed++
+		case r.Verdict == RowMissing:
+			res.Missing++
+		case r.Verdict == RowInconclusive && !r.Advisory:
+			res.Inconclusive++
+		}
+	}
+	switch {
+	case res.Regressed > 0:
 		res.Verdict = VerdictRegressed
+	case res.Inconclusive > 0:
+		res.Verdict = VerdictInconclusive
+		res.Advice = advice(res)
 	}
 	return res
 }
 
-func runOf(m *sidecar.Metrics) Run {
-	r := Run{
-		Model: m.Target.Model, Kind: m.Target.Kind, BaseURL: m.Target.BaseURL,
-		ServerVersion: m.Target.ServerVersion, SchemaVersion: m.SchemaVersion,
+func metricsOf(runs []sidecar.Run) []*sidecar.Metrics {
+	out := make([]*sidecar.Metrics, len(runs))
+	for i, r := range runs {
+		out[i] = r.Metrics
 	}
-	if !m.StartedAt.IsZero() {
-		r.StartedAt = m.StartedAt.UTC().Format("2006-01-02T15:04:05Z07:00")
+	return out
+}
+
+// advice says how many runs (or requests) would likely settle the
+// inconclusive deciding rows.
+func advice(res Result) string {
+	runs, reqs, unsettled := 0, 0, 0
+	var names []string
+	for _, r := range res.Rows {
+		if r.Verdict != RowInconclusive || r.Advisory {
+			continue
+		}
+		names = append(names, r.Metric)
+		switch {
+		case r.RunsNeeded > 0:
+			runs = max(runs, r.RunsNeeded)
+		case r.RequestsNeeded > 0:
+			reqs = max(reqs, r.RequestsNeeded)
+		default:
+			unsettled++
+		}
 	}
-	return r
+	n := max(res.Baseline.Runs, res.Candidate.Runs)
+	var parts []string
+	if runs > 0 {
+		parts = append(parts, fmt.Sprintf("about %d runs per side (now %d) would likely settle it: run the configuration again (ACCEPTANCE_RUNS=%d) and compare the folders", runs, n, runs))
+	}
+	if reqs > 0 {
+		parts = append(parts, fmt.Sprintf("with one run per side, about %d requests per run would settle the per-request noise (ACCEPTANCE_STABILITY_REQUESTS, ACCEPTANCE_*_REQUESTS), but only 3 or more runs per side (ACCEPTANCE_RUNS=3) measure run-to-run variation", reqs))
+	}
+	if unsettled > 0 {
+		parts = append(parts, fmt.Sprintf("%d figure(s) sit about on their tolerance: more than %d runs per side would be needed, or a tolerance that says what difference matters", unsettled, MaxAdviceRuns))
+	}
+	return fmt.Sprintf("inconclusive on %s: %s", strings.Join(names, ", "), strings.Join(parts, "; "))
 }
 
 func f(v float64) *float64 { return &v }
 
-// passRow judges an area's own verdict: the candidate must pass its own
-// gate, whatever the baseline did.
-func passRow(metric string, base, cand *bool) Row {
-	r := Row{Metric: metric, Unit: UnitPass, Tolerance: "candidate must pass",
-		Formula: "candidate's own verdict must be pass"}
-	b2f := func(b *bool) *float64 {
-		if b == nil {
-			return nil
+// areaRow judges an area's own verdict in every candidate run: passed in
+// all → pass, in none → regressed, in some → inconclusive (the candidate
+// is flaky; more runs say how often it fails). The baseline is shown, not
+// judged.
+func areaRow(metric string, base, cand []*sidecar.Metrics, get func(*sidecar.Metrics) *bool) Row {
+	share := func(ms []*sidecar.Metrics) (*float64, int, int) {
+		pass, n := 0, 0
+		for _, m := range ms {
+			if b := get(m); b != nil {
+				n++
+				if *b {
+					pass++
+				}
+			}
 		}
-		if *b {
-			return f(1)
+		if n == 0 {
+			return nil, 0, 0
 		}
-		return f(0)
+		return f(float64(pass) / float64(n)), pass, n
 	}
-	r.Baseline, r.Candidate = b2f(base), b2f(cand)
+	b, _, _ := share(base)
+	c, cp, cn := share(cand)
+	if b == nil && c == nil {
+		return Row{}
+	}
+	r := Row{Metric: metric, Unit: UnitPass, Baseline: b, Candidate: c,
+		Tolerance: "every candidate run passes its own checks", Method: "the candidate runs' own verdicts"}
 	switch {
-	case cand == nil || base == nil:
-		r.Verdict = RowMissing
-	case !*cand:
-		r.Verdict = RowRegressed
-	case !*base:
-		r.Verdict = RowImproved
+	case c == nil || b == nil:
+		r.Verdict, r.Why = RowMissing, "measured on one side only"
+	case cp == cn:
+		r.Verdict, r.Why = RowPass, fmt.Sprintf("passed in %d of %d candidate runs", cp, cn)
+	case cp == 0:
+		r.Verdict, r.Why = RowRegressed, fmt.Sprintf("failed in all %d candidate runs", cn)
 	default:
-		r.Verdict = RowOK
+		r.Verdict, r.Why = RowInconclusive, fmt.Sprintf("passed in %d of %d candidate runs: flaky", cp, cn)
 	}
-	r.Change = changeText(r)
 	return r
 }
 
-func toolCallingRows(base, cand *sidecar.ToolCalling, tol ToolCallingTolerance) []Row {
-	if base == nil && cand == nil {
+// ScenarioCounts is the one place that says which sidecar counts a
+// scenario's rate comes from: the model-check figures (attempts whose
+// model checks all held, over the attempts without a server fault;
+// server faults fail the candidate's own tool_calling verdict instead).
+// A sidecar without them (model.attempts 0 although attempts ran, none of
+// them a server fault) falls back to passed/attempts.
+func ScenarioCounts(s *sidecar.Scenario) (k, n int) {
+	if s.Model.Attempts > 0 || s.ServerFailures >= s.Attempts {
+		return s.Model.Passed, s.Model.Attempts
+	}
+	return s.Passed, s.Attempts
+}
+
+// rateRow compares two pooled proportions, higher is better, with
+// Newcombe's hybrid score interval on the difference at 90 %:
+// regressed when the whole interval lies below −maxDrop, pass when it
+// lies at or above −maxDrop, inconclusive otherwise.
+//
+// With runs as the unit of nothing here (attempts are pooled over runs),
+// an inconclusive rate row's RunsNeeded is the runs per side at which the
+// same proportions over proportionally more attempts would be decided.
+func rateRow(metric string, kb, nb, kc, nc int, maxDrop float64, higherIsBetter, advisory bool, runs int) Row {
+	r := Row{Metric: metric, Unit: UnitRate, On: OnDifference, Advisory: advisory,
+		Method: fmt.Sprintf("Newcombe hybrid score interval (90 %%) on %d/%d vs %d/%d", kb, nb, kc, nc)}
+	if nb > 0 {
+		r.Baseline = f(float64(kb) / float64(nb))
+	}
+	if nc > 0 {
+		r.Candidate = f(float64(kc) / float64(nc))
+	}
+	if nb <= 0 || nc <= 0 {
+		if nb <= 0 && nc <= 0 {
+			return Row{}
+		}
+		r.Verdict, r.Why = RowMissing, "measured on one side only"
+		return r
+	}
+	d, iv := stats.NewcombeDiff(kb, nb, kc, nc, stats.ZGate)
+	r.Estimate, r.Interval = f(d), &iv
+	decided := func(iv stats.Interval) (regressed, pass bool) {
+		if higherIsBetter {
+			return iv.High < -maxDrop-eps, iv.Low >= -maxDrop-eps
+		}
+		return iv.Low > maxDrop+eps, iv.High <= maxDrop+eps
+	}
+	if higherIsBetter {
+		r.Limit = f(-maxDrop)
+		r.Tolerance = "drop ≤ " + fmtNum(maxDrop, UnitRate)
+	} else {
+		r.LowerIsBetter = true
+		r.Limit = f(maxDrop)
+		r.Tolerance = "rise ≤ " + fmtNum(maxDrop, UnitRate)
+	}
+	regressed, pass := decided(iv)
+	judge(&r, regressed, pass)
+	if r.Verdict == RowInconclusive && runs > 0 {
+		for m := runs + 1; m <= MaxAdviceRuns; m++ {
+			x := float64(m) / float64(runs)
+			sc := func(k int) int { return int(math.Round(float64(k) * x)) }
+			_, miv := stats.NewcombeDiff(sc(kb), sc(nb), sc(kc), sc(nc), stats.ZGate)
+			if g, p := decided(miv); g || p {
+				r.RunsNeeded = m
+				break
+			}
+		}
+	}
+	return r
+}
+
+// judge sets the outcome from the two whole-interval tests and says why.
+func judge(r *Row, regressed, pass bool) {
+	iv := fmtInterval(r)
+	switch {
+	case regressed:
+		r.Verdict = RowRegressed
+		r.Why = fmt.Sprintf("the whole interval %s lies beyond the tolerance (%s)", iv, r.Tolerance)
+	case pass:
+		r.Verdict = RowPass
+		r.Why = fmt.Sprintf("the whole interval %s lies within the tolerance (%s)", iv, r.Tolerance)
+	default:
+		r.Verdict = RowInconclusive
+		r.Why = fmt.Sprintf("the interval %s straddles the tolerance (%s)", iv, r.Tolerance)
+	}
+}
+
+func toolCallingRows(base, cand []*sidecar.Metrics, tol ToolCallingTolerance) []Row {
+	has := func(ms []*sidecar.Metrics) bool {
+		for _, m := range ms {
+			if m.ToolCalling != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(base) && !has(cand) {
 		return nil
 	}
-	var rows []Row
-	var bp, cp *bool
-	if base != nil {
-		bp = &base.Passed
-	}
-	if cand != nil {
-		cp = &cand.Passed
-	}
-	rows = append(rows, passRow("tool_calling.passed", bp, cp))
-
-	type sc struct{ b, c *sidecar.Scenario }
-	byKey := map[string]*sc{}
-	add := func(t *sidecar.ToolCalling, isBase bool) {
-		if t == nil {
-			return
-		}
-		for i := range t.Scenarios {
-			s := &t.Scenarios[i]
-			k := scenarioKey(s)
-			e := byKey[k]
-			if e == nil {
-				e = &sc{}
-				byKey[k] = e
-			}
-			if isBase {
-				e.b = s
-			} else {
-				e.c = s
-			}
-		}
-	}
-	add(base, true)
-	add(cand, false)
-	for _, k := range sortedKeys(byKey) {
-		e := byKey[k]
-		rows = append(rows, scenarioRow(k, e.b, e.c, tol))
-	}
-	rate := func(t *sidecar.ToolCalling, get func(*sidecar.ToolCalling) *float64) *float64 {
-		if t == nil {
+	rows := []Row{areaRow("tool_calling.passed", base, cand, func(m *sidecar.Metrics) *bool {
+		if m.ToolCalling == nil {
 			return nil
 		}
-		return get(t)
+		return &m.ToolCalling.Passed
+	})}
+	type counts struct{ k, n int }
+	per := func(ms []*sidecar.Metrics) (map[string]*counts, counts, counts, counts) {
+		by := map[string]*counts{}
+		var all, parse, jsonv counts
+		for _, m := range ms {
+			t := m.ToolCalling
+			if t == nil {
+				continue
+			}
+			expect, withCalls := 0, 0
+			for i := range t.Scenarios {
+				s := &t.Scenarios[i]
+				k, n := ScenarioCounts(s)
+				c := by[scenarioKey(s)]
+				if c == nil {
+					c = &counts{}
+					by[scenarioKey(s)] = c
+				}
+				c.k += k
+				c.n += n
+				all.k += k
+				all.n += n
+				if s.ExpectsCall {
+					expect += s.Attempts
+				}
+				withCalls += s.AttemptsWithCalls
+			}
+			if t.ParseSuccessRate != nil {
+				parse.k += int(math.Round(*t.ParseSuccessRate * float64(expect)))
+				parse.n += expect
+			}
+			if t.JSONValidRate != nil {
+				jsonv.k += int(math.Round(*t.JSONValidRate * float64(withCalls)))
+				jsonv.n += withCalls
+			}
+		}
+		return by, all, parse, jsonv
 	}
+	bBy, bAll, bParse, bJSON := per(base)
+	cBy, cAll, cParse, cJSON := per(cand)
+	keys := map[string]bool{}
+	for k := range bBy {
+		keys[k] = true
+	}
+	for k := range cBy {
+		keys[k] = true
+	}
+	for _, k := range sortedKeys(keys) {
+		b, c := bBy[k], cBy[k]
+		if b == nil {
+			b = &counts{}
+		}
+		if c == nil {
+			c = &counts{}
+		}
+		rows = append(rows, rateRow("tool_calling.scenarios["+k+"].pass_rate", b.k, b.n, c.k, c.n, tol.PassRateMaxDrop, true, true, 0))
+	}
+	runs := max(len(base), len(cand))
 	rows = append(rows,
-		dropRow("tool_calling.parse_success_rate", UnitRate,
-			rate(base, func(t *sidecar.ToolCalling) *float64 { return t.ParseSuccessRate }),
-			rate(cand, func(t *sidecar.ToolCalling) *float64 { return t.ParseSuccessRate }),
-			tol.ParseRateMaxDrop),
-		dropRow("tool_calling.json_valid_rate", UnitRate,
-			rate(base, func(t *sidecar.ToolCalling) *float64 { return t.JSONValidRate }),
-			rate(cand, func(t *sidecar.ToolCalling) *float64 { return t.JSONValidRate }),
-			tol.JSONValidRateMaxDrop),
+		rateRow("tool_calling.pass_rate", bAll.k, bAll.n, cAll.k, cAll.n, tol.PassRateMaxDrop, true, false, runs),
+		rateRow("tool_calling.parse_success_rate", bParse.k, bParse.n, cParse.k, cParse.n, tol.ParseRateMaxDrop, true, false, runs),
+		rateRow("tool_calling.json_valid_rate", bJSON.k, bJSON.n, cJSON.k, cJSON.n, tol.JSONValidRateMaxDrop, true, false, runs),
 	)
 	return rows
 }
@@ -281,312 +585,418 @@ func scenarioKey(s *sidecar.Scenario) string {
 	return s.Name + "/" + s.Mode
 }
 
-// Wilson95 is the Wilson 95 % score interval of passed/attempts (z =
-// 1.959964). With no attempts it is [0, 1].
-func Wilson95(passed, attempts int) stats.Interval {
-	if attempts <= 0 {
-		return stats.Interval{Low: 0, High: 1}
-	}
-	const z = 1.959963984540054
-	n := float64(attempts)
-	p := float64(passed) / n
-	d := 1 + z*z/n
-	c := (p + z*z/(2*n)) / d
-	h := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / d
-	return stats.Interval{Low: math.Max(0, c-h), High: math.Min(1, c+h)}
-}
-
-func scenarioRow(key string, b, c *sidecar.Scenario, tol ToolCallingTolerance) Row {
-	r := Row{Metric: "tool_calling.scenarios[" + key + "].pass_rate", Unit: UnitRate}
-	r.Tolerance = "drop ≤ " + fmtNum(tol.PassRateMaxDrop, UnitRate)
-	r.Formula = "regressed if cand < base − max_drop"
-	if tol.PassRateWilson {
-		r.Formula = "regressed if cand < base − max_drop and cand < wilson_low95(base)"
-	}
-	if b != nil {
-		r.Baseline = f(b.PassRate)
-	}
-	if c != nil {
-		r.Candidate = f(c.PassRate)
-	}
-	if b == nil || c == nil {
-		r.Verdict = RowMissing
-		return r
-	}
-	r.Change = changeText(r)
-	base, cand := b.PassRate, c.PassRate
-	ci := Wilson95(b.Passed, b.Attempts)
-	if tol.PassRateWilson {
-		r.Tolerance = fmt.Sprintf("≥ %s (min of base − %s and Wilson 95 %% low of %d/%d)",
-			fmtNum(math.Min(base-tol.PassRateMaxDrop, ci.Low), UnitRate), fmtNum(tol.PassRateMaxDrop, UnitRate), b.Passed, b.Attempts)
-	}
-	switch {
-	case cand < base-tol.PassRateMaxDrop-eps && (!tol.PassRateWilson || cand < ci.Low-eps):
-		r.Verdict = RowRegressed
-	case cand > base+tol.PassRateMaxDrop+eps && (!tol.PassRateWilson || cand > ci.High+eps):
-		r.Verdict = RowImproved
-	default:
-		r.Verdict = RowOK
-	}
-	return r
-}
-
 // eps absorbs float noise so a figure exactly at its tolerance is inside it.
 const eps = 1e-9
 
-// dropRow: higher is better, absolute tolerance.
-func dropRow(metric, unit string, base, cand *float64, maxDrop float64) Row {
-	r := Row{Metric: metric, Unit: unit, Baseline: base, Candidate: cand,
-		Tolerance: "drop ≤ " + fmtNum(maxDrop, unit),
-		Formula:   "regressed if cand < base − max_drop"}
-	if base == nil || cand == nil {
-		r.Verdict = RowMissing
-		if base == nil && cand == nil {
-			r.Verdict = RowOK // neither run had anything to measure
-		}
-		return r
-	}
-	r.Change = changeText(r)
-	switch {
-	case *cand < *base-maxDrop-eps:
-		r.Verdict = RowRegressed
-	case *cand > *base+maxDrop+eps:
-		r.Verdict = RowImproved
-	default:
-		r.Verdict = RowOK
-	}
-	return r
+// sample is one run's view of one figure: its point value (a quantile, a
+// throughput) and, for single-run intervals, the distribution it came from.
+type sample struct {
+	v    float64
+	hist string // encoded histogram of the figure's distribution, or ""
+	q    float64
+	// proxy says the histogram is a per-request stand-in for a run-level
+	// figure (output_throughput).
+	proxy bool
 }
 
-// riseRow: lower is better, absolute tolerance (error rates).
-func riseRow(metric, unit string, base, cand *float64, maxIncrease float64) Row {
-	r := Row{Metric: metric, Unit: unit, Baseline: base, Candidate: cand,
-		Tolerance: "rise ≤ " + fmtNum(maxIncrease, unit),
-		Formula:   "regressed if cand − base > max_increase"}
-	if base == nil || cand == nil {
-		r.Verdict = RowMissing
+// ratioRow compares a positive figure between sides as the ratio cand/base
+// (docs/statistics.md, "Latency and throughput").
+//
+// Runs as the unit (3 runs or more in all): the values are per-run logs,
+// and the interval on the ratio is exp of stats.RunsDiff's t interval.
+// One run per side: exp of stats.LogQuantileDiff's interval over the
+// requests of each run (the histograms), which cannot see run-to-run
+// variation; the row says so.
+//
+// The tolerance on the ratio is 1 + max(rel, abs/base) for lower-is-better
+// figures and 1 − max(rel, abs/base) for higher-is-better ones, base being
+// the baseline's geometric mean: the absolute floor keeps a few
+// milliseconds on a fast server from counting.
+func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBetter, advisory bool) Row {
+	r := Row{Metric: metric, Unit: unit, On: OnRatio, LowerIsBetter: lowerIsBetter, Advisory: advisory}
+	if len(b) == 0 && len(c) == 0 {
+		return Row{}
+	}
+	if len(b) > 0 {
+		r.Baseline = f(geoMean(b))
+	}
+	if len(c) > 0 {
+		r.Candidate = f(geoMean(c))
+	}
+	if len(b) == 0 || len(c) == 0 {
+		r.Verdict, r.Why = RowMissing, "measured on one side only"
 		return r
 	}
-	r.Change = changeText(r)
-	switch {
-	case *cand-*base > maxIncrease+eps:
-		r.Verdict = RowRegressed
-	case *base-*cand > maxIncrease+eps:
-		r.Verdict = RowImproved
-	default:
-		r.Verdict = RowOK
+	slack := rel
+	if *r.Baseline > 0 {
+		slack = math.Max(rel, abs / *r.Baseline)
 	}
-	return r
-}
-
-// relRow: relative tolerance with an absolute floor. lowerIsBetter selects
-// the direction.
-func relRow(metric, unit string, base, cand *float64, rel, abs float64, lowerIsBetter bool) Row {
-	r := Row{Metric: metric, Unit: unit, Baseline: base, Candidate: cand}
-	if lowerIsBetter {
-		r.Tolerance = fmt.Sprintf("rise ≤ %s or ≤ %s", pct(rel), fmtNum(abs, unit))
-		r.Formula = "regressed if cand > base × (1 + max_increase) and cand − base > abs"
-	} else {
-		r.Tolerance = fmt.Sprintf("drop ≤ %s or ≤ %s", pct(rel), fmtNum(abs, unit))
-		r.Formula = "regressed if cand < base × (1 − max_drop) and base − cand > abs"
-	}
-	if base == nil || cand == nil {
-		r.Verdict = RowMissing
-		return r
-	}
-	r.Change = changeText(r)
-	b, c := *base, *cand
-	worse := c > b*(1+rel)+eps && c-b > abs+eps
-	better := c < b*(1-rel)-eps && b-c > abs+eps
+	limit := 1 + slack
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, pct(rel), fmtNum(abs, unit))
 	if !lowerIsBetter {
-		worse = c < b*(1-rel)-eps && b-c > abs+eps
-		better = c > b*(1+rel)+eps && c-b > abs+eps
+		limit = 1 - slack
+		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, pct(rel), fmtNum(abs, unit))
 	}
-	switch {
-	case worse:
-		r.Verdict = RowRegressed
-	case better:
-		r.Verdict = RowImproved
-	default:
-		r.Verdict = RowOK
+	r.Limit = f(limit)
+	var est stats.Estimate
+	var ok bool
+	var nReq int64 // requests per run, for one run per side
+	perRun := len(b)+len(c) >= 3
+	if perRun {
+		est, ok = stats.RunsDiff(logs(b), logs(c))
+		r.Method = fmt.Sprintf("runs as the unit: Welch t on per-run logs, %d vs %d runs", len(b), len(c))
+	} else {
+		hb, errB := stats.DecodeHistogram(b[0].hist)
+		hc, errC := stats.DecodeHistogram(c[0].hist)
+		if errB != nil || errC != nil {
+			r.Estimate = f(c[0].v / b[0].v)
+			r.Verdict, r.Method = RowInconclusive, "one run per side, no histogram"
+			r.Why = "one run per side and no request distribution in the sidecar: no interval; rerun the suite with this version, or run 3 or more times per side"
+			return r
+		}
+		est, ok = stats.LogQuantileDiff(hb, hc, b[0].q)
+		nReq = max(hb.Count(), hc.Count())
+		r.Method = fmt.Sprintf("one run per side: order-statistic interval over requests (%d vs %d); run-to-run variation not measured", hb.Count(), hc.Count())
+		if b[0].proxy {
+			r.Method += "; width from the per-request tokens/s median (a proxy)"
+			est.Diff = math.Log(c[0].v) - math.Log(b[0].v)
+		}
+	}
+	if !ok {
+		r.Verdict, r.Why = RowInconclusive, "no interval could be formed"
+		return r
+	}
+	civ := est.Interval(stats.GateConfidence)
+	iv := stats.Interval{Low: math.Exp(civ.Low), High: math.Exp(civ.High)}
+	r.Estimate, r.Interval = f(math.Exp(est.Diff)), &iv
+	lim := math.Log(limit)
+	if lowerIsBetter {
+		judge(&r, iv.Low > limit+eps, iv.High <= limit+eps)
+	} else {
+		judge(&r, iv.High < limit-eps, iv.Low >= limit-eps)
+	}
+	if r.Verdict == RowInconclusive {
+		margin := math.Abs(lim - est.Diff)
+		if perRun {
+			r.RunsNeeded = stats.RunsNeeded(est.PerUnitSD, float64(len(b)+len(c)-2), margin, max(len(b), len(c)), MaxAdviceRuns)
+		} else if est.SE > 0 && margin > 0 {
+			// The standard error shrinks as 1/√requests: the requests per
+			// run at which the interval would clear the tolerance.
+			need := float64(nReq) * math.Pow(stats.ZGate*est.SE/margin, 2)
+			if need < 1e6 {
+				r.RequestsNeeded = int(math.Ceil(need))
+			}
+		}
+	}
+	if !runToRun(r.Method) {
+		r.Why += "; run-to-run variation not measured"
 	}
 	return r
 }
 
-func stabilityRows(base, cand *sidecar.Stability, tol Tolerances) []Row {
-	if base == nil && cand == nil {
-		return nil
+// runToRun says whether a method measured run-to-run variation.
+func runToRun(method string) bool { return strings.HasPrefix(method, "runs as the unit") }
+
+func logs(s []sample) []float64 {
+	out := make([]float64, len(s))
+	for i, x := range s {
+		out[i] = math.Log(x.v)
 	}
-	var rows []Row
-	var bp, cp *bool
-	if base != nil {
-		bp = &base.Passed
-	}
-	if cand != nil {
-		cp = &cand.Passed
-	}
-	rows = append(rows, passRow("stability.passed", bp, cp))
-	var bRuns, cRuns []sidecar.StabilityRun
-	if base != nil {
-		bRuns = base.Runs
-	}
-	if cand != nil {
-		cRuns = cand.Runs
-	}
-	byName := pairRuns(bRuns, cRuns, func(r *sidecar.StabilityRun) string { return r.Name })
-	for _, name := range sortedKeys(byName) {
-		p := byName[name]
-		prefix := "stability.runs[" + name + "]."
-		get := func(fn func(*sidecar.StabilityRun) float64) (*float64, *float64) {
-			var b, c *float64
-			if p.b != nil {
-				b = f(fn(p.b))
-			}
-			if p.c != nil {
-				c = f(fn(p.c))
-			}
-			return b, c
-		}
-		var bt, ct, bo, co *stats.Summary
-		if p.b != nil {
-			bt, bo = &p.b.TTFTms, &p.b.TPOTms
-		}
-		if p.c != nil {
-			ct, co = &p.c.TTFTms, &p.c.TPOTms
-		}
-		rows = append(rows, latencyRows(prefix, bt, ct, bo, co, tol.Latency)...)
-		b, c := get(func(r *sidecar.StabilityRun) float64 { return r.OutputTokensPerS.P50 })
-		rows = append(rows, relRow(prefix+"output_tokens_per_s.p50", UnitTokPerS, b, c, tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false))
-		b, c = get(func(r *sidecar.StabilityRun) float64 { return errorRate(r.Requests, r.Completed) })
-		rows = append(rows, riseRow(prefix+"error_rate", UnitRate, b, c, tol.ErrorRate.MaxIncrease))
-		rows = append(rows, degradationRow(prefix+"degradation", p.b, p.c, tol.Degradation))
-	}
-	return rows
+	return out
 }
 
-// latencyRows compares TTFT p50/p90/p99 and TPOT p50/p99 of one run. A
-// summary with n = 0 (nothing measured, e.g. no streamed request) counts as
-// missing.
-func latencyRows(prefix string, bTTFT, cTTFT, bTPOT, cTPOT *stats.Summary, tol LatencyTolerance) []Row {
-	pick := func(s *stats.Summary, q func(*stats.Summary) float64) *float64 {
-		if s == nil || s.N == 0 {
+func geoMean(s []sample) float64 {
+	sum := 0.0
+	for _, x := range s {
+		sum += math.Log(x.v)
+	}
+	return math.Exp(sum / float64(len(s)))
+}
+
+// diffRow compares a figure whose difference matters (degradation), lower
+// is better: runs as the unit with 3 runs or more (t on per-run values),
+// else the two runs' own intervals (normal, se from each interval's
+// width at zOwn). The interval is 98 % (each side a one-sided 1 % test):
+// a trend over ten requests per class is so noisy that a 90 % interval
+// would raise a false regression about once in a hundred comparisons, and
+// the candidate's own degradation check (stability.passed) already gates
+// the absolute level.
+func diffRow(metric string, b, c []float64, bIv, cIv []stats.Interval, zOwn, maxIncrease float64) Row {
+	r := Row{Metric: metric, Unit: UnitFraction, On: OnDifference, LowerIsBetter: true, Advisory: true,
+		Tolerance: "rise ≤ " + pct(maxIncrease), Limit: f(maxIncrease)}
+	mean := func(xs []float64) *float64 {
+		if len(xs) == 0 {
 			return nil
 		}
-		return f(q(s))
+		s := 0.0
+		for _, x := range xs {
+			s += x
+		}
+		return f(s / float64(len(xs)))
 	}
+	r.Baseline, r.Candidate = mean(b), mean(c)
+	if len(b) == 0 && len(c) == 0 {
+		return Row{}
+	}
+	if len(b) == 0 || len(c) == 0 {
+		r.Verdict, r.Why = RowMissing, "measured on one side only"
+		return r
+	}
+	var est stats.Estimate
+	if len(b)+len(c) >= 3 {
+		est, _ = stats.RunsDiff(b, c)
+		r.Method = fmt.Sprintf("runs as the unit: Welch t on per-run values, %d vs %d runs", len(b), len(c))
+	} else {
+		se := func(iv stats.Interval) float64 { return (iv.High - iv.Low) / (2 * zOwn) }
+		sb, sc := se(bIv[0]), se(cIv[0])
+		est = stats.Estimate{Diff: c[0] - b[0], SE: math.Sqrt(sb*sb + sc*sc), DF: math.Inf(1)}
+		r.Method = "one run per side: each run's own trend interval; run-to-run variation not measured"
+	}
+	r.Method += "; 98 % interval"
+	iv := est.Interval(degradationConfidence)
+	r.Estimate, r.Interval = f(est.Diff), &iv
+	judge(&r, iv.Low > maxIncrease+eps, iv.High <= maxIncrease+eps)
+	return r
+}
+
+// named groups the runs of each side by a run name (stability and load
+// runs are matched by name across sides).
+func named[T any](ms []*sidecar.Metrics, runs func(*sidecar.Metrics) []T, name func(*T) string) map[string][]*T {
+	out := map[string][]*T{}
+	for _, m := range ms {
+		rs := runs(m)
+		for i := range rs {
+			out[name(&rs[i])] = append(out[name(&rs[i])], &rs[i])
+		}
+	}
+	return out
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	return sortedKeys(keys)
+}
+
+// latencyFigure is one latency quantile compared for every stability and
+// load run: its row name, histogram, quantile, tolerance, and whether the
+// row is advisory.
+type latencyFigure struct {
+	name, hist string
+	q          float64
+	tol        Relative
+	advisory   bool
+	get        func(*stats.Summary) float64
+}
+
+// latencyFigures lists them. p99 rows are advisory: tens of requests per
+// run cannot pin a 99th percentile down.
+func latencyFigures(tol LatencyTolerance) []latencyFigure {
 	p50 := func(s *stats.Summary) float64 { return s.P50 }
 	p90 := func(s *stats.Summary) float64 { return s.P90 }
 	p99 := func(s *stats.Summary) float64 { return s.P99 }
+	return []latencyFigure{
+		{"ttft_ms.p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
+	}
+}
+
+func latencyRows(prefix string, ttft, tpot func(i int, side int) (*stats.Summary, map[string]string), nb, nc int, tol LatencyTolerance) []Row {
 	var rows []Row
-	for _, c := range []struct {
-		name string
-		b, c *stats.Summary
-		q    func(*stats.Summary) float64
-		tol  Relative
-	}{
-		{"ttft_ms.p50", bTTFT, cTTFT, p50, tol.TTFTP50},
-		{"ttft_ms.p90", bTTFT, cTTFT, p90, tol.TTFTP90},
-		{"ttft_ms.p99", bTTFT, cTTFT, p99, tol.TTFTP99},
-		{"tpot_ms.p50", bTPOT, cTPOT, p50, tol.TPOTP50},
-		{"tpot_ms.p99", bTPOT, cTPOT, p99, tol.TPOTP99},
-	} {
-		b, cv := pick(c.b, c.q), pick(c.c, c.q)
-		if b == nil && cv == nil {
-			continue
+	for _, fg := range latencyFigures(tol) {
+		collect := func(side, n int) []sample {
+			var out []sample
+			for i := range n {
+				get := tpot
+				if fg.hist == load.HistTTFT {
+					get = ttft
+				}
+				s, h := get(i, side)
+				if s == nil || s.N == 0 || fg.get(s) <= 0 {
+					continue
+				}
+				out = append(out, sample{v: fg.get(s), hist: h[fg.hist], q: fg.q})
+			}
+			return out
 		}
-		rows = append(rows, relRow(prefix+c.name, UnitMs, b, cv, c.tol.MaxIncrease, c.tol.AbsMs, true))
+		rows = append(rows, ratioRow(prefix+fg.name, UnitMs, collect(0, nb), collect(1, nc), fg.tol.MaxIncrease, fg.tol.AbsMs, true, fg.advisory))
 	}
 	return rows
 }
 
-func errorRate(requests, completed int) float64 {
-	if requests <= 0 {
-		return 0
+func stabilityRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
+	runsOf := func(m *sidecar.Metrics) []sidecar.StabilityRun {
+		if m.Stability == nil {
+			return nil
+		}
+		return m.Stability.Runs
 	}
-	return float64(requests-completed) / float64(requests)
-}
-
-func degradationRow(metric string, b, c *sidecar.StabilityRun, tol DegradationTolerance) Row {
-	r := Row{Metric: metric, Unit: UnitFraction,
-		Tolerance: "own threshold, rise ≤ " + pct(tol.MaxIncrease),
-		Formula:   "regressed if candidate fails its own threshold or cand > base + max_increase"}
-	if b != nil {
-		r.Baseline = f(b.Degradation.Value)
-	}
-	if c != nil {
-		r.Candidate = f(c.Degradation.Value)
-	}
-	if b == nil || c == nil {
-		r.Verdict = RowMissing
-		return r
-	}
-	r.Change = changeText(r)
-	bv, cv := b.Degradation.Value, c.Degradation.Value
-	switch {
-	case !c.Degradation.Passed || cv > bv+tol.MaxIncrease+eps:
-		r.Verdict = RowRegressed
-	case cv < bv-tol.MaxIncrease-eps:
-		r.Verdict = RowImproved
-	default:
-		r.Verdict = RowOK
-	}
-	return r
-}
-
-func concurrencyRows(base, cand *sidecar.Concurrency, tol Tolerances) []Row {
-	if base == nil && cand == nil {
+	nameOf := func(r *sidecar.StabilityRun) string { return r.Name }
+	bBy, cBy := named(base, runsOf, nameOf), named(cand, runsOf, nameOf)
+	if len(bBy) == 0 && len(cBy) == 0 {
 		return nil
 	}
-	var rows []Row
-	var bp, cp *bool
-	if base != nil {
-		bp = &base.Passed
+	rows := []Row{areaRow("stability.passed", base, cand, stabilityPassed)}
+	for _, name := range unionKeys(bBy, cBy) {
+		prefix := "stability.runs[" + name + "]."
+		sides := [2][]*sidecar.StabilityRun{bBy[name], cBy[name]}
+		ttft := func(i, side int) (*stats.Summary, map[string]string) {
+			return &sides[side][i].TTFTms, sides[side][i].Histograms
+		}
+		tpot := func(i, side int) (*stats.Summary, map[string]string) {
+			return &sides[side][i].TPOTms, sides[side][i].Histograms
+		}
+		rows = append(rows, latencyRows(prefix, ttft, tpot, len(sides[0]), len(sides[1]), tol.Latency)...)
+		thr := func(side int) []sample {
+			var out []sample
+			for _, r := range sides[side] {
+				if r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0 {
+					out = append(out, sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[load.HistTokS], q: 0.5})
+				}
+			}
+			return out
+		}
+		rows = append(rows, ratioRow(prefix+"output_tokens_per_s.p50", UnitTokPerS, thr(0), thr(1), tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false, false))
+		rows = append(rows, errorRateRow(prefix+"error_rate", sides[0], sides[1], func(r *sidecar.StabilityRun) (int, int) { return r.Requests - r.Completed, r.Requests }, tol.ErrorRate.MaxIncrease, true))
+		var bd, cd []float64
+		var bIv, cIv []stats.Interval
+		for _, r := range sides[0] {
+			bd, bIv = append(bd, r.Degradation.Value), append(bIv, r.Degradation.TrendCI)
+		}
+		for _, r := range sides[1] {
+			cd, cIv = append(cd, r.Degradation.Value), append(cIv, r.Degradation.TrendCI)
+		}
+		rows = append(rows, diffRow(prefix+"degradation", bd, cd, bIv, cIv, zTrend, tol.Degradation.MaxIncrease))
 	}
-	if cand != nil {
-		cp = &cand.Passed
+	// The error rate over every stability and load run decides; the
+	// per-run rows only catch a regression.
+	rows = append(rows, pooledErrorRow(base, cand, tol.ErrorRate.MaxIncrease))
+	return rows
+}
+
+// degradationConfidence is the confidence of the degradation row's interval.
+const degradationConfidence = 0.98
+
+// stabilityPassed is a run's own stability verdict for the area row, with
+// one exception: a failed degradation check is left to the degradation
+// row. That check is a trend test on ten requests per class with a false
+// alarm in about one run in twenty; comparing the two sides' trends by
+// their intervals (diffRow) is what decides whether degradation got worse.
+// Every other check (success rate, preemptions, VRAM, a run cut short)
+// counts as it is.
+func stabilityPassed(m *sidecar.Metrics) *bool {
+	if m.Stability == nil {
+		return nil
 	}
-	rows = append(rows, passRow("concurrency.passed", bp, cp))
-	var bRuns, cRuns []sidecar.LoadRun
-	if base != nil {
-		bRuns = base.Runs
+	ok := true
+	for _, r := range m.Stability.Runs {
+		for _, c := range r.Checks {
+			if !c.Passed && c.Name != load.CheckDegradation {
+				ok = false
+			}
+		}
+		if len(r.Checks) == 0 && r.Verdict != "pass" {
+			ok = false
+		}
 	}
-	if cand != nil {
-		cRuns = cand.Runs
+	return &ok
+}
+
+// zTrend is the normal quantile of the 97.5 % Theil–Sen interval the
+// stability runs record (stats.Degradation).
+const zTrend = 2.241402727604947
+
+func errorRateRow[T any](metric string, b, c []*T, counts func(*T) (int, int), maxIncrease float64, advisory bool) Row {
+	sum := func(rs []*T) (int, int) {
+		k, n := 0, 0
+		for _, r := range rs {
+			a, b := counts(r)
+			k, n = k+a, n+b
+		}
+		return k, n
 	}
-	byName := pairRuns(bRuns, cRuns, func(r *sidecar.LoadRun) string { return r.Name })
-	for _, name := range sortedKeys(byName) {
-		p := byName[name]
+	kb, nb := sum(b)
+	kc, nc := sum(c)
+	return rateRow(metric, kb, nb, kc, nc, maxIncrease, false, advisory, 0)
+}
+
+// pooledErrorRow is failed/sent over every stability and load run of a
+// side. It is advisory: near zero errors, a few dozen requests can never
+// prove that the rate did not rise by the tolerance (0 of 20 against 0 of
+// 20 is [−0.12, +0.12]), and the candidate's own success-rate check
+// (ACCEPTANCE_MIN_SUCCESS_RATE, in <area>.passed) already holds the
+// absolute bar; this row catches a significant rise.
+func pooledErrorRow(base, cand []*sidecar.Metrics, maxIncrease float64) Row {
+	count := func(ms []*sidecar.Metrics) (int, int) {
+		k, n := 0, 0
+		for _, m := range ms {
+			if m.Stability != nil {
+				for _, r := range m.Stability.Runs {
+					k, n = k+r.Requests-r.Completed, n+r.Requests
+				}
+			}
+			if m.Concurrency != nil {
+				for _, r := range m.Concurrency.Runs {
+					k, n = k+r.Requests-r.Completed, n+r.Requests
+				}
+			}
+		}
+		return k, n
+	}
+	kb, nb := count(base)
+	kc, nc := count(cand)
+	return rateRow("load.error_rate", kb, nb, kc, nc, maxIncrease, false, true, max(len(base), len(cand)))
+}
+
+func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
+	runsOf := func(m *sidecar.Metrics) []sidecar.LoadRun {
+		if m.Concurrency == nil {
+			return nil
+		}
+		return m.Concurrency.Runs
+	}
+	nameOf := func(r *sidecar.LoadRun) string { return r.Name }
+	bBy, cBy := named(base, runsOf, nameOf), named(cand, runsOf, nameOf)
+	if len(bBy) == 0 && len(cBy) == 0 {
+		return nil
+	}
+	rows := []Row{areaRow("concurrency.passed", base, cand, func(m *sidecar.Metrics) *bool {
+		if m.Concurrency == nil {
+			return nil
+		}
+		return &m.Concurrency.Passed
+	})}
+	for _, name := range unionKeys(bBy, cBy) {
 		prefix := "concurrency.runs[" + name + "]."
-		var bt, ct, bo, co *stats.Summary
-		var bThr, cThr, bErr, cErr *float64
-		if p.b != nil {
-			bt, bo = &p.b.TTFTms, &p.b.TPOTms
-			bThr, bErr = f(p.b.OutputThroughput), f(errorRate(p.b.Requests, p.b.Completed))
+		sides := [2][]*sidecar.LoadRun{bBy[name], cBy[name]}
+		ttft := func(i, side int) (*stats.Summary, map[string]string) {
+			return &sides[side][i].TTFTms, sides[side][i].Histograms
 		}
-		if p.c != nil {
-			ct, co = &p.c.TTFTms, &p.c.TPOTms
-			cThr, cErr = f(p.c.OutputThroughput), f(errorRate(p.c.Requests, p.c.Completed))
+		tpot := func(i, side int) (*stats.Summary, map[string]string) {
+			return &sides[side][i].TPOTms, sides[side][i].Histograms
 		}
-		rows = append(rows, latencyRows(prefix, bt, ct, bo, co, tol.Latency)...)
-		rows = append(rows,
-			relRow(prefix+"output_throughput", UnitTokPerS, bThr, cThr, tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false),
-			riseRow(prefix+"error_rate", UnitRate, bErr, cErr, tol.ErrorRate.MaxIncrease))
+		rows = append(rows, latencyRows(prefix, ttft, tpot, len(sides[0]), len(sides[1]), tol.Latency)...)
+		thr := func(side int) []sample {
+			var out []sample
+			for _, r := range sides[side] {
+				if r.OutputThroughput > 0 {
+					out = append(out, sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true})
+				}
+			}
+			return out
+		}
+		rows = append(rows, ratioRow(prefix+"output_throughput", UnitTokPerS, thr(0), thr(1), tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false, false))
+		rows = append(rows, errorRateRow(prefix+"error_rate", sides[0], sides[1], func(r *sidecar.LoadRun) (int, int) { return r.Requests - r.Completed, r.Requests }, tol.ErrorRate.MaxIncrease, true))
 	}
 	return rows
-}
-
-func conversationRows(base, cand *sidecar.Conversation) []Row {
-	if base == nil && cand == nil {
-		return nil
-	}
-	var bp, cp *bool
-	if base != nil {
-		bp = &base.Passed
-	}
-	if cand != nil {
-		cp = &cand.Passed
-	}
-	return []Row{passRow("conversation.passed", bp, cp)}
 }
 
 // VRAMMax is the largest mem_used_max_mib over the run's devices, or nil
@@ -602,35 +1012,38 @@ func VRAMMax(g *sidecar.GPU) *float64 {
 	return &m
 }
 
-func vramRows(base, cand *sidecar.GPU, tol VRAMTolerance) []Row {
-	b, c := VRAMMax(base), VRAMMax(cand)
-	if b == nil && c == nil {
-		return nil // no local GPU on either side: nothing to say
-	}
-	r := relRow("gpu.mem_used_max_mib", UnitMiB, b, c, tol.MaxIncrease, tol.AbsMiB, true)
-	return []Row{r}
-}
-
-// runPair is the run of one name in the baseline (b) and the candidate (c);
-// either may be nil when only one side measured it.
-type runPair[T any] struct{ b, c *T }
-
-// pairRuns matches the runs of both sides by name.
-func pairRuns[T any](base, cand []T, name func(*T) string) map[string]*runPair[T] {
-	byName := map[string]*runPair[T]{}
-	get := func(n string) *runPair[T] {
-		if byName[n] == nil {
-			byName[n] = &runPair[T]{}
+// vramRows compares the largest VRAM in use. With 3 runs or more, runs
+// as the unit like latency; with one run per side there is no sampling
+// distribution (VRAM is close to deterministic for one configuration), so
+// the point ratio decides: regressed beyond the tolerance, else pass.
+func vramRows(base, cand []*sidecar.Metrics, tol VRAMTolerance) []Row {
+	get := func(ms []*sidecar.Metrics) []sample {
+		var out []sample
+		for _, m := range ms {
+			if v := VRAMMax(m.GPU); v != nil && *v > 0 {
+				out = append(out, sample{v: *v})
+			}
 		}
-		return byName[n]
+		return out
 	}
-	for i := range base {
-		get(name(&base[i])).b = &base[i]
+	b, c := get(base), get(cand)
+	if len(b) == 0 && len(c) == 0 {
+		return nil
 	}
-	for i := range cand {
-		get(name(&cand[i])).c = &cand[i]
+	if len(b)+len(c) >= 3 || len(b) == 0 || len(c) == 0 {
+		return []Row{ratioRow("gpu.mem_used_max_mib", UnitMiB, b, c, tol.MaxIncrease, tol.AbsMiB, true, false)}
 	}
-	return byName
+	r := Row{Metric: "gpu.mem_used_max_mib", Unit: UnitMiB, On: OnRatio, LowerIsBetter: true,
+		Baseline: f(b[0].v), Candidate: f(c[0].v), Method: "one run per side: point ratio (no sampling distribution)"}
+	limit := 1 + math.Max(tol.MaxIncrease, tol.AbsMiB/b[0].v)
+	r.Limit, r.Estimate = f(limit), f(c[0].v/b[0].v)
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, pct(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
+	if *r.Estimate > limit+eps {
+		r.Verdict, r.Why = RowRegressed, fmt.Sprintf("ratio %.3f beyond the tolerance", *r.Estimate)
+	} else {
+		r.Verdict, r.Why = RowPass, fmt.Sprintf("ratio %.3f within the tolerance", *r.Estimate)
+	}
+	return []Row{r}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -642,24 +1055,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// changeText prints candidate − baseline with the unit, and the relative
-// change for units where it means something.
-func changeText(r Row) string {
-	if r.Baseline == nil || r.Candidate == nil {
-		return ""
+// fmtInterval prints a row's interval on its scale: "[1.02, 1.19]" for a
+// ratio, "[−0.050, +0.020]" for a difference of rates.
+func fmtInterval(r *Row) string {
+	if r.Interval == nil {
+		return "–"
 	}
-	b, c := *r.Baseline, *r.Candidate
-	switch r.Unit {
-	case UnitPass:
-		return fmtNum(b, r.Unit) + " → " + fmtNum(c, r.Unit)
-	case UnitRate, UnitFraction:
-		return signed(c-b, r.Unit)
+	if r.On == OnRatio {
+		return fmt.Sprintf("[%.3f, %.3f]", r.Interval.Low, r.Interval.High)
 	}
-	s := signed(c-b, r.Unit)
-	if b != 0 {
-		s += fmt.Sprintf(" (%+.1f %%)", (c-b)/math.Abs(b)*100)
-	}
-	return s
+	return fmt.Sprintf("[%s, %s]", signed(r.Interval.Low, r.Unit), signed(r.Interval.High, r.Unit))
 }
 
 func signed(d float64, unit string) string {
@@ -685,10 +1090,7 @@ func fmtNum(v float64, unit string) string {
 	case UnitMiB:
 		return fmt.Sprintf("%.0f MiB", v)
 	case UnitPass:
-		if v >= 0.5 {
-			return "pass"
-		}
-		return "fail"
+		return fmt.Sprintf("%.0f %% of runs pass", v*100)
 	}
 	return fmt.Sprintf("%.3f", v)
 }

@@ -33,9 +33,9 @@ func TestDecode(t *testing.T) {
 		assert.Nil(t, m)
 	}
 	testCases := []testCase{
-		{name: "minimal", reason: "schema_version alone is a (useless) sidecar", in: `{"schema_version":1}`},
+		{name: "minimal", reason: "schema_version alone is a (useless) sidecar", in: `{"schema_version":2}`},
 		{name: "unknown fields", reason: "the sidecar gains fields within a major version; old readers must accept them",
-			in: `{"schema_version":1,"complete":true,"new_section":{"x":1}}`},
+			in: `{"schema_version":2,"complete":true,"new_section":{"x":1}}`},
 		{name: "empty", reason: "an empty file is not a sidecar", in: ``, wantErr: ErrNotJSON, msg: "empty input"},
 		{name: "html", reason: "a proxy error page saved as metrics.json", in: `<html>502</html>`, wantErr: ErrNotJSON, msg: "<html>"},
 		{name: "array", reason: "JSON, but not an object", in: `[1,2]`, wantErr: ErrNotJSON},
@@ -43,9 +43,11 @@ func TestDecode(t *testing.T) {
 		{name: "no schema_version", reason: "another tool's JSON", in: `{"complete":true}`, wantErr: ErrNoSchemaVersion},
 		{name: "null schema_version", reason: "null is no version", in: `{"schema_version":null}`, wantErr: ErrNoSchemaVersion},
 		{name: "string schema_version", reason: "the version is an integer", in: `{"schema_version":"1"}`, wantErr: ErrSchemaVersion, msg: "integer"},
-		{name: "future major", reason: "version 2 may change meanings under the same names", in: `{"schema_version":2}`, wantErr: ErrSchemaVersion, msg: "unsupported schema_version 2"},
+		{name: "future major", reason: "version 3 may change meanings under the same names", in: `{"schema_version":3}`, wantErr: ErrSchemaVersion, msg: "unsupported schema_version 3"},
+		{name: "version 1", reason: "version 1 lacks the histograms and provenance: rerun", in: `{"schema_version":1}`, wantErr: ErrSchemaVersion, msg: "rerun the suite"},
+		{name: "truncated", reason: "a run killed while writing", in: `{"schema_version":2,"complete":tr`, wantErr: ErrNotJSON},
 		{name: "old major", reason: "version 0 predates the contract", in: `{"schema_version":0}`, wantErr: ErrSchemaVersion},
-		{name: "wrong type", reason: "complete must be a bool", in: `{"schema_version":1,"complete":"yes"}`, wantErr: ErrSidecarMalformed},
+		{name: "wrong type", reason: "complete must be a bool", in: `{"schema_version":2,"complete":"yes"}`, wantErr: ErrSidecarMalformed},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -67,10 +69,11 @@ func FuzzDecode(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(data)
 	}
-	for _, s := range []string{``, `{}`, `null`, `{"schema_version":1}`, `{"schema_version":1e400}`,
-		`{"schema_version":1,"tool_calling":{"scenarios":[{"name":"a","attempts":-1,"passed":5}]}}`,
-		`{"schema_version":1,"stability":{"runs":[{"name":"x","requests":0}]}}`,
-		`{"schema_version":1,"gpu":{"available":true,"devices":[]}}`} {
+	for _, s := range []string{``, `{}`, `null`, `{"schema_version":2}`, `{"schema_version":1e400}`,
+		`{"schema_version":2,"tool_calling":{"scenarios":[{"name":"a","attempts":-1,"passed":5}]}}`,
+		`{"schema_version":2,"stability":{"runs":[{"name":"x","requests":0,"ttft_ms":{"n":3,"p50":-1},"histograms":{"ttft_ms":"HISTFAAAAB"}}]}}`,
+		`{"schema_version":2,"concurrency":{"runs":[{"name":"x","requests":-4,"completed":9,"output_throughput":-1}]}}`,
+		`{"schema_version":2,"gpu":{"available":true,"devices":[]}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -78,7 +81,13 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res := Compare(m, m, DefaultTolerances(), Options{Force: true})
+		runs := []sidecar.Run{{Name: "a", Metrics: m}}
+		res := Compare(runs, runs, DefaultTolerances(), Options{Force: true})
+		var three []sidecar.Run
+		for range 3 {
+			three = append(three, runs[0])
+		}
+		_ = Compare(three, runs, DefaultTolerances(), Options{Force: true})
 		var buf bytes.Buffer
 		_ = WriteMarkdown(&buf, res)
 		_ = WriteJSON(&buf, res)

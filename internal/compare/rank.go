@@ -3,34 +3,50 @@ package compare
 import (
 	"fmt"
 	"io"
-
+	"math"
 	"sort"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Ranking orders several runs, one per vLLM configuration, on the gate's
-// criteria.
+// Ranking orders several configurations on the gate's criteria.
 type Ranking struct {
 	Rows []RankRow `json:"rows"`
 }
 
-// RankRow is one run's figures. Nil figures were not measured.
+// RankRow is one configuration's figures (pooled over its runs). Nil
+// figures were not measured.
 type RankRow struct {
-	Rank  int    `json:"rank"`
-	Name  string `json:"name"`
-	Model string `json:"model"`
-	Kind  string `json:"kind"`
-	// GatePassed: the run is complete and every section it has passed.
+	// Rank is shared by tied configurations: those next to each other in
+	// the order whose intervals overlap on every ordering criterion.
+	Rank int    `json:"rank"`
+	Tied bool   `json:"tied,omitempty"`
+	Name string `json:"name"`
+	Runs int    `json:"runs"`
+	// Provenance, so a grid of configurations reads as a grid.
+	Model         string            `json:"model"`
+	Kind          string            `json:"kind"`
+	ServerVersion string            `json:"server_version,omitempty"`
+	MaxModelLen   int               `json:"max_model_len,omitempty"`
+	EngineConfig  map[string]string `json:"engine_config,omitempty"`
+	// GatePassed: every run is complete and every section of it passed.
 	GatePassed bool `json:"gate_passed"`
-	// ToolCallPassRate is passed / attempts over all scenarios.
-	ToolCallPassRate *float64 `json:"toolcall_pass_rate"`
-	// TTFTP90ms is the worst (largest) ttft_ms.p90 over stability runs.
-	TTFTP90ms *float64 `json:"ttft_p90_ms"`
-	// Throughput is the worst (smallest) output_tokens_per_s.p50 over
-	// stability runs.
-	Throughput *float64 `json:"output_tokens_per_s"`
+	// ToolCallPassRate is passed / attempts over all scenarios and runs,
+	// with its Wilson 90 % interval.
+	ToolCallPassRate   *float64        `json:"toolcall_pass_rate"`
+	ToolCallPassRateCI *stats.Interval `json:"toolcall_pass_rate_ci,omitempty"`
+	// TTFTP90ms is the worst (largest) stability run's ttft_ms.p90
+	// (geometric mean over runs), with its 90 % interval: over runs with
+	// several, from the run's histogram with one.
+	TTFTP90ms   *float64        `json:"ttft_p90_ms"`
+	TTFTP90msCI *stats.Interval `json:"ttft_p90_ms_ci,omitempty"`
+	// Throughput is the worst (smallest) stability run's
+	// output_tokens_per_s.p50, with its interval like TTFTP90ms.
+	Throughput   *float64        `json:"output_tokens_per_s"`
+	ThroughputCI *stats.Interval `json:"output_tokens_per_s_ci,omitempty"`
 	// ErrorRate is failed / requests over stability runs.
 	ErrorRate *float64 `json:"error_rate"`
 	// Degradation is the largest degradation value over stability runs.
@@ -41,13 +57,11 @@ type RankRow struct {
 	Marks map[string]string `json:"marks,omitempty"`
 }
 
-// Rank turns several sidecars into one table. The order is, first to last
-// criterion: gate passed (passing runs first); tool-call pass rate (higher
-// first); TTFT p90 (lower first); throughput (higher first); then the name,
-// so equal runs keep a stable order. A missing figure sorts after any
-// measured one. names[i] labels runs[i]; a missing name becomes "run N".
+// Rank ranks single runs, one per configuration (RankConfigs with one run
+// each). names[i] labels runs[i]; a missing name becomes "run N".
 func Rank(runs []*sidecar.Metrics, names []string) Ranking {
-	rows := make([]RankRow, 0, len(runs))
+	var cfgs [][]sidecar.Run
+	var labels []string
 	for i, m := range runs {
 		if m == nil {
 			continue
@@ -56,49 +70,170 @@ func Rank(runs []*sidecar.Metrics, names []string) Ranking {
 		if i < len(names) && names[i] != "" {
 			name = names[i]
 		}
-		rows = append(rows, rankRow(name, m))
+		cfgs = append(cfgs, []sidecar.Run{{Name: name, Metrics: m}})
+		labels = append(labels, name)
+	}
+	return RankConfigs(cfgs, labels)
+}
+
+// RankConfigs turns configurations, each one or more runs, into one table.
+// The order is, first to last criterion: gate passed (passing first);
+// tool-call pass rate (higher first); TTFT p90 (lower first); throughput
+// (higher first); then the name. A missing figure sorts after any measured
+// one. Neighbours in that order are tied, and share a rank, when they agree
+// on the gate and their intervals overlap on all three figures: their
+// order is noise.
+func RankConfigs(configs [][]sidecar.Run, names []string) Ranking {
+	rows := make([]RankRow, 0, len(configs))
+	for i, runs := range configs {
+		if len(runs) == 0 {
+			continue
+		}
+		name := fmt.Sprintf("config %d", i+1)
+		if i < len(names) && names[i] != "" {
+			name = names[i]
+		}
+		rows = append(rows, rankRow(name, runs))
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rankLess(rows[i], rows[j]) })
 	for i := range rows {
 		rows[i].Rank = i + 1
+		if i > 0 && tied(rows[i-1], rows[i]) {
+			rows[i].Rank = rows[i-1].Rank
+			rows[i].Tied, rows[i-1].Tied = true, true
+		}
 	}
 	markColumns(rows)
 	return Ranking{Rows: rows}
 }
 
-func rankRow(name string, m *sidecar.Metrics) RankRow {
-	r := RankRow{Name: name, Model: m.Target.Model, Kind: m.Target.Kind}
-	if t := m.ToolCalling; t != nil {
-		att, ok := 0, 0
-		for _, s := range t.Scenarios {
-			att += s.Attempts
-			ok += s.Passed
+// tied: same gate outcome and overlapping intervals (or equal points where
+// there is no interval) on every ordering figure.
+func tied(a, b RankRow) bool {
+	if a.GatePassed != b.GatePassed {
+		return false
+	}
+	return overlap(a.ToolCallPassRate, b.ToolCallPassRate, a.ToolCallPassRateCI, b.ToolCallPassRateCI) &&
+		overlap(a.TTFTP90ms, b.TTFTP90ms, a.TTFTP90msCI, b.TTFTP90msCI) &&
+		overlap(a.Throughput, b.Throughput, a.ThroughputCI, b.ThroughputCI)
+}
+
+func overlap(a, b *float64, ai, bi *stats.Interval) bool {
+	switch {
+	case a == nil && b == nil:
+		return true
+	case a == nil || b == nil:
+		return false
+	}
+	ia, ib := stats.Interval{Low: *a, High: *a}, stats.Interval{Low: *b, High: *b}
+	if ai != nil {
+		ia = *ai
+	}
+	if bi != nil {
+		ib = *bi
+	}
+	return ia.Low <= ib.High && ib.Low <= ia.High
+}
+
+// spread is the geometric mean of per-run values and its 90 % interval:
+// over runs (t on logs) with two or more, from the single run's histogram
+// (order statistics at quantile q) with one; no interval when neither.
+func spread(vals []float64, hists []string, q float64) (*float64, *stats.Interval) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	ls := make([]float64, len(vals))
+	for i, v := range vals {
+		ls[i] = math.Log(v)
+	}
+	mean := 0.0
+	for _, l := range ls {
+		mean += l
+	}
+	mean /= float64(len(ls))
+	gm := math.Exp(mean)
+	if n := float64(len(ls)); n >= 2 {
+		ss := 0.0
+		for _, l := range ls {
+			ss += (l - mean) * (l - mean)
 		}
-		if att > 0 {
-			r.ToolCallPassRate = f(float64(ok) / float64(att))
+		se := math.Sqrt(ss/(n-1)) / math.Sqrt(n)
+		t := stats.TQuantile((1+stats.GateConfidence)/2, n-1)
+		return &gm, &stats.Interval{Low: math.Exp(mean - t*se), High: math.Exp(mean + t*se)}
+	}
+	if h, err := stats.DecodeHistogram(hists[0]); err == nil && h.Count() > 0 {
+		iv := h.QuantileInterval(q, stats.ZGate)
+		return &gm, &iv
+	}
+	return &gm, nil
+}
+
+func rankRow(name string, runs []sidecar.Run) RankRow {
+	m0 := runs[0].Metrics
+	r := RankRow{Name: name, Runs: len(runs), Model: m0.Target.Model, Kind: m0.Target.Kind, ServerVersion: m0.Target.ServerVersion}
+	if p := m0.Provenance; p != nil {
+		r.MaxModelLen, r.EngineConfig = p.MaxModelLen, p.EngineConfig
+	}
+	passed := true
+	att, ok, req, done := 0, 0, 0, 0
+	type perName struct {
+		ttft, tok         []float64
+		ttftHist, tokHist []string
+	}
+	byName := map[string]*perName{}
+	for _, run := range runs {
+		m := run.Metrics
+		// The one verdict report and the exit code use too, in every run.
+		passed = passed && m.Passed()
+		if t := m.ToolCalling; t != nil {
+			for i := range t.Scenarios {
+				k, n := ScenarioCounts(&t.Scenarios[i])
+				ok += k
+				att += n
+			}
+		}
+		if s := m.Stability; s != nil {
+			for _, sr := range s.Runs {
+				req += sr.Requests
+				done += sr.Completed
+				p := byName[sr.Name]
+				if p == nil {
+					p = &perName{}
+					byName[sr.Name] = p
+				}
+				if sr.TTFTms.N > 0 && sr.TTFTms.P90 > 0 {
+					p.ttft, p.ttftHist = append(p.ttft, sr.TTFTms.P90), append(p.ttftHist, sr.Histograms[load.HistTTFT])
+				}
+				if sr.OutputTokensPerS.N > 0 && sr.OutputTokensPerS.P50 > 0 {
+					p.tok, p.tokHist = append(p.tok, sr.OutputTokensPerS.P50), append(p.tokHist, sr.Histograms[load.HistTokS])
+				}
+				if r.Degradation == nil || sr.Degradation.Value > *r.Degradation {
+					r.Degradation = f(sr.Degradation.Value)
+				}
+			}
+		}
+		if v := VRAMMax(m.GPU); v != nil && (r.VRAMMaxMiB == nil || *v > *r.VRAMMaxMiB) {
+			r.VRAMMaxMiB = v
 		}
 	}
-	if s := m.Stability; s != nil {
-		req, done := 0, 0
-		for _, run := range s.Runs {
-			req += run.Requests
-			done += run.Completed
-			if run.TTFTms.N > 0 && (r.TTFTP90ms == nil || run.TTFTms.P90 > *r.TTFTP90ms) {
-				r.TTFTP90ms = f(run.TTFTms.P90)
-			}
-			if run.OutputTokensPerS.N > 0 && (r.Throughput == nil || run.OutputTokensPerS.P50 < *r.Throughput) {
-				r.Throughput = f(run.OutputTokensPerS.P50)
-			}
-			if r.Degradation == nil || run.Degradation.Value > *r.Degradation {
-				r.Degradation = f(run.Degradation.Value)
-			}
+	if att > 0 {
+		r.ToolCallPassRate = f(float64(ok) / float64(att))
+		iv := stats.WilsonZ(ok, att, stats.ZGate)
+		r.ToolCallPassRateCI = &iv
+	}
+	for _, n := range sortedKeys(byName) {
+		p := byName[n]
+		if v, iv := spread(p.ttft, p.ttftHist, 0.9); v != nil && (r.TTFTP90ms == nil || *v > *r.TTFTP90ms) {
+			r.TTFTP90ms, r.TTFTP90msCI = v, iv
 		}
-		if req > 0 {
-			r.ErrorRate = f(errorRate(req, done))
+		if v, iv := spread(p.tok, p.tokHist, 0.5); v != nil && (r.Throughput == nil || *v < *r.Throughput) {
+			r.Throughput, r.ThroughputCI = v, iv
 		}
 	}
-	r.VRAMMaxMiB = VRAMMax(m.GPU)
-	r.GatePassed = m.Passed() // the one verdict report and the exit code use too
+	if req > 0 {
+		r.ErrorRate = f(float64(req-done) / float64(req))
+	}
+	r.GatePassed = passed
 	return r
 }
 
@@ -200,7 +335,8 @@ func markColumns(rows []RankRow) {
 }
 
 // WriteRankMarkdown writes the ranking as a Markdown table; "▲" marks the
-// best value of a column and "▼" the worst.
+// best value of a column and "▼" the worst, "=" a rank shared by tied
+// configurations, and the provenance columns show what each one ran.
 func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 	var b strings.Builder
 	b.WriteString("## Ranking of configurations\n\n")
@@ -209,18 +345,27 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	b.WriteString("| rank | run | model | kind | gate | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
-	b.WriteString("| ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | gate | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
+	b.WriteString("| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for i := range rk.Rows {
 		r := &rk.Rows[i]
 		gate := "FAIL"
 		if r.GatePassed {
 			gate = "PASS"
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |", r.Rank, cell(r.Name), cell(r.Model), cell(r.Kind), gate)
+		rank := fmt.Sprint(r.Rank)
+		if r.Tied {
+			rank += "="
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s |", rank, cell(r.Name), r.Runs, cell(r.Model), cell(r.ServerVersion),
+			cell(intOrEmpty(r.MaxModelLen)), cell(engineConfigString(r.EngineConfig)), gate)
+		cis := map[string]*stats.Interval{"toolcall_pass_rate": r.ToolCallPassRateCI, "ttft_p90_ms": r.TTFTP90msCI, "output_tokens_per_s": r.ThroughputCI}
 		for _, col := range rankColumns {
 			v := col.get(r)
 			s := value(v, col.unit)
+			if iv := cis[col.name]; iv != nil && v != nil {
+				s += fmt.Sprintf(" [%s, %s]", trimUnit(fmtNum(iv.Low, col.unit)), trimUnit(fmtNum(iv.High, col.unit)))
+			}
 			switch r.Marks[col.name] {
 			case "best":
 				s += " ▲"
@@ -231,7 +376,16 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nOrder: gate passed first, then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. ▲ best, ▼ worst in a column; – not measured.\n")
+	b.WriteString("\nOrder: gate passed first, then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
+		"Neighbours whose 90 % intervals (in brackets) overlap on all three figures are tied and share a rank (\"=\"): their order is noise. ▲ best, ▼ worst in a column; – not measured.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// trimUnit drops the unit after a number ("300.0 ms" → "300.0").
+func trimUnit(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,9 @@ func TestRank(t *testing.T) {
 		var got []string
 		for i, r := range rk.Rows {
 			got = append(got, r.Name)
-			assert.Equal(t, i+1, r.Rank)
+			if !r.Tied {
+				assert.Equal(t, i+1, r.Rank)
+			}
 		}
 		assert.Equal(t, tc.order, got, tc.reason)
 	}
@@ -44,7 +47,7 @@ func TestRank(t *testing.T) {
 			runs: []*sidecar.Metrics{baseMetrics(), fast}, names: []string{"base", "fast"}, order: []string{"fast", "base"}},
 		{name: "throughput breaks a latency tie", reason: "same pass rate and TTFT: more tokens/s first",
 			runs: []*sidecar.Metrics{baseMetrics(), loud}, names: []string{"base", "loud"}, order: []string{"loud", "base"}},
-		{name: "name breaks full ties", reason: "equal runs keep a stable, named order",
+		{name: "name orders full ties", reason: "equal runs keep a stable, named order (and share a rank)",
 			runs: []*sidecar.Metrics{baseMetrics(), baseMetrics()}, names: []string{"b", "a"}, order: []string{"a", "b"}},
 		{name: "default names", reason: "unnamed runs are numbered",
 			runs: []*sidecar.Metrics{baseMetrics()}, order: []string{"run 1"}},
@@ -69,4 +72,31 @@ func TestRankMarksAndGolden(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, WriteRankMarkdown(&buf, rk))
 	golden(t, "rank.golden.md", buf.Bytes())
+}
+
+func TestRankTies(t *testing.T) {
+	cfg := func(seed uint64, change func(w *world)) []sidecar.Run {
+		w := defaultWorld()
+		if change != nil {
+			change(&w)
+		}
+		return side(rand.New(rand.NewPCG(seed, 0)), w, 3)
+	}
+	rk := RankConfigs([][]sidecar.Run{
+		cfg(1, nil),
+		cfg(2, nil),
+		cfg(3, func(w *world) { w.slower = 1.5 }),
+	}, []string{"a", "b", "slow"})
+	require.Len(t, rk.Rows, 3)
+	assert.Equal(t, rk.Rows[0].Rank, rk.Rows[1].Rank, "two runs of one configuration: their intervals overlap, so they tie")
+	assert.True(t, rk.Rows[0].Tied)
+	assert.Equal(t, "slow", rk.Rows[2].Name, "50 %% slower ranks after them")
+	assert.Equal(t, 3, rk.Rows[2].Rank)
+	assert.False(t, rk.Rows[2].Tied)
+	require.NotNil(t, rk.Rows[0].TTFTP90msCI, "three runs give an interval over runs")
+	assert.Equal(t, 3, rk.Rows[0].Runs)
+	assert.Equal(t, 32768, rk.Rows[0].MaxModelLen, "provenance is shown")
+	var buf bytes.Buffer
+	require.NoError(t, WriteRankMarkdown(&buf, rk))
+	assert.Contains(t, buf.String(), "| 1= | ")
 }

@@ -12,7 +12,11 @@ import (
 // Tolerances are how far a candidate may move from its baseline before the
 // gate calls it a regression. The defaults (DefaultTolerances) equal
 // profiles/gate.yaml; a file loaded with LoadTolerances overrides only the
-// keys it sets. Every formula below is also in the README ("Promotion gate").
+// keys it sets. Since 0.2.0 each tolerance bounds a 90 % confidence
+// interval, not a point value: a figure regresses when its whole interval
+// lies beyond the tolerance, passes when the whole interval lies within it,
+// and is inconclusive otherwise. docs/statistics.md states every rule; the
+// comments below on the older point rules give the scale of each key.
 type Tolerances struct {
 	ToolCalling ToolCallingTolerance `yaml:"tool_calling" json:"tool_calling"`
 	Latency     LatencyTolerance     `yaml:"latency" json:"latency"`
@@ -35,6 +39,11 @@ type ToolCallingTolerance struct {
 	// (3/3 → 0.44: 1/3 regresses, 2/3 does not). The candidate's own gate
 	// (ACCEPTANCE_TOOLCALL_MIN_PASS_RATE) is judged separately, in the
 	// tool_calling.passed row.
+	//
+	// Since 0.2.0: the largest acceptable drop of a pass rate (each
+	// scenario, and all attempts pooled), judged on the Newcombe interval
+	// of the difference; PassRateWilson is accepted and ignored (every rate
+	// has an interval now).
 	PassRateMaxDrop float64 `yaml:"pass_rate_max_drop" json:"pass_rate_max_drop"`
 	PassRateWilson  bool    `yaml:"pass_rate_wilson" json:"pass_rate_wilson"`
 	// ParseRateMaxDrop: tool_calling.parse_success_rate regresses when
@@ -101,10 +110,10 @@ type VRAMTolerance struct {
 func DefaultTolerances() Tolerances {
 	return Tolerances{
 		ToolCalling: ToolCallingTolerance{
-			PassRateMaxDrop:      0,
+			PassRateMaxDrop:      0.05,
 			PassRateWilson:       true,
-			ParseRateMaxDrop:     0,
-			JSONValidRateMaxDrop: 0,
+			ParseRateMaxDrop:     0.05,
+			JSONValidRateMaxDrop: 0.05,
 		},
 		Latency: LatencyTolerance{
 			TTFTP50: Relative{MaxIncrease: 0.10, AbsMs: 10},
@@ -114,8 +123,8 @@ func DefaultTolerances() Tolerances {
 			TPOTP99: Relative{MaxIncrease: 0.20, AbsMs: 5},
 		},
 		Throughput:  ThroughputTolerance{MaxDrop: 0.10, AbsTokensPerS: 1},
-		ErrorRate:   ErrorRateTolerance{MaxIncrease: 0},
-		Degradation: DegradationTolerance{MaxIncrease: 0.05},
+		ErrorRate:   ErrorRateTolerance{MaxIncrease: 0.05},
+		Degradation: DegradationTolerance{MaxIncrease: 0.10},
 		VRAM:        VRAMTolerance{MaxIncrease: 0.05, AbsMiB: 256},
 	}
 }

@@ -160,6 +160,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.metrics.Target.Model = r.Cfg.Model
 	r.metrics.Target.Kind = srv.Kind
 	r.metrics.Target.ServerVersion = srv.Version
+	r.metrics.Provenance = r.provenance(srv)
 	r.metrics.EndReason = sidecar.EndFinished
 	r.startMonitors()
 	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
@@ -286,6 +287,9 @@ func (r *Run) Finish(reason, detail string) error {
 	r.metrics.EndDetail = r.redactor.String(detail)
 	r.metrics.Complete = reason == sidecar.EndFinished
 	r.metrics.FinishedAt = time.Now().UTC()
+	if p, sm := r.metrics.Provenance, r.metrics.ServerMetrics; p != nil && sm != nil {
+		p.EngineConfig = sm.EngineConfig
+	}
 	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()

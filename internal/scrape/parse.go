@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -53,6 +54,10 @@ type Snapshot struct {
 	TTFT *sidecar.Histogram
 	// Found lists which of the keys above the text held.
 	Found map[string]bool
+	// Info is the engine configuration vLLM exposes as *_info gauges
+	// (vllm:cache_config_info{block_size="16",...} 1): "<name without
+	// vllm:>.<label>" → value, from the first series of each family.
+	Info map[string]string
 }
 
 // Values returns the snapshot as the sidecar's Before/After map, holding
@@ -105,6 +110,18 @@ func Parse(r io.Reader) (Snapshot, error) {
 	if mf := fams[nameTTFT]; mf != nil && mf.GetType() == dto.MetricType_HISTOGRAM {
 		s.TTFT = mergeHistograms(mf)
 		s.Found[KeyTTFTCount], s.Found[KeyTTFTSum] = true, true
+	}
+	for name, mf := range fams {
+		if !strings.HasPrefix(name, "vllm:") || !strings.HasSuffix(name, "_info") || len(mf.GetMetric()) == 0 {
+			continue
+		}
+		short := strings.TrimPrefix(name, "vllm:")
+		for _, lp := range mf.GetMetric()[0].GetLabel() {
+			if s.Info == nil {
+				s.Info = map[string]string{}
+			}
+			s.Info[short+"."+lp.GetName()] = lp.GetValue()
+		}
 	}
 	if len(s.Found) == 0 {
 		return s, ErrNoVLLMMetrics

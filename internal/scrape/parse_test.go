@@ -58,6 +58,8 @@ func TestParseOldNames(t *testing.T) {
 	require.NotNil(t, s.TTFT)
 	assert.Equal(t, 5.0, s.TTFT.Count)
 	assert.Len(t, s.TTFT.Buckets, 16)
+	assert.Equal(t, "16", s.Info["cache_config_info.block_size"], "the engine configuration vLLM exposes as *_info gauges")
+	assert.Equal(t, "0.9", s.Info["cache_config_info.gpu_memory_utilization"])
 }
 
 func TestParse(t *testing.T) {

@@ -238,6 +238,8 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 		Available: true,
 		Series:    s.series.Items(),
 		Before:    s.before.Values(),
+		// The engine configuration as the run started.
+		EngineConfig: s.before.Info,
 	}
 	var notes []string
 	if s.failures > 0 {

@@ -32,6 +32,9 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		SchemaVersion: base.SchemaVersion, Suite: base.Suite, Target: base.Target, Knobs: base.Knobs,
 		StartedAt: base.StartedAt, FinishedAt: base.FinishedAt,
 		Run: &sidecar.RunInfo{ID: base.Run.ID, Shards: count, StartAt: base.Run.StartAt, Merged: indices(parts), Missing: missing},
+		// What compare checks for comparability: the shards ran one
+		// configuration, so shard 0's (or the gate's, below) stands.
+		Provenance: base.Provenance,
 	}
 	var first *sidecar.Metrics // shard 0, when present
 	var problems []string
@@ -85,6 +88,9 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
+		if first.Provenance != nil {
+			m.Provenance = first.Provenance
+		}
 	}
 	// Load runs by name, in the order the first shard that has them ran them.
 	var names []string

@@ -208,6 +208,9 @@ type ServerMetrics struct {
 	Before    map[string]float64 `json:"before,omitempty"`
 	After     map[string]float64 `json:"after,omitempty"`
 	Delta     map[string]float64 `json:"delta,omitempty"`
+	// EngineConfig is the labels of vLLM's *_info series (the engine
+	// configuration vLLM exposes), "<series without vllm:>.<label>" → value.
+	EngineConfig map[string]string `json:"engine_config,omitempty"`
 	// TTFT is the server's time-to-first-token histogram over the run
 	// (after minus before, summed over engines and models); nil when
 	// either scrape lacked it.

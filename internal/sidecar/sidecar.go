@@ -10,8 +10,10 @@ import (
 )
 
 // SchemaVersion is bumped on any change a reader must know about. compare
-// refuses to compare sidecars of different major versions.
-const SchemaVersion = 1
+// refuses to compare sidecars of different major versions. Version 2 added
+// the runs' HDR histograms and provenance, which compare's intervals and
+// refusals need: version 1 files are refused with a line saying to rerun.
+const SchemaVersion = 2
 
 // Target kinds.
 const (
@@ -47,6 +49,9 @@ type Metrics struct {
 	// Run ties the shards of a sharded run together (nil when unsharded).
 	Run       *RunInfo   `json:"run,omitempty"`
 	Preflight *Preflight `json:"preflight,omitempty"`
+	// Provenance is what makes two runs comparable or not; compare refuses
+	// mismatches (docs/statistics.md says which).
+	Provenance *Provenance `json:"provenance,omitempty"`
 
 	ToolCalling   *ToolCalling   `json:"tool_calling,omitempty"`
 	Stability     *Stability     `json:"stability,omitempty"`
@@ -113,6 +118,31 @@ type RunInfo struct {
 type ShardRef struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
+}
+
+// Provenance records what a run measured with: compare refuses a side whose
+// runs disagree on any field, and two sides that differ in model, suite,
+// fixtures or knobs; server version, max_model_len and engine config may
+// differ between sides (they are what a candidate changes) and are shown.
+type Provenance struct {
+	// ServerVersion is /version's version ("" when absent).
+	ServerVersion string `json:"server_version,omitempty"`
+	// Model is the model id tested, as /v1/models lists it.
+	Model string `json:"model"`
+	// MaxModelLen is the model's max_model_len from /v1/models (vLLM
+	// lists it); 0 when the server does not say.
+	MaxModelLen int `json:"max_model_len,omitempty"`
+	// EngineConfig holds the labels of vLLM's *_info series on /metrics
+	// (e.g. "cache_config_info.block_size": "16"), where present.
+	EngineConfig map[string]string `json:"engine_config,omitempty"`
+	// Suite is the vllm-acceptance version.
+	Suite string `json:"suite"`
+	// FixturesSHA256 hashes the tool-calling fixture files used (names and
+	// bytes, sorted by name); KnobsSHA256 hashes the knobs that change what
+	// is measured (run sizes, tokens, rates, SLOs, timeouts, modes), not
+	// where outputs go nor the target.
+	FixturesSHA256 string `json:"fixtures_sha256,omitempty"`
+	KnobsSHA256    string `json:"knobs_sha256,omitempty"`
 }
 
 // Preflight is what GET /v1/models, /health and /version said.
@@ -247,4 +277,4 @@ type Category struct {
 }
 
 // Version is the suite's version, written into every sidecar.
-const Version = "0.1.0"
+const Version = "0.2.0"

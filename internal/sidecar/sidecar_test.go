@@ -29,7 +29,7 @@ func sample() *Metrics {
 
 func TestSchemaAcceptsTheStructs(t *testing.T) {
 	require.NoError(t, ValidateMetrics(sample()))
-	require.NoError(t, ValidateMetrics(&Metrics{SchemaVersion: 1, EndReason: EndPreflight, Target: Target{Kind: KindOpenAI}}),
+	require.NoError(t, ValidateMetrics(&Metrics{SchemaVersion: 2, EndReason: EndPreflight, Target: Target{Kind: KindOpenAI}}),
 		"a sidecar written after a failed preflight is valid too")
 }
 

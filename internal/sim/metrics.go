@@ -114,6 +114,8 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	}
 	sample := func(name string, v float64) string { return fmt.Sprintf("%s{%s} %s", name, lbl, fl(v)) }
 
+	metric("vllm:cache_config_info", "gauge", "Information of the LLMEngine CacheConfig",
+		`vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",gpu_memory_utilization="0.9"} 1.0`)
 	metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", sample("vllm:num_requests_running", float64(m.running)))
 	metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", sample("vllm:num_requests_waiting", float64(waiting)))
 	metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", sample("vllm:kv_cache_usage_perc", kv))
