@@ -286,11 +286,5 @@ func TestRankCommand(t *testing.T) {
 // goldenFile compares got with testdata/NAME; -update rewrites it.
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateHelp {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -update'")
-	assert.Equal(t, string(want), got)
+	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
