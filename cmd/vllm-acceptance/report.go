@@ -63,10 +63,12 @@ Flags:
 	if *requests == "" {
 		*requests = filepath.Join(*out, "requests.jsonl")
 	}
+	// Exit codes (CONTRACT): 2 when an input cannot be read, 1 when an
+	// output cannot be written.
 	m, err := readMetrics(*metrics)
 	if err != nil {
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
+		return 2
 	}
 	var recs []record.Record
 	fh, err := os.Open(*requests)
@@ -75,13 +77,13 @@ Flags:
 		fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
 	case err != nil:
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
+		return 2
 	default:
 		recs, err = report.ReadRecords(fh)
 		fh.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %s: %v\n", *requests, err)
-			return 1
+			return 2
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
