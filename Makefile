@@ -17,10 +17,11 @@ demo: ## the whole suite against the embedded simulator; writes every output to 
 		$(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 10m ./acceptance
 	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
 
-test: ## unit tests, self-tests against misbehaving simulators, the llm-d-inference-sim interop run, and the Kubernetes manifests
+test: ## unit tests, self-tests against misbehaving simulators, the llm-d-inference-sim interop run, the Kubernetes manifests, and report.html in headless chromium
 	$(GO) vet ./... && $(GO) vet -tags live ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	./scripts/interop.sh
+	OUT_PNG=$(OUT)/report.png ./scripts/browser-test.sh
 	$(MAKE) k8scheck
 
 k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manifests strictly (a module of its own: tools/k8scheck)

@@ -42,12 +42,8 @@ Flags:
 	// flag prints a parse error itself; the full text goes to stdout on
 	// --help only.
 	fs.Usage = func() {}
-	if code, stop := parseFlags(fs, args, printUsage, stdout, stderr); stop {
+	if code, stop := parseNoArgs(fs, args, printUsage, stdout, stderr); stop {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "vllm-acceptance gpu: unexpected argument %q\n", fs.Arg(0))
-		return 2
 	}
 	if *duration <= 0 || *interval <= 0 {
 		fmt.Fprintln(stderr, "vllm-acceptance gpu: --duration and --interval must be positive, e.g. --duration 30s --interval 1s")

@@ -92,3 +92,16 @@ func parseFlags(fs *flag.FlagSet, args []string, usage func(io.Writer), stdout, 
 		return 2, true
 	}
 }
+
+// parseNoArgs is parseFlags for a command that takes flags only: a
+// positional argument is a usage error (exit 2) that says so.
+func parseNoArgs(fs *flag.FlagSet, args []string, usage func(io.Writer), stdout, stderr io.Writer) (code int, stop bool) {
+	if code, stop := parseFlags(fs, args, usage, stdout, stderr); stop {
+		return code, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "vllm-acceptance %s: unexpected argument %q; run 'vllm-acceptance %s --help'\n", fs.Name(), fs.Arg(0), fs.Name())
+		return 2, true
+	}
+	return 0, false
+}

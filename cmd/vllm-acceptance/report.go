@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register("report", command{
-		summary: "write report.md and SVG charts from metrics.json and requests.jsonl",
+		summary: "write report.md, report.html and SVG charts from metrics.json and requests.jsonl",
 		run:     runReport,
 	})
 }
@@ -36,12 +36,16 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fset.SetOutput(w)
 		fmt.Fprint(w, `Usage: vllm-acceptance report [--out DIR] [--metrics FILE] [--requests FILE]
 
-Writes DIR/report.md (target, run, verdicts, tool-calling table, what went
-wrong and how to fix it, stability, concurrency, conversation, GPU and
-/metrics) and the charts DIR/ttft.svg, throughput.svg, vram.svg and
-kv_cache.svg (each only when the run has its data). When GITHUB_STEP_SUMMARY
-is set, a short summary is appended to it. Exits 0 unless an input cannot
-be read.
+Writes DIR/report.md (the summary first: the verdict per area and what
+failed with its remedy; then tool calling by category, stability,
+concurrency, conversation, GPU, /metrics and the run's details), the same
+report as one self-contained DIR/report.html (charts inline), and the charts
+as SVG files: per stability run stability-RUN-ttft.svg and
+stability-RUN-latency-cdf.svg, per load run concurrency-RUN-latency-cdf.svg,
+vram.svg and kv_cache.svg (each only when the run has its data). When
+GITHUB_STEP_SUMMARY is set, a short summary is appended to it, linking to
+the run's artifacts on GitHub Actions. Exits 0 unless an input cannot be
+read.
 
 Example:
   go test -tags live ./acceptance && vllm-acceptance report --out out
@@ -50,12 +54,8 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
+	if code, stop := parseNoArgs(fset, args, printUsage, stdout, stderr); stop {
 		return code
-	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "vllm-acceptance report: unexpected argument %q; run 'vllm-acceptance report --help'\n", fset.Arg(0))
-		return 2
 	}
 	if *metrics == "" {
 		*metrics = filepath.Join(*out, "metrics.json")
@@ -63,10 +63,12 @@ Flags:
 	if *requests == "" {
 		*requests = filepath.Join(*out, "requests.jsonl")
 	}
+	// Exit codes (CONTRACT): 2 when an input cannot be read, 1 when an
+	// output cannot be written.
 	m, err := readMetrics(*metrics)
 	if err != nil {
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
+		return 2
 	}
 	var recs []record.Record
 	fh, err := os.Open(*requests)
@@ -75,13 +77,13 @@ Flags:
 		fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
 	case err != nil:
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
+		return 2
 	default:
 		recs, err = report.ReadRecords(fh)
 		fh.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %s: %v\n", *requests, err)
-			return 1
+			return 2
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -93,12 +95,17 @@ Flags:
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 		return 1
 	}
+	htmlPath := filepath.Join(*out, "report.html")
+	if err := writeFile(htmlPath, report.HTMLReporter(m, recs, report.Options{})); err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+		return 1
+	}
 	charts, err := report.Charts(*out, m, recs)
 	if err != nil {
 		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote %s", mdPath)
+	fmt.Fprintf(stdout, "wrote %s, %s", mdPath, filepath.Base(htmlPath))
 	for _, c := range charts {
 		fmt.Fprintf(stdout, ", %s", filepath.Base(c))
 	}
@@ -106,7 +113,7 @@ Flags:
 	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
 		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err == nil {
-			err = report.Summary(f, m)
+			err = report.Summary(f, m, artifactsURL())
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -133,4 +140,14 @@ func writeFile(path string, r report.Reporter) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// artifactsURL is where GitHub Actions lists this run's artifacts, from
+// the variables every job has; "" elsewhere.
+func artifactsURL() string {
+	server, repo, id := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"), os.Getenv("GITHUB_RUN_ID")
+	if server == "" || repo == "" || id == "" {
+		return ""
+	}
+	return server + "/" + repo + "/actions/runs/" + id + "#artifacts"
 }

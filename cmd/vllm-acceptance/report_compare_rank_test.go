@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
-
-var updateHelp = flag.Bool("update", false, "rewrite the --help golden files under testdata/")
 
 const (
 	baselineJSON  = "../../internal/compare/testdata/baseline.json"
@@ -41,12 +39,7 @@ func TestHelpGolden(t *testing.T) {
 			assert.Empty(t, errOut.String(), "help goes to stdout only")
 			assert.Contains(t, out.String(), "Example:")
 			path := filepath.Join("testdata", "help-"+name+".golden")
-			if *updateHelp {
-				require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -run TestHelpGolden -update'")
-			assert.Equal(t, string(want), out.String())
+			golden.Assert(t, path, out.Bytes())
 		})
 	}
 }
@@ -59,12 +52,7 @@ func TestTopLevelHelpGolden(t *testing.T) {
 			var out, errOut bytes.Buffer
 			require.Equal(t, 0, run(args, &out, &errOut))
 			path := filepath.Join("testdata", "help-"+name+".golden")
-			if *updateHelp {
-				require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -run HelpGolden -update'")
-			assert.Equal(t, string(want), out.String())
+			golden.Assert(t, path, out.Bytes())
 		})
 	}
 	var out, errOut bytes.Buffer
@@ -76,12 +64,15 @@ func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "acme/gate")
+	t.Setenv("GITHUB_RUN_ID", "42")
 	var out, errOut bytes.Buffer
 	code := run([]string{"report", "--out", dir,
 		"--metrics", filepath.Join(reportFixture, "metrics.json"),
 		"--requests", filepath.Join(reportFixture, "requests.jsonl")}, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
-	for _, f := range []string{"report.md", "ttft.svg", "throughput.svg", "vram.svg", "kv_cache.svg"} {
+	for _, f := range []string{"report.md", "report.html", "stability-mixed-ttft.svg", "stability-mixed-latency-cdf.svg", "vram.svg", "kv_cache.svg"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	want, err := os.ReadFile(filepath.Join(reportFixture, "report.golden.md"))
@@ -92,6 +83,10 @@ func TestReportCommand(t *testing.T) {
 	sum, err := os.ReadFile(summary)
 	require.NoError(t, err)
 	assert.Contains(t, string(sum), "### vLLM acceptance: FAIL")
+	assert.Contains(t, string(sum), "(https://github.com/acme/gate/actions/runs/42#artifacts)", "the step summary links to the artifacts")
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "<svg", "report.html carries its charts")
 }
 
 func TestReportCommandErrors(t *testing.T) {
@@ -108,8 +103,8 @@ func TestReportCommandErrors(t *testing.T) {
 		assert.Contains(t, errOut.String(), tc.stderr, tc.reason)
 	}
 	testCases := []testCase{
-		{name: "no metrics", reason: "an unreadable input exits 1 and says what to do",
-			args: []string{"--out", t.TempDir()}, code: 1, stderr: "run the suite first"},
+		{name: "no metrics", reason: "an unreadable input exits 2 (CONTRACT) and says what to do",
+			args: []string{"--out", t.TempDir()}, code: 2, stderr: "run the suite first"},
 		{name: "bad flag", reason: "a usage error exits 2", args: []string{"--bogus"}, code: 2, stderr: "--help"},
 		{name: "extra argument", reason: "report takes no arguments", args: []string{"out"}, code: 2, stderr: "unexpected argument"},
 	}
@@ -127,7 +122,8 @@ func TestReportWithoutRequests(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, run([]string{"report", "--out", dir}, &out, &errOut), errOut.String())
 	assert.Contains(t, errOut.String(), "per-request charts are skipped")
-	assert.NoFileExists(t, filepath.Join(dir, "ttft.svg"))
+	assert.NoFileExists(t, filepath.Join(dir, "stability-mixed-ttft.svg"))
+	assert.FileExists(t, filepath.Join(dir, "report.html"))
 	assert.FileExists(t, filepath.Join(dir, "vram.svg"))
 }
 
@@ -290,11 +286,5 @@ func TestRankCommand(t *testing.T) {
 // goldenFile compares got with testdata/NAME; -update rewrites it.
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateHelp {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run 'go test ./cmd/vllm-acceptance -update'")
-	assert.Equal(t, string(want), got)
+	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
 }

@@ -62,12 +62,8 @@ Flags:
 		fs.PrintDefaults()
 	}
 	fs.Usage = func() {}
-	if code, stop := parseFlags(fs, args, printUsage, stdout, stderr); stop {
+	if code, stop := parseNoArgs(fs, args, printUsage, stdout, stderr); stop {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "vllm-acceptance sim: unexpected argument %q\n", fs.Arg(0))
-		return 2
 	}
 	if *list {
 		names := sim.Names()

@@ -25,7 +25,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 )
 
@@ -317,11 +317,6 @@ func oursPlain(b *testing.B, c *Client, workers int, d time.Duration) float64 {
 	return float64(ok.Load()) / el.Seconds()
 }
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
 // vegetaPlain runs `go -C tools/bench tool vegeta attack -rate=0
 // -max-workers=N -duration=d` against url with body, then `vegeta report
 // -type=json`, and returns the report's throughput (successful requests per
@@ -333,7 +328,7 @@ func vegetaPlain(b *testing.B, url string, body []byte, workers int, d time.Dura
 		b.Fatal(err)
 	}
 	targets := fmt.Sprintf("POST %s/v1/chat/completions\nContent-Type: application/json\n@%s\n", url, bodyFile)
-	tool := filepath.Join(repoRoot(), "tools", "bench")
+	tool := filepath.Join(config.RepoRoot(), "tools", "bench")
 	attack := exec.Command("go", "-C", tool, "tool", "vegeta", "attack", "-rate=0", fmt.Sprintf("-workers=%d", workers),
 		fmt.Sprintf("-max-workers=%d", workers), "-duration="+d.String(), "-keepalive=true")
 	attack.Stdin = strings.NewReader(targets)

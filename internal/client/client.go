@@ -186,7 +186,7 @@ func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
 var errIdle = errors.New("idle timeout")
 
 // classify turns an error into a record error kind and a one-line message.
-func (c *Client) classify(ctx context.Context, err error, t *tap) (kind, msg string) {
+func (c *Client) classify(ctx context.Context, err error, t *tap) (kind record.ErrorKind, msg string) {
 	switch {
 	case t != nil && t.tooLarge:
 		return record.ErrTooLarge, fmt.Sprintf("response body passed %d bytes (ACCEPTANCE_MAX_RESPONSE_BYTES)", c.cfg.MaxResponseBytes)

@@ -108,7 +108,7 @@ func TestFailuresAreRecords(t *testing.T) {
 		handler http.HandlerFunc
 		req     Request
 		cfg     Config
-		kind    string
+		kind    record.ErrorKind
 		status  int
 		want    string
 		reason  string

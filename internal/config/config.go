@@ -435,7 +435,7 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// FromRoot resolves a relative path the way the README promises: from the
+// FromRoot resolves a relative path the way docs/reference.md promises: from the
 // repository root (the folder holding go.mod), because `go test` runs each
 // package in its own folder. A path that exists as given is kept.
 func FromRoot(p string) string {

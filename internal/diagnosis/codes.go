@@ -1,9 +1,9 @@
-// Package diagnosis turns one recorded response into the diagnosis codes of
-// CONTRACT.md, each with a one-line explanation and the remedy to print.
+// Package diagnosis turns one recorded response into the diagnosis codes
+// (docs/reference.md lists them, generated from Catalog), each with a one-line explanation and the remedy to print.
 // Everything here is a pure function of its inputs.
 package diagnosis
 
-// Code is a diagnosis code from CONTRACT.md. The names are public and fixed.
+// Code is a diagnosis code. The names are public and fixed (docs/outputs.md).
 type Code string
 
 const (
@@ -27,7 +27,7 @@ const (
 	ServerError                 Code = "server_error"
 	Timeout                     Code = "timeout"
 	Unreachable                 Code = "unreachable"
-	// Codes added beyond CONTRACT.md's table (additions are allowed there).
+	// Codes added after the first release (additions are allowed).
 	RateLimited      Code = "rate_limited"       // HTTP 429
 	BadResponse      Code = "bad_response"       // 2xx whose body is not the expected JSON (HTML page, wrong shape)
 	StreamBroken     Code = "stream_broken"      // SSE cut off, no [DONE], undecodable chunk
@@ -81,12 +81,13 @@ const (
 type Info struct {
 	// Seen says what was observed, in words a user recognises.
 	Seen string
-	// Remedy says what to do; empty where CONTRACT.md gives none.
+	// Remedy says what to do; empty where there is nothing to change.
 	Remedy string
 }
 
-// Catalog holds the text for every code. CONTRACT.md is the source of the
-// wording; keep the two in step.
+// Catalog holds the text for every code. It is the one source of the
+// wording: docs/reference.md is generated from it (go test ./internal/docs
+// -update).
 var Catalog = map[Code]Info{
 	ToolParserNotEnabled: {
 		Seen:   `HTTP 400 "auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set`,

@@ -69,7 +69,7 @@ func Transport(r *record.Record) []Finding {
 		if r.ErrorKind == "" && r.Error == "" {
 			return nil
 		}
-		return one(Unreachable, firstNonEmpty(r.Error, r.ErrorKind))
+		return one(Unreachable, firstNonEmpty(r.Error, string(r.ErrorKind)))
 	}
 	msg := errorMessage(r.Body)
 	detail := fmt.Sprintf("HTTP %d", r.Status)

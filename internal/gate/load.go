@@ -88,7 +88,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
 	run.Checks = append(run.Checks, stopMon()...)
-	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[record.ErrCanceled], n); cut {
+	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
 		run.Checks = append(run.Checks, c)
 	}
 	run.Verdict = load.Verdict(run.Checks)
@@ -183,7 +183,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	gh := gen.Stop()
 	lr.Generator = &gh
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
-	if c, cut := r.cutShort(agg.Requests, agg.Errors[record.ErrCanceled], n); cut {
+	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
 	lr.Verdict = load.Verdict(lr.Checks)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // Sharded runs (docs/scaling-out.md). A shard runs its part of every load
@@ -51,7 +52,7 @@ func (r *Run) waitStart(ctx context.Context) bool {
 		if d := time.Until(at); !at.IsZero() && d > 0 {
 			r.Logf("shard %s of run %s: waiting %s for ACCEPTANCE_START_AT=%s", r.Cfg.Sharding, r.Cfg.Sharding.RunID,
 				d.Round(time.Millisecond), at.Format(time.RFC3339))
-			if !sleepCtx(ctx, d) {
+			if !wait.Sleep(ctx, d) {
 				return
 			}
 		}
@@ -66,17 +67,6 @@ func (r *Run) waitStart(ctx context.Context) bool {
 		}
 	})
 	return ctx.Err() == nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // loadKnobs are the load knobs recorded in knobs.extra, so that merge and

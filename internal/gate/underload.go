@@ -15,6 +15,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // UnderLoadTest is TestToolCallingUnderLoad's name in records.
@@ -86,7 +87,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		bg.done <- lr
 	}()
 	go func() {
-		sleepCtx(ctx, warm)
+		wait.Sleep(ctx, warm)
 		close(warmed)
 	}()
 	<-warmed

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // Check names, as they appear in the sidecar.
@@ -116,8 +118,7 @@ type track struct {
 	first, last, max  float64
 	utilSum           float64
 	tempMax, powerMax float64
-	series            []sidecar.GPUSample
-	stride, skipped   int
+	series            thin.Series[sidecar.GPUSample]
 	lastSample        sidecar.GPUSample
 }
 
@@ -150,7 +151,7 @@ func start(ctx context.Context, cfg Config, open func() (reader, error), now fun
 	}
 	m.r = r
 	for _, d := range m.devs {
-		m.track[d.Index] = &track{stride: 1}
+		m.track[d.Index] = &track{series: thin.Series[sidecar.GPUSample]{Max: m.cfg.MaxSamples}}
 	}
 	// The first sample is taken now, so a run shorter than one interval
 	// still has a "before".
@@ -162,16 +163,7 @@ func start(ctx context.Context, cfg Config, open func() (reader, error), now fun
 
 func (m *Monitor) loop(ctx context.Context) {
 	defer close(m.done)
-	t := time.NewTicker(m.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.sample()
-		}
-	}
+	wait.Every(ctx, m.cfg.Interval, m.sample)
 }
 
 func (m *Monitor) sample() {
@@ -208,32 +200,13 @@ func (tr *track) add(s sidecar.GPUSample, maxSamples int) {
 	tr.powerMax = max(tr.powerMax, s.PowerW)
 	tr.lastSample = s
 
-	// Subtleness ahead: the series keeps every stride-th sample. When it
-	// fills up, every other kept sample goes and the stride doubles, so the
-	// series always spans the whole run at an even spacing.
-	if tr.skipped > 0 {
-		tr.skipped--
-		return
-	}
-	if len(tr.series) >= maxSamples {
-		kept := tr.series[:0]
-		for i := 0; i < len(tr.series); i += 2 {
-			kept = append(kept, tr.series[i])
-		}
-		tr.series = kept
-		tr.stride *= 2
-		// The sample at hand falls on the new grid only if the old grid
-		// had an odd number of steps since the last kept sample; simpler
-		// to restart the grid here.
-	}
-	tr.series = append(tr.series, s)
-	tr.skipped = tr.stride - 1
+	tr.series.Add(s) // thinned evenly once full
 }
 
 // finalSeries is the kept series, ending with the run's last sample so the
 // chart ends where the run did.
 func (tr *track) finalSeries(maxSamples int) []sidecar.GPUSample {
-	out := append([]sidecar.GPUSample(nil), tr.series...)
+	out := tr.series.Items()
 	if len(out) == 0 || !out[len(out)-1].T.Equal(tr.lastSample.T) {
 		if len(out) >= maxSamples {
 			out[len(out)-1] = tr.lastSample

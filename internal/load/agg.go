@@ -45,7 +45,7 @@ func ErrorKey(r *record.Record) string {
 	case r.Status != 0 && (r.Status < 200 || r.Status >= 300):
 		return fmt.Sprintf("http_%d", r.Status)
 	case r.ErrorKind != "":
-		return r.ErrorKind
+		return string(r.ErrorKind)
 	default:
 		return "unknown"
 	}

@@ -2,8 +2,8 @@
 // their records in bounded memory.
 //
 // The engine emits values; the aggregators fold them; the gate turns the
-// folded figures into sidecar sections and verdicts (STYLE.md, after
-// vegeta). A failed request is a Result like any other: the engines never
+// folded figures into sidecar sections and verdicts (docs/style.md,
+// after vegeta). A failed request is a Result like any other: the engines never
 // retry, never stop early on errors, and never obey Retry-After (the
 // record keeps it). Only cancellation of ctx stops a run before its count.
 package load
@@ -16,6 +16,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // Sender sends one request. scheduled, when not zero, is when an open-loop
@@ -65,7 +66,7 @@ func Sequential(ctx context.Context, n int, interval time.Duration, plan Plan, s
 		ready := time.Now()
 		for i := range n {
 			if i > 0 {
-				if !sleep(ctx, interval) {
+				if !wait.Sleep(ctx, interval) {
 					return
 				}
 				ready = ready.Add(interval)
@@ -160,7 +161,7 @@ func Open(ctx context.Context, offsets []time.Duration, maxInFlight int, plan Pl
 		start := time.Now()
 		for i, off := range offsets {
 			due := start.Add(off)
-			if !sleep(ctx, time.Until(due)) {
+			if !wait.Sleep(ctx, time.Until(due)) {
 				return
 			}
 			select {
@@ -177,19 +178,4 @@ func Open(ctx context.Context, offsets []time.Duration, maxInFlight int, plan Pl
 		}
 	}()
 	return out
-}
-
-// sleep waits d, or until ctx is done; it reports whether the run goes on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -2,21 +2,25 @@
 // the JSONL writer that appends each one to requests.jsonl as it finishes.
 //
 // A failed request is data: it is a Record with Status, ErrorKind and Error
-// set, never a panic or an early return (see STYLE.md, lesson 1).
+// set, never a panic or an early return (docs/style.md, rule 1).
 package record
 
 import "time"
 
 // ErrorKind classifies why a request produced no usable answer. It is the key
-// of stability.runs[].errors when there is no HTTP status to count by.
+// of stability.runs[].errors when there is no HTTP status to count by. In
+// JSON it is the plain string ("timeout", "http", ...); "" means no error.
+type ErrorKind string
+
+// The error kinds client.classify and the stream reader assign.
 const (
-	ErrTimeout     = "timeout"     // no answer within the request or idle timeout
-	ErrUnreachable = "unreachable" // connection refused, DNS, TLS
-	ErrHTTP        = "http"        // the server answered with a non-2xx status
-	ErrDecode      = "decode"      // 2xx, but the body is not the JSON we expect (HTML page, wrong shape)
-	ErrStream      = "stream"      // the SSE stream broke: cut off, no [DONE], bad chunk
-	ErrTooLarge    = "too_large"   // the body passed the response-size cap
-	ErrCanceled    = "canceled"    // the run was interrupted
+	ErrTimeout     ErrorKind = "timeout"     // no answer within the request or idle timeout
+	ErrUnreachable ErrorKind = "unreachable" // connection refused, DNS, TLS
+	ErrHTTP        ErrorKind = "http"        // the server answered with a non-2xx status
+	ErrDecode      ErrorKind = "decode"      // 2xx, but the body is not the JSON we expect (HTML page, wrong shape)
+	ErrStream      ErrorKind = "stream"      // the SSE stream broke: cut off, no [DONE], bad chunk
+	ErrTooLarge    ErrorKind = "too_large"   // the body passed the response-size cap
+	ErrCanceled    ErrorKind = "canceled"    // the run was interrupted
 )
 
 // ToolCall is one call as the server returned it (non-streamed) or as the
@@ -104,8 +108,8 @@ type Record struct {
 	// stream_options.include_usage was sent.
 	WireIssues []string `json:"wire_issues,omitempty"`
 
-	ErrorKind string `json:"error_kind,omitempty"`
-	Error     string `json:"error,omitempty"`
+	ErrorKind ErrorKind `json:"error_kind,omitempty"`
+	Error     string    `json:"error,omitempty"`
 	// Body is the start of a non-2xx or undecodable body, for diagnosis.
 	Body string `json:"body,omitempty"`
 	// RetryAfter is the server's Retry-After header on 429/503, recorded as

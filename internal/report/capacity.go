@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -18,20 +20,35 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// capacityChart is capacity.svg: goodput (req/s) and TTFT p99 (ms)
+// capacityFile is the capacity chart: goodput (req/s) and TTFT p99 (ms)
 // against the offered rate of each capacity step, one panel above the
-// other, the capacity marked by a vertical line in both, the TTFT SLO by
-// a horizontal one.
+// other, the capacity marked by a vertical line in both, the TTFT SLO by a
+// horizontal one.
 const (
+	capacityFile   = "capacity.svg"
 	capacityTitle  = "Capacity search: goodput and TTFT p99 against offered rate"
 	capacityXLabel = "offered rate (req/s)"
 )
 
-var capacityChart = chartSpec{
-	file: "capacity.svg", title: capacityTitle, xLabel: capacityXLabel, yLabel: "goodput (req/s)",
-	absent: "no capacity search (TestCapacity did not run)",
-	data:   capacitySeries,
-	render: renderCapacity,
+// writeCapacityChart writes capacity.svg when the run has a capacity
+// search, after the charts written so far.
+func writeCapacityChart(dir string, m *sidecar.Metrics, written []string) ([]string, error) {
+	if m == nil {
+		return written, nil
+	}
+	ss := capacitySeries(m, nil)
+	if len(ss) == 0 {
+		return written, nil
+	}
+	svg, err := renderCapacity(m, ss)
+	if err != nil {
+		return written, fmt.Errorf("chart %s: %w", capacityFile, err)
+	}
+	path := filepath.Join(dir, capacityFile)
+	if err := os.WriteFile(path, svg, 0o644); err != nil {
+		return written, fmt.Errorf("chart %s: %w", capacityFile, err)
+	}
+	return append(written, path), nil
 }
 
 // capacitySeries are the steps' (rate, goodput) and (rate, TTFT p99),
@@ -198,6 +215,9 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 			}
 		}
 		writeChecks(b, c.Checks)
+		if len(capacitySeries(m, nil)) > 0 {
+			fmt.Fprintf(b, "\n![%s](%s)\n", capacityTitle, capacityFile)
+		}
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
 		b.WriteString("\n## Tool calling under load\n\n")
@@ -235,4 +255,3 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 	}
 }
 
-func init() { chartSpecs = append(chartSpecs, capacityChart) }

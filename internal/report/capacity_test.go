@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
@@ -46,10 +47,10 @@ func TestCapacityReport(t *testing.T) {
 	m := capacityMetrics()
 	var b strings.Builder
 	require.NoError(t, Markdown(&b, m, nil))
-	golden(t, "capacity.golden.md", []byte(b.String()))
+	golden.Assert(t, filepath.Join("testdata", "capacity.golden.md"), []byte(b.String()))
 
 	var s strings.Builder
-	require.NoError(t, Summary(&s, m))
+	require.NoError(t, Summary(&s, m, ""))
 	assert.Contains(t, s.String(), "| capacity | PASS | 32 req/s (passes at 32, fails at 33)")
 	assert.Contains(t, s.String(), "| tool calling under load | **FAIL** |")
 }

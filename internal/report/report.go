@@ -1,8 +1,9 @@
 // Package report turns a finished run (metrics.json and requests.jsonl) into
-// what people read: report.md, a short summary for GITHUB_STEP_SUMMARY, and
-// SVG charts. Every function here is a reporter over finished metrics: it
-// writes to an io.Writer (or a folder, for charts) and reads no clock, so the
-// same inputs give byte-identical outputs.
+// what people read: report.md, the same as one self-contained report.html, a
+// short summary for GITHUB_STEP_SUMMARY, and SVG charts per test. Every
+// function here is a reporter over finished metrics: it writes to an
+// io.Writer (or a folder, for charts) and reads no clock, so the same inputs
+// give byte-identical outputs.
 package report
 
 import (
@@ -11,7 +12,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,8 +34,13 @@ func MarkdownReporter(m *sidecar.Metrics, recs []record.Record) Reporter {
 }
 
 // SummaryReporter binds Summary to its inputs.
-func SummaryReporter(m *sidecar.Metrics) Reporter {
-	return func(w io.Writer) error { return Summary(w, m) }
+func SummaryReporter(m *sidecar.Metrics, artifacts string) Reporter {
+	return func(w io.Writer) error { return Summary(w, m, artifacts) }
+}
+
+// HTMLReporter binds HTML to its inputs.
+func HTMLReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
+	return func(w io.Writer) error { return HTML(w, m, recs, opt) }
 }
 
 // ReadRecords reads requests.jsonl. A run killed mid-write may leave its
@@ -127,54 +135,39 @@ func areas(m *sidecar.Metrics) []area {
 	return out
 }
 
-// Markdown writes report.md: target, run, verdicts, tool calling, what went
-// wrong and how to fix it, stability, concurrency, conversation, GPU,
-// server /metrics and the charts (those Charts writes for the same inputs).
+// Options are the report's optional inputs.
+type Options struct {
+	// Changes is what changed against a baseline run, shown in the summary;
+	// nil when no baseline was given.
+	Changes *Changes
+}
+
+// Markdown writes report.md with no baseline; see MarkdownWith.
 func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
+	return MarkdownWith(w, m, recs, Options{})
+}
+
+// MarkdownWith writes report.md, what a reader came for first: the verdict,
+// the summary (the verdict per area, what failed with its remedy, what
+// changed against the baseline when one is given), then one section per
+// test with its charts (those Charts writes for the same inputs), and last
+// the run's details (target, times, knobs).
+func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
 	if Passed(m) {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "# vLLM acceptance report: %s\n\n", verdict)
+	fmt.Fprintf(&b, "%s.\n\n", targetLine(m))
 	if !m.Complete {
 		fmt.Fprintf(&b, "> **Incomplete run** (end_reason `%s`%s): the figures below cover only what finished.\n\n", m.EndReason, detail(m.EndDetail))
 	}
-
-	b.WriteString("## Target\n\n| | |\n| --- | --- |\n")
-	row2(&b, "base_url", m.Target.BaseURL)
-	row2(&b, "model", m.Target.Model)
-	row2(&b, "kind", m.Target.Kind)
-	row2(&b, "server version", m.Target.ServerVersion)
-	if m.Target.Profile != "" {
-		row2(&b, "simulator profile", m.Target.Profile)
-	}
 	if m.Target.Kind == sidecar.KindSimulator {
-		b.WriteString("\nThis run tested the embedded simulator, not a real server: its figures say nothing about a vLLM deployment.\n")
+		b.WriteString("> This run tested the embedded simulator, not a real server: its figures say nothing about a vLLM deployment.\n\n")
 	}
 
-	b.WriteString("\n## Run\n\n| | |\n| --- | --- |\n")
-	row2(&b, "started", ts(m.StartedAt))
-	row2(&b, "finished", ts(m.FinishedAt))
-	if !m.StartedAt.IsZero() && !m.FinishedAt.IsZero() {
-		row2(&b, "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Second).String())
-	}
-	row2(&b, "complete", fmt.Sprint(m.Complete))
-	row2(&b, "end_reason", m.EndReason+detail(m.EndDetail))
-	row2(&b, "suite", m.Suite)
-	if p := m.Preflight; p != nil {
-		pre := "ok"
-		if !p.OK {
-			pre = "failed: " + p.Diagnosis + " " + p.Message
-		}
-		row2(&b, "preflight", pre)
-	}
-	b.WriteString("\nKnobs:\n\n| knob | value |\n| --- | --- |\n")
-	for _, kv := range knobs(m.Knobs) {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", kv[0], cell(kv[1]))
-	}
-
-	b.WriteString("\n## Verdicts\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
+	b.WriteString("## Summary\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
 	as := areas(m)
 	if len(as) == 0 {
 		b.WriteString("| – | – | no section ran |\n")
@@ -182,21 +175,91 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
 	for _, a := range as {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
 	}
-
-	writeToolCalling(&b, m.ToolCalling)
 	writeWhatWentWrong(&b, m, recs)
-	writeStability(&b, m.Stability)
-	writeConcurrency(&b, m.Concurrency)
+	writeChanges(&b, opt.Changes)
+
+	cs := charts(m, recs)
+	writeToolCalling(&b, m.ToolCalling)
+	writeStability(&b, m.Stability, cs, recs != nil)
+	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
-	writeGPU(&b, m.GPU)
-	writeServerMetrics(&b, m.ServerMetrics)
-	writeChartList(&b, m, recs)
+	writeGPU(&b, m.GPU, cs)
+	writeServerMetrics(&b, m.ServerMetrics, cs)
+	writeRunDetails(&b, m)
 
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// targetLine is the run in one line: model, server, kind, version, times.
+func targetLine(m *sidecar.Metrics) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "`%s` at %s (%s", orDash(m.Target.Model), orDash(m.Target.BaseURL), orDash(m.Target.Kind))
+	if m.Target.ServerVersion != "" {
+		fmt.Fprintf(&b, " %s", m.Target.ServerVersion)
+	}
+	fmt.Fprintf(&b, "), %s to %s", ts(m.StartedAt), ts(m.FinishedAt))
+	if !m.StartedAt.IsZero() && !m.FinishedAt.IsZero() {
+		fmt.Fprintf(&b, " (%s)", m.FinishedAt.Sub(m.StartedAt).Round(time.Second))
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// writeRunDetails is the reference part at the end: target, run, knobs.
+func writeRunDetails(b *strings.Builder, m *sidecar.Metrics) {
+	b.WriteString("\n## Run details\n\n| | |\n| --- | --- |\n")
+	row2(b, "base_url", m.Target.BaseURL)
+	row2(b, "model", m.Target.Model)
+	row2(b, "kind", m.Target.Kind)
+	row2(b, "server version", m.Target.ServerVersion)
+	if m.Target.Profile != "" {
+		row2(b, "simulator profile", m.Target.Profile)
+	}
+	row2(b, "started", ts(m.StartedAt))
+	row2(b, "finished", ts(m.FinishedAt))
+	if !m.StartedAt.IsZero() && !m.FinishedAt.IsZero() {
+		row2(b, "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Second).String())
+	}
+	row2(b, "complete", fmt.Sprint(m.Complete))
+	row2(b, "end_reason", m.EndReason+detail(m.EndDetail))
+	row2(b, "suite", m.Suite)
+	if p := m.Preflight; p != nil {
+		pre := "ok"
+		if !p.OK {
+			pre = "failed: " + p.Diagnosis + " " + p.Message
+		}
+		row2(b, "preflight", pre)
+	}
+	b.WriteString("\nKnobs:\n\n| knob | value |\n| --- | --- |\n")
+	for _, kv := range knobs(m.Knobs) {
+		fmt.Fprintf(b, "| `%s` | %s |\n", kv[0], cell(kv[1]))
+	}
+}
+
+// scenarioFailed: the scenario mode's verdict is fail (older sidecars
+// without a verdict: some attempt failed).
+func scenarioFailed(s sidecar.Scenario) bool {
+	if s.Verdict != "" {
+		return s.Verdict == "fail"
+	}
+	return s.Passed < s.Attempts
+}
+
+const scenarioHeader = "| scenario | mode | passed | pass rate (95 % CI) | server faults | model checks (scenario, 95 % CI) | verdict | diagnoses |\n" +
+	"| --- | --- | ---: | --- | ---: | --- | --- | --- |\n"
+
+// writeToolCalling writes the tool-calling section by category: each
+// category's figures, its failing scenario modes in a table, and its
+// passing ones folded away in <details>, so a reader sees the failures
+// without scrolling past rows of PASS.
 func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 	if t == nil {
 		return
@@ -212,8 +275,6 @@ func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 		}
 		b.WriteString("\n\n")
 	}
-	b.WriteString("| scenario | mode | category | passed | pass rate (95 % CI) | server faults | model checks (scenario, 95 % CI) | verdict | diagnoses |\n")
-	b.WriteString("| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |\n")
 	scs := append([]sidecar.Scenario(nil), t.Scenarios...)
 	sort.SliceStable(scs, func(i, j int) bool {
 		if scs[i].Name != scs[j].Name {
@@ -221,37 +282,76 @@ func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 		}
 		return scs[i].Mode < scs[j].Mode
 	})
+	byCat := map[string][]sidecar.Scenario{}
 	for _, s := range scs {
-		var ds []string
-		for _, d := range sortedDiagnoses(s.Diagnoses) {
-			kind := ""
-			if d.Kind != "" {
-				kind = " (" + d.Kind + ")"
-			}
-			ds = append(ds, fmt.Sprintf("`%s`%s ×%d", d.Code, kind, d.Count))
+		c := s.Category
+		if c == "" {
+			c = "uncategorised"
 		}
-		model := "–"
-		if s.ScenarioModel.Attempts > 0 {
-			model = rateCI(s.ScenarioModel)
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %s [%s, %s] | %d | %s | %s | %s |\n",
-			cell(s.Name), cell(s.Mode), cell(s.Category), s.Passed, s.Attempts,
-			rate(s.PassRate), rate(s.PassRateCI.Low), rate(s.PassRateCI.High), s.ServerFailures, model, verdictWord(s.Verdict), cell(strings.Join(ds, ", ")))
+		byCat[c] = append(byCat[c], s)
 	}
-	if len(t.Categories) > 0 {
-		b.WriteString("\n| category | passed | pass rate | parsed | JSON-valid | schema-valid | args match | server faults | model checks (95 % CI) | model verdict |\n")
-		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
-		cats := append([]sidecar.Category(nil), t.Categories...)
-		sort.SliceStable(cats, func(i, j int) bool { return cats[i].Name < cats[j].Name })
-		for _, c := range cats {
-			model, verdict := "–", "–"
+	cats := map[string]sidecar.Category{}
+	for _, c := range t.Categories {
+		cats[c.Name] = c
+	}
+	for _, name := range slices.Sorted(maps.Keys(byCat)) {
+		var failed, passed []sidecar.Scenario
+		for _, s := range byCat[name] {
+			if scenarioFailed(s) {
+				failed = append(failed, s)
+			} else {
+				passed = append(passed, s)
+			}
+		}
+		c, ok := cats[name]
+		v := "PASS"
+		if len(failed) > 0 || (ok && c.Model.Verdict == "fail") {
+			v = "**FAIL**"
+		}
+		fmt.Fprintf(b, "### %s: %s\n\n", name, v)
+		fmt.Fprintf(b, "%d of %d scenario modes failed.", len(failed), len(failed)+len(passed))
+		if ok {
+			fmt.Fprintf(b, " %d/%d attempts passed (%s); parsed %s, JSON-valid %s, schema-valid %s, args match %s; %d server faults",
+				c.Passed, c.Attempts, rate(c.PassRate), optRate(c.Parsed), optRate(c.JSONValid), optRate(c.SchemaValid), optRate(c.ArgsMatch), c.ServerFailures)
 			if c.Model.Attempts > 0 {
-				model, verdict = rateCI(c.Model), verdictWord(c.Model.Verdict)
+				fmt.Fprintf(b, "; model checks %s: %s", rateCI(c.Model), verdictWord(c.Model.Verdict))
 			}
-			fmt.Fprintf(b, "| %s | %d/%d | %s | %s | %s | %s | %s | %d | %s | %s |\n", cell(c.Name), c.Passed, c.Attempts, rate(c.PassRate),
-				optRate(c.Parsed), optRate(c.JSONValid), optRate(c.SchemaValid), optRate(c.ArgsMatch), c.ServerFailures, model, verdict)
+			b.WriteString(".")
+		}
+		b.WriteString("\n\n")
+		if len(failed) > 0 {
+			b.WriteString(scenarioHeader)
+			for _, s := range failed {
+				scenarioRow(b, s)
+			}
+			b.WriteString("\n")
+		}
+		if len(passed) > 0 {
+			fmt.Fprintf(b, "<details><summary>%d passing scenario modes</summary>\n\n%s", len(passed), scenarioHeader)
+			for _, s := range passed {
+				scenarioRow(b, s)
+			}
+			b.WriteString("\n</details>\n\n")
 		}
 	}
+}
+
+func scenarioRow(b *strings.Builder, s sidecar.Scenario) {
+	var ds []string
+	for _, d := range sortedDiagnoses(s.Diagnoses) {
+		kind := ""
+		if d.Kind != "" {
+			kind = " (" + d.Kind + ")"
+		}
+		ds = append(ds, fmt.Sprintf("`%s`%s ×%d", d.Code, kind, d.Count))
+	}
+	model := "–"
+	if s.ScenarioModel.Attempts > 0 {
+		model = rateCI(s.ScenarioModel)
+	}
+	fmt.Fprintf(b, "| %s | %s | %d/%d | %s [%s, %s] | %d | %s | %s | %s |\n",
+		cell(s.Name), cell(s.Mode), s.Passed, s.Attempts,
+		rate(s.PassRate), rate(s.PassRateCI.Low), rate(s.PassRateCI.High), s.ServerFailures, model, verdictWord(s.Verdict), cell(strings.Join(ds, ", ")))
 }
 
 // rateCI writes a model-check rate as "k/n 0.950 [0.900, 0.980]".
@@ -311,10 +411,19 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 			e.where[topTest(r.Test)+"/"+r.Scenario] = true
 		}
 	}
-	b.WriteString("\n## What went wrong and how to fix it\n\n")
-	if len(byCode) == 0 {
-		b.WriteString("Nothing: no request was diagnosed with a problem.\n")
+	b.WriteString("\n### What failed and how to fix it\n\n")
+	checks := failedChecks(m)
+	if len(byCode) == 0 && len(checks) == 0 {
+		b.WriteString("Nothing: no check failed and no request was diagnosed with a problem.\n")
 		return
+	}
+	if len(checks) > 0 {
+		// Checks of whole runs (degradation, goodput, VRAM) carry no
+		// request's code; their detail says what was measured.
+		b.WriteString(strings.Join(checks, "\n") + "\n")
+		if len(byCode) > 0 {
+			b.WriteString("\n")
+		}
 	}
 	codes := make([]string, 0, len(byCode))
 	for c := range byCode {
@@ -330,7 +439,7 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 	})
 	for _, c := range codes {
 		e := byCode[c]
-		fmt.Fprintf(b, "- **`%s`** ×%d (%s): %s\n", c, e.count, strings.Join(sortedSet(e.where), ", "), mdText(e.message))
+		fmt.Fprintf(b, "- **`%s`** ×%d (%s): %s\n", c, e.count, strings.Join(slices.Sorted(maps.Keys(e.where)), ", "), mdText(e.message))
 		if e.remedy != "" {
 			fmt.Fprintf(b, "  - Fix: %s\n", mdText(e.remedy))
 		}
@@ -340,7 +449,7 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 	}
 }
 
-func writeStability(b *strings.Builder, s *sidecar.Stability) {
+func writeStability(b *strings.Builder, s *sidecar.Stability, cs []chart, haveRecs bool) {
 	if s == nil {
 		return
 	}
@@ -373,7 +482,7 @@ func writeStability(b *strings.Builder, s *sidecar.Stability) {
 		if len(r.Errors) > 0 {
 			b.WriteString("\nErrors by kind: ")
 			var parts []string
-			for _, k := range sortedKeys(r.Errors) {
+			for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 				parts = append(parts, fmt.Sprintf("`%s` ×%d", k, r.Errors[k]))
 			}
 			b.WriteString(strings.Join(parts, ", ") + ".\n")
@@ -381,6 +490,22 @@ func writeStability(b *strings.Builder, s *sidecar.Stability) {
 			b.WriteString("\nNo errors.\n")
 		}
 		writeChecks(b, r.Checks)
+		writeCharts(b, chartsFor(cs, "stability", r.Name), haveRecs)
+	}
+}
+
+// writeCharts embeds a section's charts, or says why there are none.
+func writeCharts(b *strings.Builder, cs []chart, haveRecs bool) {
+	switch {
+	case len(cs) > 0:
+		b.WriteString("\n")
+		for _, c := range cs {
+			fmt.Fprintf(b, "![%s](%s)\n\n", c.title, c.file)
+		}
+	case !haveRecs:
+		b.WriteString("\nCharts: skipped, no requests.jsonl to draw them from.\n")
+	default:
+		b.WriteString("\nCharts: skipped, no successful request of this run in requests.jsonl.\n")
 	}
 }
 
@@ -425,7 +550,7 @@ func writeChecks(b *strings.Builder, cs []sidecar.Check) {
 	}
 }
 
-func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency) {
+func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, haveRecs bool) {
 	if c == nil {
 		return
 	}
@@ -448,6 +573,11 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency) {
 			writeChecks(b, r.Checks)
 		}
 	}
+	for _, r := range c.Runs {
+		if ch := chartsFor(cs, "concurrency", r.Name); len(ch) > 0 || !haveRecs {
+			writeCharts(b, ch, haveRecs)
+		}
+	}
 }
 
 func writeConversation(b *strings.Builder, c *sidecar.Conversation) {
@@ -465,13 +595,21 @@ func writeConversation(b *strings.Builder, c *sidecar.Conversation) {
 	}
 }
 
-func writeGPU(b *strings.Builder, g *sidecar.GPU) {
+func writeGPU(b *strings.Builder, g *sidecar.GPU, cs []chart) {
 	if g == nil {
 		return
 	}
 	b.WriteString("\n## GPU\n\n")
 	if !g.Available {
-		fmt.Fprintf(b, "No local GPU: %s. GPU checks were skipped, not failed (the server may run on another host).\n", noteOr(g.Note, "NVML not available"))
+		// The monitor's note often starts with the same words.
+		why := noteOr(g.Note, "NVML not available")
+		if rest, ok := cutPrefixFold(why, "no local GPU"); ok {
+			why = strings.TrimLeft(rest, ":;,. ")
+		}
+		if why != "" {
+			why = ": " + why
+		}
+		fmt.Fprintf(b, "No local GPU%s. GPU checks were skipped, not failed (the server may run on another host).\n", why)
 		return
 	}
 	b.WriteString("| GPU | name | memory total | first | last | max | util mean | temp max | power max |\n")
@@ -482,9 +620,18 @@ func writeGPU(b *strings.Builder, g *sidecar.GPU) {
 	}
 	fmt.Fprintf(b, "\n%d samples.\n", len(g.Samples))
 	writeChecks(b, g.Checks)
+	writeCharts(b, chartsFor(cs, "gpu", ""), true)
 }
 
-func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics) {
+// cutPrefixFold is strings.CutPrefix, ignoring case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics, cs []chart) {
 	if s == nil {
 		return
 	}
@@ -509,20 +656,12 @@ func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics) {
 	}
 	if len(s.Delta) > 0 {
 		b.WriteString("\n| counter | before | after | delta |\n| --- | ---: | ---: | ---: |\n")
-		for _, k := range sortedKeys(s.Delta) {
+		for _, k := range slices.Sorted(maps.Keys(s.Delta)) {
 			fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", k, optNum(s.Before, k), optNum(s.After, k), num(s.Delta[k]))
 		}
 	}
-}
-
-func writeChartList(b *strings.Builder, m *sidecar.Metrics, recs []record.Record) {
-	b.WriteString("\n## Charts\n\n")
-	for _, c := range chartSpecs {
-		if c.has(m, recs) {
-			fmt.Fprintf(b, "- %s: ![%s](%s)\n", c.title, c.title, c.file)
-		} else {
-			fmt.Fprintf(b, "- %s: skipped, %s\n", c.title, c.absent)
-		}
+	if ch := chartsFor(cs, "server", ""); len(ch) > 0 {
+		writeCharts(b, ch, true)
 	}
 }
 
@@ -533,32 +672,30 @@ func knobs(k sidecar.Knobs) [][2]string {
 	var raw map[string]any
 	_ = json.Unmarshal(data, &raw)
 	var out [][2]string
-	for _, key := range sortedKeys(raw) {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if key == "extra" {
 			continue
 		}
 		out = append(out, [2]string{key, fmt.Sprint(raw[key])})
 	}
-	for _, key := range sortedKeys(k.Extra) {
+	for _, key := range slices.Sorted(maps.Keys(k.Extra)) {
 		out = append(out, [2]string{"extra." + key, k.Extra[key]})
 	}
 	return out
 }
 
 // Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
-// target, one line per area, and the top diagnoses with their remedies.
-func Summary(w io.Writer, m *sidecar.Metrics) error {
+// target, one line per area, the failed checks and the codes that failed
+// with their remedies (the first maxSummaryLines), and where the full
+// report is: artifacts, when
+// set, is a link to the run's artifacts.
+func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 	var b strings.Builder
 	verdict := "FAIL"
 	if Passed(m) {
 		verdict = "PASS"
 	}
-	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n", verdict)
-	fmt.Fprintf(&b, "`%s` at %s (%s", m.Target.Model, m.Target.BaseURL, m.Target.Kind)
-	if m.Target.ServerVersion != "" {
-		fmt.Fprintf(&b, " %s", m.Target.ServerVersion)
-	}
-	fmt.Fprintf(&b, "), %s to %s", ts(m.StartedAt), ts(m.FinishedAt))
+	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n%s", verdict, targetLine(m))
 	if !m.Complete {
 		fmt.Fprintf(&b, ", **incomplete** (%s%s)", m.EndReason, detail(m.EndDetail))
 	}
@@ -566,9 +703,10 @@ func Summary(w io.Writer, m *sidecar.Metrics) error {
 	for _, a := range areas(m) {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
 	}
+	lines := failedChecks(m)
 	if t := m.ToolCalling; t != nil {
 		seen := map[string]bool{}
-		var lines []string
+		var codes []string
 		for _, s := range t.Scenarios {
 			for _, d := range s.Diagnoses {
 				if seen[d.Code] {
@@ -579,17 +717,73 @@ func Summary(w io.Writer, m *sidecar.Metrics) error {
 				if d.Remedy != "" {
 					l += "; fix: " + mdText(d.Remedy)
 				}
-				lines = append(lines, l)
+				codes = append(codes, l)
 			}
 		}
-		sort.Strings(lines)
-		if len(lines) > 0 {
-			b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
-		}
+		sort.Strings(codes)
+		lines = append(lines, codes...)
 	}
-	b.WriteString("\nFull report: report.md in the run's artifact.\n")
+	if len(lines) > maxSummaryLines {
+		lines = append(lines[:maxSummaryLines], fmt.Sprintf("- and %d more: see the report", len(lines)-maxSummaryLines))
+	}
+	if len(lines) > 0 {
+		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
+	}
+	if artifacts != "" {
+		fmt.Fprintf(&b, "\nFull report: report.html and report.md in [the run's artifacts](%s).\n", artifacts)
+	} else {
+		b.WriteString("\nFull report: report.html and report.md in the run's artifacts.\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// maxSummaryLines bounds the step summary's list of failures.
+const maxSummaryLines = 8
+
+// failedChecks is one line per failed judgement that is not a request's
+// diagnosis code: model-check rates of tool calling, and the checks of the
+// load-style tests (skipped ones are not failures), in report order.
+func failedChecks(m *sidecar.Metrics) []string {
+	var out []string
+	add := func(where string, cs []sidecar.Check) {
+		for _, c := range cs {
+			if !c.Passed && !c.Skipped {
+				out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
+			}
+		}
+	}
+	if t := m.ToolCalling; t != nil {
+		// Model-check rates: the run's and each category's (a scenario's
+		// failure shows in its row and codes).
+		if t.Model != nil && t.Model.Verdict == "fail" {
+			out = append(out, fmt.Sprintf("- tool calling: model checks %s, below %s beyond chance", rateCI(*t.Model), rate(t.Model.Min)))
+		}
+		for _, c := range t.Categories {
+			if c.Model.Verdict == "fail" {
+				out = append(out, fmt.Sprintf("- tool calling %s: model checks %s, below %s beyond chance", c.Name, rateCI(c.Model), rate(c.Model.Min)))
+			}
+		}
+	}
+	if s := m.Stability; s != nil {
+		for _, r := range s.Runs {
+			add("stability "+r.Name, r.Checks)
+		}
+	}
+	if c := m.Concurrency; c != nil {
+		for _, r := range c.Runs {
+			add("concurrency "+r.Name, r.Checks)
+		}
+	}
+	if c := m.Conversation; c != nil {
+		for _, r := range c.Runs {
+			add("conversation "+r.Name, r.Checks)
+		}
+	}
+	if g := m.GPU; g != nil {
+		add("GPU", g.Checks)
+	}
+	return out
 }
 
 // Formatting: fixed precision everywhere, so reports diff line by line.
@@ -644,6 +838,8 @@ func verdictWord(v string) string {
 		return "PASS"
 	case "fail":
 		return "**FAIL**"
+	case "regressed", "refused":
+		return "**" + strings.ToUpper(v) + "**"
 	case "":
 		return "–"
 	}
@@ -655,7 +851,7 @@ func errorsText(errs map[string]int) string {
 		return "none"
 	}
 	var parts []string
-	for _, k := range sortedKeys(errs) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		parts = append(parts, fmt.Sprintf("%s ×%d", k, errs[k]))
 	}
 	return strings.Join(parts, ", ")
@@ -698,14 +894,3 @@ func topTest(test string) string {
 	top, _, _ := strings.Cut(test, "/")
 	return top
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedSet(m map[string]bool) []string { return sortedKeys(m) }

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,15 +12,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // fixture is testdata/metrics.json and requests.jsonl: a hand-written run
 // of a Qwen3-32B-AWQ server shaped like the seed report
-// (shared/seeds/BENCHMARK_PHASE2_4_5_REPORT.md): one scenario with a hermes
+// (the hand-run benchmark report this suite replaces): one scenario with a hermes
 // parser mismatch, a stability run with one timeout, two load runs, a
 // conversation, one GPU and a /metrics series.
 func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
@@ -37,47 +36,80 @@ func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
 	return m, recs
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run 'go test ./internal/report -update' to create it")
-	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update if the change is intended", path)
-}
-
 func TestMarkdownGolden(t *testing.T) {
 	m, recs := fixture(t)
 	var a, b bytes.Buffer
 	require.NoError(t, Markdown(&a, m, recs))
 	require.NoError(t, MarkdownReporter(m, recs)(&b))
 	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
-	golden(t, "report.golden.md", a.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "report.golden.md"), a.Bytes())
 
 	md := a.String()
 	for _, want := range []string{
 		"# vLLM acceptance report: FAIL",
 		"| model | Qwen/Qwen3-32B-AWQ |",
-		"| parallel_two_cities | plain | parallel | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
+		"| parallel_two_cities | plain | 2/3 | 0.667 [0.208, 0.939] | 1 | 2/2 1.000 [0.439, 1.000] | **FAIL** | `parser_mismatch_hermes` (server) ×1 |",
 		"**`parser_mismatch_hermes`** ×1 (parallel_two_cities/plain)",
 		"Fix: --tool-call-parser hermes",
 		"**`timeout`** ×1 (TestStability/mixed)",
+		"- stability mixed: `success_rate` 0.950 against 1.000: 1 of 20 requests timed out",
 		"Errors by kind: `timeout` ×1.",
 		"method `max(window_ratio, trend)`",
-		"![TTFT over the run](ttft.svg)",
+		"(stability-mixed-ttft.svg)",
+		"(stability-mixed-latency-cdf.svg)",
 	} {
 		assert.Contains(t, md, want)
 	}
+
+	// What a reader came for comes first: the summary and the failures
+	// before any section, the run's details last.
+	order := []string{"## Summary", "### What failed and how to fix it", "## Tool calling", "## Stability", "## Run details"}
+	last := -1
+	for _, h := range order {
+		i := strings.Index(md, h)
+		require.GreaterOrEqual(t, i, 0, h)
+		assert.Greater(t, i, last, "%s comes after the one before it", h)
+		last = i
+	}
+	// A failing scenario row is shown; passing ones are folded away.
+	failing := strings.Index(md, "| parallel_two_cities | plain |")
+	require.GreaterOrEqual(t, failing, 0)
+	assert.NotContains(t, lastOpenDetails(md[:failing]), "<details>", "the failing row is not inside <details>")
+	passing := strings.Index(md, "| simple_weather | plain |")
+	require.GreaterOrEqual(t, passing, 0)
+	assert.Contains(t, lastOpenDetails(md[:passing]), "<details>", "a passing row is inside <details>")
+}
+
+// lastOpenDetails is "<details>" when s ends inside a <details> block.
+func lastOpenDetails(s string) string {
+	if strings.LastIndex(s, "<details>") > strings.LastIndex(s, "</details>") {
+		return "<details>"
+	}
+	return ""
+}
+
+func TestMarkdownChangesAgainstBaseline(t *testing.T) {
+	m, recs := fixture(t)
+	var without, with bytes.Buffer
+	require.NoError(t, Markdown(&without, m, recs))
+	assert.NotContains(t, without.String(), "Against the baseline", "no baseline given, no section")
+
+	ch := &Changes{Baseline: "runs/2025-10-01", Verdict: "regressed", Reason: "TTFT p90 of stability grew.",
+		Rows: []ChangeRow{{Area: "stability", Figure: "TTFT p90", Baseline: "30.0 ms", Candidate: "45.0 ms", Change: "+50.0 %", Verdict: "regressed"}}}
+	require.NoError(t, MarkdownWith(&with, m, recs, Options{Changes: ch}))
+	md := with.String()
+	assert.Contains(t, md, "### Against the baseline: **REGRESSED**")
+	assert.Contains(t, md, "| stability | TTFT p90 | 30.0 ms | 45.0 ms | +50.0 % | **REGRESSED** |")
+	assert.Less(t, strings.Index(md, "Against the baseline"), strings.Index(md, "## Tool calling"), "the comparison is part of the summary")
 }
 
 func TestSummaryGolden(t *testing.T) {
 	m, _ := fixture(t)
 	var buf bytes.Buffer
-	require.NoError(t, SummaryReporter(m)(&buf))
-	golden(t, "summary.golden.md", buf.Bytes())
+	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts")(&buf))
+	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
+	assert.Contains(t, buf.String(), "- stability mixed: `success_rate`", "a failed check is listed with the failures")
 }
 
 // TestMarkdownSections: sections a run lacks are left out or noted, never
@@ -111,11 +143,13 @@ func TestMarkdownSections(t *testing.T) {
 			change: func(m *sidecar.Metrics) {
 				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
 			},
-			recs: true,
-			want: []string{"No local GPU: no local GPU: NVML library not found.", "| GPU | PASS | skipped: no local GPU", "- GPU memory used: skipped, no local GPU samples"}},
+			recs:    true,
+			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | PASS | skipped: no local GPU"},
+			notWant: []string{"No local GPU: no local GPU", "(vram.svg)"}},
 		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
 			change: func(m *sidecar.Metrics) {}, recs: false,
-			want: []string{"- TTFT over the run: skipped", "- Output tokens/s over the run: skipped"}},
+			want:    []string{"Charts: skipped, no requests.jsonl to draw them from."},
+			notWant: []string{"(stability-mixed-ttft.svg)"}},
 		{name: "only tool calling", reason: "a run of one area has only that area's sections",
 			change: func(m *sidecar.Metrics) {
 				m.Stability, m.Concurrency, m.Conversation, m.GPU, m.ServerMetrics = nil, nil, nil, nil, nil
@@ -134,7 +168,8 @@ func TestMarkdownSections(t *testing.T) {
 			change: func(m *sidecar.Metrics) {
 				m.ServerMetrics = &sidecar.ServerMetrics{Available: false, Note: "GET /metrics: 404"}
 			},
-			want: []string{"Not available: GET /metrics: 404.", "- KV-cache usage: skipped, no vLLM /metrics series"}},
+			want:    []string{"Not available: GET /metrics: 404."},
+			notWant: []string{"(kv_cache.svg)"}},
 		{name: "preemptions unknown", reason: "/metrics without vllm: series: preemptions are unknown, said so, and not a pass",
 			change: func(m *sidecar.Metrics) {
 				require.NotEmpty(t, m.Stability.Runs)
@@ -143,9 +178,14 @@ func TestMarkdownSections(t *testing.T) {
 			},
 			want:    []string{"| preemptions | unknown | 0.000 | 0.000 | preemptions unknown: /metrics answers, but with no vllm: series |"},
 			notWant: []string{"| preemptions | PASS |"}},
+		{name: "model rate below threshold", reason: "a failed model-check rate is listed with the failures, though no code says it",
+			change: func(m *sidecar.Metrics) {
+				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: "fail"}
+			},
+			want: []string{"- tool calling: model checks 3/12 0.250 [0.090, 0.530], below 0.800 beyond chance"}},
 		{name: "empty run", reason: "a run that reached no section still renders",
 			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
-			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no request was diagnosed"}},
+			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no check failed and no request was diagnosed"}},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -218,13 +258,14 @@ func TestCharts(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	require.Equal(t, []string{"ttft.svg", "throughput.svg", "vram.svg", "kv_cache.svg"}, names)
+	require.Equal(t, []string{"stability-mixed-ttft.svg", "stability-mixed-latency-cdf.svg", "vram.svg", "kv_cache.svg"}, names,
+		"charts per test: the fixture has one stability run and no load-run records")
 
 	wantText := map[string][]string{
-		"ttft.svg":       {"TTFT over the run", "stability/long", "stability/short", "toolcalling/stream"},
-		"throughput.svg": {"Output tokens/s over the run", "stability/long", "stability/short", "toolcalling/plain"},
-		"vram.svg":       {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
-		"kv_cache.svg":   {"KV-cache usage", "kv_cache_usage"},
+		"stability-mixed-ttft.svg":        {"TTFT per request, stability run mixed", "long", "long trend", "short", "short trend"},
+		"stability-mixed-latency-cdf.svg": {"latency CDF per request class", "long (n=9)", "short (n=10)"},
+		"vram.svg":                        {"GPU memory used", "GPU 0 NVIDIA GeForce RTX 4090"},
+		"kv_cache.svg":                    {"KV-cache usage", "kv_cache_usage"},
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // MetricsURL turns an OpenAI-compatible base URL into its /metrics URL:
@@ -64,9 +66,7 @@ type Sampler struct {
 	mu       sync.Mutex
 	before   *Snapshot
 	note     string
-	series   []sidecar.ServerSample
-	stride   int
-	skip     int
+	series   thin.Series[sidecar.ServerSample]
 	failures int
 	scrapes  int
 	lastErr  error
@@ -94,7 +94,7 @@ func start(ctx context.Context, cfg Config, now func() time.Time) *Sampler {
 	if cfg.MaxSamples < 2 {
 		cfg.MaxSamples = 3600
 	}
-	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), stride: 1}
+	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), series: thin.Series[sidecar.ServerSample]{Max: cfg.MaxSamples}}
 	if cfg.URL == "" {
 		s.note = "no /metrics: no usable base URL to derive it from"
 		close(s.done)
@@ -114,16 +114,7 @@ func start(ctx context.Context, cfg Config, now func() time.Time) *Sampler {
 
 func (s *Sampler) loop(ctx context.Context) {
 	defer close(s.done)
-	t := time.NewTicker(s.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = s.scrape(ctx)
-		}
-	}
+	wait.Every(ctx, s.cfg.Interval, func() { _, _ = s.scrape(ctx) })
 }
 
 // scrape fetches and parses /metrics once, adding a Series point on success.
@@ -163,24 +154,8 @@ func ttftSum(s Snapshot) float64 {
 	return s.TTFT.Sum
 }
 
-// add keeps every stride-th point; when full, every other kept point goes
-// and the stride doubles, so Series spans the whole run evenly.
-func (s *Sampler) add(p sidecar.ServerSample) {
-	if s.skip > 0 {
-		s.skip--
-		return
-	}
-	if len(s.series) >= s.cfg.MaxSamples {
-		kept := s.series[:0]
-		for i := 0; i < len(s.series); i += 2 {
-			kept = append(kept, s.series[i])
-		}
-		s.series = kept
-		s.stride *= 2
-	}
-	s.series = append(s.series, p)
-	s.skip = s.stride - 1
-}
+// add keeps p in Series, thinned evenly once full.
+func (s *Sampler) add(p sidecar.ServerSample) { s.series.Add(p) }
 
 // maxBody bounds what is read of /metrics; vLLM's is some tens of KiB.
 const maxBody = 8 << 20
@@ -261,7 +236,7 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 	defer s.mu.Unlock()
 	sm := sidecar.ServerMetrics{
 		Available: true,
-		Series:    append([]sidecar.ServerSample(nil), s.series...),
+		Series:    s.series.Items(),
 		Before:    s.before.Values(),
 		// The engine configuration as the run started.
 		EngineConfig: s.before.Info,

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
 )
 
 func TestMetricsURL(t *testing.T) {
@@ -246,16 +247,17 @@ func TestSamplerNoKeyNoHeader(t *testing.T) {
 }
 
 func TestSamplerSeriesIsBounded(t *testing.T) {
-	s := &Sampler{cfg: Config{MaxSamples: 16}, stride: 1}
+	s := &Sampler{cfg: Config{MaxSamples: 16}, series: thin.Series[sidecar.ServerSample]{Max: 16}}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 500; i++ {
 		s.add(sidecar.ServerSample{T: base.Add(time.Duration(i) * time.Second), Running: float64(i)})
 	}
-	assert.LessOrEqual(t, len(s.series), 16)
-	assert.GreaterOrEqual(t, len(s.series), 8)
-	assert.Equal(t, 0.0, s.series[0].Running)
-	for i := 1; i < len(s.series); i++ {
-		assert.True(t, s.series[i].T.After(s.series[i-1].T))
+	series := s.series.Items()
+	assert.LessOrEqual(t, len(series), 16)
+	assert.GreaterOrEqual(t, len(series), 8)
+	assert.Equal(t, 0.0, series[0].Running)
+	for i := 1; i < len(series); i++ {
+		assert.True(t, series[i].T.After(series[i-1].T))
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 )
@@ -305,7 +306,7 @@ func childCommand(t testing.TB, env map[string]string, args ...string) (*exec.Cm
 		o.OutDir = t.TempDir()
 	}
 	cmd := exec.Command(bin, append([]string{"-test.v", "-test.count=1"}, args...)...)
-	cmd.Dir = filepath.Join(RepoRoot(), "acceptance")
+	cmd.Dir = filepath.Join(config.RepoRoot(), "acceptance")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ACCEPTANCE_OUT=" + o.OutDir}
 	for k, v := range env {
 		if k != "ACCEPTANCE_OUT" {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 )
 
 var (
@@ -30,7 +32,7 @@ func cli(t *testing.T) string {
 		}
 		cliPath = filepath.Join(dir, "vllm-acceptance")
 		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/vllm-acceptance")
-		cmd.Dir = RepoRoot()
+		cmd.Dir = config.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			cliErr = err
 			t.Log(string(out))
@@ -42,8 +44,9 @@ func cli(t *testing.T) string {
 
 // TestComparePromotionGate runs the live stability area against a healthy
 // simulator twice and against a degrading one, then runs the real
-// `vllm-acceptance compare`: healthy vs healthy must exit 0, healthy vs
-// degrading must exit non-zero and name the metrics that regressed.
+// `vllm-acceptance compare`: healthy vs healthy must pass or be
+// inconclusive (never regressed), healthy vs degrading must exit 1 and name
+// the metrics that regressed.
 func TestComparePromotionGate(t *testing.T) {
 	t.Parallel()
 	bin := cli(t)
@@ -73,7 +76,13 @@ func TestComparePromotionGate(t *testing.T) {
 		return 0, out.String()
 	}
 	code, out := compare(base, again)
-	assert.Equal(t, 0, code, "two healthy runs pass the gate:\n%s", out)
+	// One run per side of ~20 requests: the intervals are wide, so on a
+	// loaded machine a figure may honestly be inconclusive (exit 4, with
+	// advice); what must never happen is a red (exit 1) or a refusal.
+	assert.Contains(t, []int{0, 4}, code, "two healthy runs never regress:\n%s", out)
+	if code == 4 {
+		assert.Contains(t, out, "Advice", "inconclusive says how many runs or requests would settle it:\n%s", out)
+	}
 
 	code, out = compare(base, degraded)
 	assert.Equal(t, 1, code, "a degrading candidate is a regression:\n%s", out)

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
@@ -29,12 +29,6 @@ var (
 	binPath   string
 	buildErr  error
 )
-
-// RepoRoot is the folder holding go.mod.
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
 
 // SuiteBinary compiles `go test -c -tags live ./acceptance` once per process.
 func SuiteBinary(t testing.TB) string {
@@ -47,7 +41,7 @@ func SuiteBinary(t testing.TB) string {
 		}
 		binPath = filepath.Join(dir, "acceptance.test")
 		cmd := exec.Command("go", "test", "-c", "-tags", "live", "-o", binPath, "./acceptance")
-		cmd.Dir = RepoRoot()
+		cmd.Dir = config.RepoRoot()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("build live suite: %v\n%s", err, out)
@@ -84,7 +78,7 @@ func Run(t testing.TB, env map[string]string, limit time.Duration, args ...strin
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1"}, args...)...)
-	cmd.Dir = filepath.Join(RepoRoot(), "acceptance")
+	cmd.Dir = filepath.Join(config.RepoRoot(), "acceptance")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ACCEPTANCE_OUT=" + o.OutDir}
 	if _, set := env["ACCEPTANCE_CAPACITY"]; !set {
 		// The capacity search costs minutes with its defaults; only the
@@ -182,12 +176,12 @@ func codes(s sidecarScenario) []string {
 
 type sidecarScenario = sidecar.Scenario
 
-// contractCheck runs ../shared/checks/sidecar-contract (CONTRACT.md's field
+// contractCheck runs ../shared/checks/sidecar-contract (docs/outputs.md's field
 // checker, present beside the checkout in CI) on an output folder; without
 // it the test says so and relies on the JSON Schema alone.
 func contractCheck(t *testing.T, outDir string) {
 	t.Helper()
-	script := filepath.Join(RepoRoot(), "..", "shared", "checks", "sidecar-contract")
+	script := filepath.Join(config.RepoRoot(), "..", "shared", "checks", "sidecar-contract")
 	if _, err := os.Stat(script); err != nil {
 		t.Logf("no %s here: CONTRACT field check skipped (the schema check ran)", script)
 		return

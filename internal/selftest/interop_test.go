@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 )
 
 // TestInteropLLMD runs the live suite against llm-d-inference-sim, a vLLM
@@ -29,7 +31,7 @@ func TestInteropLLMD(t *testing.T) {
 	}
 	o := Run(t, map[string]string{
 		"VLLM_BASE_URL":               url,
-		"ACCEPTANCE_FIXTURES":         filepath.Join(RepoRoot(), "internal/selftest/testdata/interop"),
+		"ACCEPTANCE_FIXTURES":         filepath.Join(config.RepoRoot(), "internal/selftest/testdata/interop"),
 		"ACCEPTANCE_THINKING":         "default",
 		"ACCEPTANCE_TOOLCALL_MODES":   "plain,stream",
 		"ACCEPTANCE_TOOLCALL_REPEATS": "5",

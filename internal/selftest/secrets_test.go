@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 )
@@ -55,7 +56,7 @@ func assertNoCanary(t *testing.T, o Outcome, canaries ...string) {
 // TestSecretsNeverWritten: a base URL with a password and a query token,
 // and an API key. The run reaches the server with all of them (the key
 // in the header, the token in the query), and none of them appears in the
-// test output, metrics.json, requests.jsonl or report.md; target.base_url
+// test output, metrics.json, requests.jsonl, report.md or report.html; target.base_url
 // is written redacted.
 func TestSecretsNeverWritten(t *testing.T) {
 	t.Parallel()
@@ -90,10 +91,11 @@ func TestSecretsNeverWritten(t *testing.T) {
 	assert.NotContains(t, o.Metrics.Target.BaseURL, "user:", "target.base_url has no userinfo")
 
 	report := exec.Command("go", "run", "./cmd/vllm-acceptance", "report", "--out", dir)
-	report.Dir = RepoRoot()
+	report.Dir = config.RepoRoot()
 	out, err := report.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.FileExists(t, filepath.Join(dir, "report.md"))
+	require.FileExists(t, filepath.Join(dir, "report.html"), "searched below with every other output")
 	for _, c := range []string{canaryPass, canaryToken, canaryKey} {
 		assert.NotContains(t, string(out), c, "report command output")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
@@ -77,7 +78,7 @@ func runShards(t *testing.T, base, out string, n int) []string {
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "-test.v", "-test.count=1", "-test.run", "^(TestConcurrency|TestCapacity)$")
-			cmd.Dir = filepath.Join(RepoRoot(), "acceptance")
+			cmd.Dir = filepath.Join(config.RepoRoot(), "acceptance")
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 			for k, v := range indexedJobEnv(base, out, i, start) {
 				cmd.Env = append(cmd.Env, k+"="+v)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 )
 
 // underLoadScenarios are the catalogue's scenarios the under-load
@@ -26,7 +28,7 @@ func underLoadEnv(t *testing.T, spec string) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, n := range underLoadScenarios {
-		b, err := os.ReadFile(filepath.Join(RepoRoot(), "fixtures", n+".yaml"))
+		b, err := os.ReadFile(filepath.Join(config.RepoRoot(), "fixtures", n+".yaml"))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, n+".yaml"), b, 0o644))
 	}

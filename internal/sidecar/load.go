@@ -71,7 +71,7 @@ type ClassStats struct {
 }
 
 // Degradation of a latency over a run. Value is a fraction (0.20 = 20 %).
-// Method names the formula; the README states it in full.
+// Method names the formula; docs/methods.md states it in full.
 type Degradation struct {
 	Value     float64 `json:"value"`
 	Threshold float64 `json:"threshold"`

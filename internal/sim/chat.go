@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // noAutoToolChoice is vLLM's message when --enable-auto-tool-choice is off.
@@ -115,7 +117,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		ttft, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
 	default:
-		if ok = sleep(ctx, lat.at(lat.ttft+time.Duration(completion)*lat.itl)); ok {
+		if ok = wait.Sleep(ctx, lat.at(lat.ttft+time.Duration(completion)*lat.itl)); ok {
 			ttft = time.Since(start)
 			b := s.completion(a, id, created, prompt)
 			if s.p.Fault == FaultStreamCut {
@@ -363,7 +365,7 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 			if first {
 				d = lat.ttft
 			}
-			if !sleep(ctx, lat.at(d)) {
+			if !wait.Sleep(ctx, lat.at(d)) {
 				return ttft, false
 			}
 			if first {
@@ -400,7 +402,7 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 func drip(ctx context.Context, w http.ResponseWriter, b []byte) bool {
 	w.WriteHeader(http.StatusOK)
 	for i := range b {
-		if i > 0 && !sleep(ctx, time.Second) {
+		if i > 0 && !wait.Sleep(ctx, time.Second) {
 			return false
 		}
 		if _, err := w.Write(b[i : i+1]); err != nil {

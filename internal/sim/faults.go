@@ -2,7 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -104,7 +106,7 @@ func (s *Server) applyFault(req *chatRequest, a answer) answer {
 		for i, c := range a.Calls {
 			args := copyArgs(c.args)
 			key := "padding"
-			for _, k := range sortedKeys(args) {
+			for _, k := range slices.Sorted(maps.Keys(args)) {
 				if _, ok := args[k].(string); ok {
 					key = k
 					break
@@ -245,15 +247,6 @@ func requiredJSON(calls []call) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func copyArgs(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
@@ -278,7 +271,7 @@ func breakSchema(c call) call {
 			return c.withArgs(args)
 		}
 	}
-	for _, k := range sortedKeys(args) {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
 		switch args[k].(type) {
 		case string:
 			args[k] = float64(42)
@@ -291,7 +284,7 @@ func breakSchema(c call) call {
 	// type. A tool that declares no properties accepts any object, so there
 	// is no schema to break and the call stays healthy.
 	props, _ := c.params["properties"].(map[string]any)
-	if keys := sortedKeys(props); len(keys) > 0 {
+	if keys := slices.Sorted(maps.Keys(props)); len(keys) > 0 {
 		args[keys[0]] = []any{"wrong", "type"}
 		return c.withArgs(args)
 	}
@@ -306,7 +299,7 @@ func valueMatcher(m fixture.Matcher) bool {
 // wrongArgs changes one pinned value to another value of the same type that
 // the schema still accepts.
 func wrongArgs(c call) call {
-	keys := sortedKeys(c.args)
+	keys := slices.Sorted(maps.Keys(c.args))
 	sort.SliceStable(keys, func(i, j int) bool {
 		return valueMatcher(c.matchers[keys[i]]) && !valueMatcher(c.matchers[keys[j]])
 	})
@@ -345,7 +338,7 @@ func otherValue(v any, ps, root map[string]any, m fixture.Matcher) (any, bool) {
 		return !x, true
 	case map[string]any:
 		props, _ := ps["properties"].(map[string]any)
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			sub, _ := props[k].(map[string]any)
 			if nv, ok := otherValue(x[k], sub, root, fixture.Matcher{}); ok {
 				out := copyArgs(x)
@@ -380,7 +373,7 @@ func contains(xs []any, x any) bool {
 // the scenario's normalising matchers still accept but a parsed-JSON
 // comparison with the non-streamed answer does not.
 func streamVariant(c call) string {
-	keys := sortedKeys(c.args)
+	keys := slices.Sorted(maps.Keys(c.args))
 	for _, k := range keys {
 		if !caseSafe(c, k) {
 			continue
@@ -430,7 +423,7 @@ func flipCase(v any) (any, bool) {
 			return nil, false
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if nv, ok := flipCase(x[k]); ok {
 				out := copyArgs(x)
 				out[k] = nv
@@ -470,7 +463,7 @@ func (s *Server) vary(a answer) answer {
 			continue
 		}
 		var keys []string
-		for _, k := range sortedKeys(c.args) {
+		for _, k := range slices.Sorted(maps.Keys(c.args)) {
 			if _, ok := c.args[k].(string); ok && caseSafe(c, k) {
 				keys = append(keys, k)
 			}

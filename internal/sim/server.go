@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -251,19 +250,4 @@ func (s *Server) draw(inFlight int) (latency, bool) {
 		lat.batch = s.batchScale
 	}
 	return lat, e < s.p.ErrorRate
-}
-
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -8,7 +8,7 @@ import (
 	"slices"
 )
 
-// Summary is the {n, mean, p50, p90, p99, max} object of CONTRACT.md. With
+// Summary is the {n, mean, p50, p90, p99, max} object of docs/outputs.md. With
 // n = 0 every other field is 0.
 type Summary struct {
 	N    int     `json:"n"`

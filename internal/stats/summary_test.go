@@ -29,7 +29,7 @@ func TestSummarize(t *testing.T) {
 	for _, tc := range []testCase{
 		{
 			name: "empty", values: nil, want: Summary{},
-			reason: "n = 0 gives all zeros, as CONTRACT.md says",
+			reason: "n = 0 gives all zeros, as docs/outputs.md says",
 		},
 		{
 			name: "one value", values: []float64{7}, want: Summary{N: 1, Mean: 7, P50: 7, P90: 7, P99: 7, Max: 7},

@@ -12,7 +12,7 @@ import (
 //
 // The rule errs towards passing on little data on purpose: a model that
 // is wrong in 1 call in 20 passes run after run, and one wrong in 1 call
-// in 3 fails on the run-wide rate (README, "Two kinds of check").
+// in 3 fails on the run-wide rate (docs/verdicts.md, "Model-check rates").
 func JudgeRate(passed, attempts int, min float64) sidecar.Rate {
 	r := sidecar.Rate{Attempts: attempts, Passed: passed, Min: min, CI95: stats.Wilson(passed, attempts), Verdict: None}
 	if attempts == 0 {

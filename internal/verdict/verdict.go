@@ -9,6 +9,8 @@ package verdict
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -86,7 +88,7 @@ func Judge(a Attempt, toolChoice string) Judged {
 				model = append(model, f)
 			}
 		}
-		for _, name := range sortedKeys(st.Result.Checks) {
+		for _, name := range slices.Sorted(maps.Keys(st.Result.Checks)) {
 			ok := st.Result.Checks[name]
 			if prev, seen := j.Checks[name]; seen {
 				ok = ok && prev
@@ -276,15 +278,6 @@ func (s *Scenario) Close(redact func(string) string) Result {
 	out.TTFTms = stats.Summarize(ttft)
 	out.E2Ems = stats.Summarize(e2e)
 	return Result{Scenario: out, Attempts: judged}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // decide sets Verdict and FailedOn from the server failures and the

@@ -1,0 +1,92 @@
+package docs
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/vllm-acceptance/vllm-acceptance/"
+
+// layers reads the package table of docs/ARCHITECTURE.md: package name →
+// layer ("top" is above every numbered layer).
+func layers(t *testing.T) map[string]int {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "ARCHITECTURE.md"))
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| (top|\\d+)[^|]* \\| ([^|]+) \\|")
+	name := regexp.MustCompile("`([a-z/-]+)`")
+	out := map[string]int{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		layer := 1000
+		if m[1] != "top" {
+			layer, _ = strconv.Atoi(m[1])
+		}
+		for _, n := range name.FindAllStringSubmatch(m[2], -1) {
+			out[strings.TrimPrefix(n[1], "internal/")] = layer
+		}
+	}
+	require.NotEmpty(t, out, "docs/ARCHITECTURE.md has no package table")
+	return out
+}
+
+// internalImports are the module's internal packages that a package's
+// non-test files import (under any build tag).
+func internalImports(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range af.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if rest, ok := strings.CutPrefix(p, module+"internal/"); ok && !seen[rest] {
+				seen[rest] = true
+				out = append(out, rest)
+			}
+		}
+	}
+	return out
+}
+
+// TestArchitectureLayers holds docs/ARCHITECTURE.md's package table to the
+// code: every internal package is in it, and none imports a package of a
+// higher layer.
+func TestArchitectureLayers(t *testing.T) {
+	ls := layers(t)
+	require.Less(t, ls["record"], ls["gate"], "the table parses: a leaf sits below the run")
+	dirs, err := os.ReadDir("..")
+	require.NoError(t, err)
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		pkg := d.Name()
+		if gos, _ := filepath.Glob(filepath.Join("..", pkg, "*.go")); len(gos) == 0 {
+			continue
+		}
+		layer, ok := ls[pkg]
+		if !assert.True(t, ok, "internal/%s is not in docs/ARCHITECTURE.md's package table: add it to its layer", pkg) {
+			continue
+		}
+		for _, imp := range internalImports(t, filepath.Join("..", pkg)) {
+			il, known := ls[imp]
+			assert.True(t, known, "internal/%s imports internal/%s, which docs/ARCHITECTURE.md does not place", pkg, imp)
+			assert.LessOrEqual(t, il, layer, "internal/%s (layer %d) imports internal/%s (layer %d): a lower layer must not depend on a higher one; move code or update docs/ARCHITECTURE.md", pkg, layer, imp, il)
+		}
+	}
+}
