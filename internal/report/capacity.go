@@ -254,4 +254,3 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 		}
 	}
 }
-
