@@ -8,6 +8,7 @@
 # which mean the same), then merges them with `vllm-acceptance merge`.
 #
 #   scripts/shards.sh 4                 # out/shards/{0..3} and out/merged
+#   ACCEPTANCE_CAPACITY=true scripts/shards.sh 2   # the capacity search too (minutes; off by default here)
 #   ACCEPTANCE_OPEN_LOOP_RATE=200 ACCEPTANCE_OPEN_LOOP_REQUESTS=2000 scripts/shards.sh 4
 #
 # Load knobs come from the environment like any run (ACCEPTANCE_*, or
@@ -52,6 +53,7 @@ for ((i = 0; i < n; i++)); do
 		cd acceptance
 		ACCEPTANCE_SHARD=$i/$n ACCEPTANCE_RUN_ID=$run_id ACCEPTANCE_START_AT=$start \
 			ACCEPTANCE_OUT="$out/shards/$i" ACCEPTANCE_GPU_INTERVAL=${ACCEPTANCE_GPU_INTERVAL:-0} \
+			ACCEPTANCE_CAPACITY=${ACCEPTANCE_CAPACITY:-false} \
 			exec "$bin/acceptance.test" -test.v -test.count=1 -test.run '^(TestConcurrency|TestCapacity)$'
 	) >"$out/shards/$i/shard.log" 2>&1 &
 	shard_pids+=("$!")
