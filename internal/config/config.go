@@ -375,8 +375,10 @@ func (c *Config) deprecate(getenv func(string) string) {
 	line := fmt.Sprintf("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and will be removed in the next version: "+
 		"server checks now hold on every attempt, and model checks are rates; it now sets ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE=%g "+
 		"(see also ACCEPTANCE_MODEL_MIN_PASS_RATE)", c.ToolCallMinPassRate)
-	if getenv("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE") != "" {
-		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set"
+	// The new knob counts as set when the environment names it or the
+	// profile moved it off its default.
+	if getenv("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE") != "" || c.ModelScenarioMinPassRate != Default().ModelScenarioMinPassRate {
+		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set (environment or profile)"
 	} else {
 		c.ModelScenarioMinPassRate = c.ToolCallMinPassRate
 	}

@@ -117,3 +117,13 @@ func TestMalformedProfile(t *testing.T) {
 	_, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": "/nonexistent/p.yaml"}))
 	assert.ErrorContains(t, err, "ACCEPTANCE_PROFILE")
 }
+
+func TestDeprecatedMinPassRateNeverOverridesTheProfile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("model_scenario_min_pass_rate: 0.4\n"), 0o644))
+	c, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": p, "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE": "1.0"}))
+	require.NoError(t, err)
+	assert.Equal(t, 0.4, c.ModelScenarioMinPassRate, "the new knob set in the profile wins over the deprecated one in the environment")
+	require.Len(t, c.Deprecations, 1)
+	assert.Contains(t, c.Deprecations[0], "ignored")
+}

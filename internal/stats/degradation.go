@@ -186,7 +186,11 @@ func verb(growth float64) string {
 	return "grew"
 }
 
-func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+// Percent writes a fraction as a whole percentage, "12%": the form the
+// verdict lines of stats and verdict share.
+func Percent(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+func pct(f float64) string { return Percent(f) }
 
 // formatMs prints a duration in ms compactly: 0.42ms, 9.5ms, 141ms, 2.35s.
 func formatMs(ms float64) string {

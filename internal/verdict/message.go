@@ -8,6 +8,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 // FailureMessage is the text of a failed scenario mode: a headline per kind
@@ -76,6 +77,6 @@ func Notes(r Result) []string {
 	return out
 }
 
-func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
+func pct(x float64) string { return stats.Percent(x) }
 
 func interval(r sidecar.Rate) string { return pct(r.CI95.Low) + "–" + pct(r.CI95.High) }
