@@ -33,7 +33,7 @@ k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manif
 # `vllm-acceptance compare BASELINE $(OUT)/runs` takes runs as the unit.
 ACCEPTANCE_RUNS ?= 1
 
-acceptance: ## the gate against VLLM_BASE_URL through gotestsum, adding junit.xml and the report; ACCEPTANCE_RUNS=N runs it N times into $(OUT)/runs/1..N
+acceptance: ## the suite against VLLM_BASE_URL through gotestsum, adding junit.xml and the report; ACCEPTANCE_RUNS=N runs it N times into $(OUT)/runs/1..N
 	@mkdir -p $(OUT)
 	@if [ "$(ACCEPTANCE_RUNS)" -le 1 ]; then \
 		$(MAKE) --no-print-directory acceptance-once RUN_OUT=$(OUT); \
@@ -46,7 +46,7 @@ acceptance: ## the gate against VLLM_BASE_URL through gotestsum, adding junit.xm
 		exit $$rc; \
 	fi
 
-acceptance-once: # one run of the gate into $(RUN_OUT)
+acceptance-once: # one run of the suite into $(RUN_OUT)
 	@mkdir -p $(RUN_OUT)
 	ACCEPTANCE_OUT=$(RUN_OUT) $(GO) tool gotestsum --format testname --junitfile $(RUN_OUT)/junit.xml -- -tags live -count=1 -timeout 60m ./acceptance; \
 		rc=$$?; $(GO) run ./cmd/vllm-acceptance report --out $(RUN_OUT) || true; exit $$rc
@@ -59,7 +59,7 @@ lint: ## gofmt, go vet (with and without the live tag), workflow lint
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	./scripts/fuzz.sh $${FUZZTIME:-30s}
 
-variance: ## measure the gate's false-alarm and detection rates against the simulator (minutes); see docs/statistics.md
+variance: ## measure the suite's false-alarm and detection rates against the simulator (minutes); see docs/statistics.md
 	./scripts/variance.sh
 
 bench: ## harness benchmarks; writes bench/results.md

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // TestCapacity searches for the highest offered rate (open loop, Poisson)
@@ -27,8 +27,8 @@ func TestCapacity(t *testing.T) {
 		t.Logf("step at %.3g req/s: %s, goodput ratio %.0f%%, TTFT p99 %.0fms, TPOT p99 %.1fms (%s)",
 			st.RatePerS, st.Outcome, 100*st.GoodputRatio, st.TTFTms.P99, st.TPOTms.P99, st.Reason)
 	}
-	t.Logf("capacity: %s; %d requests in %.0fs; %s", gate.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
+	t.Logf("capacity: %s; %d requests in %.0fs; %s", suite.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
 	if res.Verdict != "pass" {
-		t.Error(gate.CapacityFailure(res))
+		t.Error(suite.CapacityFailure(res))
 	}
 }

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // TestConcurrency loads the server in a closed loop (closed_<N>: N workers
@@ -22,7 +22,7 @@ func TestConcurrency(t *testing.T) {
 				res.Completed, res.Requests, res.DurationS, res.RequestThroughput, res.OutputThroughput,
 				res.Goodput, 100*res.GoodputRatio, res.TTFTms.P99)
 			if res.Verdict != "pass" {
-				t.Error(gate.LoadFailure(res))
+				t.Error(suite.LoadFailure(res))
 			}
 		})
 	}

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // TestConversation holds one ACCEPTANCE_CONVERSATION_TURNS-turn
@@ -22,7 +22,7 @@ func TestConversation(t *testing.T) {
 			defer cancel()
 			res := r.Conversation(ctx, name)
 			if res.Verdict != "pass" {
-				t.Error(gate.LoadFailure(res))
+				t.Error(suite.LoadFailure(res))
 			}
 		})
 	}

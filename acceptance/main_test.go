@@ -10,16 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // run is the live run shared by every case; TestMain sets it up.
-var run *gate.Run
+var run *suite.Run
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	run = gate.Start(os.Getenv, func(s string) { fmt.Fprintln(os.Stderr, "vllm-acceptance:", s) })
+	run = suite.Start(os.Getenv, func(s string) { fmt.Fprintln(os.Stderr, "vllm-acceptance:", s) })
 	raiseParallel(run.Cfg.Parallel)
 	if f := flag.Lookup("test.timeout"); f != nil {
 		if d, err := time.ParseDuration(f.Value.String()); err == nil && d > 0 {
@@ -65,7 +65,7 @@ func raiseParallel(n int) {
 
 // live returns the run, failing the case at once (one line) when the run
 // cannot test anything: a CI gate whose target is missing must be red.
-func live(t *testing.T) *gate.Run {
+func live(t *testing.T) *suite.Run {
 	t.Helper()
 	if msg := run.Fatal(); msg != "" {
 		t.Fatal(msg)

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // TestStability sends ACCEPTANCE_STABILITY_REQUESTS streamed requests,
@@ -25,7 +25,7 @@ func TestStability(t *testing.T) {
 			t.Logf("%d/%d completed, e2e p50 %.0fms p99 %.0fms, degradation %+.1f%% (%s class)",
 				res.Completed, res.Requests, res.E2Ems.P50, res.E2Ems.P99, 100*res.Degradation.Value, res.Degradation.Class)
 			if res.Verdict != "pass" {
-				t.Error(gate.LoadFailure(res))
+				t.Error(suite.LoadFailure(res))
 			}
 		})
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Harness benchmarks (`make bench`): what the suite itself costs, so the gate
+# Harness benchmarks (`make bench`): what the suite itself costs, so the suite
 # does not blame a vLLM server for the harness's latency, jitter or memory.
 #
 #   1. TTFT fidelity: harness TTFT minus the loopback server's true

@@ -22,7 +22,7 @@
 # On a shared machine, other jobs delay the simulator's timers and show up
 # as (real) run-to-run variation; VARIANCE_NICE=-10 (as root) gives the
 # runs, which use little CPU, scheduling priority so the figures measure the
-# gate rather than the neighbours.
+# suite rather than the neighbours.
 # Exit 1 when a "Done when" figure is not met.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -50,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `vllm-acceptance decides whether a vLLM (or any OpenAI-compatible) server may be promoted.
 
-The gate itself is a Go test suite:
+The suite itself is a Go test package:
   VLLM_BASE_URL=http://gpu-box:5002/v1 go test -tags live ./acceptance
 This command holds the tools around it.
 

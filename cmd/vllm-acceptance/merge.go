@@ -22,7 +22,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "folder for the merged metrics.json, requests.jsonl and junit.xml (required)")
 	shards := fs.Int("shards", 0, "the number of shards `N` expected (default: the count the shards record)")
 	wait := fs.Duration("wait", 0, "wait up to this long for every shard to write its final metrics.json (the Kubernetes merge Job)")
-	waitOnly := fs.Bool("wait-only", false, "with --wait: only wait (then exit 0), merge nothing: the gate Job's init container, so the gate runs after the load")
+	waitOnly := fs.Bool("wait-only", false, "with --wait: only wait (then exit 0), merge nothing: the main Job's init container, so the main part runs after the load")
 	fs.Usage = func() {}
 	printUsage := func(w io.Writer) {
 		fs.SetOutput(w)
@@ -33,14 +33,14 @@ Merges the outputs of a sharded run (each shard one process or pod run with
 ACCEPTANCE_SHARD=i/N, or as pod i of a Kubernetes Indexed Job) into the run
 one process would have measured, and writes metrics.json, requests.jsonl
 and junit.xml to DIR. Each SHARD is a shard's output folder, or a folder
-of shard folders; one may be the run's gate (the unsharded process of the
+of shard folders; one may be the run's main part (the unsharded process of the
 same ACCEPTANCE_RUN_ID that ran tool calling, stability and the
 conversation).
 
 The merge adds the HDR histograms, counts and token totals of each load
 run (it never averages percentiles), takes the union of the shards' time
 windows, and recomputes every check and verdict on the merged data. Tool
-calling, stability and the conversation come from the gate, or else from
+calling, stability and the conversation come from the main part, or else from
 shard 0. It refuses
 shards of different runs, start times, targets or knobs. A missing or
 unfinished shard is named, and the merged run is marked incomplete and
@@ -108,11 +108,11 @@ Flags:
 	if !shard.Passed(m) {
 		verdict = "fail"
 	}
-	gate := ""
-	if set.Gate != nil {
-		gate = " and its gate"
+	withMain := ""
+	if set.Main != nil {
+		withMain = " and its main part"
 	}
-	fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, gate, m.Run.ID, *out, verdict)
+	fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, withMain, m.Run.ID, *out, verdict)
 	if m.Concurrency != nil {
 		for _, lr := range m.Concurrency.Runs {
 			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %.0f%%, TTFT p50 %.0fms p99 %.0fms: %s\n",

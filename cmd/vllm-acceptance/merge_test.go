@@ -47,7 +47,7 @@ func TestMergeExitCodes(t *testing.T) {
 		{name: "no shard", args: func(out string) []string { return []string{"--out", out} }, code: 2, stderr: "no SHARD given", reason: "usage"},
 		{name: "not a run", args: func(out string) []string { return []string{"--out", out, t.TempDir()} }, code: 2, stderr: "no metrics.json", reason: "an empty folder"},
 		{name: "wait only", args: func(string) []string { return []string{"--wait", "1h", "--wait-only", "--shards", "2", shardFixture} },
-			code: 0, stdout: "merging nothing (--wait-only)", reason: "the gate Job's init container: both shards are final, so it returns at once"},
+			code: 0, stdout: "merging nothing (--wait-only)", reason: "the main Job's init container: both shards are final, so it returns at once"},
 		{name: "wait only without wait", args: func(string) []string { return []string{"--wait-only", shardFixture} },
 			code: 2, stderr: "--wait-only needs --wait", reason: "usage"},
 		{name: "wrong count", args: func(out string) []string { return []string{"--out", out, "--shards", "4", shardFixture} },

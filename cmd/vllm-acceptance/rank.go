@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register("rank", command{
-		summary: "rank several runs (one per vLLM configuration) on the gate's criteria",
+		summary: "rank several runs (one per vLLM configuration) on the suite's verdict and figures",
 		run:     runRank,
 	})
 }
@@ -32,7 +32,7 @@ func runRank(args []string, stdout, stderr io.Writer) int {
 Ranks vLLM configurations and prints one Markdown table. Each RUN is one
 configuration: a metrics.json, a run folder holding one, or a folder of run
 folders (several runs of it); it is named by its folder (or file) name.
-Order: gate passed first, then tool-call pass rate (higher first), then the
+Order: suite passed first, then tool-call pass rate (higher first), then the
 worst TTFT p90 (lower first), then the worst output tokens/s p50 (higher
 first), then the name. Neighbours whose 90 % intervals overlap on all three
 are tied and share a rank ("="). Provenance columns (server version,

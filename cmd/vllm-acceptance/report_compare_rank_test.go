@@ -45,7 +45,7 @@ func TestHelpGolden(t *testing.T) {
 }
 
 // TestTopLevelHelpGolden: `vllm-acceptance --help` lists every command and
-// says how to run the gate itself; `gpu --help` documents its flags.
+// says how to run the suite itself; `gpu --help` documents its flags.
 func TestTopLevelHelpGolden(t *testing.T) {
 	for name, args := range map[string][]string{"main": {"--help"}, "gpu": {"gpu", "--help"}} {
 		t.Run(name, func(t *testing.T) {
@@ -275,7 +275,7 @@ func TestRankCommand(t *testing.T) {
 	assert.Contains(t, s, "## Ranking of configurations")
 	assert.Contains(t, s, "| 1 | "+filepath.Base(fast)+" |", "passing and fastest ranks first")
 	assert.Contains(t, s, "| 2 | baseline.json |")
-	assert.Contains(t, s, "| 3 | candidate.json |", "the failing gate ranks last")
+	assert.Contains(t, s, "| 3 | candidate.json |", "the failing run ranks last")
 
 	out.Reset()
 	errOut.Reset()

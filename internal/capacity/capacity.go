@@ -2,7 +2,7 @@
 // within its SLOs. It is pure: it chooses the rates, the caller runs each
 // step (an open-loop run at that rate) and reports back how it went, and
 // the search says what to try next and when to stop. The live side is
-// gate.Run.Capacity; docs/capacity.md describes the whole procedure.
+// suite.Run.Capacity; docs/capacity.md describes the whole procedure.
 //
 // The search follows vllm bench serve's SLA sweep (sweep/serve_sla.py) and
 // GuideLLM's sweep: bracket the capacity by doubling the rate from a start

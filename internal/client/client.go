@@ -2,7 +2,7 @@
 // chat completion (plain or streamed) and records everything about it in a
 // record.Record: timings, status, content, reasoning, tool calls, usage and
 // the error, if any. It never retries: a retry would hide the very failures
-// the gate exists to see.
+// the suite exists to see.
 package client
 
 import (

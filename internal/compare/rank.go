@@ -12,7 +12,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Ranking orders several configurations on the gate's criteria.
+// Ranking orders several configurations on the suite's verdict and figures.
 type Ranking struct {
 	Rows []RankRow `json:"rows"`
 }
@@ -32,8 +32,8 @@ type RankRow struct {
 	ServerVersion string            `json:"server_version,omitempty"`
 	MaxModelLen   int               `json:"max_model_len,omitempty"`
 	EngineConfig  map[string]string `json:"engine_config,omitempty"`
-	// GatePassed: every run's verdict (sidecar.Metrics.Passed) is pass.
-	GatePassed bool `json:"gate_passed"`
+	// SuitePassed: every run's verdict (sidecar.Metrics.Passed) is pass.
+	SuitePassed bool `json:"suite_passed"`
 	// ToolCallPassRate is passed / attempts over all scenarios and runs,
 	// with its Wilson 90 % interval.
 	ToolCallPassRate   *float64        `json:"toolcall_pass_rate"`
@@ -84,11 +84,11 @@ func Rank(runs []*sidecar.Metrics, names []string) Ranking {
 }
 
 // RankConfigs turns configurations, each one or more runs, into one table.
-// The order is, first to last criterion: gate passed (passing first);
+// The order is, first to last criterion: suite passed (passing first);
 // tool-call pass rate (higher first); TTFT p90 (lower first); throughput
 // (higher first); then the name. A missing figure sorts after any measured
 // one. Neighbours in that order are tied, and share a rank, when they agree
-// on the gate and their intervals overlap on all three figures: their
+// on the suite and their intervals overlap on all three figures: their
 // order is noise.
 func RankConfigs(configs [][]sidecar.Run, names []string) Ranking {
 	rows := make([]RankRow, 0, len(configs))
@@ -114,10 +114,10 @@ func RankConfigs(configs [][]sidecar.Run, names []string) Ranking {
 	return Ranking{Rows: rows}
 }
 
-// tied: same gate outcome and overlapping intervals (or equal points where
+// tied: same suite outcome and overlapping intervals (or equal points where
 // there is no interval) on every ordering figure.
 func tied(a, b RankRow) bool {
-	if a.GatePassed != b.GatePassed {
+	if a.SuitePassed != b.SuitePassed {
 		return false
 	}
 	return capacityOverlap(a, b) &&
@@ -241,7 +241,7 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 	if req > 0 {
 		r.ErrorRate = f(float64(req-done) / float64(req))
 	}
-	r.GatePassed = passed
+	r.SuitePassed = passed
 	capacityRank(&r, runs)
 	return r
 }
@@ -266,8 +266,8 @@ func cmpOpt(a, b *float64, higherFirst bool) int {
 }
 
 func rankLess(a, b RankRow) bool {
-	if a.GatePassed != b.GatePassed {
-		return a.GatePassed
+	if a.SuitePassed != b.SuitePassed {
+		return a.SuitePassed
 	}
 	for _, c := range []int{
 		capacityCmp(a, b),
@@ -356,20 +356,20 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | gate | capacity | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
+	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | suite | capacity | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
 	b.WriteString("| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for i := range rk.Rows {
 		r := &rk.Rows[i]
-		gate := "FAIL"
-		if r.GatePassed {
-			gate = "PASS"
+		suite := "FAIL"
+		if r.SuitePassed {
+			suite = "PASS"
 		}
 		rank := fmt.Sprint(r.Rank)
 		if r.Tied {
 			rank += "="
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s |", rank, cell(r.Name), r.Runs, cell(r.Model), cell(r.ServerVersion),
-			cell(intOrEmpty(r.MaxModelLen)), cell(engineConfigString(r.EngineConfig)), gate)
+			cell(intOrEmpty(r.MaxModelLen)), cell(engineConfigString(r.EngineConfig)), suite)
 		cis := map[string]*stats.Interval{"capacity": r.CapacityCI, "toolcall_pass_rate": r.ToolCallPassRateCI, "ttft_p90_ms": r.TTFTP90msCI, "output_tokens_per_s": r.ThroughputCI}
 		for _, col := range rankColumns {
 			v := col.get(r)
@@ -391,7 +391,7 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nOrder: gate passed first, then capacity within the SLOs (higher first; only between configurations searched under the same SLOs, its bracket in brackets, an open end for \"at least\"), then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
+	b.WriteString("\nOrder: suite passed first, then capacity within the SLOs (higher first; only between configurations searched under the same SLOs, its bracket in brackets, an open end for \"at least\"), then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
 		"Neighbours whose intervals (in brackets) overlap on every figure are tied and share a rank (\"=\"): their order is noise. ▲ best, ▼ worst in a column; – not measured.\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkAggregate1M drives a million synthetic stability records through
-// the aggregation path the gate uses (Stability.Add, then requests.jsonl
+// the aggregation path the suite uses (Stability.Add, then requests.jsonl
 // through a record.Writer) and reports what stays on the heap per request
 // (B/req-retained, after a GC, with the aggregator still live) and the
 // peak heap seen (MB-heap). Both must stay flat as the run grows: the

@@ -1,7 +1,7 @@
 // Package load drives streams of chat requests at a server and aggregates
 // their records in bounded memory.
 //
-// The engine emits values; the aggregators fold them; the gate turns the
+// The engine emits values; the aggregators fold them; the suite turns the
 // folded figures into sidecar sections and verdicts (docs/style.md,
 // after vegeta). A failed request is a Result like any other: the engines never
 // retry, never stop early on errors, and never obey Retry-After (the

@@ -11,7 +11,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// checkRequests is gate.CheckRequests: the check a run cut short fails.
+// checkRequests is suite.CheckRequests: the check a run cut short fails.
 const checkRequests = "requests"
 
 // MergeLoadRuns folds the shards' parts of one load run into the run one

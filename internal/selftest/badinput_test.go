@@ -240,7 +240,7 @@ func TestBadInput(t *testing.T) {
 				assert.True(t, o.Metrics.Complete)
 				return
 			}
-			assert.NotEqual(t, 0, o.ExitCode, "a bad target must turn the gate red")
+			assert.NotEqual(t, 0, o.ExitCode, "a bad target must turn the suite red")
 			assert.Equal(t, "FAIL", o.Tests["TestToolCalling"], "the case fails rather than skips (%s):\n%s", tc.reason, tail(o.Output))
 			lines := failLines(o.Output, tc.code)
 			require.NotEmpty(t, lines, "one line names [%s] (%s):\n%s", tc.code, tc.reason, tail(o.Output))

@@ -1,4 +1,4 @@
-// Package selftest proves the gate's verdicts. Its tests compile the live
+// Package selftest proves the suite's verdicts. Its tests compile the live
 // suite (acceptance/, tag live) once, run it as a child process against
 // simulated servers that misbehave in known ways, and assert which cases
 // fail, with which diagnosis code and remedy, and what the outputs hold.

@@ -188,7 +188,7 @@ func TestInterruptWritesIncompleteSidecar(t *testing.T) {
 			t.Logf("exited %s after the signal, code %d", time.Since(sent).Round(time.Millisecond), cmd.ProcessState.ExitCode())
 			o.Output = buf.String()
 			assert.NotContains(t, o.Output, "panic:")
-			assert.NotEqual(t, 0, cmd.ProcessState.ExitCode(), "an interrupted gate is not green")
+			assert.NotEqual(t, 0, cmd.ProcessState.ExitCode(), "an interrupted suite is not green")
 			b, err := os.ReadFile(filepath.Join(o.OutDir, "metrics.json"))
 			require.NoError(t, err, "metrics.json exists:\n%s", tail(o.Output))
 			var m sidecar.Metrics
@@ -239,7 +239,7 @@ func intactLines(t *testing.T, path string) int {
 }
 
 // TestGoTestTimeoutWritesSidecar: `go test -timeout` panics the binary,
-// which no deferred code survives; gate.ExpireBefore writes metrics.json
+// which no deferred code survives; suite.ExpireBefore writes metrics.json
 // (complete=false, end_reason test_timeout) just before.
 func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	t.Parallel()

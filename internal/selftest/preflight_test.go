@@ -34,7 +34,7 @@ func TestPreflightFailsEveryCaseAtOnce(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		o := Run(t, tc.env(), 60*time.Second, "-test.run", "TestToolCalling", "-test.timeout", "2m")
-		assert.NotEqual(t, 0, o.ExitCode, "a gate that cannot test must be red")
+		assert.NotEqual(t, 0, o.ExitCode, "a suite that cannot test must be red")
 		assert.Equal(t, "FAIL", o.Tests["TestToolCalling"], "the case fails rather than skips:\n%s", tail(o.Output))
 		for _, w := range tc.want {
 			assert.Contains(t, o.Output, w, tc.reason)

@@ -20,8 +20,8 @@ const EndShardsIncomplete = "shards_incomplete"
 // Merge folds a Set (from Load) into one run. Load runs are merged by
 // name with load.MergeLoadRuns; the parts of the suite that run once
 // (tool calling, stability, conversation, preflight, GPU and server
-// metrics) come from the gate when the set has one, else from shard 0.
-// The run is complete only when every shard (and the gate) is present and
+// metrics) come from the main part when the set has one, else from shard 0.
+// The run is complete only when every shard (and the main part) is present and
 // finished; otherwise every load run fails its "shards" check, which
 // names the shards that are missing or unfinished.
 func Merge(set *Set) (*sidecar.Metrics, error) {
@@ -33,7 +33,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		StartedAt: base.StartedAt, FinishedAt: base.FinishedAt,
 		Run: &sidecar.RunInfo{ID: base.Run.ID, Shards: count, StartAt: base.Run.StartAt, Merged: indices(parts), Missing: missing},
 		// What compare checks for comparability: the shards ran one
-		// configuration, so shard 0's (or the gate's, below) stands.
+		// configuration, so shard 0's (or the main part's, below) stands.
 		Provenance: base.Provenance,
 	}
 	var first *sidecar.Metrics // shard 0, when present
@@ -63,13 +63,13 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			problems = append(problems, fmt.Sprintf("shard %d/%d (%s) did not finish: %s", p.Index(), count, p.Dir, why))
 		}
 	}
-	var gateProblem string
-	if g := set.Gate; g != nil {
+	var mainProblem string
+	if g := set.Main; g != nil {
 		first = g.Metrics
 		if !first.Complete {
-			gateProblem = fmt.Sprintf("the gate (%s) did not finish: %s", g.Dir, first.EndReason)
+			mainProblem = fmt.Sprintf("the main part (%s) did not finish: %s", g.Dir, first.EndReason)
 			if first.EndDetail != "" {
-				gateProblem += ": " + first.EndDetail
+				mainProblem += ": " + first.EndDetail
 			}
 		}
 		if first.StartedAt.Before(m.StartedAt) {
@@ -79,8 +79,8 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			m.FinishedAt = first.FinishedAt
 		}
 	}
-	if g := set.Gate; g != nil {
-		// The gate's own go test outcome (cases judged in the test, such
+	if g := set.Main; g != nil {
+		// The main part's own go test outcome (cases judged in the test, such
 		// as the run-wide model rates); the shards' outcomes judged their
 		// shares, which the merge judges again on the whole.
 		m.TestsPassed = g.Metrics.TestsPassed
@@ -131,8 +131,8 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
 		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
 	}
-	if gateProblem != "" {
-		problems = append(problems, gateProblem)
+	if mainProblem != "" {
+		problems = append(problems, mainProblem)
 	}
 	m.Complete = len(problems) == 0
 	m.EndReason = sidecar.EndFinished

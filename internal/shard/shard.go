@@ -25,30 +25,30 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// Part is one shard's output folder and its metrics.json, or the gate's:
+// Part is one shard's output folder and its metrics.json, or the main part's:
 // the unsharded process of the same run (ACCEPTANCE_RUN_ID, no shard)
-// that ran tool calling, stability and the conversation (the gate Job
+// that ran tool calling, stability and the conversation (the main Job
 // beside the shards on Kubernetes).
 type Part struct {
 	Dir     string
 	Metrics *sidecar.Metrics
 }
 
-// Gate reports whether the part is the run's unsharded gate.
-func (p Part) Gate() bool { return p.Metrics.Run.Shard == nil }
+// Main reports whether the part is the run's main part: the unsharded process that ran tool calling, stability and the conversation.
+func (p Part) Main() bool { return p.Metrics.Run.Shard == nil }
 
-// Index is the part's shard index, -1 for the gate.
+// Index is the part's shard index, -1 for the main part.
 func (p Part) Index() int {
-	if p.Gate() {
+	if p.Main() {
 		return -1
 	}
 	return p.Metrics.Run.Shard.Index
 }
 
-// Set is what merge reads: the shards of one run, and its gate if given.
+// Set is what merge reads: the shards of one run, and its main part if given.
 type Set struct {
 	Shards []Part
-	Gate   *Part
+	Main   *Part
 	// Count is the run's number of shards; Missing the indices absent.
 	Count   int
 	Missing []int
@@ -78,7 +78,7 @@ func Read(dir string) (Part, error) {
 		return Part{}, fmt.Errorf("%s: this part did not run: %s", dir, m.EndDetail)
 	}
 	if m.Run == nil || m.Run.ID == "" {
-		return Part{}, fmt.Errorf("%s: not part of a sharded run: its metrics.json has no run id (was ACCEPTANCE_SHARD, JOB_COMPLETION_INDEX or, for the gate, ACCEPTANCE_RUN_ID set?)", dir)
+		return Part{}, fmt.Errorf("%s: not part of a sharded run: its metrics.json has no run id (was ACCEPTANCE_SHARD, JOB_COMPLETION_INDEX or, for the main part, ACCEPTANCE_RUN_ID set?)", dir)
 	}
 	return Part{Dir: dir, Metrics: m}, nil
 }
@@ -258,7 +258,7 @@ func Wait(args []string, want int, deadline time.Time, poll time.Duration, logf 
 				continue
 			}
 			parts++
-			if !p.Gate() {
+			if !p.Main() {
 				shards++
 				if count == 0 {
 					count = p.Metrics.Run.Shards
@@ -281,7 +281,7 @@ func Wait(args []string, want int, deadline time.Time, poll time.Duration, logf 
 }
 
 // Load reads every folder in args (see Expand): the shards of one run,
-// and at most one gate of the same run. A folder without metrics.json is
+// and at most one main part of the same run. A folder without metrics.json is
 // a note (the shard it should have held is then missing); want, when not
 // 0, is the expected number of shards.
 func Load(args []string, want int) (*Set, error) {
@@ -299,14 +299,14 @@ func Load(args []string, want int) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !p.Gate() {
+		if !p.Main() {
 			set.Shards = append(set.Shards, p)
 			continue
 		}
-		if set.Gate != nil {
-			return nil, fmt.Errorf("%s and %s are both unsharded parts of run %s: give one gate folder", set.Gate.Dir, p.Dir, p.Metrics.Run.ID)
+		if set.Main != nil {
+			return nil, fmt.Errorf("%s and %s are both unsharded parts of run %s: give one main folder", set.Main.Dir, p.Dir, p.Metrics.Run.ID)
 		}
-		set.Gate = &p
+		set.Main = &p
 	}
 	if len(set.Shards) == 0 {
 		why := ""
@@ -319,8 +319,8 @@ func Load(args []string, want int) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	if set.Gate != nil {
-		if err := sameRun(set.Shards[0], *set.Gate); err != nil {
+	if set.Main != nil {
+		if err := sameRun(set.Shards[0], *set.Main); err != nil {
 			return nil, err
 		}
 	}

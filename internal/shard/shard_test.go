@@ -184,13 +184,13 @@ func TestMergeRefusesATruncatedSidecar(t *testing.T) {
 	assert.Contains(t, err.Error(), filepath.Join(dir, "1"))
 }
 
-// The gate Job's output (the unsharded process of the same run id) joins
+// The main Job's output (the unsharded process of the same run id) joins
 // the merge: its tool calling, stability and conversation, its requests,
 // and its completeness.
-func TestMergeTakesTheGate(t *testing.T) {
+func TestMergeTakesTheMainPart(t *testing.T) {
 	dir := copyRun(t, 0, nil)
-	gate := filepath.Join(t.TempDir(), "gate")
-	require.NoError(t, os.MkdirAll(gate, 0o755))
+	mainDir := filepath.Join(t.TempDir(), "main")
+	require.NoError(t, os.MkdirAll(mainDir, 0o755))
 	m0, err := sidecar.Read(filepath.Join(dir, "0", "metrics.json"))
 	require.NoError(t, err)
 	g := *m0
@@ -198,27 +198,27 @@ func TestMergeTakesTheGate(t *testing.T) {
 	g.Concurrency = nil
 	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
 		Checks: []sidecar.Check{{Name: load.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
-	require.NoError(t, sidecar.Write(filepath.Join(gate, "metrics.json"), &g))
-	require.NoError(t, os.WriteFile(filepath.Join(gate, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))
+	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &g))
+	require.NoError(t, os.WriteFile(filepath.Join(mainDir, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))
 
-	set, err := Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
+	set, err := Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), mainDir}, 0)
 	require.NoError(t, err)
-	require.NotNil(t, set.Gate)
+	require.NotNil(t, set.Main)
 	m, err := Merge(set)
 	require.NoError(t, err)
-	require.NotNil(t, m.Stability, "the gate's stability run")
-	assert.False(t, Passed(m), "the gate's failing stability run fails the merged run")
+	require.NotNil(t, m.Stability, "the main part's stability run")
+	assert.False(t, Passed(m), "the main part's failing stability run fails the merged run")
 	assert.True(t, m.Concurrency.Passed, "while the load runs pass")
 	out := t.TempDir()
 	require.NoError(t, Write(out, set, m))
 	lines, err := os.ReadFile(filepath.Join(out, "requests.jsonl"))
 	require.NoError(t, err)
-	assert.Equal(t, 81, countLines(lines), "the gate's line and the shards' 80")
+	assert.Equal(t, 81, countLines(lines), "the main part's line and the shards' 80")
 
 	other := g
 	other.Run = &sidecar.RunInfo{ID: "run-other", Shards: 1}
-	require.NoError(t, sidecar.Write(filepath.Join(gate, "metrics.json"), &other))
-	_, err = Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), gate}, 0)
+	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &other))
+	_, err = Load([]string{filepath.Join(dir, "0"), filepath.Join(dir, "1"), mainDir}, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "different run ids")
 }
@@ -230,7 +230,7 @@ func TestWaitReturnsWhenEveryPartIsFinalOrTheDeadlinePassed(t *testing.T) {
 	assert.Empty(t, lines, "both shards are final: no wait")
 
 	dir := copyRun(t, 1, func(m *sidecar.Metrics) { m.EndReason = "running" })
-	Wait([]string{dir, filepath.Join(dir, "gate")}, 2, time.Now(), time.Hour, logf)
+	Wait([]string{dir, filepath.Join(dir, "main")}, 2, time.Now(), time.Hour, logf)
 	require.Len(t, lines, 1, "a checkpoint and a missing folder: waits, until the deadline")
 	assert.Contains(t, lines[0], "1 of 2 parts finished; merging what is there")
 }

@@ -10,19 +10,19 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gate"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // Write puts the merged run in out: metrics.json (atomically),
-// requests.jsonl (the gate's lines, then every shard's, shard by shard,
+// requests.jsonl (the main part's lines, then every shard's, shard by shard,
 // each line marked with its shard by the shard that wrote it) and junit.xml (one case per
 // run and scenario, failures carrying the same messages the live suite
 // prints).
 func Write(out string, set *Set, m *sidecar.Metrics) error {
 	parts := set.Shards
-	if set.Gate != nil {
-		parts = append([]Part{*set.Gate}, parts...)
+	if set.Main != nil {
+		parts = append([]Part{*set.Main}, parts...)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
@@ -127,17 +127,17 @@ func WriteJUnit(w io.Writer, m *sidecar.Metrics) error {
 	}
 	if st := m.Stability; st != nil {
 		for _, r := range st.Runs {
-			add("TestStability/"+r.Name, r.DurationS, failure(r.Verdict, func() string { return gate.LoadFailure(r) }))
+			add("TestStability/"+r.Name, r.DurationS, failure(r.Verdict, func() string { return suite.LoadFailure(r) }))
 		}
 	}
 	if cc := m.Concurrency; cc != nil {
 		for _, r := range cc.Runs {
-			add("TestConcurrency/"+r.Name, r.DurationS, failure(r.Verdict, func() string { return gate.LoadFailure(r) }))
+			add("TestConcurrency/"+r.Name, r.DurationS, failure(r.Verdict, func() string { return suite.LoadFailure(r) }))
 		}
 	}
 	if cv := m.Conversation; cv != nil {
 		for _, r := range cv.Runs {
-			add("TestConversation/"+r.Name, 0, failure(r.Verdict, func() string { return gate.LoadFailure(r) }))
+			add("TestConversation/"+r.Name, 0, failure(r.Verdict, func() string { return suite.LoadFailure(r) }))
 		}
 	}
 	doc := junitSuites{Tests: s.Tests, Failures: s.Failures, Suites: []junitSuite{s}}

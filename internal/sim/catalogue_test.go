@@ -52,7 +52,7 @@ func wireRequest(sc *fixture.Scenario, msgs []fixture.Message, stream, think boo
 	return req
 }
 
-// walk runs sc against url the way the gate does (each step's answer fed
+// walk runs sc against url the way the suite does (each step's answer fed
 // back with the fixture's results) and returns the diagnosis codes Judge
 // finds, stopping at the first failed step.
 func walk(t *testing.T, url string, sc *fixture.Scenario, stream, think bool) []string {

@@ -46,7 +46,7 @@ func BenchmarkHistogramMillion(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(values)), "ns/request")
 }
 
-// BenchmarkDegradation is one class's verdict at the sizes the gate sees.
+// BenchmarkDegradation is one class's verdict at the sizes the suite sees.
 func BenchmarkDegradation(b *testing.B) {
 	for _, n := range []int{10, 64, 300} {
 		series := simulate(1, n, 0.4, 0.1)

@@ -3,7 +3,7 @@
 // behaviour, which is a rate), decides whether streamed answers differ from
 // plain ones beyond the server's own variation, and turns a scenario's
 // attempts into its sidecar entry and its failure message. It does no I/O:
-// the runner (package gate) sends the requests and feeds the results in,
+// the runner (package suite) sends the requests and feeds the results in,
 // in vegeta's shape: New, Add..., Close.
 package verdict
 

@@ -17,7 +17,7 @@ import (
 // Names the manifests use, and that the invariants look for.
 const (
 	ShardsJob    = "vllm-acceptance-shards"
-	GateJob      = "vllm-acceptance-gate"
+	MainJob      = "vllm-acceptance-main"
 	MergeJob     = "vllm-acceptance-merge"
 	RunConfigMap = "vllm-acceptance-run"
 	APIKeyEnv    = "VLLM_API_KEY"
@@ -113,14 +113,14 @@ type Summary struct {
 //     Secret, and no ConfigMap holds it;
 //   - every container sets CPU and memory requests;
 //   - every Job mounts the same results claim, restarts Never, and the
-//     gate, shards and merge Jobs all exist;
-//   - the gate waits for the shards (an init container running merge
+//     main, shards and merge Jobs all exist;
+//   - the main part waits for the shards (an init container running merge
 //     --wait-only for the same N), and the merge Job runs merge --wait.
 func (b *Build) Check() (Summary, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	var sum Summary
-	for _, name := range []string{GateJob, ShardsJob, MergeJob} {
+	for _, name := range []string{MainJob, ShardsJob, MergeJob} {
 		if b.Jobs[name] == nil {
 			bad("Job %s is missing", name)
 		}
@@ -170,8 +170,8 @@ func (b *Build) Check() (Summary, []error) {
 	if len(claims) != 1 {
 		bad("the Jobs mount %d different results claims, want one shared by all: %v", len(claims), claims)
 	}
-	if g := b.Jobs[GateJob]; g != nil && g.Spec.CompletionMode != nil && *g.Spec.CompletionMode == batchv1.IndexedCompletion {
-		bad("Job %s is Indexed: the gate runs once, unsharded", GateJob)
+	if g := b.Jobs[MainJob]; g != nil && g.Spec.CompletionMode != nil && *g.Spec.CompletionMode == batchv1.IndexedCompletion {
+		bad("Job %s is Indexed: the main part runs once, unsharded", MainJob)
 	}
 	s := b.Jobs[ShardsJob]
 	if s == nil {
@@ -194,19 +194,19 @@ func (b *Build) Check() (Summary, []error) {
 	if n, err := strconv.Atoi(literal(env[ShardsEnv])); err != nil || n != completions {
 		bad("Job %s: %s=%q must equal completions (%d)", ShardsJob, ShardsEnv, literal(env[ShardsEnv]), completions)
 	}
-	if g := b.Jobs[GateJob]; g != nil {
+	if g := b.Jobs[MainJob]; g != nil {
 		waits := false
 		for _, ic := range g.Spec.Template.Spec.InitContainers {
 			if slices.Contains(ic.Args, "--wait-only") {
 				waits = true
 				ienv := envMap(ic.Env)
 				if n, err := strconv.Atoi(literal(ienv[ShardsEnv])); err != nil || n != completions {
-					bad("Job %s: init container %s waits for %s=%q shards, but the shards Job has %d", GateJob, ic.Name, ShardsEnv, literal(ienv[ShardsEnv]), completions)
+					bad("Job %s: init container %s waits for %s=%q shards, but the shards Job has %d", MainJob, ic.Name, ShardsEnv, literal(ienv[ShardsEnv]), completions)
 				}
 			}
 		}
 		if !waits {
-			bad("Job %s: no init container waits for the shards (merge --wait-only): the gate would run during the load and each would disturb the other", GateJob)
+			bad("Job %s: no init container waits for the shards (merge --wait-only): the main part would run during the load and each would disturb the other", MainJob)
 		}
 	}
 	if m := b.Jobs[MergeJob]; m != nil && len(m.Spec.Template.Spec.Containers) > 0 {

@@ -28,7 +28,7 @@ func TestManifestsBuildAndHoldTheInvariants(t *testing.T) {
 		assert.Equal(t, tc.shards, sum.Shards, tc.reason)
 		assert.False(t, sum.StartAt.IsZero(), "the run ConfigMap carries the common start time")
 		assert.NotEmpty(t, sum.RunID)
-		assert.Len(t, b.Jobs, 3, "gate, shards, merge")
+		assert.Len(t, b.Jobs, 3, "main, shards, merge")
 	}
 	for _, tc := range []testCase{
 		{"base", 1, "the base alone is a valid one-shard run"},
@@ -101,7 +101,7 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 			checkErr: "completions (4) and parallelism (2) must be equal", reason: "shards that do not all run at once do not overlap"},
 		{name: "not indexed", file: "base/shards-job.yaml", old: "  completionMode: Indexed\n", new: "",
 			checkErr: "completionMode must be Indexed", reason: "without an index every pod would be shard 0"},
-		{name: "key as a value", file: "base/gate-job.yaml", old: "            - name: VLLM_API_KEY\n              valueFrom:\n                secretKeyRef:\n                  name: vllm-acceptance-api-key\n                  key: api-key",
+		{name: "key as a value", file: "base/main-job.yaml", old: "            - name: VLLM_API_KEY\n              valueFrom:\n                secretKeyRef:\n                  name: vllm-acceptance-api-key\n                  key: api-key",
 			new: "            - name: VLLM_API_KEY\n              value: sk-pasted", checkErr: "VLLM_API_KEY must come from a Secret", reason: "the key must never be in a manifest"},
 		{name: "key in the knobs", file: "base/knobs.env", old: "VLLM_MODEL=", new: "VLLM_API_KEY=sk-pasted\nVLLM_MODEL=",
 			checkErr: "ConfigMap vllm-acceptance-knobs-", reason: "nor in a ConfigMap"},
@@ -116,9 +116,9 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 			new: "path: /spec/template/spec/containers/0/env/0/value\n        value: \"3\"\n  - target", checkErr: "ACCEPTANCE_SHARDS=\"3\" must equal completions (4)", reason: "shard 3 of 3 does not exist"},
 		{name: "merge without waiting", file: "base/merge-job.yaml", old: `"merge", "--wait", "90m", `, new: `"merge", `,
 			checkErr: "must run `vllm-acceptance merge --wait", reason: "a merge that starts with the shards merges nothing"},
-		{name: "gate during the load", file: "base/gate-job.yaml", old: `"--wait-only", `, new: ``,
-			checkErr: "no init container waits for the shards", reason: "the gate and the load would disturb each other"},
-		{name: "gate waits for another N", file: "overlays/n4/kustomization.yaml", old: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"4\"",
+		{name: "main during the load", file: "base/main-job.yaml", old: `"--wait-only", `, new: ``,
+			checkErr: "no init container waits for the shards", reason: "the main part and the load would disturb each other"},
+		{name: "main waits for another N", file: "overlays/n4/kustomization.yaml", old: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"4\"",
 			new: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"2\"", checkErr: "waits for ACCEPTANCE_SHARDS=\"2\" shards", reason: "it would start after half the shards"},
 		{name: "a Secret in the manifests", file: "base/kustomization.yaml", old: "configMapGenerator:", new: "secretGenerator:\n  - name: vllm-acceptance-api-key\n    literals:\n      - api-key=sk-pasted\nconfigMapGenerator:",
 			loadError: "a Secret in the manifests", reason: "a generated Secret puts the key in the repository"},

@@ -1,4 +1,4 @@
-package gate
+package suite
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 
 // runInfo is the sidecar's run section: a shard's index, count, run id
 // and start time; for an unsharded process given ACCEPTANCE_RUN_ID (the
-// gate Job beside the shards on Kubernetes), the id alone; else nil.
+// main Job beside the shards on Kubernetes), the id alone; else nil.
 func runInfo(s config.Sharding) *sidecar.RunInfo {
 	switch {
 	case s.Sharded():

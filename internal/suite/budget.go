@@ -1,4 +1,4 @@
-package gate
+package suite
 
 // maxTokens is the budget of one tool-calling request: the scenario's own,
 // raised to ACCEPTANCE_THINKING_MAX_TOKENS when thinking is on (a thinking

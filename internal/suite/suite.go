@@ -1,9 +1,9 @@
-// Package gate holds one live run of the suite: its configuration, the
+// Package suite holds one live run of the suite: its configuration, the
 // client, the preflight verdict, and the outputs (requests.jsonl as each
 // request finishes, metrics.json at checkpoints and at the end). The live
 // tests in acceptance/ are thin: they ask a Run to do the work and assert
 // the verdicts it returns.
-package gate
+package suite
 
 import (
 	"context"
