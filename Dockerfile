@@ -25,7 +25,8 @@ RUN go test -c -tags live -trimpath -o /out/acceptance.test ./acceptance \
 FROM gcr.io/distroless/base-debian12:nonroot
 COPY --from=build /out/acceptance.test /out/vllm-acceptance /usr/local/bin/
 COPY --from=build /src/fixtures /opt/vllm-acceptance/fixtures
-COPY --from=build /src/profiles /opt/vllm-acceptance/profiles
+COPY --from=build /src/settings /opt/vllm-acceptance/settings
+COPY --from=build /src/tolerances /opt/vllm-acceptance/tolerances
 WORKDIR /opt/vllm-acceptance
 ENV ACCEPTANCE_FIXTURES=/opt/vllm-acceptance/fixtures \
     ACCEPTANCE_OUT=/results

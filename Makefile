@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 OUT   ?= out
-# The embedded simulator's profile for `make demo`: a little latency so the
+# The embedded simulator's persona for `make demo`: a little latency so the
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
@@ -13,7 +13,7 @@ help: ## list the targets
 
 demo: ## the whole suite against the embedded simulator; writes every output to $(OUT)/
 	@mkdir -p $(OUT)
-	ACCEPTANCE_SIMULATOR='$(DEMO_SIM)' ACCEPTANCE_PROFILE=profiles/demo.yaml ACCEPTANCE_OUT=$(OUT) \
+	ACCEPTANCE_SIMULATOR='$(DEMO_SIM)' ACCEPTANCE_PROFILE=settings/demo.yaml ACCEPTANCE_OUT=$(OUT) \
 		$(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 10m ./acceptance
 	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
 

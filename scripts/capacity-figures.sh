@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the capacity search against the embedded simulator's batching
-# profile (TTFT and ITL × (1 + in-flight/K)): the figures docs/capacity.md
+# persona (TTFT and ITL × (1 + in-flight/K)): the figures docs/capacity.md
 # quotes. Usage: scripts/capacity-figures.sh BIN OUT
 #   BIN: the live suite, built with `go test -c -tags live -o BIN ./acceptance`
 #   OUT: a folder; each case writes OUT/<case>/metrics.json

@@ -26,7 +26,7 @@ else
 	go build -o "$bin/vllm-acceptance" ./cmd/vllm-acceptance
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin/vllm-acceptance" sim --profile 'healthy?ttft=1ms&itl=0s' --addr "127.0.0.1:$port" >"$bin/sim.log" 2>&1 &
+"$bin/vllm-acceptance" sim --persona 'healthy?ttft=1ms&itl=0s' --addr "127.0.0.1:$port" >"$bin/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "# one process, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -34,7 +34,7 @@ go build -o "$bin/vllm-acceptance" ./cmd/vllm-acceptance
 
 if [[ -z "${VLLM_BASE_URL:-}" ]]; then
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18432)
-	"$bin/vllm-acceptance" sim --profile "${SHARDS_SIM:-healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1}" --addr "127.0.0.1:$port" >"$bin/sim.log" 2>&1 &
+	"$bin/vllm-acceptance" sim --persona "${SHARDS_SIM:-healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1}" --addr "127.0.0.1:$port" >"$bin/sim.log" 2>&1 &
 	sim_pid=$!
 	pids+=("$sim_pid")
 	export VLLM_BASE_URL="http://127.0.0.1:$port/v1"

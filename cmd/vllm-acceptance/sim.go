@@ -18,7 +18,7 @@ import (
 
 func init() {
 	register("sim", command{
-		summary: "serve the embedded vLLM simulator with a chosen (mis)behaviour profile",
+		summary: "serve the embedded vLLM simulator with a chosen (mis)behaviour persona",
 		run:     runSim,
 	})
 }
@@ -31,21 +31,22 @@ var simContext = func() (context.Context, context.CancelFunc) {
 func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	profile := fs.String("profile", "healthy", "profile `SPEC`: a name from --list, optionally with parameters, e.g. healthy?ttft=200ms&itl=5ms")
+	persona := fs.String("persona", "healthy", "persona `SPEC`: a name from --list, optionally with parameters, e.g. healthy?ttft=200ms&itl=5ms")
+	legacy := fs.String("profile", "", "deprecated name of --persona (removed in the next version)")
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address (loopback only unless --allow-remote)")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr")
 	fixturesDir := fs.String("fixtures", "fixtures", "folder of scenario YAML files the simulator answers correctly (the default folder may be absent)")
 	model := fs.String("model", sim.DefaultModel, "model id to serve")
 	keyEnv := fs.String("api-key-env", "", "require the Bearer key held in environment variable `NAME` (the key is never printed)")
-	list := fs.Bool("list", false, "print the profiles with their descriptions and exit")
+	list := fs.Bool("list", false, "print the personas with their descriptions and exit")
 	printUsage := func(w io.Writer) {
 		fs.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance sim [--profile SPEC] [--addr 127.0.0.1:8000] [flags]
+		fmt.Fprint(w, `Usage: vllm-acceptance sim [--persona SPEC] [--addr 127.0.0.1:8000] [flags]
 
 Serves the embedded simulator: vLLM's OpenAI-compatible API (/v1/models,
 /v1/chat/completions, /health, /version, /metrics) with one known
-misbehaviour per profile. Scenarios from --fixtures are answered correctly
-(or with the profile's fault); other requests get generic answers. Runs
+misbehaviour per persona. Scenarios from --fixtures are answered correctly
+(or with the persona's fault); other requests get generic answers. Runs
 until Ctrl-C or SIGTERM.
 
 Parameters (after "?", joined by "&"): ttft, itl (durations), noise, ramp,
@@ -54,7 +55,7 @@ load, error_rate (fractions), seed, ramp_requests, reasoning_tokens
 (reasoning|reasoning_content|both).
 
 Example:
-  vllm-acceptance sim --profile 'hermes_leak?ttft=50ms&itl=2ms'
+  vllm-acceptance sim --persona 'hermes_leak?ttft=50ms&itl=2ms'
   VLLM_BASE_URL=http://127.0.0.1:8000/v1 go test -tags live ./acceptance
 
 Flags:
@@ -77,7 +78,12 @@ Flags:
 		return 0
 	}
 
-	p, err := sim.Lookup(*profile)
+	spec := *persona
+	if *legacy != "" {
+		fmt.Fprintln(stderr, "vllm-acceptance sim: --profile is deprecated and will be removed in the next version; use --persona (same SPEC)")
+		spec = *legacy
+	}
+	p, err := sim.Lookup(spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
 		return 2

@@ -46,7 +46,7 @@ func TestSimServesUntilCancelled(t *testing.T) {
 	var out, errOut lockedBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run([]string{"sim", "--profile", "hermes_leak?seed=3", "--addr", "127.0.0.1:0",
+		code <- run([]string{"sim", "--persona", "hermes_leak?seed=3", "--addr", "127.0.0.1:0",
 			"--fixtures", "../../fixtures", "--api-key-env", "SIM_TEST_KEY", "--model", "m/x"}, &out, &errOut)
 	}()
 	line := regexp.MustCompile(`^simulator hermes_leak\?seed=3 listening on (http://127\.0\.0\.1:\d+/v1)\n$`)
@@ -109,9 +109,10 @@ func TestSimFlags(t *testing.T) {
 	}
 	for _, tc := range []testCase{
 		{name: "list", args: []string{"--list"}, out: "hermes_leak ", code: 0},
-		{name: "help", args: []string{"--help"}, out: "Example:\n  vllm-acceptance sim --profile", code: 0},
-		{name: "unknown profile", args: []string{"--profile", "nope"}, err: "known profiles:", code: 2},
-		{name: "bad parameter", args: []string{"--profile", "healthy?ttft=soon"}, err: "ttft=20ms", code: 2},
+		{name: "help", args: []string{"--help"}, out: "Example:\n  vllm-acceptance sim --persona", code: 0},
+		{name: "unknown persona", args: []string{"--persona", "nope"}, err: "known personas:", code: 2},
+		{name: "deprecated --profile still works", args: []string{"--profile", "nope"}, err: "--profile is deprecated", code: 2},
+		{name: "bad parameter", args: []string{"--persona", "healthy?ttft=soon"}, err: "ttft=20ms", code: 2},
 		{name: "remote refused", args: []string{"--addr", "0.0.0.0:8000"}, err: "--allow-remote", code: 2},
 		{name: "all interfaces refused", args: []string{"--addr", ":8000"}, err: "--allow-remote", code: 2},
 		{name: "empty key variable", args: []string{"--addr", "127.0.0.1:0", "--api-key-env", "SIM_TEST_UNSET_VARIABLE"}, err: "SIM_TEST_UNSET_VARIABLE", code: 2},
@@ -122,5 +123,5 @@ func TestSimFlags(t *testing.T) {
 	var out bytes.Buffer
 	require.Equal(t, 0, run([]string{"sim", "--list"}, &out, io.Discard))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	assert.Len(t, lines, len(sim.Names()), "one line per profile")
+	assert.Len(t, lines, len(sim.Names()), "one line per persona")
 }

@@ -1,5 +1,5 @@
 // Package config reads the suite's knobs: environment variables, optionally
-// over a YAML profile (ACCEPTANCE_PROFILE); the environment wins. Every bad
+// over a YAML settings file (ACCEPTANCE_PROFILE); the environment wins. Every bad
 // value is rejected at start with the variable's name and an example.
 package config
 
@@ -18,13 +18,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Config is every knob. The `env` tag names the variable, `yaml` the profile
+// Config is every knob. The `env` tag names the variable, `yaml` the settings
 // key, `example` what an error message suggests. Defaults are in Default.
 type Config struct {
 	// BaseURL of the OpenAI-compatible server, e.g. http://gpu-box:5002/v1.
 	BaseURL string `env:"VLLM_BASE_URL" yaml:"base_url" example:"http://gpu-box:5002/v1"`
 	// APIKey is the Bearer token. Never printed, logged or written. Not
-	// settable from a profile file (profiles get committed).
+	// settable from a settings file (settings files get committed).
 	APIKey string `env:"VLLM_API_KEY" yaml:"-" example:"(your key)"`
 	// Model to test; default the first id from /v1/models.
 	Model string `env:"VLLM_MODEL" yaml:"model" example:"Qwen/Qwen3-32B-AWQ"`
@@ -34,12 +34,12 @@ type Config struct {
 	InsecureSkipVerify bool `env:"VLLM_INSECURE_SKIP_VERIFY" yaml:"insecure_skip_verify" example:"true"`
 
 	// Simulator, when set, starts the embedded simulator in-process with this
-	// profile spec and tests it instead of VLLM_BASE_URL (make demo).
+	// persona spec and tests it instead of VLLM_BASE_URL (make demo).
 	Simulator string `env:"ACCEPTANCE_SIMULATOR" yaml:"simulator" example:"healthy"`
 	// Out is the output folder; relative paths are from the repository root.
 	Out string `env:"ACCEPTANCE_OUT" yaml:"out" example:"out"`
-	// Profile is the YAML file these knobs were read from (env only).
-	Profile string `env:"ACCEPTANCE_PROFILE" yaml:"-" example:"profiles/qwen3-32b.yaml"`
+	// SettingsFile is the YAML settings file these knobs were read from (env only).
+	SettingsFile string `env:"ACCEPTANCE_PROFILE" yaml:"-" example:"settings/qwen3-32b.yaml"`
 	// Fixtures is the folder of tool-calling scenarios.
 	Fixtures string `env:"ACCEPTANCE_FIXTURES" yaml:"fixtures" example:"fixtures"`
 
@@ -127,7 +127,7 @@ type Config struct {
 	Capacity
 
 	// Shard is "i/N" (0-based): this process runs shard i of N of every
-	// load run (docs/scaling-out.md). Env only: one profile serves every
+	// load run (docs/scaling-out.md). Env only: one settings file serves every
 	// shard.
 	Shard string `env:"ACCEPTANCE_SHARD" yaml:"-" example:"1/4"`
 	// Shards is N when the index comes from JOB_COMPLETION_INDEX.
@@ -149,7 +149,7 @@ type Config struct {
 	Deprecations []string `env:"-" yaml:"-"`
 }
 
-// Default is the configuration with no environment and no profile.
+// Default is the configuration with no environment and no settings file.
 func Default() Config {
 	return Config{
 		Out:                      "out",
@@ -185,7 +185,7 @@ func Default() Config {
 	}
 }
 
-// Load builds the configuration: defaults, then the profile named by
+// Load builds the configuration: defaults, then the settings file named by
 // ACCEPTANCE_PROFILE (if any), then the environment. getenv is os.Getenv in
 // production and a map in tests.
 func Load(getenv func(string) string) (Config, error) {
@@ -199,7 +199,7 @@ func Load(getenv func(string) string) (Config, error) {
 		if err := c.applyYAML(data, p); err != nil {
 			return c, err
 		}
-		c.Profile = p
+		c.SettingsFile = p
 	}
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
@@ -376,9 +376,9 @@ func (c *Config) deprecate(getenv func(string) string) {
 		"server checks now hold on every attempt, and model checks are rates; it now sets ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE=%g "+
 		"(see also ACCEPTANCE_MODEL_MIN_PASS_RATE)", c.ToolCallMinPassRate)
 	// The new knob counts as set when the environment names it or the
-	// profile moved it off its default.
+	// settings file moved it off its default.
 	if getenv("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE") != "" || c.ModelScenarioMinPassRate != Default().ModelScenarioMinPassRate {
-		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set (environment or profile)"
+		line = "ACCEPTANCE_TOOLCALL_MIN_PASS_RATE is deprecated and ignored: ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE is set (environment or settings file)"
 	} else {
 		c.ModelScenarioMinPassRate = c.ToolCallMinPassRate
 	}

@@ -93,7 +93,7 @@ func TestProfileAndEnvPrecedence(t *testing.T) {
 	assert.Equal(t, 2, c.ToolCallRepeats, "env wins over the profile")
 	assert.Equal(t, 250*time.Millisecond, c.StabilityInterval, "the profile sets what env does not")
 	assert.Equal(t, []string{"stream"}, c.ToolCallModes, "YAML lists work")
-	assert.Equal(t, p, c.Profile)
+	assert.Equal(t, p, c.SettingsFile)
 }
 
 func TestMalformedProfile(t *testing.T) {

@@ -155,7 +155,7 @@ var Catalog = map[Code]Info{
 	},
 	ContextLengthExceeded: {
 		Seen:   "HTTP 400 about the maximum context length",
-		Remedy: "raise --max-model-len on the server, or lower max_tokens / the prompt size in the profile",
+		Remedy: "raise --max-model-len on the server, or lower max_tokens / the prompt size in the scenario file",
 	},
 	ServerError: {
 		Seen:   "HTTP 5xx from the server",
@@ -198,8 +198,8 @@ var Catalog = map[Code]Info{
 		Remedy: "tool parser / response serializer bug: pin a vLLM version whose tool_calls carry a function, and report it upstream",
 	},
 	InvalidConfig: {
-		Seen:   "a knob (environment variable or ACCEPTANCE_PROFILE file) has a bad value",
-		Remedy: "correct the variable or profile key named in the message; it shows an example of a valid value",
+		Seen:   "a knob (environment variable or ACCEPTANCE_PROFILE settings file) has a bad value",
+		Remedy: "correct the variable or settings key named in the message; it shows an example of a valid value",
 	},
 	InvalidFixture: {
 		Seen:   "a scenario file in ACCEPTANCE_FIXTURES does not parse or breaks the fixture format",

@@ -62,7 +62,7 @@ see [ARCHITECTURE.md](ARCHITECTURE.md).
 
 ## Knobs
 
-Environment variables; an optional YAML file named by ` + "`ACCEPTANCE_PROFILE`" + `
+Environment variables; an optional YAML settings file named by ` + "`ACCEPTANCE_PROFILE`" + `
 sets the same under its key, and the environment wins. "env only" knobs
 cannot be set from the file. Source: ` + "`internal/config/config.go`" + ` (the
 ` + "`env`" + ` and ` + "`yaml`" + ` struct tags, the field comments and ` + "`Default()`" + `).

@@ -220,8 +220,8 @@ func writeRunDetails(b *strings.Builder, m *sidecar.Metrics) {
 	row2(b, "model", m.Target.Model)
 	row2(b, "kind", m.Target.Kind)
 	row2(b, "server version", m.Target.ServerVersion)
-	if m.Target.Profile != "" {
-		row2(b, "simulator profile", m.Target.Profile)
+	if m.Target.Persona != "" {
+		row2(b, "simulator persona", m.Target.Persona)
 	}
 	row2(b, "started", ts(m.StartedAt))
 	row2(b, "finished", ts(m.FinishedAt))

@@ -52,9 +52,9 @@ func TestBadInput(t *testing.T) {
 		check  func(t *testing.T, o Outcome, ru *syscall.Rusage)
 		reason string
 	}
-	simURL := func(t *testing.T, spec string) string { return Serve(t, sim.New(mustProfile(t, spec), nil)) }
+	simURL := func(t *testing.T, spec string) string { return Serve(t, sim.New(mustPersona(t, spec), nil)) }
 	base := func(url string) map[string]string { return map[string]string{"VLLM_BASE_URL": url} }
-	profile := func(spec string) func(t *testing.T) map[string]string {
+	persona := func(spec string) func(t *testing.T) map[string]string {
 		return func(t *testing.T) map[string]string { return base(simURL(t, spec)) }
 	}
 	withEnv := func(f func(t *testing.T) map[string]string, k, v string) func(t *testing.T) map[string]string {
@@ -72,7 +72,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	tlsSim := func(t *testing.T) *httptest.Server {
-		srv := httptest.NewTLSServer(sim.New(mustProfile(t, "healthy"), nil))
+		srv := httptest.NewTLSServer(sim.New(mustPersona(t, "healthy"), nil))
 		t.Cleanup(srv.Close)
 		return srv
 	}
@@ -115,34 +115,34 @@ func TestBadInput(t *testing.T) {
 				return map[string]string{"VLLM_BASE_URL": tlsSim(t).URL + "/v1", "VLLM_INSECURE_SKIP_VERIFY": "true"}
 			}, bound: fast},
 		{name: "04_unauthorized", reason: "vLLM --api-key and no or a wrong key: 401 on every /v1 endpoint",
-			env:  profile("unauthorized"),
+			env:  persona("unauthorized"),
 			code: "auth_failed", msg: []string{"HTTP 401", "VLLM_API_KEY"}, bound: fast},
 		{name: "05_model_not_found", reason: "chat completions answer 404 for the model",
-			env:  profile("model_not_found"),
+			env:  persona("model_not_found"),
 			code: "model_not_found", msg: []string{"HTTP 404", "does not exist", "VLLM_MODEL"}, bound: fast},
 		{name: "06_rate_limited", reason: "a gateway answers 429 with Retry-After; the suite records it and never retries",
-			env:  profile("rate_limited"),
+			env:  persona("rate_limited"),
 			code: "rate_limited", msg: []string{"HTTP 429", "Retry-After 2"}, bound: fast, check: oneRequestEach},
 		{name: "07a_server_error_500", reason: "the engine failed",
-			env:  profile("server_error"),
+			env:  persona("server_error"),
 			code: "server_error", msg: []string{"HTTP 500", "server log"}, bound: fast},
 		{name: "07b_unavailable_503", reason: "the server is up but not serving (loading, overloaded)",
-			env:  profile("unavailable"),
+			env:  persona("unavailable"),
 			code: "server_error", msg: []string{"HTTP 503"}, bound: fast},
 		{name: "08_html_error", reason: "a proxy's login page with status 200",
-			env:  profile("html_error"),
+			env:  persona("html_error"),
 			code: "bad_response", msg: []string{"HTML page", "proxy or login page"}, bound: fast},
 		{name: "09_not_json", reason: "a 200 application/json body that is not JSON",
-			env:  profile("not_json"),
+			env:  persona("not_json"),
 			code: "bad_response", msg: []string{"not a chat completion", "<<garbage"}, bound: fast},
 		{name: "10_wrong_shape", reason: "valid JSON, but choices is empty",
-			env:  profile("wrong_shape"),
+			env:  persona("wrong_shape"),
 			code: "bad_response", msg: []string{"no choices"}, bound: fast},
 		{name: "11_stream_cut", reason: "the connection closes mid-chunk",
-			env:  profile("stream_cut"),
+			env:  persona("stream_cut"),
 			code: "stream_broken", msg: []string{"cut off"}, bound: fast},
 		{name: "12_no_done", reason: "the stream ends without data: [DONE]",
-			env:  profile("no_done"),
+			env:  persona("no_done"),
 			code: "stream_broken", msg: []string{"without data: [DONE]"}, bound: fast},
 		{name: "13_hang", reason: "the server accepts and never answers",
 			env:  plainOnly("hang"),
@@ -164,27 +164,27 @@ func TestBadInput(t *testing.T) {
 				assert.Less(t, ru.Maxrss*1024, int64(maxRSS), "the child's peak RSS stays bounded while 50 MB stream at it")
 			}},
 		{name: "16_null_function", reason: `tool_calls entries with "function": null`,
-			env:  profile("null_function"),
+			env:  persona("null_function"),
 			code: "malformed_tool_call", msg: []string{"function"}, bound: fast},
 		{name: "17_double_encoded", reason: "arguments are a JSON string wrapping the JSON object",
-			env:  profile("double_encoded"),
+			env:  persona("double_encoded"),
 			code: "wire_format", msg: []string{"function.arguments is double-encoded"}, bound: fast},
 		// Malformed tool calls (issue 10): a failed attempt with a one-line
 		// reason naming the field, never a panic.
 		{name: "17b_object_arguments", reason: "function.arguments is a JSON object, not a string holding JSON",
-			env:  profile("object_arguments"),
+			env:  persona("object_arguments"),
 			code: "wire_format", msg: []string{"tool_calls[0].function.arguments is a JSON object"}, bound: fast},
 		{name: "17c_missing_ids", reason: "tool calls without id",
-			env:  profile("missing_ids"),
+			env:  persona("missing_ids"),
 			code: "wire_format", msg: []string{"tool_calls[0].id is missing"}, bound: fast},
 		{name: "17d_wrong_type", reason: `type "tool" instead of "function"`,
-			env:  profile("wrong_type"),
+			env:  persona("wrong_type"),
 			code: "wire_format", msg: []string{`tool_calls[0].type is "tool"`}, bound: fast},
 		{name: "17e_stream_no_index", reason: "streamed tool-call deltas without index",
-			env:  profile("stream_no_index"),
+			env:  persona("stream_no_index"),
 			code: "wire_format", msg: []string{"delta has no index"}, bound: fast},
 		{name: "17f_huge_arguments", reason: "a megabyte inside one argument string: args_mismatch names the parameter, the line stays short (a model finding: with the strict scenario rate, so that two attempts can fail the case)",
-			env:  withEnv(profile("huge_arguments"), "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "1"),
+			env:  withEnv(persona("huge_arguments"), "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "1"),
 			code: "args_mismatch", msg: []string{"location: want Paris, got xxxx", "(1048576 bytes)"}, bound: fast,
 			check: func(t *testing.T, o Outcome, _ *syscall.Rusage) {
 				for _, l := range failLines(o.Output, "args_mismatch") {
@@ -200,15 +200,15 @@ func TestBadInput(t *testing.T) {
 				return env
 			},
 			code: "invalid_fixture", msg: []string{"broken_scenario.yaml"}, bound: fast},
-		{name: "19_malformed_profile", reason: "ACCEPTANCE_PROFILE names a file that is not valid YAML",
+		{name: "19_malformed_settings", reason: "ACCEPTANCE_PROFILE names a file that is not valid YAML",
 			env: func(t *testing.T) map[string]string {
-				p := filepath.Join(t.TempDir(), "broken-profile.yaml")
+				p := filepath.Join(t.TempDir(), "broken-settings.yaml")
 				require.NoError(t, os.WriteFile(p, []byte("request_timeout: [5s\nstability_requests: {\n"), 0o600))
 				env := base(simURL(t, "healthy"))
 				env["ACCEPTANCE_PROFILE"] = p
 				return env
 			},
-			code: "invalid_config", msg: []string{"ACCEPTANCE_PROFILE", "broken-profile.yaml"}, bound: fast},
+			code: "invalid_config", msg: []string{"ACCEPTANCE_PROFILE", "broken-settings.yaml"}, bound: fast},
 		{name: "20_bad_env_values", reason: "a duration without a unit and a negative rate: each named with an example",
 			env: func(t *testing.T) map[string]string {
 				env := base(simURL(t, "healthy"))

@@ -50,7 +50,7 @@ func capacitySection(t *testing.T, o Outcome) *sidecar.Capacity {
 	return o.Metrics.Capacity
 }
 
-// batchCapacity is the analytic capacity of the batching profile (TTFT
+// batchCapacity is the analytic capacity of the batching persona (TTFT
 // and ITL × (1 + in-flight/K)) under a TPOT SLO, in the fluid limit: the
 // SLO holds while in flight n <= n* = K(SLO/ITL − 1); a request then takes
 // (TTFT + (tokens−1)·ITL)·SLO/ITL, so by Little's law the rate that keeps

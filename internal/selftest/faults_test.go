@@ -105,7 +105,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // the success-rate check, record every request, and finish complete.
 func TestServerRestartMidRun(t *testing.T) {
 	t.Parallel()
-	srv := newRestartable(t, sim.New(mustProfile(t, "healthy?ttft=20ms"), nil))
+	srv := newRestartable(t, sim.New(mustPersona(t, "healthy?ttft=20ms"), nil))
 	const n = 30
 	cmd, o, buf := childCommand(t, stabilityEnv(srv.url(), n, "50ms"), "-test.run", "TestStability", "-test.timeout", "2m")
 	start := time.Now()
@@ -169,7 +169,7 @@ func TestInterruptWritesIncompleteSidecar(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sigName(sig), func(t *testing.T) {
 			t.Parallel()
-			url := Serve(t, sim.New(mustProfile(t, "healthy?ttft=150ms"), nil))
+			url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=150ms"), nil))
 			env := stabilityEnv(url, 10000, "20ms")
 			env["ACCEPTANCE_REQUEST_TIMEOUT"] = "60s"
 			cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "10m")
@@ -243,7 +243,7 @@ func intactLines(t *testing.T, path string) int {
 // (complete=false, end_reason test_timeout) just before.
 func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	t.Parallel()
-	url := Serve(t, sim.New(mustProfile(t, "healthy?ttft=50ms"), nil))
+	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms"), nil))
 	env := stabilityEnv(url, 10000, "20ms")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -56,7 +56,7 @@ func TestLoadGeneratorOverloadedFails(t *testing.T) {
 		lr.Generator.CPUCoresUsed, lr.Generator.Cores, lr.Generator.PeakGoroutines, lr.Generator.ChunksPerS, lr.RequestThroughput)
 }
 
-// TestLoadGeneratorModestPasses: make demo's load (profiles/demo.yaml: 8
+// TestLoadGeneratorModestPasses: make demo's load (settings/demo.yaml: 8
 // closed-loop workers, 40 arrivals at 40/s, 20 stability requests, the
 // demo simulator) passes load_generator in every load run, and each run
 // carries the generator's figures.
@@ -64,7 +64,7 @@ func TestLoadGeneratorModestPasses(t *testing.T) {
 	t.Parallel()
 	o := Run(t, map[string]string{
 		"ACCEPTANCE_SIMULATOR":   "healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1",
-		"ACCEPTANCE_PROFILE":     "profiles/demo.yaml",
+		"ACCEPTANCE_PROFILE":     "settings/demo.yaml",
 		"ACCEPTANCE_LONG_TOKENS": "100", // the stability run's long class, shortened: its pace is not what is tested
 	}, 120*time.Second, "-test.run", "TestConcurrency|TestStability")
 	require.NotNil(t, o.Metrics, tail(o.Output))

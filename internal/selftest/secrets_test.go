@@ -61,7 +61,7 @@ func assertNoCanary(t *testing.T, o Outcome, canaries ...string) {
 func TestSecretsNeverWritten(t *testing.T) {
 	t.Parallel()
 	var withToken, requests atomic.Int64
-	s := sim.New(mustProfile(t, "healthy"), nil, sim.WithAPIKey(canaryKey))
+	s := sim.New(mustPersona(t, "healthy"), nil, sim.WithAPIKey(canaryKey))
 	url := Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/metrics" {
 			// The /metrics scraper reads the server root, not the API
@@ -107,7 +107,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 // output.
 func TestSecretsNotEchoed(t *testing.T) {
 	t.Parallel()
-	healthy := sim.New(mustProfile(t, "healthy"), nil, sim.WithAPIKey(canaryKey))
+	healthy := sim.New(mustPersona(t, "healthy"), nil, sim.WithAPIKey(canaryKey))
 	echo := func(status int) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != "/v1/chat/completions" {

@@ -36,14 +36,14 @@ func firstStepCalls(s *fixture.Scenario) bool { return len(s.Steps[0].Calls) > 0
 func autoWithCalls(s *fixture.Scenario) bool { return firstStepCalls(s) && s.ToolChoice == "auto" }
 
 // TestToolCallingVerdicts runs the whole catalogue against each simulator
-// profile and asserts the verdict of every scenario and mode: the ones the
+// persona and asserts the verdict of every scenario and mode: the ones the
 // fault affects fail with its diagnosis code and print its remedy; all the
 // others pass. healthy must pass everything.
 func TestToolCallingVerdicts(t *testing.T) {
 	t.Parallel()
 	cat := catalogue(t)
 	type testCase struct {
-		profile string
+		persona string
 		// affected says which scenario (and mode) must fail; nil: none.
 		affected func(s *fixture.Scenario, mode string) bool
 		code     diagnosis.Code
@@ -61,7 +61,7 @@ func TestToolCallingVerdicts(t *testing.T) {
 		plainCodeOnly bool
 	}
 	run := func(t *testing.T, tc testCase) {
-		url := Serve(t, sim.New(mustProfile(t, tc.profile), nil))
+		url := Serve(t, sim.New(mustPersona(t, tc.persona), nil))
 		env := map[string]string{
 			"VLLM_BASE_URL":               url,
 			"ACCEPTANCE_TOOLCALL_REPEATS": "2",
@@ -84,25 +84,25 @@ func TestToolCallingVerdicts(t *testing.T) {
 			want := tc.affected != nil && tc.affected(sc, s.Mode)
 			if want {
 				failed++
-				assert.Equal(t, "fail", s.Verdict, "%s [%s] must fail under %s (%s)", s.Name, s.Mode, tc.profile, tc.reason)
+				assert.Equal(t, "fail", s.Verdict, "%s [%s] must fail under %s (%s)", s.Name, s.Mode, tc.persona, tc.reason)
 				if !tc.plainCodeOnly || strings.HasSuffix(s.Mode, "/plain") {
 					assert.Contains(t, codes(s), string(tc.code), "%s [%s] names %s", s.Name, s.Mode, tc.code)
 				}
 				if !strings.HasPrefix(string(tc.code), "parser_mismatch_") {
 					for _, c := range codes(s) {
-						assert.False(t, strings.HasPrefix(c, "parser_mismatch_"), "%s [%s]: %s names %s where the parser is not at fault", s.Name, s.Mode, tc.profile, c)
+						assert.False(t, strings.HasPrefix(c, "parser_mismatch_"), "%s [%s]: %s names %s where the parser is not at fault", s.Name, s.Mode, tc.persona, c)
 					}
 				}
 				assert.Equal(t, "FAIL", o.Tests["TestToolCalling/"+s.Name+"/"+s.Mode], "the subtest fails too")
 			} else {
-				assert.Equal(t, "pass", s.Verdict, "%s [%s] is not affected by %s and must pass; diagnoses %v", s.Name, s.Mode, tc.profile, s.Diagnoses)
+				assert.Equal(t, "pass", s.Verdict, "%s [%s] is not affected by %s and must pass; diagnoses %v", s.Name, s.Mode, tc.persona, s.Diagnoses)
 			}
 		}
 		if tc.affected == nil {
 			assert.Equal(t, 0, o.ExitCode, "healthy passes everything:\n%s", tail(o.Output))
 			return
 		}
-		assert.Positive(t, failed, "the profile affects at least one scenario")
+		assert.Positive(t, failed, "the persona affects at least one scenario")
 		assert.NotEqual(t, 0, o.ExitCode)
 		lines := failLines(o.Output, string(tc.code))
 		require.NotEmpty(t, lines, "the failure message names [%s]", tc.code)
@@ -171,101 +171,101 @@ func TestToolCallingVerdicts(t *testing.T) {
 		return firstStepCalls(s) && (s.ToolChoice == "required" || isNamed(s))
 	}
 	for _, tc := range []testCase{
-		{profile: "healthy", reason: "a healthy server passes every case"},
-		{profile: "healthy?style=llmd", reason: "llm-d-inference-sim's streaming style (id repeated, name null after the first chunk) is valid"},
-		{profile: "hermes_leak", affected: auto, code: diagnosis.ParserMismatchHermes, remedy: "--tool-call-parser hermes",
+		{persona: "healthy", reason: "a healthy server passes every case"},
+		{persona: "healthy?style=llmd", reason: "llm-d-inference-sim's streaming style (id repeated, name null after the first chunk) is valid"},
+		{persona: "hermes_leak", affected: auto, code: diagnosis.ParserMismatchHermes, remedy: "--tool-call-parser hermes",
 			reason: "hermes markup left in content under auto; required/named go through guided decoding, not the parser"},
-		{profile: "xml_leak", affected: auto, code: diagnosis.ParserMismatchXML, remedy: "qwen3_coder",
+		{persona: "xml_leak", affected: auto, code: diagnosis.ParserMismatchXML, remedy: "qwen3_coder",
 			reason: "Qwen3-Coder XML left in content"},
-		{profile: "no_auto_tool_choice", affected: func(s *fixture.Scenario, _ string) bool { return len(s.Tools) > 0 && s.ToolChoice == "auto" },
+		{persona: "no_auto_tool_choice", affected: func(s *fixture.Scenario, _ string) bool { return len(s.Tools) > 0 && s.ToolChoice == "auto" },
 			code: diagnosis.ToolParserNotEnabled, remedy: "--enable-auto-tool-choice", reason: "vLLM rejects every auto request with tools when the flag is missing"},
-		{profile: "prose", affected: auto, code: diagnosis.NoToolCall, remedy: "tool_choice",
+		{persona: "prose", affected: auto, code: diagnosis.NoToolCall, remedy: "tool_choice",
 			reason: "plain prose, no markup"},
-		{profile: "invalid_json", affected: calls, code: diagnosis.InvalidJSONArguments, remedy: "strict",
+		{persona: "invalid_json", affected: calls, code: diagnosis.InvalidJSONArguments, remedy: "strict",
 			reason: "truncated argument JSON"},
-		{profile: "unknown_function", affected: calls, code: diagnosis.UnknownFunction, remedy: "tool",
+		{persona: "unknown_function", affected: calls, code: diagnosis.UnknownFunction, remedy: "tool",
 			reason: "a function name that was not offered"},
-		{profile: "server_error", affected: all, code: diagnosis.ServerError, remedy: "server log",
+		{persona: "server_error", affected: all, code: diagnosis.ServerError, remedy: "server log",
 			reason: "HTTP 500 on every completion"},
-		{profile: "stream_args_repeat", affected: streamWithArgs, code: diagnosis.StreamMismatch, remedy: "stream",
+		{persona: "stream_args_repeat", affected: streamWithArgs, code: diagnosis.StreamMismatch, remedy: "stream",
 			reason: "a serializer that repeats an arguments piece: every streamed call broken, every plain one right"},
-		{profile: "stream_args_repeat?vary=0.5&seed=3", affected: streamWithArgs, code: diagnosis.StreamMismatch, remedy: "stream",
+		{persona: "stream_args_repeat?vary=0.5&seed=3", affected: streamWithArgs, code: diagnosis.StreamMismatch, remedy: "stream",
 			env:    map[string]string{"ACCEPTANCE_TOOLCALL_REPEATS": "3"},
 			reason: "the same serializer on a server whose plain answers vary: still caught (every plain answer passes, no streamed one does)"},
-		{profile: "stream_args_differ", affected: streamOnly, code: diagnosis.StreamMismatch, remedy: "stream",
+		{persona: "stream_args_differ", affected: streamOnly, code: diagnosis.StreamMismatch, remedy: "stream",
 			reason: "streamed arguments reassemble to another object than the non-streamed answer"},
-		{profile: "stream_name_repeat", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
+		{persona: "stream_name_repeat", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
 			reason: "the function name sent in two deltas"},
-		{profile: "stream_id_change", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
+		{persona: "stream_id_change", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
 			reason: "a call's id changes between its chunks"},
-		{profile: "stream_bad_index", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
+		{persona: "stream_bad_index", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
 			reason: "tool-call indices that do not start at 0 and count up"},
-		{profile: "stream_double_finish", affected: func(_ *fixture.Scenario, mode string) bool { return strings.HasSuffix(mode, "/stream") },
+		{persona: "stream_double_finish", affected: func(_ *fixture.Scenario, mode string) bool { return strings.HasSuffix(mode, "/stream") },
 			code: diagnosis.StreamMalformed, remedy: "pin a vLLM version", reason: "two finish chunks, on every stream, prose included"},
-		{profile: "stream_markup_delta", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
+		{persona: "stream_markup_delta", affected: streamOnly, code: diagnosis.StreamMalformed, remedy: "pin a vLLM version",
 			reason: "raw <tool_call> text in delta.content next to a parsed call"},
-		{profile: "tool_call_in_reasoning", affected: auto, code: diagnosis.ToolCallInReasoning, remedy: "disable thinking",
+		{persona: "tool_call_in_reasoning", affected: auto, code: diagnosis.ToolCallInReasoning, remedy: "disable thinking",
 			reason: "the call sits inside reasoning_content where the tool parser never looks"},
-		{profile: "reasoning_exhausted", affected: calls, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
+		{persona: "reasoning_exhausted", affected: calls, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
 			reason: "reasoning used the whole max_tokens budget before the call (the seed report's likely 0 %)"},
-		{profile: "think_leak", affected: all, code: diagnosis.ReasoningParserMissing, remedy: "--reasoning-parser",
+		{persona: "think_leak", affected: all, code: diagnosis.ReasoningParserMissing, remedy: "--reasoning-parser",
 			reason: "<think> text left in content: no reasoning parser"},
-		{profile: "finish_mismatch", affected: auto, code: diagnosis.FinishReasonMismatch, remedy: "vLLM version",
+		{persona: "finish_mismatch", affected: auto, code: diagnosis.FinishReasonMismatch, remedy: "vLLM version",
 			reason: "calls under auto finishing with stop"},
-		{profile: "double_encoded", affected: calls, code: diagnosis.WireFormat, remedy: "serializer",
+		{persona: "double_encoded", affected: calls, code: diagnosis.WireFormat, remedy: "serializer",
 			reason: "arguments double-encoded as a JSON string: a wire-format fault (a string holding a JSON object is the contract), so a server fault"},
-		{profile: "schema_violation", affected: withArgs, code: diagnosis.SchemaViolation, remedy: "structured outputs",
+		{persona: "schema_violation", affected: withArgs, code: diagnosis.SchemaViolation, remedy: "structured outputs",
 			reason: "a required parameter missing or of the wrong type"},
-		{profile: "wrong_args", affected: withArgs, code: diagnosis.ArgsMismatch, remedy: "model quality",
+		{persona: "wrong_args", affected: withArgs, code: diagnosis.ArgsMismatch, remedy: "model quality",
 			reason: "a schema-valid call with the wrong values"},
-		{profile: "always_call", affected: proseWanted, code: diagnosis.UnexpectedToolCall, remedy: "tool_choice",
+		{persona: "always_call", affected: proseWanted, code: diagnosis.UnexpectedToolCall, remedy: "tool_choice",
 			reason: "a call where prose is wanted (irrelevance, tool_choice none, final answers)"},
-		{profile: "null_function", affected: calls, code: diagnosis.MalformedToolCall, remedy: "report it upstream", plainCodeOnly: true,
+		{persona: "null_function", affected: calls, code: diagnosis.MalformedToolCall, remedy: "report it upstream", plainCodeOnly: true,
 			reason: `a tool_calls entry with "function": null`},
 
 		// Issue 10: vLLM versions, and faults whose cause used to be misnamed.
-		{profile: "healthy?vllm=0.10", reason: "0.10: reasoning_content, a plain required call finishing stop"},
-		{profile: "healthy?vllm=0.11", reason: "0.11+: reasoning, required finishing tool_calls"},
-		{profile: "truncated_auto", detail: "max_tokens=1024 was hit", affected: auto, code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
+		{persona: "healthy?vllm=0.10", reason: "0.10: reasoning_content, a plain required call finishing stop"},
+		{persona: "healthy?vllm=0.11", reason: "0.11+: reasoning, required finishing tool_calls"},
+		{persona: "truncated_auto", detail: "max_tokens=1024 was hit", affected: auto, code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
 			reason: "a call cut off by max_tokens under auto stays in content: the budget, not the parser"},
-		{profile: "truncated_required", detail: "arguments end unterminated", affected: choice("required"), code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
+		{persona: "truncated_required", detail: "arguments end unterminated", affected: choice("required"), code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
 			reason: "the guided call cut off: unterminated arguments"},
-		{profile: "truncated_required?vllm=0.10", detail: "list[FunctionDefinition]", affected: choice("required"), code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
+		{persona: "truncated_required?vllm=0.10", detail: "list[FunctionDefinition]", affected: choice("required"), code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
 			env:    map[string]string{"ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE": "1"},
 			reason: "0.10 answers the plain request HTTP 400 (pydantic cannot parse the cut array); the stream shows the cut arguments"},
-		{profile: "truncated_named", detail: "max_tokens=1024 was hit", affected: named, code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
+		{persona: "truncated_named", detail: "max_tokens=1024 was hit", affected: named, code: diagnosis.ToolCallTruncatedMaxTokens, remedy: "raise max_tokens",
 			reason: "the named call cut off: unterminated arguments"},
-		{profile: "markup_under_none", detail: `tool_choice "none", yet content holds <tool_call>`, affected: choice("none"), code: diagnosis.ToolMarkupUnderNone, remedy: "--exclude-tools-when-tool-choice-none",
+		{persona: "markup_under_none", detail: `tool_choice "none", yet content holds <tool_call>`, affected: choice("none"), code: diagnosis.ToolMarkupUnderNone, remedy: "--exclude-tools-when-tool-choice-none",
 			reason: "vLLM parses nothing under none: the model's markup, not the parser's"},
-		{profile: "think_end_only", affected: all, code: diagnosis.ReasoningStartTagInPrompt, remedy: "--reasoning-parser deepseek_r1",
+		{persona: "think_end_only", affected: all, code: diagnosis.ReasoningStartTagInPrompt, remedy: "--reasoning-parser deepseek_r1",
 			reason: "</think> without <think>: the template opened it in the prompt"},
-		{profile: "answer_in_reasoning", affected: all, code: diagnosis.AnswerInReasoning, remedy: "without --reasoning-parser",
+		{persona: "answer_in_reasoning", affected: all, code: diagnosis.AnswerInReasoning, remedy: "without --reasoning-parser",
 			reason: "a non-thinking model behind a reasoning parser: every answer lands in reasoning"},
-		{profile: "mistral_leak", affected: auto, code: diagnosis.ParserMismatchMistral, remedy: "--tool-call-parser mistral",
+		{persona: "mistral_leak", affected: auto, code: diagnosis.ParserMismatchMistral, remedy: "--tool-call-parser mistral",
 			reason: "[TOOL_CALLS] left in content"},
-		{profile: "harmony_leak", affected: auto, code: diagnosis.ParserMismatchHarmony, remedy: "--tool-call-parser openai",
+		{persona: "harmony_leak", affected: auto, code: diagnosis.ParserMismatchHarmony, remedy: "--tool-call-parser openai",
 			reason: "gpt-oss harmony channels left in content"},
-		{profile: "object_arguments", detail: "function.arguments is a JSON object", affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
+		{persona: "object_arguments", detail: "function.arguments is a JSON object", affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
 			reason: "function.arguments as an object breaks json.loads in clients"},
-		{profile: "missing_ids", detail: "].id is missing", affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
+		{persona: "missing_ids", detail: "].id is missing", affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
 			reason: "no tool_call_id to send the result back with"},
-		{profile: "wrong_type", detail: `].type is "tool"`, affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
+		{persona: "wrong_type", detail: `].type is "tool"`, affected: calls, code: diagnosis.WireFormat, remedy: "well formed",
 			reason: `type must be "function"`},
-		{profile: "stream_no_index", detail: "delta has no index", affected: streamOnly, code: diagnosis.WireFormat, remedy: "well formed",
+		{persona: "stream_no_index", detail: "delta has no index", affected: streamOnly, code: diagnosis.WireFormat, remedy: "well formed",
 			reason: "tool-call deltas without index"},
-		{profile: "stream_no_usage", detail: "usage is missing", affected: func(_ *fixture.Scenario, mode string) bool { return strings.HasSuffix(mode, "/stream") },
+		{persona: "stream_no_usage", detail: "usage is missing", affected: func(_ *fixture.Scenario, mode string) bool { return strings.HasSuffix(mode, "/stream") },
 			code: diagnosis.WireFormat, remedy: "well formed", reason: "include_usage asked on every stream, no usage chunk"},
-		{profile: "reasoning_exhausted_guided", detail: "max_tokens=2048", affected: guided, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
+		{persona: "reasoning_exhausted_guided", detail: "max_tokens=2048", affected: guided, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
 			env:    map[string]string{"ACCEPTANCE_THINKING": "on", "ACCEPTANCE_THINKING_MAX_TOKENS": "2048"},
 			reason: "0.11+: thinking on under required/named, reasoning eats the budget, no call"},
-		{profile: "reasoning_exhausted_guided?vllm=0.10", detail: "max_tokens=2048", affected: guided, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
+		{persona: "reasoning_exhausted_guided?vllm=0.10", detail: "max_tokens=2048", affected: guided, code: diagnosis.ReasoningExhaustedMaxTokens, remedy: "max_tokens",
 			// Model findings (how long the model thinks) in the plain mode
 			// only: strict scenario rates, so that every affected mode fails
 			// and the row checks the code on each.
 			env:    map[string]string{"ACCEPTANCE_THINKING": "on", "ACCEPTANCE_THINKING_MAX_TOKENS": "2048", "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE": "1"},
 			reason: "0.10: HTTP 400 for a plain required request, the cut <think> as a named call's arguments; never bad_request"},
 	} {
-		t.Run(tc.profile, func(t *testing.T) {
+		t.Run(tc.persona, func(t *testing.T) {
 			t.Parallel()
 			run(t, tc)
 		})
@@ -279,12 +279,12 @@ func TestToolCallingVerdicts(t *testing.T) {
 func TestRealisticServersPass(t *testing.T) {
 	t.Parallel()
 	type testCase struct {
-		profile string
+		persona string
 		pass    bool
 		reason  string
 	}
 	run := func(t *testing.T, tc testCase) {
-		url := Serve(t, sim.New(mustProfile(t, tc.profile), nil))
+		url := Serve(t, sim.New(mustPersona(t, tc.persona), nil))
 		o := Run(t, map[string]string{
 			"VLLM_BASE_URL": url, "ACCEPTANCE_THINKING": "off", "ACCEPTANCE_PARALLEL": "8", "ACCEPTANCE_REQUEST_TIMEOUT": "20s",
 		}, 3*time.Minute, "-test.run", "TestToolCalling")
@@ -300,7 +300,7 @@ func TestRealisticServersPass(t *testing.T) {
 			}
 		}
 		if tc.pass {
-			assert.Equal(t, 0, o.ExitCode, "%s: %s\n%s", tc.profile, tc.reason, tail(o.Output))
+			assert.Equal(t, 0, o.ExitCode, "%s: %s\n%s", tc.persona, tc.reason, tail(o.Output))
 			assert.True(t, tcs.Passed)
 		} else {
 			assert.NotEqual(t, 0, o.ExitCode, tc.reason)
@@ -309,11 +309,11 @@ func TestRealisticServersPass(t *testing.T) {
 			assert.Contains(t, o.Output, "below the 80% a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE)", "the failure names the rate, the threshold and the knob")
 			assert.Contains(t, o.Output, "args_mismatch", "and the model's findings")
 		}
-		if strings.HasPrefix(tc.profile, "nondeterministic") {
+		if strings.HasPrefix(tc.persona, "nondeterministic") {
 			assert.Positive(t, tcs.Nondeterministic, "the persona's variation was seen and reported as information")
 			assert.Equal(t, tcs.Model.Attempts, tcs.Model.Passed, "every varied answer is one the matchers accept")
 		}
-		if strings.HasPrefix(tc.profile, "imperfect_model") {
+		if strings.HasPrefix(tc.persona, "imperfect_model") {
 			assert.Less(t, tcs.Model.Passed, tcs.Model.Attempts, "the persona's errors were seen")
 		}
 	}
@@ -326,7 +326,7 @@ func TestRealisticServersPass(t *testing.T) {
 		{"imperfect_model?model_error=0.33&seed=1", false, "a wrong value in about 1 call in 3"},
 		{"imperfect_model?model_error=0.33&seed=2", false, "another seed"},
 	} {
-		t.Run(tc.profile, func(t *testing.T) {
+		t.Run(tc.persona, func(t *testing.T) {
 			t.Parallel()
 			run(t, tc)
 		})
@@ -338,7 +338,7 @@ func TestRealisticServersPass(t *testing.T) {
 // with its outputs.
 func TestHangEndsWithinTimeout(t *testing.T) {
 	t.Parallel()
-	url := Serve(t, sim.New(mustProfile(t, "hang"), nil))
+	url := Serve(t, sim.New(mustPersona(t, "hang"), nil))
 	o := Run(t, map[string]string{
 		"VLLM_BASE_URL": url, "ACCEPTANCE_REQUEST_TIMEOUT": "1s", "ACCEPTANCE_TOOLCALL_REPEATS": "1", "ACCEPTANCE_THINKING": "off",
 	}, 90*time.Second, "-test.run", "TestToolCalling/simple_get_weather$")
@@ -356,7 +356,7 @@ func TestHangEndsWithinTimeout(t *testing.T) {
 func TestCanaryKeyNeverWritten(t *testing.T) {
 	t.Parallel()
 	const canary = "sk-canary-7f3a9c1e5b2d4608"
-	url := Serve(t, sim.New(mustProfile(t, "healthy"), nil, sim.WithAPIKey(canary)))
+	url := Serve(t, sim.New(mustPersona(t, "healthy"), nil, sim.WithAPIKey(canary)))
 	dir := t.TempDir()
 	o := Run(t, map[string]string{
 		"VLLM_BASE_URL": url, "VLLM_API_KEY": canary, "ACCEPTANCE_OUT": dir,
@@ -384,9 +384,9 @@ func TestCanaryKeyNeverWritten(t *testing.T) {
 	assert.NotContains(t, o.Output, canary)
 }
 
-func mustProfile(t *testing.T, spec string) sim.Profile {
+func mustPersona(t *testing.T, spec string) sim.Persona {
 	t.Helper()
 	p, err := sim.Lookup(spec)
-	require.NoError(t, err, fmt.Sprintf("simulator profile %q", spec))
+	require.NoError(t, err, fmt.Sprintf("simulator persona %q", spec))
 	return p
 }

@@ -69,8 +69,9 @@ type Target struct {
 	Model         string `json:"model"`
 	Kind          string `json:"kind"`
 	ServerVersion string `json:"server_version,omitempty"`
-	// Profile is the simulator profile when Kind is "simulator".
-	Profile string `json:"profile,omitempty"`
+	// Persona is the simulator persona spec when Kind is "simulator"
+	// (written as "profile" before 0.2.0).
+	Persona string `json:"persona,omitempty"`
 }
 
 // Knobs records the settings the run used, so compare can refuse runs that
@@ -90,7 +91,7 @@ type Knobs struct {
 	StabilityRequests        int               `json:"stability_requests"`
 	StabilityInterval        string            `json:"stability_interval"`
 	MaxDegradation           float64           `json:"max_degradation"`
-	Profile                  string            `json:"profile,omitempty"`
+	SettingsFile             string            `json:"settings_file,omitempty"` // ACCEPTANCE_PROFILE ("profile" before 0.2.0)
 	Parallel                 int               `json:"parallel,omitempty"`
 	FixturesDir              string            `json:"fixtures_dir,omitempty"`
 	Extra                    map[string]string `json:"extra,omitempty"`

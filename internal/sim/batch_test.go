@@ -23,7 +23,7 @@ func TestBatchK(t *testing.T) {
 	s.m.running = 4
 	assert.Equal(t, 12500*time.Microsecond, l.at(l.itl), "the batch emptied: ×1.25, read at the token")
 
-	h := New(Profile{TTFT: 50 * time.Millisecond}, nil)
+	h := New(Persona{TTFT: 50 * time.Millisecond}, nil)
 	l, _ = h.draw(1)
 	h.m.running = 16
 	assert.Equal(t, 50*time.Millisecond, l.at(l.ttft), "no batch_k: unchanged")

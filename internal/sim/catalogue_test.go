@@ -123,8 +123,8 @@ func walk(t *testing.T, url string, sc *fixture.Scenario, stream, think bool) []
 }
 
 // TestCatalogueVerdicts answers the whole embedded catalogue with each
-// answer-level profile and judges every answer with internal/check, as the
-// live suite does: affected scenarios fail with exactly the profile's code,
+// answer-level persona and judges every answer with internal/check, as the
+// live suite does: affected scenarios fail with exactly the persona's code,
 // every other scenario passes. Streaming-only faults must leave the
 // reassembled stream passing Judge (the suite catches them by structure and
 // by comparison with the plain twin, which TestToolFaults covers).
@@ -148,7 +148,7 @@ func TestCatalogueVerdicts(t *testing.T) {
 		return false
 	}
 	type testCase struct {
-		profile  string
+		persona  string
 		affected func(s *fixture.Scenario) bool
 		code     diagnosis.Code
 		// streamLoose: streamed answers of affected scenarios need only
@@ -161,32 +161,32 @@ func TestCatalogueVerdicts(t *testing.T) {
 		streamExtra []string
 	}
 	for _, tc := range []testCase{
-		{profile: "healthy"},
-		{profile: "healthy?style=llmd&reasoning_field=both"},
-		{profile: "noisy"},
-		{profile: "hermes_leak", affected: autoCalls, code: diagnosis.ParserMismatchHermes},
-		{profile: "xml_leak", affected: autoCalls, code: diagnosis.ParserMismatchXML},
-		{profile: "prose", affected: autoCalls, code: diagnosis.NoToolCall},
-		{profile: "tool_call_in_reasoning", affected: autoCalls, code: diagnosis.ToolCallInReasoning},
-		{profile: "finish_mismatch", affected: autoCalls, code: diagnosis.FinishReasonMismatch},
-		{profile: "reasoning_exhausted", affected: firstCalls, code: diagnosis.ReasoningExhaustedMaxTokens},
-		{profile: "invalid_json", affected: firstCalls, code: diagnosis.InvalidJSONArguments},
-		{profile: "double_encoded", affected: firstCalls, code: diagnosis.WireFormat},
-		{profile: "unknown_function", affected: firstCalls, code: diagnosis.UnknownFunction},
-		{profile: "schema_violation", affected: withArgs, code: diagnosis.SchemaViolation},
-		{profile: "wrong_args", affected: withArgs, code: diagnosis.ArgsMismatch},
-		{profile: "null_function", affected: firstCalls, code: diagnosis.MalformedToolCall, streamLoose: true},
-		{profile: "always_call", affected: noCallStep, code: diagnosis.UnexpectedToolCall},
-		{profile: "think_leak", affected: func(*fixture.Scenario) bool { return true }, code: diagnosis.ReasoningParserMissing},
-		{profile: "stream_name_repeat"},
-		{profile: "stream_id_change"},
-		{profile: "stream_double_finish"},
-		{profile: "stream_markup_delta"},
-		{profile: "stream_args_differ", streamExtra: []string{string(diagnosis.ArgsMismatch)}},
+		{persona: "healthy"},
+		{persona: "healthy?style=llmd&reasoning_field=both"},
+		{persona: "noisy"},
+		{persona: "hermes_leak", affected: autoCalls, code: diagnosis.ParserMismatchHermes},
+		{persona: "xml_leak", affected: autoCalls, code: diagnosis.ParserMismatchXML},
+		{persona: "prose", affected: autoCalls, code: diagnosis.NoToolCall},
+		{persona: "tool_call_in_reasoning", affected: autoCalls, code: diagnosis.ToolCallInReasoning},
+		{persona: "finish_mismatch", affected: autoCalls, code: diagnosis.FinishReasonMismatch},
+		{persona: "reasoning_exhausted", affected: firstCalls, code: diagnosis.ReasoningExhaustedMaxTokens},
+		{persona: "invalid_json", affected: firstCalls, code: diagnosis.InvalidJSONArguments},
+		{persona: "double_encoded", affected: firstCalls, code: diagnosis.WireFormat},
+		{persona: "unknown_function", affected: firstCalls, code: diagnosis.UnknownFunction},
+		{persona: "schema_violation", affected: withArgs, code: diagnosis.SchemaViolation},
+		{persona: "wrong_args", affected: withArgs, code: diagnosis.ArgsMismatch},
+		{persona: "null_function", affected: firstCalls, code: diagnosis.MalformedToolCall, streamLoose: true},
+		{persona: "always_call", affected: noCallStep, code: diagnosis.UnexpectedToolCall},
+		{persona: "think_leak", affected: func(*fixture.Scenario) bool { return true }, code: diagnosis.ReasoningParserMissing},
+		{persona: "stream_name_repeat"},
+		{persona: "stream_id_change"},
+		{persona: "stream_double_finish"},
+		{persona: "stream_markup_delta"},
+		{persona: "stream_args_differ", streamExtra: []string{string(diagnosis.ArgsMismatch)}},
 	} {
-		t.Run(tc.profile, func(t *testing.T) {
+		t.Run(tc.persona, func(t *testing.T) {
 			t.Parallel()
-			p, err := Lookup(tc.profile)
+			p, err := Lookup(tc.persona)
 			require.NoError(t, err)
 			p.TTFT, p.ITL = 0, 0
 			ts := httptest.NewServer(New(p, nil))
@@ -209,7 +209,7 @@ func TestCatalogueVerdicts(t *testing.T) {
 							assert.Equal(t, string(tc.code), codes[0], "%s %+v: %v", sc.Name, mode, codes)
 						}
 					default:
-						assert.Empty(t, codes, "%s %+v is not affected by %s", sc.Name, mode, tc.profile)
+						assert.Empty(t, codes, "%s %+v is not affected by %s", sc.Name, mode, tc.persona)
 					}
 				}
 			}

@@ -268,7 +268,7 @@ func delta(d map[string]any) event {
 }
 
 // events lays out the stream of answer a, with streaming fault f (the
-// profile's, or one load brought on) applied.
+// persona's, or one load brought on) applied.
 func (s *Server) events(a answer, f Fault) []event {
 	role := delta(map[string]any{"role": "assistant", "content": ""})
 	role.token = false

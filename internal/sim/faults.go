@@ -13,7 +13,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 )
 
-// applyFault turns the healthy answer into the profile's faulty one. Only
+// applyFault turns the healthy answer into the persona's faulty one. Only
 // answer-level faults live here; the streaming and transport faults are
 // applied where the answer is written.
 func (s *Server) applyFault(req *chatRequest, a answer) answer {
@@ -442,7 +442,7 @@ func flipCase(v any) (any, bool) {
 	return nil, false
 }
 
-// vary applies the healthy variation of the profile to a planned answer:
+// vary applies the healthy variation of the persona to a planned answer:
 // with probability Vary, one case-safe string argument of each call takes
 // another letter case (every matcher accepts it); with probability
 // ModelError per call, a wrong value (wrongArgs). Both draw from

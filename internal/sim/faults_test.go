@@ -16,12 +16,12 @@ import (
 )
 
 // TestToolFaults checks each tool-calling fault's exact signature on the
-// test scenario, plain and streamed, and that the same profile answers a
+// test scenario, plain and streamed, and that the same persona answers a
 // tool_choice required request correctly where the fault is auto-only.
 func TestToolFaults(t *testing.T) {
 	t.Parallel()
 	type testCase struct {
-		profile string
+		persona string
 		// check gets the plain answer and the reassembled stream.
 		check func(t *testing.T, c completion, s streamed)
 		// requiredHealthy: under tool_choice required the call is correct
@@ -44,7 +44,7 @@ func TestToolFaults(t *testing.T) {
 		return c.Choices[0].Message.ToolCalls[0].fn(t).Arguments
 	}
 	run := func(t *testing.T, tc testCase) {
-		_, url := serve(t, tc.profile)
+		_, url := serve(t, tc.persona)
 		c := plain(t, url, body(t, false, nil))
 		s := streamReq(t, url, body(t, true, nil))
 		require.True(t, s.done)
@@ -56,7 +56,7 @@ func TestToolFaults(t *testing.T) {
 		}
 	}
 	for _, tc := range []testCase{
-		{profile: "hermes_leak", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
+		{persona: "hermes_leak", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
 			content, _ := msg(c)
 			assert.Equal(t, "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"days\": 3, \"location\": \"Paris\", \"note\": \"nice\", \"unit\": \"celsius\"}}\n</tool_call>", content)
 			assert.Empty(t, c.Choices[0].Message.ToolCalls)
@@ -64,7 +64,7 @@ func TestToolFaults(t *testing.T) {
 			assert.Equal(t, content, s.content)
 			assert.Empty(t, s.calls)
 		}},
-		{profile: "xml_leak", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
+		{persona: "xml_leak", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
 			content, _ := msg(c)
 			assert.True(t, strings.HasPrefix(content, "<tool_call>\n<function=get_weather>\n<parameter="), content)
 			assert.Contains(t, content, "<parameter=location>\nParis\n</parameter>\n")
@@ -72,7 +72,7 @@ func TestToolFaults(t *testing.T) {
 			assert.Empty(t, c.Choices[0].Message.ToolCalls)
 			assert.Equal(t, "stop", c.Choices[0].FinishReason)
 		}},
-		{profile: "reasoning_exhausted", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "reasoning_exhausted", check: func(t *testing.T, c completion, s streamed) {
 			content, reasoning := msg(c)
 			assert.Nil(t, c.Choices[0].Message.Content)
 			assert.Empty(t, content)
@@ -82,7 +82,7 @@ func TestToolFaults(t *testing.T) {
 			assert.Empty(t, c.Choices[0].Message.ToolCalls)
 			assert.Equal(t, 1024, s.usage)
 		}},
-		{profile: "think_leak", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "think_leak", check: func(t *testing.T, c completion, s streamed) {
 			content, reasoning := msg(c)
 			assert.True(t, strings.HasPrefix(content, "<think>\n"), content)
 			assert.Contains(t, content, "</think>")
@@ -90,14 +90,14 @@ func TestToolFaults(t *testing.T) {
 			assert.Equal(t, wantArgs, decodeArgs(t, firstArgs(t, c)), "the call itself is fine")
 			assert.Equal(t, "tool_calls", c.Choices[0].FinishReason)
 		}},
-		{profile: "tool_call_in_reasoning", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
+		{persona: "tool_call_in_reasoning", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
 			content, reasoning := msg(c)
 			assert.Empty(t, content)
 			assert.Contains(t, reasoning, "<tool_call>\n{\"name\": \"get_weather\"")
 			assert.Empty(t, c.Choices[0].Message.ToolCalls)
 			assert.Contains(t, s.reasoning, "<tool_call>")
 		}},
-		{profile: "prose", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
+		{persona: "prose", requiredHealthy: true, check: func(t *testing.T, c completion, s streamed) {
 			content, _ := msg(c)
 			assert.NotEmpty(t, content)
 			assert.NotContains(t, content, "<")
@@ -105,71 +105,71 @@ func TestToolFaults(t *testing.T) {
 			assert.Empty(t, c.Choices[0].Message.ToolCalls)
 			assert.Equal(t, "stop", c.Choices[0].FinishReason)
 		}},
-		{profile: "invalid_json", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "invalid_json", check: func(t *testing.T, c completion, s streamed) {
 			a := firstArgs(t, c)
 			assert.Equal(t, `{"days": 3, "location": "Paris", "note": "nice", "unit": "celsius"`, a)
 			assert.Equal(t, a, s.calls[0].args)
 		}},
-		{profile: "double_encoded", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "double_encoded", check: func(t *testing.T, c completion, s streamed) {
 			var inner string
 			require.NoError(t, json.Unmarshal([]byte(firstArgs(t, c)), &inner))
 			assert.Equal(t, wantArgs, decodeArgs(t, inner))
 		}},
-		{profile: "unknown_function", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "unknown_function", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, "get_weather_v2", *c.Choices[0].Message.ToolCalls[0].fn(t).Name)
 			assert.Equal(t, "get_weather_v2", s.calls[0].name)
 		}},
-		{profile: "schema_violation", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "schema_violation", check: func(t *testing.T, c completion, s streamed) {
 			a := decodeArgs(t, firstArgs(t, c))
 			assert.NotContains(t, a, "location", "the first required parameter is dropped")
 			assert.Equal(t, "celsius", a["unit"])
 		}},
-		{profile: "wrong_args", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "wrong_args", check: func(t *testing.T, c completion, s streamed) {
 			a := decodeArgs(t, firstArgs(t, c))
 			assert.Equal(t, 1003.0, a["days"], "a pinned value changed, same type")
 			assert.Equal(t, "Paris", a["location"])
 			assert.Equal(t, "celsius", a["unit"])
 		}},
-		{profile: "finish_mismatch", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "finish_mismatch", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, "stop", c.Choices[0].FinishReason)
 			assert.Equal(t, wantArgs, decodeArgs(t, firstArgs(t, c)))
 			assert.Equal(t, []string{"stop"}, s.finishes)
 		}},
-		{profile: "null_function", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "null_function", check: func(t *testing.T, c completion, s streamed) {
 			require.Len(t, c.Choices[0].Message.ToolCalls, 1)
 			assert.Equal(t, "null", string(c.Choices[0].Message.ToolCalls[0].Function))
 			assert.Equal(t, "", s.calls[0].name)
 		}},
-		{profile: "stream_name_repeat", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_name_repeat", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, wantArgs, decodeArgs(t, firstArgs(t, c)))
 			assert.Equal(t, 2, s.names[0])
 			assert.Equal(t, wantArgs, decodeArgs(t, s.calls[0].args))
 		}},
-		{profile: "stream_id_change", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_id_change", check: func(t *testing.T, c completion, s streamed) {
 			require.Len(t, s.ids[0], 2)
 			assert.NotEqual(t, s.ids[0][0], s.ids[0][1])
 		}},
-		{profile: "stream_bad_index", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_bad_index", check: func(t *testing.T, c completion, s streamed) {
 			assert.NotContains(t, s.calls, 0)
 			assert.Contains(t, s.calls, 1)
 		}},
-		{profile: "stream_double_finish", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_double_finish", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, []string{"tool_calls", "tool_calls"}, s.finishes)
 		}},
-		{profile: "stream_markup_delta", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_markup_delta", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, "<tool_call>", s.content)
 			assert.Equal(t, wantArgs, decodeArgs(t, s.calls[0].args))
 			content, _ := msg(c)
 			assert.Empty(t, content)
 		}},
-		{profile: "stream_args_differ", check: func(t *testing.T, c completion, s streamed) {
+		{persona: "stream_args_differ", check: func(t *testing.T, c completion, s streamed) {
 			assert.Equal(t, wantArgs, decodeArgs(t, firstArgs(t, c)))
 			got := decodeArgs(t, s.calls[0].args)
 			assert.NotEqual(t, wantArgs, got)
 			assert.Equal(t, "PARIS", got["location"], "a case flip the Equals matcher accepts; unit is an enum and stays")
 		}},
 	} {
-		t.Run(tc.profile, func(t *testing.T) {
+		t.Run(tc.persona, func(t *testing.T) {
 			t.Parallel()
 			run(t, tc)
 		})
@@ -206,21 +206,21 @@ func TestAlwaysCall(t *testing.T) {
 func TestTransportFaults(t *testing.T) {
 	t.Parallel()
 	type testCase struct {
-		profile string
+		persona string
 		stream  bool
 		status  int
 		ctype   string
 		body    func(t *testing.T, b string)
 	}
 	run := func(t *testing.T, tc testCase) {
-		_, url := serve(t, tc.profile)
+		_, url := serve(t, tc.persona)
 		resp := post(t, url, body(t, tc.stream, nil))
 		b, err := io.ReadAll(resp.Body)
 		assert.Equal(t, tc.status, resp.StatusCode)
 		if tc.ctype != "" {
 			assert.Equal(t, tc.ctype, resp.Header.Get("Content-Type"))
 		}
-		if tc.profile == "stream_cut" {
+		if tc.persona == "stream_cut" {
 			require.Error(t, err, "the connection is closed mid-body")
 		} else {
 			require.NoError(t, err)
@@ -230,35 +230,35 @@ func TestTransportFaults(t *testing.T) {
 		}
 	}
 	for _, tc := range []testCase{
-		{profile: "server_error", status: 500, body: func(t *testing.T, b string) { assert.Contains(t, b, `"code":500`) }},
-		{profile: "unauthorized", status: 401, body: func(t *testing.T, b string) { assert.JSONEq(t, `{"error":"Unauthorized"}`, b) }},
-		{profile: "rate_limited", status: 429},
-		{profile: "unavailable", status: 503},
-		{profile: "model_not_found", status: 404, body: func(t *testing.T, b string) { assert.Contains(t, b, "The model `Qwen/Qwen3-32B-AWQ` does not exist.") }},
-		{profile: "html_error", status: 200, ctype: "text/html; charset=utf-8", body: func(t *testing.T, b string) { assert.True(t, strings.HasPrefix(b, "<!DOCTYPE html>")) }},
-		{profile: "not_json", status: 200, ctype: "application/json", body: func(t *testing.T, b string) { assert.Equal(t, "<<garbage", b) }},
-		{profile: "wrong_shape", status: 200, body: func(t *testing.T, b string) { assert.Contains(t, b, `"choices":[]`) }},
-		{profile: "stream_cut", status: 200, stream: true, body: func(t *testing.T, b string) {
+		{persona: "server_error", status: 500, body: func(t *testing.T, b string) { assert.Contains(t, b, `"code":500`) }},
+		{persona: "unauthorized", status: 401, body: func(t *testing.T, b string) { assert.JSONEq(t, `{"error":"Unauthorized"}`, b) }},
+		{persona: "rate_limited", status: 429},
+		{persona: "unavailable", status: 503},
+		{persona: "model_not_found", status: 404, body: func(t *testing.T, b string) { assert.Contains(t, b, "The model `Qwen/Qwen3-32B-AWQ` does not exist.") }},
+		{persona: "html_error", status: 200, ctype: "text/html; charset=utf-8", body: func(t *testing.T, b string) { assert.True(t, strings.HasPrefix(b, "<!DOCTYPE html>")) }},
+		{persona: "not_json", status: 200, ctype: "application/json", body: func(t *testing.T, b string) { assert.Equal(t, "<<garbage", b) }},
+		{persona: "wrong_shape", status: 200, body: func(t *testing.T, b string) { assert.Contains(t, b, `"choices":[]`) }},
+		{persona: "stream_cut", status: 200, stream: true, body: func(t *testing.T, b string) {
 			assert.True(t, strings.HasPrefix(b, "data: {"))
 			assert.False(t, strings.HasSuffix(b, "\n\n"), "cut mid-chunk")
 			assert.NotContains(t, b, "[DONE]")
 		}},
-		{profile: "stream_cut", status: 200, body: func(t *testing.T, b string) { assert.False(t, json.Valid([]byte(b))) }},
-		{profile: "no_done", status: 200, stream: true, body: func(t *testing.T, b string) {
+		{persona: "stream_cut", status: 200, body: func(t *testing.T, b string) { assert.False(t, json.Valid([]byte(b))) }},
+		{persona: "no_done", status: 200, stream: true, body: func(t *testing.T, b string) {
 			assert.NotContains(t, b, "[DONE]")
 			assert.Contains(t, b, `"finish_reason":"tool_calls"`)
 		}},
-		{profile: "no_done", status: 200, body: func(t *testing.T, b string) { assert.True(t, json.Valid([]byte(b)), "plain answers stay healthy") }},
-		{profile: "huge_body", status: 200, body: func(t *testing.T, b string) {
+		{persona: "no_done", status: 200, body: func(t *testing.T, b string) { assert.True(t, json.Valid([]byte(b)), "plain answers stay healthy") }},
+		{persona: "huge_body", status: 200, body: func(t *testing.T, b string) {
 			assert.GreaterOrEqual(t, len(b), 50<<20)
 			assert.True(t, json.Valid([]byte(b)))
 		}},
-		{profile: "huge_body", status: 200, stream: true, body: func(t *testing.T, b string) {
+		{persona: "huge_body", status: 200, stream: true, body: func(t *testing.T, b string) {
 			assert.GreaterOrEqual(t, len(b), 50<<20)
 			assert.True(t, strings.HasSuffix(b, "data: [DONE]\n\n"))
 		}},
 	} {
-		name := tc.profile + map[bool]string{true: "/stream", false: "/plain"}[tc.stream]
+		name := tc.persona + map[bool]string{true: "/stream", false: "/plain"}[tc.stream]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			run(t, tc)

@@ -26,7 +26,7 @@ const maxModelLen = 32768
 
 // Server is the simulator. It implements http.Handler.
 type Server struct {
-	p       Profile
+	p       Persona
 	model   string
 	apiKey  string
 	now     func() time.Time
@@ -59,13 +59,13 @@ func WithAPIKey(key string) Option { return func(s *Server) { s.apiKey = key } }
 // WithClock sets the clock used for "created" timestamps.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
-// WithSeed overrides the profile's seed.
+// WithSeed overrides the persona's seed.
 func WithSeed(seed uint64) Option { return func(s *Server) { s.p.Seed = seed } }
 
 // New returns a simulator for p. scenarios are the fixtures it recognises
 // (by their first user message) to answer correctly; nil means the
 // catalogue embedded in the fixtures package.
-func New(p Profile, scenarios []*fixture.Scenario, opts ...Option) *Server {
+func New(p Persona, scenarios []*fixture.Scenario, opts ...Option) *Server {
 	p = p.withDefaults()
 	if p.Description == "" {
 		p.Description = Describe(p.Name)
@@ -91,8 +91,8 @@ func New(p Profile, scenarios []*fixture.Scenario, opts ...Option) *Server {
 	return s
 }
 
-// Profile returns the profile the server runs.
-func (s *Server) Profile() Profile { return s.p }
+// Persona returns the persona the server runs.
+func (s *Server) Persona() Persona { return s.p }
 
 // Requests returns how many chat completion requests have been received.
 func (s *Server) Requests() int {
@@ -196,9 +196,9 @@ func (s *Server) hexID() string {
 type latency struct {
 	ttft, itl time.Duration
 	// inFlight is the requests in flight when this one arrived, itself
-	// included (Profile.BreakAbove).
+	// included (Persona.BreakAbove).
 	inFlight int
-	// batch, when set (Profile.BatchK), scales each token's delay by the
+	// batch, when set (Persona.BatchK), scales each token's delay by the
 	// batch at the moment the token is due.
 	batch func(time.Duration) time.Duration
 }

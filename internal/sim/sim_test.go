@@ -502,12 +502,12 @@ func TestLookup(t *testing.T) {
 
 	p, err = Lookup("noisy?seed=3")
 	require.NoError(t, err)
-	assert.Equal(t, 0.3, p.Noise, "the profile's own values stay")
+	assert.Equal(t, 0.3, p.Noise, "the persona's own values stay")
 	assert.Equal(t, uint64(3), p.Seed)
 
 	_, err = Lookup("nope")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "hermes_leak", "lists the known profiles")
+	assert.Contains(t, err.Error(), "hermes_leak", "lists the known personas")
 	_, err = Lookup("healthy?ttft=fast")
 	assert.ErrorContains(t, err, "ttft=20ms")
 	_, err = Lookup("healthy?bogus=1")

@@ -87,7 +87,7 @@ const MinDegradationSamples = 3
 // 3 under ±30 % noise exceed 2× a 0.20 limit in 3.3 % of runs on their own.
 // v2 adds the last condition: the last window's median must clear the
 // slowest request of the first window by more than the threshold. With v1's
-// plain separation, live runs of the noisy simulator profile
+// plain separation, live runs of the noisy simulator persona
 // tripped it in 3 of 20 seeds (two classes per run double the chance, and
 // the noise on the wire is wider than ±30 % uniform), while a clean jump
 // still clears the gap easily. And "step" needs windows of at least 4

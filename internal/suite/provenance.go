@@ -31,11 +31,11 @@ func (r *Run) provenance(srv client.Server) *sidecar.Provenance {
 // knobsHash is the SHA-256 of the knobs that change what is measured, as
 // JSON. Left out: the target and its credentials (the model is compared on
 // its own), where outputs and fixtures live (the fixtures are hashed by
-// content), the simulator profile (it is the server, not a knob), and
+// content), the simulator persona (it is the server, not a knob), and
 // monitoring and progress settings.
 func knobsHash(c config.Config) string {
 	c.BaseURL, c.APIKey, c.Model, c.CAFile, c.InsecureSkipVerify = "", "", "", "", false
-	c.Simulator, c.Out, c.Profile, c.Fixtures = "", "", "", ""
+	c.Simulator, c.Out, c.SettingsFile, c.Fixtures = "", "", "", ""
 	c.Parallel, c.GPUInterval, c.MetricsInterval, c.ProgressEvery = 0, 0, 0, 0
 	b, err := json.Marshal(c)
 	if err != nil {

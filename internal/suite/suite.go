@@ -77,7 +77,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	}
 	cfg, err := config.Load(getenv)
 	if out := getenv("ACCEPTANCE_OUT"); err != nil && out != "" {
-		// A broken profile stops Load before the environment is read; the
+		// A broken settings file stops Load before the environment is read; the
 		// outputs must still go where the caller asked.
 		cfg.Out = out
 	}
@@ -119,7 +119,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		r.fatal = "no target: set VLLM_BASE_URL (e.g. VLLM_BASE_URL=http://gpu-box:5002/v1, plus VLLM_API_KEY if the server has --api-key), or ACCEPTANCE_SIMULATOR=healthy to test the embedded simulator"
 		return r
 	}
-	r.metrics.Target = sidecar.Target{BaseURL: redact.URL(r.Cfg.BaseURL), Model: cfg.Model, Kind: sidecar.KindOpenAI, Profile: cfg.Simulator}
+	r.metrics.Target = sidecar.Target{BaseURL: redact.URL(r.Cfg.BaseURL), Model: cfg.Model, Kind: sidecar.KindOpenAI, Persona: cfg.Simulator}
 	r.Client, err = client.New(client.Config{
 		BaseURL: r.Cfg.BaseURL, APIKey: cfg.APIKey, Timeout: cfg.RequestTimeout, IdleTimeout: cfg.IdleTimeout,
 		MaxResponseBytes: cfg.MaxResponseBytes, CAFile: cfg.CAFile, InsecureSkipVerify: cfg.InsecureSkipVerify,
@@ -217,7 +217,7 @@ func (r *Run) startSimulator() error {
 	r.simServer = &http.Server{Handler: sim.New(p, r.Scenarios, opts...), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = r.simServer.Serve(ln) }()
 	r.Cfg.BaseURL = "http://" + ln.Addr().String() + "/v1"
-	r.logf("embedded simulator, profile %s, on %s", r.Cfg.Simulator, r.Cfg.BaseURL)
+	r.logf("embedded simulator, persona %s, on %s", r.Cfg.Simulator, r.Cfg.BaseURL)
 	return nil
 }
 
@@ -410,7 +410,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		StabilityRequests:        c.StabilityRequests,
 		StabilityInterval:        c.StabilityInterval.String(),
 		MaxDegradation:           c.MaxDegradation,
-		Profile:                  c.Profile,
+		SettingsFile:                  c.SettingsFile,
 		Parallel:                 c.Parallel,
 		FixturesDir:              c.Fixtures,
 		Extra:                    loadKnobs(c),

@@ -1,6 +1,6 @@
 // Package sim is the embedded simulator: a net/http server that speaks
 // vLLM's OpenAI-compatible wire format and misbehaves in known ways, one
-// fault per profile, so the suite's self-tests can assert its verdicts
+// fault per persona, so the suite's self-tests can assert its verdicts
 // without a GPU.
 package sim
 
@@ -16,11 +16,11 @@ import (
 // Fault names one misbehaviour. The zero value is a healthy server.
 type Fault string
 
-// Profile is a fault, a latency model and a stream style. Profiles compose:
+// Persona is a fault, a latency model and a stream style. Personas compose:
 // "hermes_leak?ttft=50ms&style=llmd" is the hermes fault with latency, in
 // llm-d's streaming style.
-type Profile struct {
-	// Name is the registered name the profile was looked up by.
+type Persona struct {
+	// Name is the registered name the persona was looked up by.
 	Name string
 	// Spec is the full string given to Lookup, parameters included.
 	Spec string
@@ -92,7 +92,7 @@ type Profile struct {
 	VLLM string
 }
 
-// Faults. Each registered profile below produces exactly one of them.
+// Faults. Each registered persona below produces exactly one of them.
 const (
 	FaultHermesLeak         Fault = "hermes_leak"
 	FaultXMLLeak            Fault = "xml_leak"
@@ -152,20 +152,20 @@ const (
 
 type entry struct {
 	desc string
-	p    Profile
+	p    Persona
 }
 
 var registry = map[string]entry{}
 
-func reg(name, desc string, p Profile) {
+func reg(name, desc string, p Persona) {
 	p.Name, p.Description = name, desc
 	registry[name] = entry{desc: desc, p: p}
 }
 
-func fault(name, desc string) { reg(name, desc, Profile{Fault: Fault(name)}) }
+func fault(name, desc string) { reg(name, desc, Persona{Fault: Fault(name)}) }
 
 func init() {
-	reg("healthy", "a correct vLLM with hermes tool parser and qwen3 reasoning parser (no latency unless ttft/itl are set)", Profile{})
+	reg("healthy", "a correct vLLM with hermes tool parser and qwen3 reasoning parser (no latency unless ttft/itl are set)", Persona{})
 
 	fault("hermes_leak", "tool parser off or wrong under tool_choice auto: <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call> left in content, no tool_calls, finish stop")
 	fault("xml_leak", "Qwen3-Coder XML (<tool_call><function=...><parameter=...>) left in content under auto, no tool_calls, finish stop")
@@ -222,24 +222,24 @@ func init() {
 	fault("model_not_found", "serves /v1/models normally but answers chat completions 404 \"The model `X` does not exist.\"")
 
 	reg("nondeterministic", "healthy, but not batch-invariant: about half the answers differ from the canonical one in the letter case of a string argument, which every matcher accepts, streamed or not (vary=0.5)",
-		Profile{Vary: 0.5})
+		Persona{Vary: 0.5})
 	reg("imperfect_model", "healthy server, imperfect model: a wrong argument value in about 1 call in 20, seeded (model_error=0.05; model_error=0.33 for 1 in 3)",
-		Profile{ModelError: 0.05})
+		Persona{ModelError: 0.05})
 	reg("degrading", "healthy answers whose latency rises 40 % over 20 requests (ttft=20ms itl=1ms ramp=0.4)",
-		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Ramp: 0.4})
+		Persona{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Ramp: 0.4})
 	reg("noisy", "healthy answers with ±30 % seeded latency noise and no trend (ttft=20ms itl=1ms noise=0.3)",
-		Profile{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Noise: 0.3})
+		Persona{TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Noise: 0.3})
 	reg("erroring", "healthy answers, but 20 % of chat completions get HTTP 500 (seeded)",
-		Profile{ErrorRate: 0.2, TTFT: 2 * time.Millisecond, ITL: 100 * time.Microsecond})
+		Persona{ErrorRate: 0.2, TTFT: 2 * time.Millisecond, ITL: 100 * time.Microsecond})
 	reg("batching", "healthy answers from a server whose latency grows as its batch fills: TTFT and ITL × (1 + in-flight/batch_k), read at each token (ttft=50ms itl=10ms batch_k=16; capacity in docs/capacity.md)",
-		Profile{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: 16})
+		Persona{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: 16})
 	reg("serializer_under_load", "the batching server whose stream serializer breaks under load: with more than break_above=4 requests in flight a streamed call repeats an arguments piece; alone it is correct (ttft=20ms itl=2ms batch_k=16 break_above=4)",
-		Profile{TTFT: 20 * time.Millisecond, ITL: 2 * time.Millisecond, BatchK: 16, BreakAbove: 4})
+		Persona{TTFT: 20 * time.Millisecond, ITL: 2 * time.Millisecond, BatchK: 16, BreakAbove: 4})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
-		Profile{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
+		Persona{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
 
-// Names returns the registered profile names, sorted.
+// Names returns the registered persona names, sorted.
 func Names() []string {
 	out := make([]string, 0, len(registry))
 	for n := range registry {
@@ -249,30 +249,30 @@ func Names() []string {
 	return out
 }
 
-// Describe returns the one-line description of a registered profile, "" for
+// Describe returns the one-line description of a registered persona, "" for
 // an unknown name.
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
 const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens, vllm"
 
-// Lookup parses a profile spec: a registered name, optionally followed by
+// Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
-// Parameters override the profile's own values.
-func Lookup(spec string) (Profile, error) {
+// Parameters override the persona's own values.
+func Lookup(spec string) (Persona, error) {
 	name, query, _ := strings.Cut(strings.TrimSpace(spec), "?")
 	if name == "" {
 		name = "healthy"
 	}
 	e, ok := registry[name]
 	if !ok {
-		return Profile{}, fmt.Errorf("simulator profile %q is unknown; known profiles: %s (run 'vllm-acceptance sim --list')", name, strings.Join(Names(), ", "))
+		return Persona{}, fmt.Errorf("simulator persona %q is unknown; known personas: %s (run 'vllm-acceptance sim --list')", name, strings.Join(Names(), ", "))
 	}
 	p := e.p
 	p.Spec = spec
 	vals, err := url.ParseQuery(query)
 	if err != nil {
-		return Profile{}, fmt.Errorf("simulator profile %q: parameters: %w (example: healthy?ttft=200ms&itl=5ms)", spec, err)
+		return Persona{}, fmt.Errorf("simulator persona %q: parameters: %w (example: healthy?ttft=200ms&itl=5ms)", spec, err)
 	}
 	keys := make([]string, 0, len(vals))
 	for k := range vals {
@@ -282,13 +282,13 @@ func Lookup(spec string) (Profile, error) {
 	for _, k := range keys {
 		v := vals.Get(k)
 		if err := p.set(k, v); err != nil {
-			return Profile{}, fmt.Errorf("simulator profile %q: %s=%s: %w", spec, k, v, err)
+			return Persona{}, fmt.Errorf("simulator persona %q: %s=%s: %w", spec, k, v, err)
 		}
 	}
 	return p.withDefaults(), nil
 }
 
-func (p *Profile) set(k, v string) error {
+func (p *Persona) set(k, v string) error {
 	dur := func(d *time.Duration) error {
 		x, err := time.ParseDuration(v)
 		if err != nil || x < 0 {
@@ -370,7 +370,7 @@ func (p *Profile) set(k, v string) error {
 	return nil
 }
 
-func (p Profile) withDefaults() Profile {
+func (p Persona) withDefaults() Persona {
 	if p.RampRequests == 0 {
 		p.RampRequests = 20
 	}
