@@ -163,6 +163,9 @@ func baselineFor(baseline, tolFile, metricsPath string, m *sidecar.Metrics) (*re
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("--baseline %s: no such file or folder; give a baseline run's metrics.json, its run folder or a folder of run folders", baseline)
 		}
+		if strings.Contains(err.Error(), baseline) {
+			return nil, fmt.Errorf("--baseline: %s", oneLine(err)) // it names the path
+		}
 		return nil, fmt.Errorf("--baseline %s: %s", baseline, oneLine(err))
 	}
 	name := filepath.Base(filepath.Dir(metricsPath))
