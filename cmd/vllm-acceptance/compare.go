@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/report"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -34,10 +36,11 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	force := fset.Bool("force", false, "compare runs that do not match (model, target kind, schema, knobs, incomplete); the reasons are still printed")
 	jsonOut := fset.String("json", "", "also write the result as JSON to this file")
 	mdOut := fset.String("md", "", "also write the Markdown table to this file")
+	sumOut := fset.String("summary", "", "also append a short paragraph (the verdict, why, where every figure is) to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
 	fset.Usage = func() {}
 	printUsage := func(w io.Writer) {
 		fset.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] BASELINE CANDIDATE
+		fmt.Fprint(w, `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] [--summary FILE] BASELINE CANDIDATE
 
 Compares the candidate with the baseline, figure by figure, each with a
 90 % confidence interval against the tolerances of profiles/gate.yaml (or
@@ -54,6 +57,11 @@ side they cover per-request noise only, and the output says so.
 Sides whose runs disagree among themselves, or that differ in model, target
 kind, schema or suite version, fixtures or knobs, or hold an incomplete run,
 are refused unless --force.
+
+--summary appends the verdict in one paragraph, for a CI step summary
+(GITHUB_STEP_SUMMARY): the figures that regressed, or why the runs were
+refused or what would settle an inconclusive verdict, and where the
+whole table (--md) is.
 
 Exit status: 0 pass, 1 regressed, 2 usage error or unreadable input, 3
 refused (the reasons are printed), 4 inconclusive (the advice says how
@@ -73,19 +81,10 @@ Flags:
 		fmt.Fprintf(stderr, "vllm-acceptance compare: want BASELINE and CANDIDATE, got %d argument(s); e.g. vllm-acceptance compare baselines/metrics.json out\n", fset.NArg())
 		return exitUsage
 	}
-	tol := compare.DefaultTolerances()
-	if *tolFile != "" {
-		fh, err := os.Open(*tolFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
-			return exitUsage
-		}
-		tol, err = compare.LoadTolerances(fh)
-		fh.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance compare: %s: %v\n", *tolFile, err)
-			return exitUsage
-		}
+	tol, err := loadTolerances(*tolFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
+		return exitUsage
 	}
 	base, err := sidecar.ReadRuns(fset.Arg(0))
 	if err != nil {
@@ -119,6 +118,17 @@ Flags:
 			return exitUsage
 		}
 	}
+	if *sumOut != "" {
+		more := ""
+		if *mdOut != "" {
+			more = filepath.Base(*mdOut)
+		}
+		c := gateChanges(res, fset.Arg(0), fset.Arg(1), more)
+		if err := appendTo(*sumOut, func(w io.Writer) error { return report.GateSummary(w, c, artifactsURL()) }); err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance compare: --summary: %v\n", err)
+			return exitUsage
+		}
+	}
 	switch res.Verdict {
 	case compare.VerdictRefused:
 		fmt.Fprintf(stderr, "vllm-acceptance compare: refused: %s; rerun one side so they match, or pass --force\n", strings.Join(res.Refusals, "; "))
@@ -131,6 +141,24 @@ Flags:
 		return exitInconclusive
 	}
 	return 0
+}
+
+// loadTolerances is the default tolerances, overridden by the YAML file at
+// path when one is given (compare's and report's --tolerances).
+func loadTolerances(path string) (compare.Tolerances, error) {
+	if path == "" {
+		return compare.DefaultTolerances(), nil
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return compare.Tolerances{}, err
+	}
+	defer fh.Close()
+	tol, err := compare.LoadTolerances(fh)
+	if err != nil {
+		return compare.Tolerances{}, fmt.Errorf("%s: %s", path, oneLine(err))
+	}
+	return tol, nil
 }
 
 // oneLine keeps an error on one line, as every CLI error is.

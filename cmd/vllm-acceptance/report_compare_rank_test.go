@@ -14,6 +14,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 const (
@@ -248,6 +249,27 @@ func TestCompareWritesFiles(t *testing.T) {
 	assert.Equal(t, out.String(), string(mdData))
 }
 
+// TestCompareSummary: --summary appends one short paragraph, for
+// GITHUB_STEP_SUMMARY, naming what regressed and where the table is.
+func TestCompareSummary(t *testing.T) {
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "summary.md")
+	require.NoError(t, os.WriteFile(sum, []byte("earlier step\n"), 0o644))
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "acme/gate")
+	t.Setenv("GITHUB_RUN_ID", "42")
+	var out, errOut bytes.Buffer
+	require.Equal(t, exitRegressed, run([]string{"compare", "--md", filepath.Join(dir, "compare.md"), "--summary", sum, baseRuns, slowRuns}, &out, &errOut))
+	data, err := os.ReadFile(sum)
+	require.NoError(t, err)
+	s := string(data)
+	assert.True(t, strings.HasPrefix(s, "earlier step\n### Promotion gate: **REGRESSED**\n"), "appended, not overwritten:\n%s", s)
+	assert.Contains(t, s, "Baseline "+baseRuns+" (3 runs), candidate "+slowRuns+" (3 runs). 5 figure(s) beyond tolerance: stability alternating ttft_ms.p50 +19.8 %")
+	assert.Contains(t, s, "The whole table: compare.md in [the run's artifacts](https://github.com/acme/gate/actions/runs/42#artifacts).")
+	assert.NotContains(t, s, "| metric |", "no table in the step summary")
+	assert.LessOrEqual(t, strings.Count(s, "\n"), 6, "one short paragraph")
+}
+
 func TestRankFolders(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, run([]string{"rank", baseRuns, sameRuns, slowRuns}, &out, &errOut), errOut.String())
@@ -287,4 +309,108 @@ func TestRankCommand(t *testing.T) {
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
 	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
+}
+
+// TestReportBaseline: report --baseline shows the promotion gate's verdict
+// and what moved in report.md, report.html and the step summary, and
+// exits 0 whatever the verdict.
+func TestReportBaseline(t *testing.T) {
+	dir := t.TempDir()
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	var out, errOut bytes.Buffer
+	code := run([]string{"report", "--out", dir, "--metrics", slowRuns + "/1/metrics.json", "--baseline", baseRuns + "/1"}, &out, &errOut)
+	require.Equal(t, 0, code, "a regression against the baseline does not change report's exit status: %s", errOut.String())
+	assert.Contains(t, out.String(), "against the baseline "+baseRuns+"/1: regressed")
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "### Against the baseline: **REGRESSED**")
+	assert.Contains(t, string(md), "| stability | alternating ttft_ms.p50 | 196.6 ms | 229.5 ms | +16.7 % | **REGRESSED** |", "a regressed figure is a row")
+	first, _, ok := strings.Cut(string(md), "\n## Tool calling")
+	require.True(t, ok)
+	goldenFile(t, "report-baseline.golden", first)
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "Against the baseline: <strong>REGRESSED</strong>")
+	sum, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	assert.Contains(t, string(sum), "Against the baseline "+baseRuns+"/1: **REGRESSED**. 3 figure(s) beyond tolerance: stability alternating ttft_ms.p50 +16.7 %")
+	assert.NotContains(t, string(sum), "| alternating ttft_ms.p50 |", "the step summary has the verdict line, not the table")
+
+	// A folder of runs as the baseline; runs that do not match are
+	// refused, still exit 0.
+	for _, tc := range []struct{ metrics, verdict string }{
+		{sameRuns + "/1/metrics.json", "### Against the baseline: INCONCLUSIVE"},
+		{filepath.Join(reportFixture, "metrics.json"), "### Against the baseline: **REFUSED**\n\nBaseline: " + baseRuns + " (3 runs). Not comparable: suite version differs"},
+	} {
+		dir := t.TempDir()
+		out.Reset()
+		errOut.Reset()
+		require.Equal(t, 0, run([]string{"report", "--out", dir, "--metrics", tc.metrics, "--baseline", baseRuns}, &out, &errOut), errOut.String())
+		md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+		require.NoError(t, err)
+		assert.Contains(t, string(md), tc.verdict, tc.metrics)
+	}
+}
+
+func TestReportBaselineErrors(t *testing.T) {
+	badTol := filepath.Join(t.TempDir(), "tol.yaml")
+	require.NoError(t, os.WriteFile(badTol, []byte("latency:\n  ttft_p95: {}\n"), 0o644))
+	metrics := baseRuns + "/1/metrics.json"
+	type testCase struct {
+		name   string
+		reason string
+		args   []string
+		stderr string
+	}
+	testCases := []testCase{
+		{name: "missing baseline", reason: "an unreadable baseline names the path and what to give",
+			args: []string{"--baseline", "nope"}, stderr: "--baseline nope: no such file or folder; give a baseline run's metrics.json, its run folder or a folder of run folders"},
+		{name: "empty folder", reason: "a folder without runs", args: []string{"--baseline", t.TempDir()}, stderr: "no metrics.json and no run folder"},
+		{name: "bad tolerances", reason: "as compare", args: []string{"--baseline", baseRuns, "--tolerances", badTol}, stderr: "ttft_p95"},
+		{name: "tolerances alone", reason: "--tolerances means nothing without --baseline", args: []string{"--tolerances", badTol}, stderr: "--tolerances needs --baseline"},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var out, errOut bytes.Buffer
+			assert.Equal(t, 2, run(append([]string{"report", "--out", dir, "--metrics", metrics}, tc.args...), &out, &errOut), tc.reason)
+			assert.Contains(t, errOut.String(), tc.stderr, tc.reason)
+			assert.Equal(t, 0, strings.Count(strings.TrimSpace(errOut.String()), "\n"), "%s: one line", tc.reason)
+			assert.NoFileExists(t, filepath.Join(dir, "report.md"), "nothing is written when an input cannot be read")
+		})
+	}
+}
+
+func TestGateChanges(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	res := compare.Result{Verdict: compare.VerdictRegressed, Regressed: 1, RunToRun: true,
+		Baseline: compare.Side{Runs: 3}, Candidate: compare.Side{Runs: 1},
+		Rows: []compare.Row{
+			{Metric: "stability.passed", Unit: compare.UnitPass, Baseline: f(0), Candidate: f(1), Verdict: compare.RowPass},
+			{Metric: "concurrency.runs[closed_8].output_throughput", Unit: compare.UnitTokPerS, On: compare.OnRatio, Baseline: f(100), Candidate: f(150),
+				Estimate: f(1.5), Interval: &stats.Interval{Low: 1.3, High: 1.7}, Limit: f(0.9), Verdict: compare.RowPass},
+			{Metric: "stability.runs[a].ttft_ms.p90", Unit: compare.UnitMs, On: compare.OnRatio, LowerIsBetter: true, Baseline: f(100), Candidate: f(95),
+				Estimate: f(0.95), Interval: &stats.Interval{Low: 0.85, High: 1.05}, Limit: f(1.1), Verdict: compare.RowPass},
+			{Metric: "tool_calling.scenarios[w/auto].pass_rate", Unit: compare.UnitRate, On: compare.OnDifference, Advisory: true, Baseline: f(1), Candidate: f(0.9),
+				Estimate: f(-0.1), Interval: &stats.Interval{Low: -0.3, High: 0.1}, Limit: f(-0.05), Verdict: compare.RowInconclusive},
+			{Metric: "tool_calling.pass_rate", Unit: compare.UnitRate, On: compare.OnDifference, Baseline: f(1), Candidate: f(0.98),
+				Estimate: f(-0.02), Interval: &stats.Interval{Low: -0.06, High: 0.01}, Limit: f(-0.05), Verdict: compare.RowInconclusive},
+			{Metric: "stability.runs[a].ttft_ms.p50", Unit: compare.UnitMs, On: compare.OnRatio, LowerIsBetter: true, Baseline: f(100), Candidate: f(130),
+				Estimate: f(1.3), Interval: &stats.Interval{Low: 1.2, High: 1.4}, Limit: f(1.1), Verdict: compare.RowRegressed},
+		}}
+	c := gateChanges(res, "base", "cand", "more")
+	assert.Equal(t, "base (3 runs)", c.Baseline)
+	assert.Equal(t, "cand", c.Candidate)
+	assert.Equal(t, "1 figure(s) beyond tolerance: stability a ttft_ms.p50 +30.0 %.", c.Reason)
+	var got []string
+	for _, r := range c.Rows {
+		got = append(got, r.Area+" | "+r.Figure+" | "+r.Change+" | "+r.Verdict)
+	}
+	assert.Equal(t, []string{
+		"stability | a ttft_ms.p50 | +30.0 % | regressed",
+		"tool calling | pass_rate | −0.020 | inconclusive",
+		"stability | own verdict |  | improved",
+		"concurrency | closed_8 output_throughput | +50.0 % | improved",
+	}, got, "regressions first, then undecided figures, then improvements (whose whole interval is beyond the mirrored tolerance); passing and advisory undecided rows are left out")
 }

@@ -28,14 +28,14 @@ import (
 // Reporter writes one report of finished metrics.
 type Reporter func(io.Writer) error
 
-// MarkdownReporter binds Markdown to its inputs.
-func MarkdownReporter(m *sidecar.Metrics, recs []record.Record) Reporter {
-	return func(w io.Writer) error { return Markdown(w, m, recs) }
+// MarkdownReporter binds MarkdownWith to its inputs.
+func MarkdownReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
+	return func(w io.Writer) error { return MarkdownWith(w, m, recs, opt) }
 }
 
-// SummaryReporter binds Summary to its inputs.
-func SummaryReporter(m *sidecar.Metrics, artifacts string) Reporter {
-	return func(w io.Writer) error { return Summary(w, m, artifacts) }
+// SummaryReporter binds SummaryWith to its inputs.
+func SummaryReporter(m *sidecar.Metrics, artifacts string, opt Options) Reporter {
+	return func(w io.Writer) error { return SummaryWith(w, m, artifacts, opt) }
 }
 
 // HTMLReporter binds HTML to its inputs.
@@ -684,12 +684,18 @@ func knobs(k sidecar.Knobs) [][2]string {
 	return out
 }
 
-// Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
-// target, one line per area, the failed checks and the codes that failed
-// with their remedies (the first maxSummaryLines), and where the full
-// report is: artifacts, when
-// set, is a link to the run's artifacts.
+// Summary writes the step summary with no baseline; see SummaryWith.
 func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
+	return SummaryWith(w, m, artifacts, Options{})
+}
+
+// SummaryWith writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
+// target, one line per area, the failed checks and the codes that failed
+// with their remedies (the first maxSummaryLines), the verdict against the
+// baseline in one line when one is given (no table: the report has it),
+// and where the full report is: artifacts, when set, is a link to the
+// run's artifacts.
+func SummaryWith(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
 	if Passed(m) {
@@ -729,6 +735,7 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 	if len(lines) > 0 {
 		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
 	}
+	writeChangesLine(&b, opt.Changes)
 	if artifacts != "" {
 		fmt.Fprintf(&b, "\nFull report: report.html and report.md in [the run's artifacts](%s).\n", artifacts)
 	} else {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestMarkdownGolden(t *testing.T) {
 	m, recs := fixture(t)
 	var a, b bytes.Buffer
 	require.NoError(t, Markdown(&a, m, recs))
-	require.NoError(t, MarkdownReporter(m, recs)(&b))
+	require.NoError(t, MarkdownReporter(m, recs, Options{})(&b))
 	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
 	golden.Assert(t, filepath.Join("testdata", "report.golden.md"), a.Bytes())
 
@@ -101,12 +102,46 @@ func TestMarkdownChangesAgainstBaseline(t *testing.T) {
 	assert.Contains(t, md, "### Against the baseline: **REGRESSED**")
 	assert.Contains(t, md, "| stability | TTFT p90 | 30.0 ms | 45.0 ms | +50.0 % | **REGRESSED** |")
 	assert.Less(t, strings.Index(md, "Against the baseline"), strings.Index(md, "## Tool calling"), "the comparison is part of the summary")
+
+	var page bytes.Buffer
+	require.NoError(t, HTML(&page, m, recs, Options{Changes: ch}))
+	assert.Contains(t, page.String(), "Against the baseline", "report.html has it too")
+
+	var sum bytes.Buffer
+	require.NoError(t, SummaryWith(&sum, m, "", Options{Changes: ch}))
+	assert.Contains(t, sum.String(), "Against the baseline runs/2025-10-01: **REGRESSED**. TTFT p90 of stability grew.", "the step summary has the verdict line")
+	assert.NotContains(t, sum.String(), "| stability | TTFT p90", "and no table: the report has it")
+}
+
+// TestChangesFirstScreen: a long list of changed figures is cut, with a
+// note saying where every figure is, so the summary stays one screen.
+func TestChangesFirstScreen(t *testing.T) {
+	m, recs := fixture(t)
+	ch := &Changes{Baseline: "base", Verdict: "regressed", More: "`vllm-acceptance compare base out`"}
+	for i := range MaxChangeRows + 3 {
+		ch.Rows = append(ch.Rows, ChangeRow{Area: "stability", Figure: fmt.Sprintf("figure %d", i), Change: "+20.0 %", Verdict: "regressed"})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, MarkdownWith(&buf, m, recs, Options{Changes: ch}))
+	md := buf.String()
+	assert.Contains(t, md, fmt.Sprintf("| figure %d |", MaxChangeRows-1))
+	assert.NotContains(t, md, fmt.Sprintf("| figure %d |", MaxChangeRows), "rows beyond the cap are left out")
+	assert.Contains(t, md, "3 more figure(s) moved; every figure: `vllm-acceptance compare base out`.")
+}
+
+func TestGateSummary(t *testing.T) {
+	ch := &Changes{Baseline: "baselines/runs (3 runs)", Candidate: "out/runs (3 runs)", Verdict: "inconclusive",
+		Reason: "2 figure(s) could not be decided.", More: "compare.md", Rows: []ChangeRow{{Area: "stability", Figure: "x"}}}
+	var buf bytes.Buffer
+	require.NoError(t, GateSummary(&buf, ch, "https://github.com/o/r/actions/runs/1#artifacts"))
+	assert.Equal(t, "### Promotion gate: INCONCLUSIVE\n\nBaseline baselines/runs (3 runs), candidate out/runs (3 runs). 2 figure(s) could not be decided.\n\n"+
+		"The whole table: compare.md in [the run's artifacts](https://github.com/o/r/actions/runs/1#artifacts).\n", buf.String(), "one paragraph, no rows")
 }
 
 func TestSummaryGolden(t *testing.T) {
 	m, _ := fixture(t)
 	var buf bytes.Buffer
-	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts")(&buf))
+	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts", Options{})(&buf))
 	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
 	assert.Contains(t, buf.String(), "- stability mixed: `success_rate`", "a failed check is listed with the failures")
