@@ -11,7 +11,7 @@ import (
 
 // Tolerances are how far a candidate may move from its baseline before the
 // gate calls it a regression. The defaults (DefaultTolerances) equal
-// profiles/gate.yaml; a file loaded with LoadTolerances overrides only the
+// tolerances/default.yaml; a file loaded with LoadTolerances overrides only the
 // keys it sets. Since 0.2.0 each tolerance bounds a 90 % confidence
 // interval, not a point value: a figure regresses when its whole interval
 // lies beyond the tolerance, passes when the whole interval lies within it,
@@ -107,7 +107,7 @@ type VRAMTolerance struct {
 	AbsMiB      float64 `yaml:"abs_mib" json:"abs_mib"`
 }
 
-// DefaultTolerances returns the tolerances of profiles/gate.yaml.
+// DefaultTolerances returns the tolerances of tolerances/default.yaml.
 func DefaultTolerances() Tolerances {
 	return Tolerances{
 		ToolCalling: ToolCallingTolerance{
@@ -142,7 +142,7 @@ func LoadTolerances(r io.Reader) (Tolerances, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&t); err != nil && !errors.Is(err, io.EOF) {
-		return t, fmt.Errorf("tolerances: %w (see profiles/gate.yaml for the keys)", err)
+		return t, fmt.Errorf("tolerances: %w (see tolerances/default.yaml for the keys)", err)
 	}
 	if err := t.Validate(); err != nil {
 		return t, err

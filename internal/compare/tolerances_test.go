@@ -10,10 +10,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestDefaultsEqualGateYAML keeps the code's defaults and the shipped file
+// TestDefaultsEqualDefaultYAML keeps the code's defaults and the shipped file
 // in step: a change to one without the other fails here.
-func TestDefaultsEqualGateYAML(t *testing.T) {
-	fh, err := os.Open("../../profiles/gate.yaml")
+func TestDefaultsEqualDefaultYAML(t *testing.T) {
+	fh, err := os.Open("../../tolerances/default.yaml")
 	require.NoError(t, err)
 	defer fh.Close()
 	// Decode over zero values, so a key missing from the file shows up too.
@@ -56,7 +56,7 @@ func TestLoadTolerances(t *testing.T) {
 		{name: "unknown key", reason: "a typo must not silently keep the default", yaml: "latency:\n  ttft_p95: {max_increase: 0.1}\n", errMsg: "ttft_p95"},
 		{name: "negative", reason: "a negative tolerance would fail equal runs", yaml: "throughput:\n  max_drop: -0.1\n", errMsg: "throughput.max_drop"},
 		{name: "drop of 100 %", reason: "a drop of 1 accepts zero throughput", yaml: "throughput:\n  max_drop: 1\n", errMsg: "below 1"},
-		{name: "not yaml", reason: "garbage names the file's keys", yaml: "[[[", errMsg: "profiles/gate.yaml"},
+		{name: "not yaml", reason: "garbage names the file's keys", yaml: "[[[", errMsg: "tolerances/default.yaml"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
