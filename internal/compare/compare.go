@@ -785,14 +785,14 @@ func unionKeys[V any](a, b map[string]V) []string {
 }
 
 // latencyFigure is one latency quantile compared for every stability and
-// load run: its row name, histogram, quantile, tolerance, and whether the
-// row is advisory.
+// load run: its row name, its key under latency in the tolerances, its
+// histogram and quantile, its tolerance, and whether the row is advisory.
 type latencyFigure struct {
-	name, hist string
-	q          float64
-	tol        Relative
-	advisory   bool
-	get        func(*stats.Summary) float64
+	name, key, hist string
+	q               float64
+	tol             Relative
+	advisory        bool
+	get             func(*stats.Summary) float64
 }
 
 // latencyFigures lists them. p99 rows are advisory: tens of requests per
@@ -802,11 +802,11 @@ func latencyFigures(tol LatencyTolerance) []latencyFigure {
 	p90 := func(s *stats.Summary) float64 { return s.P90 }
 	p99 := func(s *stats.Summary) float64 { return s.P99 }
 	return []latencyFigure{
-		{"ttft_ms.p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
-		{"ttft_ms.p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
-		{"ttft_ms.p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
-		{"tpot_ms.p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
-		{"tpot_ms.p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
+		{"ttft_ms.p50", "ttft_p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", "ttft_p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", "ttft_p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", "tpot_p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", "tpot_p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
 	}
 }
 
