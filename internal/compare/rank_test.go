@@ -3,11 +3,13 @@ package compare
 import (
 	"bytes"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -71,7 +73,7 @@ func TestRankMarksAndGolden(t *testing.T) {
 	assert.Equal(t, "worst", rk.Rows[2].Marks["output_tokens_per_s"])
 	var buf bytes.Buffer
 	require.NoError(t, WriteRankMarkdown(&buf, rk))
-	golden(t, "rank.golden.md", buf.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "rank.golden.md"), buf.Bytes())
 }
 
 func TestRankTies(t *testing.T) {

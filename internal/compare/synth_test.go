@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -132,7 +133,7 @@ func TestTestdataRuns(t *testing.T) {
 		runs := side(rand.New(rand.NewPCG(s.seed, 0)), s.w(), 3)
 		for _, r := range runs {
 			path := filepath.Join("testdata", "runs", s.name, r.Name, "metrics.json")
-			if *update {
+			if golden.Update() {
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 				require.NoError(t, sidecar.Write(path, r.Metrics))
 			}

@@ -74,3 +74,8 @@ func TestWriteIsAtomicAndReadable(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 1, "no temporary file left behind")
 }
+
+func TestEnding(t *testing.T) {
+	assert.Equal(t, "finished", (&Metrics{EndReason: EndFinished}).Ending(), "no detail, no colon")
+	assert.Equal(t, "interrupted: SIGINT", (&Metrics{EndReason: EndInterrupted, EndDetail: "SIGINT"}).Ending())
+}
