@@ -35,8 +35,7 @@ func TestRank(t *testing.T) {
 	failing := with(func(m *sidecar.Metrics) { m.Stability.Passed = false; m.Stability.Runs[0].TTFTms.P90 = 100 })
 	fast := with(func(m *sidecar.Metrics) { m.Stability.Runs[0].TTFTms.P90 = 300 })
 	accurate := with(func(m *sidecar.Metrics) {
-		s := &m.ToolCalling.Scenarios[2]
-		s.Passed, s.PassRate = 3, 1
+		setPassed(&m.ToolCalling.Scenarios[2], 3)
 		m.Stability.Runs[0].TTFTms.P90 = 900
 	})
 	loud := with(func(m *sidecar.Metrics) { m.Stability.Runs[0].OutputTokensPerS.P50 = 60 })
