@@ -24,6 +24,7 @@ RUN go test -c -tags live -trimpath -o /out/acceptance.test ./acceptance \
 # distroless/base: glibc and CA certificates, no shell; nonroot is uid 65532.
 FROM gcr.io/distroless/base-debian12:nonroot
 COPY --from=build /out/acceptance.test /out/vllm-acceptance /usr/local/bin/
+COPY --from=build /src/tolerances /opt/vllm-acceptance/tolerances
 COPY --from=build /src/fixtures /opt/vllm-acceptance/fixtures
 COPY --from=build /src/settings /opt/vllm-acceptance/settings
 COPY --from=build /src/tolerances /opt/vllm-acceptance/tolerances

@@ -32,7 +32,7 @@ const (
 func runCompare(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	tolFile := fset.String("tolerances", "", "YAML tolerances over the defaults (profiles/gate.yaml has every key)")
+	tolFile := fset.String("tolerances", "", "YAML tolerances over the defaults (tolerances/default.yaml has every key)")
 	force := fset.Bool("force", false, "compare runs that do not match (model, target kind, schema, knobs, incomplete); the reasons are still printed")
 	jsonOut := fset.String("json", "", "also write the result as JSON to this file")
 	mdOut := fset.String("md", "", "also write the Markdown table to this file")
@@ -43,10 +43,11 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(w, `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] [--summary FILE] BASELINE CANDIDATE
 
 Compares the candidate with the baseline, figure by figure, each with a
-90 % confidence interval against the tolerances of profiles/gate.yaml (or
---tolerances), and prints the table as Markdown: a figure regresses when
-its whole interval lies beyond the tolerance, passes when it lies within,
-and is inconclusive otherwise. docs/statistics.md states every rule.
+90 % confidence interval against the tolerances (tolerances/default.yaml,
+or --tolerances), and prints the table as Markdown: a figure regresses
+when its whole interval lies beyond the tolerance, passes when it lies
+within, and is inconclusive otherwise. docs/statistics.md states every
+rule; docs/reference.md lists the tolerances.
 
 BASELINE and CANDIDATE are each a metrics.json, a run folder holding one,
 or a folder of run folders (several runs of one configuration, e.g.

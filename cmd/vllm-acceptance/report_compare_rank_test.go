@@ -128,6 +128,20 @@ func TestReportWithoutRequests(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, "vram.svg"))
 }
 
+// TestInputsAreCurrent: the sidecars these tests read from other packages'
+// testdata are in the shape this build writes (internal/compare's own test
+// checks its testdata the same way, and regenerates it).
+func TestInputsAreCurrent(t *testing.T) {
+	paths, err := filepath.Glob(runsDir + "/*/*/metrics.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	for _, p := range append(paths, baselineJSON, candidateJSON, filepath.Join(reportFixture, "metrics.json")) {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NoError(t, sidecar.ValidateCurrent(raw), p)
+	}
+}
+
 // writeVariant writes the baseline with one change to a temp folder.
 func writeVariant(t *testing.T, change func(m *sidecar.Metrics)) string {
 	t.Helper()

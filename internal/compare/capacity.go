@@ -11,14 +11,9 @@ import (
 // UnitReqPerS prints a rate of requests.
 const UnitReqPerS = "req/s"
 
-// CapacityTolerance covers capacity.max_rate_per_s ("higher is better").
+// CapacityTolerance is capacity.*: the largest acceptable drop of
+// capacity.max_rate_per_s, a fraction (ToleranceRules; capacityRows).
 type CapacityTolerance struct {
-	// MaxDrop: the candidate regresses when its capacity is below the
-	// baseline's by more than this fraction beyond the searches'
-	// resolution: when even the candidate's lowest failing rate is below
-	// (1 − max_drop) × the baseline's highest passing rate. It passes when
-	// the candidate's highest passing rate is at least (1 − max_drop) ×
-	// the baseline's lowest failing rate.
 	MaxDrop float64 `yaml:"max_drop" json:"max_drop"`
 }
 
@@ -99,7 +94,7 @@ func capacityRows(base, cand []*sidecar.Metrics, tol CapacityTolerance) []Row {
 	}
 	limit := 1 - tol.MaxDrop
 	r.Limit = f(limit)
-	r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s)", limit, pct(tol.MaxDrop))
+	r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s)", limit, tolerancePct(tol.MaxDrop))
 	r.Method = "the searches' brackets: cand passed/failed rates over base failed/passed rates"
 	if b.point > 0 {
 		r.Estimate = f(c.point / b.point)

@@ -2,8 +2,9 @@ package compare
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
@@ -203,13 +204,8 @@ func prov(m *sidecar.Metrics, get func(*sidecar.Provenance) string) string {
 }
 
 func engineConfigString(c map[string]string) string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c)) {
 		fmt.Fprintf(&b, "%s=%s ", k, c[k])
 	}
 	return strings.TrimSpace(b.String())
@@ -222,7 +218,7 @@ func SideRefusals(side string, runs []sidecar.Run) []string {
 	var r []string
 	for _, run := range runs {
 		if !run.Metrics.Complete {
-			r = append(r, fmt.Sprintf("%s run %s is incomplete (end_reason %q%s); rerun it to the end", side, run.Name, run.Metrics.EndReason, detail(run.Metrics.EndDetail)))
+			r = append(r, fmt.Sprintf("%s run %s is incomplete (end_reason %q); rerun it to the end", side, run.Name, run.Metrics.Ending()))
 		}
 	}
 	if len(runs) < 2 {
@@ -262,13 +258,6 @@ func Refusals(base, cand []sidecar.Run) []string {
 		}
 	}
 	return r
-}
-
-func detail(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ": " + s
 }
 
 // Compare sets the candidate's runs against the baseline's. Each side is
@@ -553,14 +542,7 @@ func toolCallingRows(base, cand []*sidecar.Metrics, tol ToolCallingTolerance) []
 	}
 	bBy, bAll, bParse, bJSON := per(base)
 	cBy, cAll, cParse, cJSON := per(cand)
-	keys := map[string]bool{}
-	for k := range bBy {
-		keys[k] = true
-	}
-	for k := range cBy {
-		keys[k] = true
-	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range unionKeys(bBy, cBy) {
 		b, c := bBy[k], cBy[k]
 		if b == nil {
 			b = &counts{}
@@ -633,10 +615,10 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 		slack = math.Max(rel, abs / *r.Baseline)
 	}
 	limit := 1 + slack
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, pct(rel), fmtNum(abs, unit))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, tolerancePct(rel), fmtNum(abs, unit))
 	if !lowerIsBetter {
 		limit = 1 - slack
-		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, pct(rel), fmtNum(abs, unit))
+		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, tolerancePct(rel), fmtNum(abs, unit))
 	}
 	r.Limit = f(limit)
 	var est stats.Estimate
@@ -724,7 +706,7 @@ func geoMean(s []sample) float64 {
 // the absolute level.
 func diffRow(metric string, b, c []float64, bIv, cIv []stats.Interval, zOwn, maxIncrease float64) Row {
 	r := Row{Metric: metric, Unit: UnitFraction, On: OnDifference, LowerIsBetter: true, Advisory: true,
-		Tolerance: "rise ≤ " + pct(maxIncrease), Limit: f(maxIncrease)}
+		Tolerance: "rise ≤ " + tolerancePct(maxIncrease), Limit: f(maxIncrease)}
 	mean := func(xs []float64) *float64 {
 		if len(xs) == 0 {
 			return nil
@@ -773,26 +755,22 @@ func named[T any](ms []*sidecar.Metrics, runs func(*sidecar.Metrics) []T, name f
 	return out
 }
 
+// unionKeys are the keys of a and b, sorted, each once.
 func unionKeys[V any](a, b map[string]V) []string {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	return sortedKeys(keys)
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(a)), maps.Keys(b))
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // latencyFigure is one latency quantile compared for every stability and
-// load run: its row name, histogram, quantile, tolerance, and whether the
-// row is advisory.
+// load run: its row name, its key under latency in the tolerances, its
+// histogram and quantile, its tolerance, and whether the row is advisory.
 type latencyFigure struct {
-	name, hist string
-	q          float64
-	tol        Relative
-	advisory   bool
-	get        func(*stats.Summary) float64
+	name, key, hist string
+	q               float64
+	tol             Relative
+	advisory        bool
+	get             func(*stats.Summary) float64
 }
 
 // latencyFigures lists them. p99 rows are advisory: tens of requests per
@@ -802,85 +780,129 @@ func latencyFigures(tol LatencyTolerance) []latencyFigure {
 	p90 := func(s *stats.Summary) float64 { return s.P90 }
 	p99 := func(s *stats.Summary) float64 { return s.P99 }
 	return []latencyFigure{
-		{"ttft_ms.p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
-		{"ttft_ms.p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
-		{"ttft_ms.p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
-		{"tpot_ms.p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
-		{"tpot_ms.p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
+		{"ttft_ms.p50", "ttft_p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", "ttft_p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", "ttft_p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", "tpot_p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", "tpot_p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
 	}
 }
 
-func latencyRows(prefix string, ttft, tpot func(i int, side int) (*stats.Summary, map[string]string), nb, nc int, tol LatencyTolerance) []Row {
+// loadKind says where one kind of load run (a stability run, a load run of
+// the concurrency section) keeps the figures the two sections share, so
+// loadRows builds the rows of both.
+type loadKind[T any] struct {
+	area   string                     // the sidecar section: "stability", "concurrency"
+	runs   func(*sidecar.Metrics) []T // nil without the section
+	passed func(*sidecar.Metrics) *bool
+	name   func(*T) string
+	// ttft and tpot are a run's latency summaries, hists its histograms.
+	ttft, tpot func(*T) *stats.Summary
+	hists      func(*T) map[string]string
+	// throughput names the throughput row; thr is a run's sample of it
+	// (false: not measured).
+	throughput string
+	thr        func(*T) (sample, bool)
+	// failed is a run's failed requests and the requests it sent.
+	failed func(*T) (int, int)
+	// more are the rows only this kind has, after the shared ones of a run name.
+	more func(prefix string, b, c []*T) []Row
+}
+
+// loadRows compares the runs of one load section, matched by name across
+// sides: the area's own verdict, then for each run name its latency,
+// throughput and error-rate rows (and the kind's own).
+func loadRows[T any](base, cand []*sidecar.Metrics, tol Tolerances, k loadKind[T]) []Row {
+	bBy, cBy := named(base, k.runs, k.name), named(cand, k.runs, k.name)
+	if len(bBy) == 0 && len(cBy) == 0 {
+		return nil
+	}
+	thr := func(rs []*T) []sample {
+		var out []sample
+		for _, r := range rs {
+			if s, ok := k.thr(r); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	rows := []Row{areaRow(k.area+".passed", base, cand, k.passed)}
+	for _, name := range unionKeys(bBy, cBy) {
+		prefix := k.area + ".runs[" + name + "]."
+		b, c := bBy[name], cBy[name]
+		rows = append(rows, latencyRows(prefix, b, c, k, tol.Latency)...)
+		rows = append(rows, ratioRow(prefix+k.throughput, UnitTokPerS, thr(b), thr(c), tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false, false))
+		rows = append(rows, errorRateRow(prefix+"error_rate", b, c, k.failed, tol.ErrorRate.MaxIncrease, true))
+		if k.more != nil {
+			rows = append(rows, k.more(prefix, b, c)...)
+		}
+	}
+	return rows
+}
+
+// latencyRows are the latencyFigures of one run name, b and c its runs on
+// each side.
+func latencyRows[T any](prefix string, b, c []*T, k loadKind[T], tol LatencyTolerance) []Row {
 	var rows []Row
 	for _, fg := range latencyFigures(tol) {
-		collect := func(side, n int) []sample {
+		summary := k.tpot
+		if fg.hist == load.HistTTFT {
+			summary = k.ttft
+		}
+		collect := func(rs []*T) []sample {
 			var out []sample
-			for i := range n {
-				get := tpot
-				if fg.hist == load.HistTTFT {
-					get = ttft
-				}
-				s, h := get(i, side)
+			for _, r := range rs {
+				s := summary(r)
 				if s == nil || s.N == 0 || fg.get(s) <= 0 {
 					continue
 				}
-				out = append(out, sample{v: fg.get(s), hist: h[fg.hist], q: fg.q})
+				out = append(out, sample{v: fg.get(s), hist: k.hists(r)[fg.hist], q: fg.q})
 			}
 			return out
 		}
-		rows = append(rows, ratioRow(prefix+fg.name, UnitMs, collect(0, nb), collect(1, nc), fg.tol.MaxIncrease, fg.tol.AbsMs, true, fg.advisory))
+		rows = append(rows, ratioRow(prefix+fg.name, UnitMs, collect(b), collect(c), fg.tol.MaxIncrease, fg.tol.AbsMs, true, fg.advisory))
 	}
 	return rows
 }
 
 func stabilityRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
-	runsOf := func(m *sidecar.Metrics) []sidecar.StabilityRun {
-		if m.Stability == nil {
-			return nil
-		}
-		return m.Stability.Runs
-	}
-	nameOf := func(r *sidecar.StabilityRun) string { return r.Name }
-	bBy, cBy := named(base, runsOf, nameOf), named(cand, runsOf, nameOf)
-	if len(bBy) == 0 && len(cBy) == 0 {
+	rows := loadRows(base, cand, tol, loadKind[sidecar.StabilityRun]{
+		area: "stability",
+		runs: func(m *sidecar.Metrics) []sidecar.StabilityRun {
+			if m.Stability == nil {
+				return nil
+			}
+			return m.Stability.Runs
+		},
+		passed:     stabilityPassed,
+		name:       func(r *sidecar.StabilityRun) string { return r.Name },
+		ttft:       func(r *sidecar.StabilityRun) *stats.Summary { return &r.TTFTms },
+		tpot:       func(r *sidecar.StabilityRun) *stats.Summary { return &r.TPOTms },
+		hists:      func(r *sidecar.StabilityRun) map[string]string { return r.Histograms },
+		throughput: "output_tokens_per_s.p50",
+		thr: func(r *sidecar.StabilityRun) (sample, bool) {
+			return sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[load.HistTokS], q: 0.5}, r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0
+		},
+		failed: func(r *sidecar.StabilityRun) (int, int) { return r.Requests - r.Completed, r.Requests },
+		more: func(prefix string, b, c []*sidecar.StabilityRun) []Row {
+			trends := func(rs []*sidecar.StabilityRun) ([]float64, []stats.Interval) {
+				var v []float64
+				var iv []stats.Interval
+				for _, r := range rs {
+					v, iv = append(v, r.Degradation.Value), append(iv, r.Degradation.TrendCI)
+				}
+				return v, iv
+			}
+			bd, bIv := trends(b)
+			cd, cIv := trends(c)
+			return []Row{diffRow(prefix+"degradation", bd, cd, bIv, cIv, zTrend, tol.Degradation.MaxIncrease)}
+		},
+	})
+	if rows == nil {
 		return nil
 	}
-	rows := []Row{areaRow("stability.passed", base, cand, stabilityPassed)}
-	for _, name := range unionKeys(bBy, cBy) {
-		prefix := "stability.runs[" + name + "]."
-		sides := [2][]*sidecar.StabilityRun{bBy[name], cBy[name]}
-		ttft := func(i, side int) (*stats.Summary, map[string]string) {
-			return &sides[side][i].TTFTms, sides[side][i].Histograms
-		}
-		tpot := func(i, side int) (*stats.Summary, map[string]string) {
-			return &sides[side][i].TPOTms, sides[side][i].Histograms
-		}
-		rows = append(rows, latencyRows(prefix, ttft, tpot, len(sides[0]), len(sides[1]), tol.Latency)...)
-		thr := func(side int) []sample {
-			var out []sample
-			for _, r := range sides[side] {
-				if r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0 {
-					out = append(out, sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[load.HistTokS], q: 0.5})
-				}
-			}
-			return out
-		}
-		rows = append(rows, ratioRow(prefix+"output_tokens_per_s.p50", UnitTokPerS, thr(0), thr(1), tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false, false))
-		rows = append(rows, errorRateRow(prefix+"error_rate", sides[0], sides[1], func(r *sidecar.StabilityRun) (int, int) { return r.Requests - r.Completed, r.Requests }, tol.ErrorRate.MaxIncrease, true))
-		var bd, cd []float64
-		var bIv, cIv []stats.Interval
-		for _, r := range sides[0] {
-			bd, bIv = append(bd, r.Degradation.Value), append(bIv, r.Degradation.TrendCI)
-		}
-		for _, r := range sides[1] {
-			cd, cIv = append(cd, r.Degradation.Value), append(cIv, r.Degradation.TrendCI)
-		}
-		rows = append(rows, diffRow(prefix+"degradation", bd, cd, bIv, cIv, zTrend, tol.Degradation.MaxIncrease))
-	}
-	// The error rate over every stability and load run decides; the
-	// per-run rows only catch a regression.
-	rows = append(rows, pooledErrorRow(base, cand, tol.ErrorRate.MaxIncrease))
-	return rows
+	// Then the error rate pooled over every stability and load run.
+	return append(rows, pooledErrorRow(base, cand, tol.ErrorRate.MaxIncrease))
 }
 
 // degradationConfidence is the confidence of the degradation row's interval.
@@ -958,46 +980,30 @@ func pooledErrorRow(base, cand []*sidecar.Metrics, maxIncrease float64) Row {
 }
 
 func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
-	runsOf := func(m *sidecar.Metrics) []sidecar.LoadRun {
-		if m.Concurrency == nil {
-			return nil
-		}
-		return m.Concurrency.Runs
-	}
-	nameOf := func(r *sidecar.LoadRun) string { return r.Name }
-	bBy, cBy := named(base, runsOf, nameOf), named(cand, runsOf, nameOf)
-	if len(bBy) == 0 && len(cBy) == 0 {
-		return nil
-	}
-	rows := []Row{areaRow("concurrency.passed", base, cand, func(m *sidecar.Metrics) *bool {
-		if m.Concurrency == nil {
-			return nil
-		}
-		return &m.Concurrency.Passed
-	})}
-	for _, name := range unionKeys(bBy, cBy) {
-		prefix := "concurrency.runs[" + name + "]."
-		sides := [2][]*sidecar.LoadRun{bBy[name], cBy[name]}
-		ttft := func(i, side int) (*stats.Summary, map[string]string) {
-			return &sides[side][i].TTFTms, sides[side][i].Histograms
-		}
-		tpot := func(i, side int) (*stats.Summary, map[string]string) {
-			return &sides[side][i].TPOTms, sides[side][i].Histograms
-		}
-		rows = append(rows, latencyRows(prefix, ttft, tpot, len(sides[0]), len(sides[1]), tol.Latency)...)
-		thr := func(side int) []sample {
-			var out []sample
-			for _, r := range sides[side] {
-				if r.OutputThroughput > 0 {
-					out = append(out, sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true})
-				}
+	return loadRows(base, cand, tol, loadKind[sidecar.LoadRun]{
+		area: "concurrency",
+		runs: func(m *sidecar.Metrics) []sidecar.LoadRun {
+			if m.Concurrency == nil {
+				return nil
 			}
-			return out
-		}
-		rows = append(rows, ratioRow(prefix+"output_throughput", UnitTokPerS, thr(0), thr(1), tol.Throughput.MaxDrop, tol.Throughput.AbsTokensPerS, false, false))
-		rows = append(rows, errorRateRow(prefix+"error_rate", sides[0], sides[1], func(r *sidecar.LoadRun) (int, int) { return r.Requests - r.Completed, r.Requests }, tol.ErrorRate.MaxIncrease, true))
-	}
-	return rows
+			return m.Concurrency.Runs
+		},
+		passed: func(m *sidecar.Metrics) *bool {
+			if m.Concurrency == nil {
+				return nil
+			}
+			return &m.Concurrency.Passed
+		},
+		name:       func(r *sidecar.LoadRun) string { return r.Name },
+		ttft:       func(r *sidecar.LoadRun) *stats.Summary { return &r.TTFTms },
+		tpot:       func(r *sidecar.LoadRun) *stats.Summary { return &r.TPOTms },
+		hists:      func(r *sidecar.LoadRun) map[string]string { return r.Histograms },
+		throughput: "output_throughput",
+		thr: func(r *sidecar.LoadRun) (sample, bool) {
+			return sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
+		},
+		failed: func(r *sidecar.LoadRun) (int, int) { return r.Requests - r.Completed, r.Requests },
+	})
 }
 
 // VRAMMax is the largest mem_used_max_mib over the run's devices, or nil
@@ -1038,22 +1044,13 @@ func vramRows(base, cand []*sidecar.Metrics, tol VRAMTolerance) []Row {
 		Baseline: f(b[0].v), Candidate: f(c[0].v), Method: "one run per side: point ratio (no sampling distribution)"}
 	limit := 1 + math.Max(tol.MaxIncrease, tol.AbsMiB/b[0].v)
 	r.Limit, r.Estimate = f(limit), f(c[0].v/b[0].v)
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, pct(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, tolerancePct(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
 	if *r.Estimate > limit+eps {
 		r.Verdict, r.Why = RowRegressed, fmt.Sprintf("ratio %.3f beyond the tolerance", *r.Estimate)
 	} else {
 		r.Verdict, r.Why = RowPass, fmt.Sprintf("ratio %.3f within the tolerance", *r.Estimate)
 	}
 	return []Row{r}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // fmtInterval prints a row's interval on its scale: "[1.02, 1.19]" for a
@@ -1075,7 +1072,10 @@ func signed(d float64, unit string) string {
 	return "−" + fmtNum(-d, unit)
 }
 
-func pct(v float64) string { return fmt.Sprintf("%g %%", math.Round(v*1000)/10) }
+// tolerancePct writes a relative tolerance in the table's spaced form, to
+// a tenth of a percent: "10 %", "12.5 %". Not stats.Percent, the verdict
+// lines' whole percent ("12%"): a 2.5 % tolerance must not print as 2 %.
+func tolerancePct(v float64) string { return fmt.Sprintf("%g %%", math.Round(v*1000)/10) }
 
 // fmtNum prints a figure with the unit's fixed precision, so output diffs well.
 func fmtNum(v float64, unit string) string {

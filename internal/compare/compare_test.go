@@ -2,7 +2,6 @@ package compare
 
 import (
 	"bytes"
-	"flag"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,10 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func rowByMetric(t *testing.T, res Result, metric string) Row {
 	t.Helper()
@@ -110,10 +108,10 @@ func TestCompare(t *testing.T) {
 			base: base(), cand: synthWith(2, func(w *world) { w.itlMs = 6.25 }, nil), verdict: VerdictRegressed,
 			metric: "stability.runs[alternating].output_tokens_per_s.p50", row: RowRegressed},
 		{name: "scenario drop 3/3 → 0/3", reason: "an advisory row still catches a regression",
-			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { m.ToolCalling.Scenarios[0].Passed = 0 }),
+			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { setPassed(&m.ToolCalling.Scenarios[0], 0) }),
 			verdict: VerdictRegressed, metric: "tool_calling.scenarios[scenario_00/plain].pass_rate", row: RowRegressed},
 		{name: "scenario 3/3 → 2/3", reason: "three attempts cannot tell (advisory); the pooled 60/60 → 59/60 cannot rule out a 5-point drop either",
-			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { m.ToolCalling.Scenarios[0].Passed = 2 }),
+			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { setPassed(&m.ToolCalling.Scenarios[0], 2) }),
 			verdict: VerdictInconclusive, metric: "tool_calling.scenarios[scenario_00/plain].pass_rate", row: RowInconclusive},
 		{name: "pooled pass rate drops to 2/3", reason: "180 attempts at 1.0 against 180 at 0.67 is a regression",
 			base: base(), cand: synthWith(1, func(w *world) { w.passed = 2 }, nil), verdict: VerdictRegressed, metric: "tool_calling.pass_rate", row: RowRegressed},
@@ -171,7 +169,7 @@ func TestCompare(t *testing.T) {
 		{name: "incomplete candidate", reason: "an interrupted run lacks the figures of its unfinished part",
 			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) {
 				m.Complete, m.EndReason, m.EndDetail = false, sidecar.EndInterrupted, "SIGINT"
-			}), verdict: VerdictRefused, refusal: `incomplete (end_reason "interrupted": SIGINT)`},
+			}), verdict: VerdictRefused, refusal: `incomplete (end_reason "interrupted: SIGINT")`},
 		{name: "empty side", reason: "nothing to compare", base: nil, cand: base(), verdict: VerdictRefused, refusal: "a side has no runs"},
 		{name: "force overrides refusal", reason: "--force compares anyway and keeps the reason",
 			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { m.Target.Model = "Qwen/Qwen3-8B" }), opts: Options{Force: true},
@@ -213,17 +211,6 @@ func readSidecar(t *testing.T, path string) *sidecar.Metrics {
 	return m
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run 'go test ./internal/compare -update' to create it")
-	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update if the change is intended", path)
-}
-
 // TestGolden compares the testdata run folders (base against slow: 3 runs
 // each, the candidate 25 % slower) and checks both writers against golden
 // files, plus a refused comparison.
@@ -238,14 +225,14 @@ func TestGolden(t *testing.T) {
 	var md, js bytes.Buffer
 	require.NoError(t, WriteMarkdown(&md, res))
 	require.NoError(t, WriteJSON(&js, res))
-	golden(t, "compare.golden.md", md.Bytes())
-	golden(t, "compare.golden.json", js.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "compare.golden.md"), md.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "compare.golden.json"), js.Bytes())
 
 	sim := synthWith(1, nil, func(m *sidecar.Metrics) { m.Target.Kind = sidecar.KindSimulator })
 	refused := Compare(base, sim, DefaultTolerances(), Options{})
 	md.Reset()
 	require.NoError(t, WriteMarkdown(&md, refused))
-	golden(t, "compare_refused.golden.md", md.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "compare_refused.golden.md"), md.Bytes())
 }
 
 func TestScenarioCounts(t *testing.T) {

@@ -27,9 +27,9 @@ func baseMetrics() *sidecar.Metrics {
 			ToolCallModes: "plain,stream", StabilityRequests: 20, StabilityInterval: "5s", MaxDegradation: 0.2},
 		ToolCalling: &sidecar.ToolCalling{
 			Scenarios: []sidecar.Scenario{
-				{Name: "simple_weather", Mode: "plain", Category: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: "pass"},
-				{Name: "simple_weather", Mode: "stream", Category: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: "pass"},
-				{Name: "parallel_two_cities", Mode: "plain", Category: "parallel", Attempts: 3, Passed: 2, PassRate: 2.0 / 3, Verdict: "fail"},
+				scenario("simple_weather", "plain", "simple", 3, 3),
+				scenario("simple_weather", "stream", "simple", 3, 3),
+				scenario("parallel_two_cities", "plain", "parallel", 3, 2),
 			},
 			ParseSuccessRate: ptr(1),
 			JSONValidRate:    ptr(1),
@@ -57,9 +57,46 @@ func baseMetrics() *sidecar.Metrics {
 	}
 }
 
-// deepCopy copies m through a change function, leaving the original alone.
+// with is a fresh baseMetrics with one change.
 func with(change func(m *sidecar.Metrics)) *sidecar.Metrics {
 	m := baseMetrics()
 	change(m)
 	return m
+}
+
+// candidateMetrics is testdata/candidate.json: the baseline a day later on
+// vLLM 0.11.1, with one scenario down to 1/3 (its own tool-calling verdict
+// fails), TTFT p90 600 ms, 50 tokens/s, and no local GPU.
+func candidateMetrics() *sidecar.Metrics {
+	return with(func(m *sidecar.Metrics) {
+		m.StartedAt, m.FinishedAt = m.StartedAt.Add(24*time.Hour), m.FinishedAt.Add(24*time.Hour)
+		m.Target.ServerVersion = "0.11.1"
+		setPassed(&m.ToolCalling.Scenarios[1], 1)
+		m.ToolCalling.Passed = false
+		m.Stability.Runs[0].TTFTms.P90 = 600
+		m.Stability.Runs[0].OutputTokensPerS.P50 = 50
+		m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
+	})
+}
+
+// scenario is one tool-calling scenario as the suite writes it, with
+// passed of its attempts and no server fault: the model-check rate
+// (ScenarioCounts) is passed/attempts too.
+func scenario(name, mode, category string, attempts, passed int) sidecar.Scenario {
+	s := sidecar.Scenario{Name: name, Mode: mode, Category: category, Attempts: attempts, Diagnoses: []sidecar.Diagnosis{}}
+	setPassed(&s, passed)
+	return s
+}
+
+// setPassed sets how many of a scenario's attempts passed, in every figure
+// that counts them.
+func setPassed(s *sidecar.Scenario, passed int) {
+	verdict := "pass"
+	if passed < s.Attempts {
+		verdict = "fail"
+	}
+	rate := float64(passed) / float64(s.Attempts)
+	s.Passed, s.PassRate, s.PassRateCI, s.Verdict = passed, rate, stats.Wilson(passed, s.Attempts), verdict
+	s.Model = sidecar.Rate{Attempts: s.Attempts, Passed: passed, Rate: rate, CI95: s.PassRateCI, Verdict: verdict}
+	s.Checks = map[string]int{"parsed": s.Attempts, "json_valid": s.Attempts, "schema_valid": s.Attempts, "args_match": passed}
 }

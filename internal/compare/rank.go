@@ -3,7 +3,9 @@ package compare
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -229,7 +231,7 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 		iv := stats.WilsonZ(ok, att, stats.ZGate)
 		r.ToolCallPassRateCI = &iv
 	}
-	for _, n := range sortedKeys(byName) {
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
 		p := byName[n]
 		if v, iv := spread(p.ttft, p.ttftHist, 0.9); v != nil && (r.TTFTP90ms == nil || *v > *r.TTFTP90ms) {
 			r.TTFTP90ms, r.TTFTP90msCI = v, iv

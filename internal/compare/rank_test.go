@@ -3,11 +3,13 @@ package compare
 import (
 	"bytes"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -33,8 +35,7 @@ func TestRank(t *testing.T) {
 	failing := with(func(m *sidecar.Metrics) { m.Stability.Passed = false; m.Stability.Runs[0].TTFTms.P90 = 100 })
 	fast := with(func(m *sidecar.Metrics) { m.Stability.Runs[0].TTFTms.P90 = 300 })
 	accurate := with(func(m *sidecar.Metrics) {
-		s := &m.ToolCalling.Scenarios[2]
-		s.Passed, s.PassRate = 3, 1
+		setPassed(&m.ToolCalling.Scenarios[2], 3)
 		m.Stability.Runs[0].TTFTms.P90 = 900
 	})
 	loud := with(func(m *sidecar.Metrics) { m.Stability.Runs[0].OutputTokensPerS.P50 = 60 })
@@ -71,7 +72,7 @@ func TestRankMarksAndGolden(t *testing.T) {
 	assert.Equal(t, "worst", rk.Rows[2].Marks["output_tokens_per_s"])
 	var buf bytes.Buffer
 	require.NoError(t, WriteRankMarkdown(&buf, rk))
-	golden(t, "rank.golden.md", buf.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "rank.golden.md"), buf.Bytes())
 }
 
 func TestRankTies(t *testing.T) {

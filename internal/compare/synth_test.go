@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -95,10 +95,9 @@ func synth(rng *rand.Rand, w world, started time.Time) *sidecar.Metrics {
 		}}},
 	}
 	for i := range w.scenarios {
-		m.ToolCalling.Scenarios = append(m.ToolCalling.Scenarios, sidecar.Scenario{
-			Name: fmt.Sprintf("scenario_%02d", i), Mode: "plain", Attempts: 3, Passed: w.passed,
-			PassRate: float64(w.passed) / 3, ExpectsCall: true, AttemptsWithCalls: 3, Verdict: "pass",
-			Checks: map[string]int{"parsed": 3, "json_valid": 3, "schema_valid": 3, "args_match": w.passed}, Diagnoses: []sidecar.Diagnosis{}})
+		s := scenario(fmt.Sprintf("scenario_%02d", i), "plain", "", 3, w.passed)
+		s.ExpectsCall, s.AttemptsWithCalls = true, 3
+		m.ToolCalling.Scenarios = append(m.ToolCalling.Scenarios, s)
 	}
 	return m
 }
@@ -125,27 +124,25 @@ var testdataSides = []struct {
 	{"slow", 13, func() world { w := defaultWorld(); w.slower = 1.25; return w }},
 }
 
-// TestTestdataRuns keeps testdata/runs/ equal to what synth draws; -update
-// rewrites it.
+// TestTestdataRuns keeps testdata/runs/ equal, byte for byte, to what
+// synth draws as sidecar.Write writes it; -update rewrites it.
 func TestTestdataRuns(t *testing.T) {
 	for _, s := range testdataSides {
-		runs := side(rand.New(rand.NewPCG(s.seed, 0)), s.w(), 3)
-		for _, r := range runs {
-			path := filepath.Join("testdata", "runs", s.name, r.Name, "metrics.json")
-			if *update {
-				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-				require.NoError(t, sidecar.Write(path, r.Metrics))
-			}
-			got, err := sidecar.ReadRuns(path)
-			require.NoError(t, err, "run 'go test ./internal/compare -update' to create testdata/runs")
-			want, _ := json.Marshal(r.Metrics)
-			have, _ := json.Marshal(got[0].Metrics)
-			assert.JSONEq(t, string(want), string(have), "%s is what synth draws; rerun with -update if synth changed", path)
-			raw, err := os.ReadFile(path)
-			require.NoError(t, err)
-			assert.NoError(t, sidecar.Validate(raw), "%s matches the sidecar schema", path)
+		for _, r := range side(rand.New(rand.NewPCG(s.seed, 0)), s.w(), 3) {
+			assertWritten(t, filepath.Join("testdata", "runs", s.name, r.Name, "metrics.json"), r.Metrics)
 		}
 	}
+}
+
+// assertWritten: the file at path is m as sidecar.Write writes it; with
+// -update it is rewritten so.
+func assertWritten(t *testing.T, path string, m *sidecar.Metrics) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "metrics.json")
+	require.NoError(t, sidecar.Write(tmp, m))
+	want, err := os.ReadFile(tmp)
+	require.NoError(t, err)
+	golden.Assert(t, path, want)
 }
 
 func regressedOn(res Result, prefix string) bool {

@@ -1,8 +1,9 @@
 // Package docs generates docs/reference.md from the code that holds each
 // fact, so the reference cannot drift from it: the knobs from
 // internal/config (struct tags, doc comments and Default), the diagnosis
-// codes from internal/diagnosis (Catalog and KindOf), and the simulator
-// personas from internal/sim's registry.
+// codes from internal/diagnosis (Catalog and KindOf), the simulator
+// personas from internal/sim's registry, and compare's tolerances from
+// internal/compare (ToleranceRules and DefaultTolerances).
 //
 // Regenerate after changing any of them:
 //
@@ -59,6 +60,7 @@ see [ARCHITECTURE.md](ARCHITECTURE.md).
 - [Knobs](#knobs)
 - [Diagnosis codes](#diagnosis-codes)
 - [Simulator personas](#simulator-personas)
+- [Tolerances](#tolerances)
 
 ## Knobs
 
@@ -147,6 +149,7 @@ lists them). Source: ` + "`internal/sim`" + ` (its registry, ` + "`sim.Names`" +
 	for _, n := range sim.Names() {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", n, cell(sim.Describe(n)))
 	}
+	tolerances(&b)
 	_, err = io.WriteString(w, b.String())
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
@@ -35,7 +36,7 @@ func TestReferenceMatchesCode(t *testing.T) {
 	golden.Assert(t, filepath.Join("..", "..", "docs", "reference.md"), []byte(reference(t)))
 }
 
-// TestReferenceCoversEverything: every knob, code and persona has its row,
+// TestReferenceCoversEverything: every knob, code, persona and tolerance has its row,
 // so a generator that skipped some would not pass by matching its own
 // output.
 func TestReferenceCoversEverything(t *testing.T) {
@@ -57,6 +58,13 @@ func TestReferenceCoversEverything(t *testing.T) {
 	for _, n := range sim.Names() {
 		assert.Contains(t, ref, "| `"+n+"` | "+cell(sim.Describe(n))+" |", "persona %s", n)
 	}
+	for _, r := range compare.ToleranceRules() {
+		if r.Key != "" {
+			assert.Contains(t, ref, "| `"+r.Key+"` |", "tolerance %s", r.Key)
+		}
+	}
+	assert.Contains(t, ref, "| `latency.ttft_p50` | `max_increase: 0.1`, `abs_ms: 10` |", "a group of settings shows each default as the YAML file writes it")
+	assert.Contains(t, ref, "| `capacity.max_drop` | `0.1` |", "a single setting shows its value")
 	assert.Contains(t, ref, "| `ACCEPTANCE_REQUEST_TIMEOUT` | `request_timeout` | `120s` |", "a duration default as a user writes it")
 	assert.Contains(t, ref, "| `VLLM_API_KEY` | env only | none |", "the key cannot come from a file")
 	assert.Contains(t, ref, "| `schema_violation` | model under auto or none; server under required or a named function |", "a kind that depends on tool_choice says so")

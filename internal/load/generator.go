@@ -34,7 +34,7 @@ const CheckShards = "shards"
 //     counted from the schedule (open loop) and takes load off the server
 //     (closed loop). Up to a tenth of the run's typical first-token time
 //     (its TTFT p50), and of the TTFT SLO, the figures stay the server's
-//     within the 10 % that compare tolerates on TTFT p50 (profiles/gate.yaml)
+//     within the 10 % that compare tolerates on TTFT p50 (tolerances/default.yaml)
 //     and cannot move a request far across the SLO. The lag limit is
 //     max(LagFloor, LagFraction × min(TTFT SLO, TTFT p50)).
 //   - MaxLateFraction 1 % and MinLate 3: the check fails on a pattern, not

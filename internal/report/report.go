@@ -229,7 +229,7 @@ func writeRunDetails(b *strings.Builder, m *sidecar.Metrics) {
 		row2(b, "duration", m.FinishedAt.Sub(m.StartedAt).Round(time.Second).String())
 	}
 	row2(b, "complete", fmt.Sprint(m.Complete))
-	row2(b, "end_reason", m.EndReason+detail(m.EndDetail))
+	row2(b, "end_reason", m.Ending())
 	row2(b, "suite", m.Suite)
 	if p := m.Preflight; p != nil {
 		pre := "ok"
@@ -703,7 +703,7 @@ func SummaryWith(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options)
 	}
 	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n%s", verdict, targetLine(m))
 	if !m.Complete {
-		fmt.Fprintf(&b, ", **incomplete** (%s%s)", m.EndReason, detail(m.EndDetail))
+		fmt.Fprintf(&b, ", **incomplete** (%s)", m.Ending())
 	}
 	b.WriteString(".\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
 	for _, a := range areas(m) {

@@ -62,6 +62,15 @@ type Metrics struct {
 	CapacitySections
 }
 
+// Ending is why the run ended, in words: end_reason, then ": end_detail"
+// where there is one ("interrupted: SIGINT").
+func (m *Metrics) Ending() string {
+	if m.EndDetail == "" {
+		return m.EndReason
+	}
+	return m.EndReason + ": " + m.EndDetail
+}
+
 // Target is the server under test.
 type Target struct {
 	// BaseURL with credentials and query secrets removed.

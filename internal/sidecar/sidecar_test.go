@@ -74,3 +74,22 @@ func TestWriteIsAtomicAndReadable(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 1, "no temporary file left behind")
 }
+
+func TestEnding(t *testing.T) {
+	assert.Equal(t, "finished", (&Metrics{EndReason: EndFinished}).Ending(), "no detail, no colon")
+	assert.Equal(t, "interrupted: SIGINT", (&Metrics{EndReason: EndInterrupted, EndDetail: "SIGINT"}).Ending())
+}
+
+func TestValidateCurrent(t *testing.T) {
+	b, err := json.Marshal(sample())
+	require.NoError(t, err)
+	require.NoError(t, ValidateCurrent(b), "what Write writes is current")
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	m["tool_calling"].(map[string]any)["scenarios"].([]any)[0].(map[string]any)["min_pass_rate"] = 1
+	old, _ := json.Marshal(m)
+	require.NoError(t, Validate(old), "the schema lets unknown fields through")
+	err = ValidateCurrent(old)
+	require.Error(t, err, "a field removed from the sidecar (0.2.0's scenarios[].min_pass_rate) is caught")
+	assert.Contains(t, err.Error(), "min_pass_rate")
+}
