@@ -410,7 +410,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		StabilityRequests:        c.StabilityRequests,
 		StabilityInterval:        c.StabilityInterval.String(),
 		MaxDegradation:           c.MaxDegradation,
-		SettingsFile:                  c.SettingsFile,
+		SettingsFile:             c.SettingsFile,
 		Parallel:                 c.Parallel,
 		FixturesDir:              c.Fixtures,
 		Extra:                    loadKnobs(c),
