@@ -13,11 +13,11 @@ import (
 // from the schedule), and judges success rate and goodput against the SLOs.
 func TestConcurrency(t *testing.T) {
 	r := live(t)
-	for _, name := range r.LoadRuns() {
+	for _, name := range r.ConcurrencyRuns() {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			res := r.Load(ctx, name)
+			res := r.Concurrency(ctx, name)
 			t.Logf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%.0f%%), TTFT p99 %.0fms",
 				res.Completed, res.Requests, res.DurationS, res.RequestThroughput, res.OutputThroughput,
 				res.Goodput, 100*res.GoodputRatio, res.TTFTms.P99)

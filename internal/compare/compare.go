@@ -980,9 +980,9 @@ func pooledErrorRow(base, cand []*sidecar.Metrics, maxIncrease float64) Row {
 }
 
 func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
-	return loadRows(base, cand, tol, loadKind[sidecar.LoadRun]{
+	return loadRows(base, cand, tol, loadKind[sidecar.ConcurrencyRun]{
 		area: "concurrency",
-		runs: func(m *sidecar.Metrics) []sidecar.LoadRun {
+		runs: func(m *sidecar.Metrics) []sidecar.ConcurrencyRun {
 			if m.Concurrency == nil {
 				return nil
 			}
@@ -994,15 +994,15 @@ func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 			}
 			return &m.Concurrency.Passed
 		},
-		name:       func(r *sidecar.LoadRun) string { return r.Name },
-		ttft:       func(r *sidecar.LoadRun) *stats.Summary { return &r.TTFTms },
-		tpot:       func(r *sidecar.LoadRun) *stats.Summary { return &r.TPOTms },
-		hists:      func(r *sidecar.LoadRun) map[string]string { return r.Histograms },
+		name:       func(r *sidecar.ConcurrencyRun) string { return r.Name },
+		ttft:       func(r *sidecar.ConcurrencyRun) *stats.Summary { return &r.TTFTms },
+		tpot:       func(r *sidecar.ConcurrencyRun) *stats.Summary { return &r.TPOTms },
+		hists:      func(r *sidecar.ConcurrencyRun) map[string]string { return r.Histograms },
 		throughput: "output_throughput",
-		thr: func(r *sidecar.LoadRun) (sample, bool) {
+		thr: func(r *sidecar.ConcurrencyRun) (sample, bool) {
 			return sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
 		},
-		failed: func(r *sidecar.LoadRun) (int, int) { return r.Requests - r.Completed, r.Requests },
+		failed: func(r *sidecar.ConcurrencyRun) (int, int) { return r.Requests - r.Completed, r.Requests },
 	})
 }
 

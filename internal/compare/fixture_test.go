@@ -45,7 +45,7 @@ func baseMetrics() *sidecar.Metrics {
 			Degradation:      sidecar.Degradation{Value: 0.08, Threshold: 0.2, Method: "window_ratio", Passed: true},
 			Verdict:          "pass",
 		}}},
-		Concurrency: &sidecar.Concurrency{Passed: true, Runs: []sidecar.LoadRun{{
+		Concurrency: &sidecar.Concurrency{Passed: true, Runs: []sidecar.ConcurrencyRun{{
 			Name: "closed_8", Mode: "closed", Concurrency: 8, Requests: 40, Completed: 40, Errors: map[string]int{},
 			DurationS: 60, RequestThroughput: 0.66, OutputThroughput: 250,
 			TTFTms: stats.Summary{N: 40, Mean: 900, P50: 800, P90: 1200, P99: 1500, Max: 1600},

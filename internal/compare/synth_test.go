@@ -86,7 +86,7 @@ func synth(rng *rand.Rand, w world, started time.Time) *sidecar.Metrics {
 			Degradation: sidecar.Degradation{Value: trend, Threshold: 0.2, Passed: true, Method: stats.DegradationMethod, Trend: trend, TrendCI: stats.Interval{Low: trend - 0.14, High: trend + 0.14}},
 			Verdict:     "pass",
 		}}},
-		Concurrency: &sidecar.Concurrency{Passed: true, Runs: []sidecar.LoadRun{{
+		Concurrency: &sidecar.Concurrency{Passed: true, Runs: []sidecar.ConcurrencyRun{{
 			Name: "closed_8", Mode: "closed", Concurrency: 8, Requests: w.loadN, Completed: w.loadN - w.errors, Errors: map[string]int{},
 			OutputThroughput: 8 * tokSum / float64(w.loadN),
 			TTFTms:           lT.Summary(), TPOTms: lP.Summary(),

@@ -90,3 +90,48 @@ func TestArchitectureLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitectureImportLists holds the import lists in the package table
+// ("`report` (diagnosis, record, sidecar, stats)") to the code: a list names
+// exactly the internal packages its package (or group, "`gpu` and `scrape`")
+// imports. A parenthesis that is a description ("(the capacity search)")
+// is not a list.
+func TestArchitectureImportLists(t *testing.T) {
+	ls := layers(t)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "ARCHITECTURE.md"))
+	require.NoError(t, err)
+	entry := regexp.MustCompile("((?:`[a-z]+`(?: and )?)+) \\(([^)]*)\\)")
+	name := regexp.MustCompile("`([a-z]+)`")
+	checked := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !regexp.MustCompile(`^\| \d+,`).MatchString(line) {
+			continue
+		}
+		for _, m := range entry.FindAllStringSubmatch(line, -1) {
+			listed := map[string]bool{}
+			isList := true
+			for _, p := range strings.Split(m[2], ",") {
+				p = strings.TrimSpace(p)
+				if _, ok := ls[p]; !ok {
+					isList = false
+					break
+				}
+				listed[p] = true
+			}
+			if !isList {
+				continue
+			}
+			real := map[string]bool{}
+			var pkgs []string
+			for _, n := range name.FindAllStringSubmatch(m[1], -1) {
+				pkgs = append(pkgs, n[1])
+				for _, imp := range internalImports(t, filepath.Join("..", n[1])) {
+					real[imp] = true
+				}
+			}
+			assert.Equal(t, real, listed, "docs/ARCHITECTURE.md lists the imports of %v as (%s); the code imports the keys on the left", pkgs, m[2])
+			checked++
+		}
+	}
+	assert.Greater(t, checked, 5, "the table's import lists were found")
+}

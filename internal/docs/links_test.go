@@ -177,3 +177,38 @@ func TestAnchors(t *testing.T) {
 	assert.False(t, got["not-a-heading"], "a comment in a code block is not a heading")
 	assert.Equal(t, []string{"a.md#x", "b.md"}, links("see [a](a.md#x) and [b](b.md \"title\"), not `[c](c.md)`\n```\n[d](d.md)\n```\n"))
 }
+
+// repoPathRE is a code span that names a file or folder of the repository
+// ("`internal/suite/runs.go`", "`tolerances/default.yaml`").
+var repoPathRE = regexp.MustCompile("`((?:internal|cmd|acceptance|scripts|deploy|settings|tolerances|fixtures|tools|docs|bench|\\.github|\\.ci)/[A-Za-z0-9_./-]*)`")
+
+// symbolRE is where a Go symbol follows a package path ("record.Record").
+var symbolRE = regexp.MustCompile(`\.[A-Z][A-Za-z0-9_.]*$`)
+
+// TestDocPaths: every repository path a page names in a code span exists,
+// so a rename cannot leave the docs pointing at a file that is gone.
+// CHANGELOG.md is left out: it names old paths on purpose.
+func TestDocPaths(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	pages = append(pages, filepath.Join(root, "README.md"))
+	checked := 0
+	for _, page := range pages {
+		b, err := os.ReadFile(page)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(root, page)
+		for _, m := range repoPathRE.FindAllStringSubmatch(string(b), -1) {
+			p := strings.TrimRight(m[1], ".")
+			if i := symbolRE.FindStringIndex(p); i != nil {
+				p = p[:i[0]] // internal/record.Record: the package
+			}
+			if strings.ContainsAny(p, "*<") {
+				continue // a pattern, not a path
+			}
+			checked++
+			_, err := os.Stat(filepath.Join(root, filepath.FromSlash(p)))
+			assert.NoError(t, err, "%s names `%s`, which is not in the repository: update the page", rel, m[1])
+		}
+	}
+	assert.Greater(t, checked, 20, "the pages name repository paths")
+}

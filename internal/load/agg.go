@@ -322,15 +322,15 @@ func Degrade(series []float64, threshold float64, metric, class string) sidecar.
 	}
 }
 
-// LoadRun is the sidecar's view of a closed- or open-loop run, with the
+// ConcurrencyRun is the sidecar's view of a closed- or open-loop run, with the
 // success_rate and goodput_ratio checks. Throughputs are over dur, the
 // wall time from the first send to the last answer. Goodput follows vllm
 // bench serve (benchmarks/serve.py, calculate_metrics): good requests,
 // those completed with ttft <= SLO and tpot <= SLO, per second of dur.
 // GoodputRatio is good requests over all requests sent, failures included,
 // so errors count against it.
-func (a *Agg) LoadRun(name string, dur time.Duration, minGoodputRatio float64) sidecar.LoadRun {
-	lr := sidecar.LoadRun{
+func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio float64) sidecar.ConcurrencyRun {
+	lr := sidecar.ConcurrencyRun{
 		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
 		Errors: maps.Clone(a.Errors), DurationS: dur.Seconds(),
 		SLOTTFTms: a.lim.SLOTTFTms, SLOTPOTms: a.lim.SLOTPOTms,

@@ -58,7 +58,7 @@ func TestAggCountsFailuresAndKeepsThemOutOfLatency(t *testing.T) {
 	assert.InDelta(t, 0.5, c.Value, 1e-9)
 	assert.Contains(t, c.Detail, "http_500=2, timeout=1")
 
-	lr := a.LoadRun("closed_4", 2*time.Second, 0.5)
+	lr := a.ConcurrencyRun("closed_4", 2*time.Second, 0.5)
 	assert.InDelta(t, 1.5, lr.RequestThroughput, 1e-9)
 	assert.InDelta(t, 10.5, lr.OutputThroughput, 1e-9)
 	assert.InDelta(t, 1.0, lr.Goodput, 1e-9, "good requests per second")

@@ -21,11 +21,11 @@ const checkRequests = "requests"
 // requests, within HDR's 0.1 %; percentiles are never averaged); the window
 // is the union of the parts' windows, and throughputs are over it; the
 // users and the rates add up (N Poisson streams at λ/N are one at λ). The
-// checks are recomputed by the code a single process runs (Agg.LoadRun,
+// checks are recomputed by the code a single process runs (Agg.ConcurrencyRun,
 // GeneratorCheck) with the thresholds the parts were judged by.
-func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
+func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, error) {
 	if len(parts) == 0 {
-		return sidecar.LoadRun{}, fmt.Errorf("no part to merge")
+		return sidecar.ConcurrencyRun{}, fmt.Errorf("no part to merge")
 	}
 	first := parts[0]
 	lim := Limits{SLOTTFTms: first.SLOTTFTms, SLOTPOTms: first.SLOTPOTms, MinSuccessRate: threshold(first.Checks, CheckSuccessRate)}
@@ -41,12 +41,12 @@ func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
 	for i, p := range parts {
 		switch {
 		case p.Name != first.Name || p.Mode != first.Mode:
-			return sidecar.LoadRun{}, fmt.Errorf("part %d is %s (%s), part 0 is %s (%s)", i, p.Name, p.Mode, first.Name, first.Mode)
+			return sidecar.ConcurrencyRun{}, fmt.Errorf("part %d is %s (%s), part 0 is %s (%s)", i, p.Name, p.Mode, first.Name, first.Mode)
 		case p.SLOTTFTms != first.SLOTTFTms || p.SLOTPOTms != first.SLOTPOTms ||
 			threshold(p.Checks, CheckSuccessRate) != lim.MinSuccessRate || threshold(p.Checks, CheckGoodputRatio) != minGood:
-			return sidecar.LoadRun{}, fmt.Errorf("%s: the parts were judged by different SLOs or thresholds", p.Name)
+			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: the parts were judged by different SLOs or thresholds", p.Name)
 		case p.Completed > 0 && len(p.Histograms) == 0:
-			return sidecar.LoadRun{}, fmt.Errorf("%s: part %d has no histograms (written by a suite before 0.1.0's hdr histograms?): its percentiles cannot be merged", p.Name, i)
+			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: part %d has no histograms (written by a suite before 0.1.0's hdr histograms?): its percentiles cannot be merged", p.Name, i)
 		}
 		a.Requests += p.Requests
 		a.Completed += p.Completed
@@ -63,7 +63,7 @@ func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
 			}
 			d, err := stats.DecodeHistogram(p.Histograms[name])
 			if err != nil {
-				return sidecar.LoadRun{}, fmt.Errorf("%s: part %d: %s: %w", p.Name, i, name, err)
+				return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: part %d: %s: %w", p.Name, i, name, err)
 			}
 			h.Merge(d)
 		}
@@ -89,13 +89,13 @@ func MergeLoadRuns(parts []sidecar.LoadRun) (sidecar.LoadRun, error) {
 	if !start.IsZero() && end.After(start) {
 		dur = end.Sub(start)
 	}
-	lr := a.LoadRun(first.Name, dur, minGood)
+	lr := a.ConcurrencyRun(first.Name, dur, minGood)
 	lr.Mode, lr.Concurrency, lr.RatePerS = first.Mode, users, math.Round(rate*1e9)/1e9
 	lr.StartedAt, lr.FinishedAt = start, end
 	if len(gens) > 0 {
 		g, err := MergeGenerators(gens, dur.Seconds())
 		if err != nil {
-			return sidecar.LoadRun{}, fmt.Errorf("%s: %w", first.Name, err)
+			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: %w", first.Name, err)
 		}
 		lr.Generator = &g
 		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))

@@ -38,9 +38,9 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 			shards[i%n].Add(r)
 		}
 		start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-		var parts []sidecar.LoadRun
+		var parts []sidecar.ConcurrencyRun
 		for i, s := range shards {
-			lr := s.LoadRun("open_100", 10*time.Second, 0.9)
+			lr := s.ConcurrencyRun("open_100", 10*time.Second, 0.9)
 			lr.Mode, lr.RatePerS = "open", 100/float64(n)
 			// Shard i started i ms late and ran 10 s.
 			lr.StartedAt = start.Add(time.Duration(i) * time.Millisecond)
@@ -54,7 +54,7 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 		merged, err := MergeLoadRuns(parts)
 		require.NoError(t, err)
 		dur := 10*time.Second + time.Duration(n-1)*time.Millisecond
-		want := one.LoadRun("open_100", dur, 0.9)
+		want := one.ConcurrencyRun("open_100", dur, 0.9)
 		assert.Equal(t, want.Requests, merged.Requests, "n=%d", n)
 		assert.Equal(t, want.Completed, merged.Completed)
 		assert.Equal(t, want.Good, merged.Good)
@@ -79,13 +79,13 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 }
 
 func TestMergeLoadRunsRefusesPartsJudgedDifferently(t *testing.T) {
-	a := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 250}).LoadRun("closed_8", time.Second, 0.9)
-	b := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 500}).LoadRun("closed_8", time.Second, 0.9)
-	_, err := MergeLoadRuns([]sidecar.LoadRun{a, b})
+	a := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 250}).ConcurrencyRun("closed_8", time.Second, 0.9)
+	b := NewAgg(Limits{MinSuccessRate: 0.95, SLOTTFTms: 500}).ConcurrencyRun("closed_8", time.Second, 0.9)
+	_, err := MergeLoadRuns([]sidecar.ConcurrencyRun{a, b})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "different SLOs")
 	c := a
 	c.Name = "open_2"
-	_, err = MergeLoadRuns([]sidecar.LoadRun{a, c})
+	_, err = MergeLoadRuns([]sidecar.ConcurrencyRun{a, c})
 	require.Error(t, err)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-func loadRunCheck(lr sidecar.LoadRun, name string) (sidecar.Check, bool) {
+func loadRunCheck(lr sidecar.ConcurrencyRun, name string) (sidecar.Check, bool) {
 	for _, c := range lr.Checks {
 		if c.Name == name {
 			return c, true

@@ -149,7 +149,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 		require.True(t, ok, lr.Name)
 		t.Run(lr.Name, func(t *testing.T) {
 			// Counts: the sums of the shards', and every request planned.
-			var sum sidecar.LoadRun
+			var sum sidecar.ConcurrencyRun
 			for _, p := range parts {
 				for _, s := range p.Metrics.Concurrency.Runs {
 					if s.Name == lr.Name {
@@ -184,7 +184,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 				}
 			}
 			assert.Len(t, shardsSeen, shardCount, "requests.jsonl lines carry their shard")
-			union := one.LoadRun(lr.Name, time.Duration(lr.DurationS*float64(time.Second)), 0.9)
+			union := one.ConcurrencyRun(lr.Name, time.Duration(lr.DurationS*float64(time.Second)), 0.9)
 			assert.Equal(t, union.Requests, lr.Requests)
 			assert.Equal(t, union.Completed, lr.Completed)
 			assert.Equal(t, union.Good, lr.Good)

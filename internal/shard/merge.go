@@ -95,7 +95,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 	}
 	// Load runs by name, in the order the first shard that has them ran them.
 	var names []string
-	byName := map[string][]sidecar.LoadRun{}
+	byName := map[string][]sidecar.ConcurrencyRun{}
 	for _, p := range parts {
 		if p.Metrics.Concurrency == nil {
 			continue

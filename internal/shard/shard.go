@@ -3,7 +3,7 @@
 // adds the HDR histograms, counts and token totals of each load run,
 // takes the union of the shards' time windows, and recomputes every check
 // and verdict on the merged data with the same code a single process uses
-// (load.Agg.LoadRun, load.GeneratorCheck). It never averages percentiles.
+// (load.Agg.ConcurrencyRun, load.GeneratorCheck). It never averages percentiles.
 //
 // It refuses shards of different runs, start times, targets or knobs, and
 // names a missing or unfinished shard; the merged run is then incomplete

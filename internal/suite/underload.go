@@ -26,7 +26,7 @@ const UnderLoadTest = "TestToolCallingUnderLoad"
 type Background struct {
 	Rate, Fraction, Capacity float64
 	cancel                   context.CancelFunc
-	done                     chan sidecar.LoadRun
+	done                     chan sidecar.ConcurrencyRun
 }
 
 // StartBackground starts the background open loop at
@@ -44,7 +44,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 	if c.MaxRatePerS <= 0 {
 		return nil, "no capacity to load the server at (TestCapacity: " + CapacityLine(*c) + "; " + c.StopReason + ")"
 	}
-	bg = &Background{Fraction: r.Cfg.UnderLoadFraction, Capacity: c.MaxRatePerS, done: make(chan sidecar.LoadRun, 1)}
+	bg = &Background{Fraction: r.Cfg.UnderLoadFraction, Capacity: c.MaxRatePerS, done: make(chan sidecar.ConcurrencyRun, 1)}
 	bg.Rate = bg.Fraction * bg.Capacity
 	ctx, bg.cancel = context.WithCancel(ctx)
 	warm := r.Cfg.CapacityWarmup
@@ -78,7 +78,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 			rec.Content, rec.Reasoning = "", ""
 			r.Record(&rec)
 		}
-		lr := agg.LoadRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
+		lr := agg.ConcurrencyRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
 		lr.Mode, lr.RatePerS = "open", bg.Rate
 		gh := gen.Stop()
 		lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))

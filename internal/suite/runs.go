@@ -97,16 +97,16 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	return run
 }
 
-// LoadRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
+// ConcurrencyRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
 // and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
-func (r *Run) LoadRuns() []string {
+func (r *Run) ConcurrencyRuns() []string {
 	return []string{
 		"closed_" + strconv.Itoa(r.Cfg.Concurrency),
 		"open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64),
 	}
 }
 
-// Load runs TestConcurrency/<name> with the short class, streamed, thinking
+// Concurrency runs TestConcurrency/<name> with the short class, streamed, thinking
 // off.
 //
 // closed_<N>: N workers send back to back until ACCEPTANCE_CONCURRENCY_REQUESTS
@@ -124,10 +124,10 @@ func (r *Run) LoadRuns() []string {
 // ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
 // split the same way, the rate divided by N with an arrival seed of its
 // own; the first load run of the process starts at ACCEPTANCE_START_AT.
-func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
+func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var ch <-chan load.Result
-	run := sidecar.LoadRun{Name: name}
+	run := sidecar.ConcurrencyRun{Name: name}
 	var gen *load.Generator
 	var start time.Time
 	var n int
@@ -136,7 +136,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 	if sh.Sharded() {
 		of = fmt.Sprintf(" (shard %s's part)", sh)
 	}
-	switch names := r.LoadRuns(); name {
+	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
 		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
@@ -177,7 +177,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 		}
 	}
 	finished := time.Now()
-	lr := agg.LoadRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
+	lr := agg.ConcurrencyRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
 	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
 	gh := gen.Stop()
@@ -191,8 +191,8 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
 		}
-		m.Concurrency.Runs = replace(m.Concurrency.Runs, lr, func(x sidecar.LoadRun) string { return x.Name })
-		m.Concurrency.Passed = all(m.Concurrency.Runs, func(x sidecar.LoadRun) bool { return x.Verdict == "pass" })
+		m.Concurrency.Runs = replace(m.Concurrency.Runs, lr, func(x sidecar.ConcurrencyRun) string { return x.Name })
+		m.Concurrency.Passed = all(m.Concurrency.Runs, func(x sidecar.ConcurrencyRun) bool { return x.Verdict == "pass" })
 	})
 	r.Checkpoint()
 	return lr
@@ -200,7 +200,7 @@ func (r *Run) Load(ctx context.Context, name string) sidecar.LoadRun {
 
 // cancelled is a load run stopped before it began (interrupted while
 // waiting for ACCEPTANCE_START_AT): it fails its requests check.
-func (r *Run) cancelled(run sidecar.LoadRun, planned int) sidecar.LoadRun {
+func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
 	run.Errors = map[string]int{}
 	c, _ := r.cutShort(0, 0, planned)
 	run.Checks = []sidecar.Check{c}
@@ -450,13 +450,13 @@ func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
 
 // LoadFailure is the failure message of a stability, load or conversation
 // run: one line per failed check with its figures and what to do.
-func LoadFailure[T sidecar.StabilityRun | sidecar.LoadRun | sidecar.ConversationRun](res T) string {
+func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) string {
 	var name string
 	var checks []sidecar.Check
 	switch v := any(res).(type) {
 	case sidecar.StabilityRun:
 		name, checks = v.Name, v.Checks
-	case sidecar.LoadRun:
+	case sidecar.ConcurrencyRun:
 		name, checks = v.Name, v.Checks
 	case sidecar.ConversationRun:
 		name, checks = v.Name, v.Checks

@@ -92,12 +92,12 @@ type Degradation struct {
 
 // Concurrency is the load section.
 type Concurrency struct {
-	Runs   []LoadRun `json:"runs"`
+	Runs   []ConcurrencyRun `json:"runs"`
 	Passed bool      `json:"passed"`
 }
 
-// LoadRun is one closed- or open-loop load run.
-type LoadRun struct {
+// ConcurrencyRun is one closed- or open-loop load run.
+type ConcurrencyRun struct {
 	Name        string         `json:"name"`
 	Mode        string         `json:"mode"` // "closed" | "open"
 	Concurrency int            `json:"concurrency,omitempty"`
