@@ -118,7 +118,7 @@ type ToolCallingUnderLoad struct {
 	Fraction float64 `json:"fraction"`
 	Capacity float64 `json:"capacity"`
 	// Background is the background open loop's own figures.
-	Background *ConcurrencyRun             `json:"background,omitempty"`
+	Background *ConcurrencyRun      `json:"background,omitempty"`
 	Scenarios  []UnderLoadScenario  `json:"scenarios"`
 	Model      *UnderLoadModelRates `json:"model,omitempty"`
 	// NewServerFailures counts scenario modes with a server-check failure

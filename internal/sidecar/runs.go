@@ -93,7 +93,7 @@ type Degradation struct {
 // Concurrency is the load section.
 type Concurrency struct {
 	Runs   []ConcurrencyRun `json:"runs"`
-	Passed bool      `json:"passed"`
+	Passed bool             `json:"passed"`
 }
 
 // ConcurrencyRun is one closed- or open-loop load run.
