@@ -77,7 +77,7 @@ Flags:
 	if *requests == "" {
 		*requests = filepath.Join(*out, "requests.jsonl")
 	}
-	// Exit codes (CONTRACT): 2 when an input cannot be read, 1 when an
+	// Exit codes (docs/outputs.md): 2 when an input cannot be read, 1 when an
 	// output cannot be written.
 	m, err := readMetrics(*metrics)
 	if err != nil {

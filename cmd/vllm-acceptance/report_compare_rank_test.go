@@ -104,7 +104,7 @@ func TestReportCommandErrors(t *testing.T) {
 		assert.Contains(t, errOut.String(), tc.stderr, tc.reason)
 	}
 	testCases := []testCase{
-		{name: "no metrics", reason: "an unreadable input exits 2 (CONTRACT) and says what to do",
+		{name: "no metrics", reason: "an unreadable input exits 2 (docs/outputs.md) and says what to do",
 			args: []string{"--out", t.TempDir()}, code: 2, stderr: "run the suite first"},
 		{name: "bad flag", reason: "a usage error exits 2", args: []string{"--bogus"}, code: 2, stderr: "--help"},
 		{name: "extra argument", reason: "report takes no arguments", args: []string{"out"}, code: 2, stderr: "unexpected argument"},

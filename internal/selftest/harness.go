@@ -183,7 +183,7 @@ func contractCheck(t *testing.T, outDir string) {
 	t.Helper()
 	script := filepath.Join(config.RepoRoot(), "..", "shared", "checks", "sidecar-contract")
 	if _, err := os.Stat(script); err != nil {
-		t.Logf("no %s here: CONTRACT field check skipped (the schema check ran)", script)
+		t.Logf("no %s here: sidecar-contract field check skipped (the schema check ran)", script)
 		return
 	}
 	out, err := exec.Command(script, outDir).CombinedOutput()

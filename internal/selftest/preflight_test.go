@@ -46,7 +46,7 @@ func TestPreflightFailsEveryCaseAtOnce(t *testing.T) {
 	}
 	for _, tc := range []testCase{
 		{"no target", func() map[string]string { return map[string]string{} },
-			[]string{"set VLLM_BASE_URL"}, "CONTRACT: with no target every case fails with one line saying what to set"},
+			[]string{"set VLLM_BASE_URL"}, "docs/outputs.md: with no target every case fails with one line saying what to set"},
 		{"connection refused", func() map[string]string {
 			return map[string]string{"VLLM_BASE_URL": closed(), "ACCEPTANCE_REQUEST_TIMEOUT": "5s"}
 		}, []string{"[unreachable]", "check VLLM_BASE_URL"}, "nothing listens on the port"},

@@ -53,10 +53,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			m.FinishedAt = pm.FinishedAt
 		}
 		if !pm.Complete {
-			why := pm.EndReason
-			if pm.EndDetail != "" {
-				why += ": " + pm.EndDetail
-			}
+			why := pm.Ending()
 			if pm.EndReason == "running" {
 				why = "killed before it wrote its final metrics.json (last checkpoint kept)"
 			}
@@ -67,10 +64,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 	if g := set.Main; g != nil {
 		first = g.Metrics
 		if !first.Complete {
-			mainProblem = fmt.Sprintf("the main part (%s) did not finish: %s", g.Dir, first.EndReason)
-			if first.EndDetail != "" {
-				mainProblem += ": " + first.EndDetail
-			}
+			mainProblem = fmt.Sprintf("the main part (%s) did not finish: %s", g.Dir, first.Ending())
 		}
 		if first.StartedAt.Before(m.StartedAt) {
 			m.StartedAt = first.StartedAt
