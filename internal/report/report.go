@@ -90,12 +90,14 @@ func areas(m *sidecar.Metrics) []area {
 	v := m.SectionVerdicts()
 	if t := m.ToolCalling; t != nil {
 		att, ok := 0, 0
+		names := map[string]bool{}
 		for _, s := range t.Scenarios {
 			att += s.Attempts
 			ok += s.Passed
+			names[s.Name] = true
 		}
-		out = append(out, area{"tool calling", v["tool calling"], fmt.Sprintf("%d/%d attempts passed in %d scenarios; parse %s, JSON-valid %s",
-			ok, att, len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
+		out = append(out, area{"tool calling", v["tool calling"], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
+			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
 	}
 	if s := m.Stability; s != nil {
 		var parts []string
