@@ -42,13 +42,14 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 
 Writes DIR/report.md (the summary first: the verdict per area and what
 failed with its remedy; then tool calling by category, stability,
-concurrency, conversation, GPU, /metrics and the run's details), the same
-report as one self-contained DIR/report.html (charts inline), and the charts
-as SVG files: per stability run stability-RUN-ttft.svg and
-stability-RUN-latency-cdf.svg, per load run concurrency-RUN-latency-cdf.svg,
-vram.svg and kv_cache.svg (each only when the run has its data). When
-GITHUB_STEP_SUMMARY is set, a short summary is appended to it, linking to
-the run's artifacts on GitHub Actions.
+concurrency, conversation, capacity, tool calling under load, the roofline,
+GPU, /metrics and the run's details), the same report as one self-contained
+DIR/report.html (charts inline), and the charts as SVG files: per stability
+run stability-RUN-ttft.svg and stability-RUN-latency-cdf.svg, per load run
+concurrency-RUN-latency-cdf.svg, capacity.svg (goodput against offered
+rate), vram.svg and kv_cache.svg (each only when the run has its data).
+When GITHUB_STEP_SUMMARY is set, a short summary is appended to it, linking
+to the run's artifacts on GitHub Actions.
 
 With --baseline, the summary also says how the run compares with the
 baseline: the promotion gate's verdict (pass, regressed, inconclusive or
