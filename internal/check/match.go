@@ -3,9 +3,11 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -249,11 +251,7 @@ func matchValue(m fixture.Matcher, got any) string {
 // wrong types and wrong values, one line each, in parameter order.
 func argProblems(e fixture.ExpectedCall, args map[string]any) []string {
 	var out []string
-	keys := make([]string, 0, len(e.Args))
-	for k := range e.Args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(e.Args))
 	for _, k := range keys {
 		m := e.Args[k]
 		v, present := args[k]

@@ -2,7 +2,8 @@ package check
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
@@ -143,11 +144,7 @@ func greedy(c [][]int, n int) []int {
 
 // describe writes an expected call as name(param=matcher, ...).
 func describe(e fixture.ExpectedCall) string {
-	keys := make([]string, 0, len(e.Args))
-	for k := range e.Args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(e.Args))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		m := e.Args[k]

@@ -3,7 +3,8 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
@@ -351,11 +352,7 @@ func qwenXML(calls []call) string {
 	for _, c := range calls {
 		var b strings.Builder
 		fmt.Fprintf(&b, "<tool_call>\n<function=%s>\n", c.Name)
-		keys := make([]string, 0, len(c.args))
-		for k := range c.args {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(c.args))
 		for _, k := range keys {
 			v, ok := c.args[k].(string)
 			if !ok {

@@ -6,7 +6,9 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -274,11 +276,7 @@ func Lookup(spec string) (Persona, error) {
 	if err != nil {
 		return Persona{}, fmt.Errorf("simulator persona %q: parameters: %w (example: healthy?ttft=200ms&itl=5ms)", spec, err)
 	}
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(vals))
 	for _, k := range keys {
 		v := vals.Get(k)
 		if err := p.set(k, v); err != nil {

@@ -3,7 +3,8 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
@@ -220,11 +221,7 @@ func pyJSON(v any) string {
 func writePy(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
