@@ -615,10 +615,10 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 		slack = math.Max(rel, abs / *r.Baseline)
 	}
 	limit := 1 + slack
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, tolerancePct(rel), fmtNum(abs, unit))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, stats.Percent(rel), fmtNum(abs, unit))
 	if !lowerIsBetter {
 		limit = 1 - slack
-		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, tolerancePct(rel), fmtNum(abs, unit))
+		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, stats.Percent(rel), fmtNum(abs, unit))
 	}
 	r.Limit = f(limit)
 	var est stats.Estimate
@@ -706,7 +706,7 @@ func geoMean(s []sample) float64 {
 // the absolute level.
 func diffRow(metric string, b, c []float64, bIv, cIv []stats.Interval, zOwn, maxIncrease float64) Row {
 	r := Row{Metric: metric, Unit: UnitFraction, On: OnDifference, LowerIsBetter: true, Advisory: true,
-		Tolerance: "rise ≤ " + tolerancePct(maxIncrease), Limit: f(maxIncrease)}
+		Tolerance: "rise ≤ " + stats.Percent(maxIncrease), Limit: f(maxIncrease)}
 	mean := func(xs []float64) *float64 {
 		if len(xs) == 0 {
 			return nil
@@ -1044,7 +1044,7 @@ func vramRows(base, cand []*sidecar.Metrics, tol VRAMTolerance) []Row {
 		Baseline: f(b[0].v), Candidate: f(c[0].v), Method: "one run per side: point ratio (no sampling distribution)"}
 	limit := 1 + math.Max(tol.MaxIncrease, tol.AbsMiB/b[0].v)
 	r.Limit, r.Estimate = f(limit), f(c[0].v/b[0].v)
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, tolerancePct(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, stats.Percent(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
 	if *r.Estimate > limit+eps {
 		r.Verdict, r.Why = RowRegressed, fmt.Sprintf("ratio %.3f beyond the tolerance", *r.Estimate)
 	} else {
@@ -1072,18 +1072,13 @@ func signed(d float64, unit string) string {
 	return "−" + fmtNum(-d, unit)
 }
 
-// tolerancePct writes a relative tolerance in the table's spaced form, to
-// a tenth of a percent: "10 %", "12.5 %". Not stats.Percent, the verdict
-// lines' whole percent ("12%"): a 2.5 % tolerance must not print as 2 %.
-func tolerancePct(v float64) string { return fmt.Sprintf("%g %%", math.Round(v*1000)/10) }
-
 // fmtNum prints a figure with the unit's fixed precision, so output diffs well.
 func fmtNum(v float64, unit string) string {
 	switch unit {
 	case UnitRate:
 		return fmt.Sprintf("%.3f", v)
 	case UnitFraction:
-		return fmt.Sprintf("%.1f %%", v*100)
+		return stats.PercentFixed(v)
 	case UnitMs:
 		return fmt.Sprintf("%.1f ms", v)
 	case UnitTokPerS:

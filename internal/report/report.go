@@ -803,7 +803,7 @@ func mib(v float64) string { return fmt.Sprintf("%.0f MiB", v) }
 func rate(v float64) string {
 	return fmt.Sprintf("%.3f", v)
 }
-func pct(v float64) string       { return fmt.Sprintf("%.1f %%", v*100) }
+func pct(v float64) string       { return stats.PercentFixed(v) }
 func signedPct(v float64) string { return fmt.Sprintf("%+.1f %%", v*100) }
 func secs(v float64) string      { return fmt.Sprintf("%.1f s", v) }
 func num(v float64) string {

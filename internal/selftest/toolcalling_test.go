@@ -306,7 +306,7 @@ func TestRealisticServersPass(t *testing.T) {
 			assert.NotEqual(t, 0, o.ExitCode, tc.reason)
 			assert.Equal(t, "FAIL", o.Tests["TestToolCallingModelRates"], "the run-wide model rate fails: %s", tc.reason)
 			assert.Equal(t, "fail", tcs.Model.Verdict)
-			assert.Contains(t, o.Output, "below the 80% a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE)", "the failure names the rate, the threshold and the knob")
+			assert.Contains(t, o.Output, "below the 80 % a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE)", "the failure names the rate, the threshold and the knob")
 			assert.Contains(t, o.Output, "args_mismatch", "and the model's findings")
 		}
 		if strings.HasPrefix(tc.persona, "nondeterministic") {

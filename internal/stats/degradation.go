@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // DegradationMethod names the rule Degradation applies; it goes into the
@@ -169,7 +170,7 @@ func Degradation(series []float64, threshold float64) DegradationResult {
 	case w >= minStepWindow && r.WindowRatio > 2*threshold && separated:
 		r.Passed, r.Reason = false, "step"
 	}
-	r.Detail = fmt.Sprintf("%s %s over %d requests (97.5%% CI %s..%s), window medians %s -> %s (%d requests each)",
+	r.Detail = fmt.Sprintf("%s %s over %d requests (97.5 %% CI %s..%s), window medians %s -> %s (%d requests each)",
 		verb(r.Trend), pct(math.Abs(r.Trend)), n, pct(r.TrendCI.Low), pct(r.TrendCI.High),
 		formatMs(r.FirstMedian), formatMs(r.LastMedian), w)
 	if r.Reason == "step" {
@@ -186,9 +187,16 @@ func verb(growth float64) string {
 	return "grew"
 }
 
-// Percent writes a fraction as a whole percentage, "12%": the form the
-// verdict lines of stats and verdict share.
-func Percent(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+// Percent writes a fraction as a percentage for prose (verdict lines,
+// tolerances): at most one decimal, "80 %", "12.5 %". Tables use
+// PercentFixed.
+func Percent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + " %"
+}
+
+// PercentFixed writes a fraction with one decimal always, "80.0 %", for
+// table columns, whose figures then line up and diff well.
+func PercentFixed(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) }
 
 func pct(f float64) string { return Percent(f) }
 

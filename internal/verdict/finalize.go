@@ -105,7 +105,7 @@ func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) str
 		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95%% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
+	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95 %% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
 		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min), knob)
 	codes := map[string]*sidecar.Diagnosis{}
 	var worst []string

@@ -26,7 +26,7 @@ func FailureMessage(r Result) string {
 		fmt.Fprintf(&b, "%s [%s]: server fault in %d of %d attempts (server checks must hold on every attempt)\n", s.Name, s.Mode, s.ServerFailures, s.Attempts)
 	}
 	if m := s.ScenarioModel; m.Verdict == Fail {
-		fmt.Fprintf(&b, "%s [%s]: model checks held in %d of %d attempts over the scenario's modes (%s, 95%% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE); this mode: %d of %d\n",
+		fmt.Fprintf(&b, "%s [%s]: model checks held in %d of %d attempts over the scenario's modes (%s, 95 %% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE); this mode: %d of %d\n",
 			s.Name, s.Mode, m.Passed, m.Attempts, pct(m.Rate), interval(m), pct(m.Min), s.Model.Passed, s.Model.Attempts)
 	}
 	for _, a := range r.Attempts {
@@ -68,7 +68,7 @@ func Notes(r Result) []string {
 		}
 		sort.Strings(parts)
 		m := s.ScenarioModel
-		out = append(out, fmt.Sprintf("model checks held in %d of %d attempts of this mode, %d of %d over the scenario (%s, 95%% CI %s; a pass needs the interval to reach %s): %s",
+		out = append(out, fmt.Sprintf("model checks held in %d of %d attempts of this mode, %d of %d over the scenario (%s, 95 %% CI %s; a pass needs the interval to reach %s): %s",
 			s.Model.Passed, s.Model.Attempts, m.Passed, m.Attempts, pct(m.Rate), interval(m), pct(m.Min), strings.Join(parts, ", ")))
 	}
 	if s.Nondeterministic {
