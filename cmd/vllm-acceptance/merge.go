@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 func init() {
@@ -115,8 +116,12 @@ Flags:
 	fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, withMain, m.Run.ID, *out, verdict)
 	if m.Concurrency != nil {
 		for _, lr := range m.Concurrency.Runs {
-			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %.0f%%, TTFT p50 %.0fms p99 %.0fms: %s\n",
-				lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, 100*lr.GoodputRatio, lr.TTFTms.P50, lr.TTFTms.P99, lr.Verdict)
+			overlap := ""
+			if g := lr.Generator; g != nil && g.Shards > 1 {
+				overlap = ", shards together " + stats.Percent(g.ShardOverlap) + " of the window"
+			}
+			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %s, TTFT p50 %.0fms p99 %.0fms%s: %s\n",
+				lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, stats.Percent(lr.GoodputRatio), lr.TTFTms.P50, lr.TTFTms.P99, overlap, lr.Verdict)
 		}
 	}
 	if verdict != "pass" {

@@ -33,6 +33,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	a := NewAgg(lim)
 	hists := map[string]*stats.Histogram{HistTTFT: a.TTFT, HistTTFO: a.TTFO, HistE2E: a.E2E, HistTPOT: a.TPOT, HistITL: a.ITL, HistTokS: a.TokS}
 	var start, end time.Time
+	var lastStart, firstEnd time.Time // every part sends between them
 	var longest float64
 	var users int
 	var rate float64
@@ -73,6 +74,12 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		if p.FinishedAt.After(end) {
 			end = p.FinishedAt
 		}
+		if p.StartedAt.After(lastStart) {
+			lastStart = p.StartedAt
+		}
+		if !p.FinishedAt.IsZero() && (firstEnd.IsZero() || p.FinishedAt.Before(firstEnd)) {
+			firstEnd = p.FinishedAt
+		}
 		longest = max(longest, p.DurationS)
 		users += p.Concurrency
 		rate += p.RatePerS
@@ -96,6 +103,9 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		g, err := MergeGenerators(gens, dur.Seconds())
 		if err != nil {
 			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: %w", first.Name, err)
+		}
+		if len(parts) > 1 && !start.IsZero() && end.After(start) {
+			g.ShardOverlap = math.Round(max(0, firstEnd.Sub(lastStart).Seconds())/end.Sub(start).Seconds()*1000) / 1000
 		}
 		lr.Generator = &g
 		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))

@@ -75,7 +75,39 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 		require.NotNil(t, merged.Generator)
 		assert.Equal(t, n, merged.Generator.DispatchLagMs.N, "every dispatch")
 		assert.Equal(t, n, merged.Generator.Shards)
+		if n > 1 {
+			lag := time.Duration(n-1) * time.Millisecond
+			assert.InDelta(t, (10*time.Second-lag).Seconds()/(10*time.Second+lag).Seconds(), merged.Generator.ShardOverlap, 0.001, "n=%d: every shard sent from the last start to the first end", n)
+		} else {
+			assert.Zero(t, merged.Generator.ShardOverlap, "one part: nothing to overlap")
+		}
 	}
+}
+
+// A shard that started half-way through the others' window: the merged run
+// says the shards sent together for a third of it.
+func TestMergeLoadRunsMeasuresShardOverlap(t *testing.T) {
+	lim := Limits{MinSuccessRate: 0.95, SLOTTFTms: 250, SLOTPOTms: 20}
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var parts []sidecar.ConcurrencyRun
+	for _, late := range []time.Duration{0, 5 * time.Second} {
+		a := NewAgg(lim)
+		a.Add(&record.Record{Status: 200, CompletionTokens: 10, TTFTms: 100, TPOTms: 10, E2Ems: 190})
+		lr := a.ConcurrencyRun("open_2", 10*time.Second, 0.9)
+		lr.Mode, lr.RatePerS = "open", 1
+		lr.StartedAt = start.Add(late)
+		lr.FinishedAt = lr.StartedAt.Add(10 * time.Second)
+		g := StartGenerator()
+		g.Add(time.Millisecond, &record.Record{Chunks: 1})
+		gen := g.Stop()
+		lr.Generator = &gen
+		parts = append(parts, lr)
+	}
+	merged, err := MergeLoadRuns(parts)
+	require.NoError(t, err)
+	require.NotNil(t, merged.Generator)
+	assert.InDelta(t, 15, merged.DurationS, 1e-9, "the union of the windows")
+	assert.InDelta(t, 5.0/15, merged.Generator.ShardOverlap, 0.001, "both shards sent from 5 s to 10 s of 15 s")
 }
 
 func TestMergeLoadRunsRefusesPartsJudgedDifferently(t *testing.T) {

@@ -574,6 +574,10 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 			fmt.Fprintf(b, "\nChecks of %s:\n", r.Name)
 			writeChecks(b, r.Checks)
 		}
+		if g := r.Generator; g != nil && g.Shards > 1 {
+			fmt.Fprintf(b, "\n%d shards sent %s together for %s of its window; outside that, fewer shards sent and the offered load was below plan.\n",
+				g.Shards, cell(r.Name), stats.Percent(g.ShardOverlap))
+		}
 	}
 	for _, r := range c.Runs {
 		if ch := chartsFor(cs, "concurrency", r.Name); len(ch) > 0 || !haveRecs {

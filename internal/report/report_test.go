@@ -191,6 +191,11 @@ func TestMarkdownSections(t *testing.T) {
 			},
 			want:    []string{"## Tool calling"},
 			notWant: []string{"## Stability", "## Concurrency", "## Conversation", "## GPU", "## Server /metrics"}},
+		{name: "merged shards", reason: "a merged load run says for how much of its window every shard sent",
+			change: func(m *sidecar.Metrics) {
+				m.Concurrency.Runs[0].Generator = &sidecar.Generator{Shards: 4, ShardOverlap: 0.925}
+			},
+			want: []string{"4 shards sent closed_8 together for 92.5 % of its window"}},
 		{name: "interrupted", reason: "an incomplete run says so at the top",
 			change: func(m *sidecar.Metrics) {
 				m.Complete, m.EndReason, m.EndDetail = false, sidecar.EndInterrupted, "SIGINT"

@@ -209,8 +209,12 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 				assert.InDelta(t, uc.Value, mc.Value, 1e-12, name)
 			}
 			assert.Equal(t, union.Verdict, lr.Verdict, "the same verdict")
-			t.Logf("%s: %d requests over %d shards in %.2fs; TTFT p50/p90/p99 merged %.2f/%.2f/%.2f ms, one process over the union %.2f/%.2f/%.2f ms; verdict %s",
-				lr.Name, lr.Requests, shardCount, lr.DurationS, lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
+			require.NotNil(t, lr.Generator)
+			assert.Equal(t, shardCount, lr.Generator.Shards)
+			assert.Greater(t, lr.Generator.ShardOverlap, 0.0, "the shards sent together for part of the window")
+			assert.LessOrEqual(t, lr.Generator.ShardOverlap, 1.0)
+			t.Logf("%s: %d requests over %d shards in %.2fs (all shards sending for %s of it); TTFT p50/p90/p99 merged %.2f/%.2f/%.2f ms, one process over the union %.2f/%.2f/%.2f ms; verdict %s",
+				lr.Name, lr.Requests, shardCount, lr.DurationS, stats.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
 				union.TTFTms.P50, union.TTFTms.P90, union.TTFTms.P99, lr.Verdict)
 			// The server's true first-token latency is 20 ms ± 20 %; what
 			// the client adds is small next to it.

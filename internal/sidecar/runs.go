@@ -273,4 +273,11 @@ type Generator struct {
 	// Shards is the number of generators merged into this one (merge);
 	// CPU figures are then the busiest shard's.
 	Shards int `json:"shards,omitempty"`
+	// ShardOverlap (merge) is the fraction of the merged window during
+	// which every shard was running this load run: from the last shard's
+	// start to the first shard's end, over the union of their windows.
+	// Below 1 the offered load was the planned one only for that part of
+	// the window (the edges had fewer shards sending). Information, not a
+	// check: docs/scaling-out.md.
+	ShardOverlap float64 `json:"shard_overlap,omitempty"`
 }
