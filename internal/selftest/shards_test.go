@@ -22,6 +22,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // The sharded run's knobs: totals that do not divide evenly by 3 shards,
@@ -57,10 +58,17 @@ func indexedJobEnv(base, out string, i int, start time.Time) map[string]string {
 		"ACCEPTANCE_GPU_INTERVAL":         "0",
 		"ACCEPTANCE_METRICS_INTERVAL":     "0",
 		"ACCEPTANCE_REQUEST_TIMEOUT":      "20s",
-		// The pods' -test.run names TestCapacity too, as the Job's does;
-		// its search (minutes with default steps) is tested on its own in
-		// capacity_test.go, and merge keeps shard 0's capacity anyway.
-		"ACCEPTANCE_CAPACITY": "false",
+		// The pods' -test.run names TestCapacity too, as the Job's does: a
+		// short search (two steps of 1 s, 30 then 60 req/s in all) whose
+		// merge is checked below; capacity_test.go tests the search itself.
+		"ACCEPTANCE_CAPACITY":                   "true",
+		"ACCEPTANCE_CAPACITY_START_RATE":        "30",
+		"ACCEPTANCE_CAPACITY_MAX_RATE":          "60",
+		"ACCEPTANCE_CAPACITY_STEP":              "1s",
+		"ACCEPTANCE_CAPACITY_WARMUP":            "0s",
+		"ACCEPTANCE_CAPACITY_MIN_STEP_REQUESTS": "15",
+		"ACCEPTANCE_CAPACITY_MAX_STEPS":         "2",
+		"ACCEPTANCE_CAPACITY_MAX_TIME":          "60s",
 	}
 }
 
@@ -222,6 +230,30 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			assert.Less(t, lr.TTFTms.P50, 2*float64(shardSimTTFT.Milliseconds()))
 		})
 	}
+
+	// The capacity searches, merged in lockstep: each merged step holds
+	// the requests of every shard's step at that rate.
+	t.Run("capacity", func(t *testing.T) {
+		c := m.Capacity
+		require.NotNil(t, c, "the shards ran TestCapacity")
+		assert.Equal(t, shardCount, c.Shards)
+		require.NotEmpty(t, c.Steps)
+		for i, st := range c.Steps {
+			sent, good := 0, 0
+			for _, p := range parts {
+				require.Greater(t, len(p.Metrics.Capacity.Steps), i, "a merged step is a step every shard ran")
+				ps := p.Metrics.Capacity.Steps[i]
+				assert.InDelta(t, st.RatePerS, ps.RatePerS, 1e-9, "in lockstep")
+				sent += ps.Sent
+				good += ps.Good
+			}
+			assert.Equal(t, sent, st.Sent, "step %d: the shards' requests add up", i)
+			assert.Equal(t, good, st.Good, "step %d", i)
+		}
+		t.Logf("capacity: %s over %d merged steps (%s); stop: %s", suite.CapacityLine(*c), len(c.Steps), c.Confidence, c.StopReason)
+		assert.Contains(t, []string{"pass", "limited"}, c.Steps[0].Outcome,
+			"30 req/s in all against a 20 ms server passes, unless this loaded machine's generator fell behind")
+	})
 
 	// The shards' windows overlap: every shard's load started together.
 	var starts []time.Time

@@ -20,7 +20,8 @@ const EndShardsIncomplete = "shards_incomplete"
 // Merge folds a Set (from Load) into one run. Load runs are merged by
 // name with load.MergeLoadRuns; the parts of the suite that run once
 // (tool calling, stability, conversation, preflight, GPU and server
-// metrics) come from the main part when the set has one, else from shard 0.
+// metrics) come from the main part when the set has one, else from shard 0;
+// the shards' capacity searches are merged in lockstep (MergeCapacity).
 // The run is complete only when every shard (and the main part) is present and
 // finished; otherwise every load run fails its "shards" check, which
 // names the shards that are missing or unfinished.
@@ -81,10 +82,21 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 	}
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
-		m.CapacitySections = first.CapacitySections // shard 0's view of the capacity search (docs/capacity.md)
+		m.CapacitySections = first.CapacitySections
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
 		if first.Provenance != nil {
 			m.Provenance = first.Provenance
+		}
+	}
+	// The capacity search: the main part's when it ran one unsharded (at
+	// the whole rate), else the shards' searches in lockstep.
+	if m.Capacity == nil || m.Capacity.Shards > 0 {
+		var caps []*sidecar.Capacity
+		for _, p := range parts {
+			caps = append(caps, p.Metrics.Capacity)
+		}
+		if c := MergeCapacity(caps); c != nil {
+			m.Capacity = c
 		}
 	}
 	// Load runs by name, in the order the first shard that has them ran them.

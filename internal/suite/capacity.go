@@ -159,10 +159,20 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 
 // capacityResult is the sidecar section for the search as it stands.
 func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
+	res.DurationS = time.Since(start).Seconds()
+	return CapacitySection(res, sr, r.Cfg.MinCapacity)
+}
+
+// CapacitySection fills res (steps, SLOs and costs already in it) with
+// what the search sr found: the capacity, its bracket and confidence, the
+// checks (capacity, and min_capacity when minCapacity > 0) and the
+// verdict. One process's search and merge's lockstep of the shards'
+// searches both end here.
+func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float64) sidecar.Capacity {
 	res.MaxRatePerS = sr.Capacity
 	res.Interval = stats.Interval{Low: sr.Low, High: sr.High}
 	res.AtLeast, res.Limited, res.StopReason = sr.AtLeast, sr.Limited, sr.Reason
-	res.DurationS = time.Since(start).Seconds()
+	res.MinCapacity = minCapacity
 	switch {
 	case sr.Limited && (sr.AtLeast || sr.Capacity == 0):
 		res.Confidence = "generator_limited"
@@ -182,7 +192,7 @@ func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start tim
 		c.Detail += fmt.Sprintf("; the first step, at %s, failed: %s", capacity.FormatRate(first.RatePerS), first.Reason)
 	}
 	res.Checks = []sidecar.Check{c}
-	if floor := r.Cfg.MinCapacity; floor > 0 {
+	if floor := minCapacity; floor > 0 {
 		mc := sidecar.Check{Name: CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
 		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
 		if !mc.Passed && res.Confidence == "generator_limited" {
