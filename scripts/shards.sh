@@ -3,7 +3,8 @@
 # the Kubernetes Indexed Job runs it (docs/scaling-out.md). It starts the
 # embedded simulator on a loopback port (or uses VLLM_BASE_URL when set),
 # runs N shard processes of the load runs (ACCEPTANCE_SHARD=i/N, one
-# ACCEPTANCE_START_AT a few seconds ahead, one ACCEPTANCE_RUN_ID; the
+# ACCEPTANCE_START_AT a few seconds ahead, one ACCEPTANCE_RUN_ID, one
+# ACCEPTANCE_SHARD_BARRIER folder so later load runs start together; the
 # Indexed Job gives JOB_COMPLETION_INDEX=i and ACCEPTANCE_SHARDS=N instead,
 # which mean the same), then merges them with `vllm-acceptance merge`.
 #
@@ -12,7 +13,7 @@
 #   ACCEPTANCE_OPEN_LOOP_RATE=200 ACCEPTANCE_OPEN_LOOP_REQUESTS=2000 scripts/shards.sh 4
 #
 # Load knobs come from the environment like any run (ACCEPTANCE_*, or
-# ACCEPTANCE_PROFILE); SHARDS_SIM sets the simulator's profile.
+# ACCEPTANCE_PROFILE); SHARDS_SIM sets the simulator's persona.
 # Exit status: merge's (0 pass, 1 fail, 2 bad input).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +45,7 @@ fi
 
 run_id="run-$(date -u +%Y%m%dT%H%M%SZ)"
 start=$(date -u -d "+$((3 + n / 4)) sec" +%Y-%m-%dT%H:%M:%SZ)
-rm -rf "$out/shards" "$out/merged"
+rm -rf "$out/shards" "$out/merged" "$out/barrier"
 echo "shards.sh: $n shards of run $run_id, load starting at $start"
 shard_pids=()
 for ((i = 0; i < n; i++)); do
@@ -52,7 +53,8 @@ for ((i = 0; i < n; i++)); do
 	(
 		cd acceptance
 		ACCEPTANCE_SHARD=$i/$n ACCEPTANCE_RUN_ID=$run_id ACCEPTANCE_START_AT=$start \
-			ACCEPTANCE_OUT="$out/shards/$i" ACCEPTANCE_GPU_INTERVAL=${ACCEPTANCE_GPU_INTERVAL:-0} \
+			ACCEPTANCE_OUT="$out/shards/$i" ACCEPTANCE_SHARD_BARRIER="$out/barrier" \
+			ACCEPTANCE_GPU_INTERVAL=${ACCEPTANCE_GPU_INTERVAL:-0} \
 			ACCEPTANCE_CAPACITY=${ACCEPTANCE_CAPACITY:-false} \
 			exec "$bin/acceptance.test" -test.v -test.count=1 -test.run '^(TestConcurrency|TestCapacity)$'
 	) >"$out/shards/$i/shard.log" 2>&1 &

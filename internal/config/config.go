@@ -140,8 +140,12 @@ type Config struct {
 	// RunID names the run every shard belongs to; default
 	// "run-<ACCEPTANCE_START_AT>" when sharded.
 	RunID string `env:"ACCEPTANCE_RUN_ID" yaml:"-" example:"nightly-1234"`
+	// ShardBarrier is a folder every shard of the run can write (the
+	// results volume): with it, each load run after a shard's first starts
+	// together in every shard (ACCEPTANCE_START_AT aligns only the first).
+	ShardBarrier string `env:"ACCEPTANCE_SHARD_BARRIER" yaml:"-" example:"/results/barrier"`
 
-	// Sharding is resolved by Load from the five knobs above (not a knob).
+	// Sharding is resolved by Load from the knobs above (not a knob).
 	Sharding Sharding `env:"-" yaml:"-"`
 
 	// Deprecations are the lines to print for deprecated knobs that were

@@ -48,6 +48,7 @@ func indexedJobEnv(base, out string, i int, start time.Time) map[string]string {
 		"ACCEPTANCE_SHARDS":               fmt.Sprint(shardCount),
 		"ACCEPTANCE_RUN_ID":               "selftest-shards",
 		"ACCEPTANCE_START_AT":             start.Format(time.RFC3339),
+		"ACCEPTANCE_SHARD_BARRIER":        filepath.Join(out, "barrier"),
 		"ACCEPTANCE_OUT":                  filepath.Join(out, "shards", fmt.Sprint(i)),
 		"ACCEPTANCE_SHORT_TOKENS":         "8",
 		"ACCEPTANCE_CONCURRENCY":          fmt.Sprint(shardUsers),
@@ -220,6 +221,30 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			require.NotNil(t, lr.Generator)
 			assert.Equal(t, shardCount, lr.Generator.Shards)
 			assert.Greater(t, lr.Generator.ShardOverlap, 0.0, "the shards sent together for part of the window")
+			if lr.Mode == "closed" {
+				// After the capacity search (each shard's took its own
+				// time), the barrier started every shard's closed loop
+				// together: its workers send at once.
+				var first, last time.Time
+				for _, p := range parts {
+					for _, s := range p.Metrics.Concurrency.Runs {
+						if s.Name == lr.Name {
+							if first.IsZero() || s.StartedAt.Before(first) {
+								first = s.StartedAt
+							}
+							if s.StartedAt.After(last) {
+								last = s.StartedAt
+							}
+						}
+					}
+				}
+				assert.Less(t, last.Sub(first), 300*time.Millisecond, "ACCEPTANCE_SHARD_BARRIER started the shards together")
+			}
+			// Every shard met the others at this run (not the first load
+			// run: ACCEPTANCE_START_AT started the capacity search).
+			for i := range shardCount {
+				assert.FileExists(t, filepath.Join(out, "barrier", "selftest-shards", fmt.Sprintf("concurrency-%s.%d", lr.Name, i)))
+			}
 			assert.LessOrEqual(t, lr.Generator.ShardOverlap, 1.0)
 			t.Logf("%s: %d requests over %d shards in %.2fs (all shards sending for %s of it); TTFT p50/p90/p99 merged %.2f/%.2f/%.2f ms, one process over the union %.2f/%.2f/%.2f ms; verdict %s",
 				lr.Name, lr.Requests, shardCount, lr.DurationS, stats.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,

@@ -58,7 +58,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		res.Shards = cfg.Sharding.Count
 	}
 	start := time.Now()
-	if !r.waitStart(ctx) {
+	if !r.syncStart(ctx, "capacity") {
 		return r.refuse(res, start, "interrupted before the search began")
 	}
 	idle := r.idleProbe(ctx)

@@ -140,7 +140,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
 		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
-		if !r.waitStart(ctx) {
+		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
 		gen, start = load.StartGenerator(), time.Now()
@@ -149,7 +149,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	case names[1]:
 		n = sh.Split(r.Cfg.OpenLoopRequests)
 		run.Mode, run.RatePerS = "open", sh.Rate(r.Cfg.OpenLoopRate)
-		if !r.waitStart(ctx) {
+		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
 		gen, start = load.StartGenerator(), time.Now()

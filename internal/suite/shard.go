@@ -2,7 +2,11 @@ package suite
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
@@ -67,6 +71,89 @@ func (r *Run) waitStart(ctx context.Context) bool {
 		}
 	})
 	return ctx.Err() == nil
+}
+
+// syncStart holds a load run that every shard runs (a concurrency run, the
+// capacity search) until it can start in every shard at once. The first
+// load run of the process waits for ACCEPTANCE_START_AT (waitStart); a
+// later one, when ACCEPTANCE_SHARD_BARRIER names a folder the shards
+// share, meets the other shards there (Barrier). Without the folder it
+// starts at once, and merge's shard_overlap shows the drift. It reports
+// false when ctx ended while waiting.
+func (r *Run) syncStart(ctx context.Context, run string) bool {
+	first := r.loadStarts.Add(1) == 1
+	if !r.waitStart(ctx) {
+		return false
+	}
+	s := r.Cfg.Sharding
+	if first || !s.Sharded() || r.Cfg.ShardBarrier == "" {
+		return true
+	}
+	dir := filepath.Join(r.Cfg.ShardBarrier, s.RunID)
+	at, err := Barrier(ctx, dir, run, s.Index, s.Count, BarrierTimeout)
+	if err != nil {
+		r.Logf("shard %s: %s starts without the other shards: %v", s, run, err)
+		return ctx.Err() == nil
+	}
+	r.Logf("shard %s: every shard reached %s; starting together at %s", s, run, at.Format("15:04:05.000"))
+	return wait.Sleep(ctx, time.Until(at))
+}
+
+// BarrierLead is how long after the last shard arrives every shard starts:
+// time for the last marker to show in a shared folder (NFS caches
+// attributes for a second or more).
+const BarrierLead = 2 * time.Second
+
+// BarrierTimeout bounds the wait for a shard that does not come (it
+// failed, or its previous run is far longer); the run then starts without
+// it, and merge names what is missing.
+const BarrierTimeout = 10 * time.Minute
+
+// Barrier is one shard's arrival at run in dir, a folder every shard
+// writes: it writes its marker (its arrival time) and waits until all count
+// shards' markers are there, then returns the start every shard computes
+// from the same markers: the last arrival plus BarrierLead. Clocks must
+// agree as they must for ACCEPTANCE_START_AT.
+func Barrier(ctx context.Context, dir, run string, index, count int, timeout time.Duration) (time.Time, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	name := func(i int) string { return filepath.Join(dir, fmt.Sprintf("%s.%d", run, i)) }
+	tmp := name(index) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(time.Now().UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
+		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	if err := os.Rename(tmp, name(index)); err != nil {
+		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		var last time.Time
+		var missing []string
+		for i := range count {
+			b, err := os.ReadFile(name(i))
+			if err != nil {
+				missing = append(missing, strconv.Itoa(i))
+				continue
+			}
+			t, err := time.Parse(time.RFC3339Nano, string(b))
+			if err != nil {
+				return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %s: %w", name(i), err)
+			}
+			if t.After(last) {
+				last = t
+			}
+		}
+		if len(missing) == 0 {
+			return last.Add(BarrierLead), nil
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("shard(s) %s did not reach %s within %s", strings.Join(missing, ", "), run, timeout)
+		}
+		if !wait.Sleep(ctx, 50*time.Millisecond) {
+			return time.Time{}, ctx.Err()
+		}
+	}
 }
 
 // loadKnobs are the load knobs recorded in knobs.extra, so that merge and

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,7 +56,8 @@ type Run struct {
 	gpuMon        *gpu.Monitor    // run-wide, started after preflight (load.go)
 	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
 
-	startOnce sync.Once // waitStart (shard.go)
+	startOnce  sync.Once    // waitStart (shard.go)
+	loadStarts atomic.Int32 // load runs begun, for syncStart (shard.go)
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics

@@ -22,6 +22,7 @@ const (
 	RunConfigMap = "vllm-acceptance-run"
 	APIKeyEnv    = "VLLM_API_KEY"
 	StartAtEnv   = "ACCEPTANCE_START_AT"
+	BarrierEnv   = "ACCEPTANCE_SHARD_BARRIER"
 	ShardsEnv    = "ACCEPTANCE_SHARDS"
 	SuiteBinary  = "/usr/local/bin/acceptance.test"
 )
@@ -115,7 +116,10 @@ type Summary struct {
 //   - every Job mounts the same results claim, restarts Never, and the
 //     main, shards and merge Jobs all exist;
 //   - the main part waits for the shards (an init container running merge
-//     --wait-only for the same N), and the merge Job runs merge --wait.
+//     --wait-only for the same N), and the merge Job runs merge --wait;
+//   - the shards' ACCEPTANCE_SHARD_BARRIER, when set, is a folder on the
+//     results claim every shard mounts (a folder of the pod's own disk
+//     would never see the other shards, and each would wait it out).
 func (b *Build) Check() (Summary, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
@@ -219,6 +223,19 @@ func (b *Build) Check() (Summary, []error) {
 			bad("Job %s: %s=%q must equal the shards' completions (%d), or the merge waits for shards that never come", MergeJob, ShardsEnv, literal(menv[ShardsEnv]), completions)
 		}
 	}
+	if v, ok := env[BarrierEnv]; ok {
+		dir := literal(v)
+		onClaim := false
+		for _, m := range c.VolumeMounts {
+			if vol := volume(s.Spec.Template.Spec.Volumes, m.Name); vol != nil && vol.PersistentVolumeClaim != nil &&
+				(dir == m.MountPath || strings.HasPrefix(dir, strings.TrimSuffix(m.MountPath, "/")+"/")) {
+				onClaim = true
+			}
+		}
+		if !onClaim {
+			bad("Job %s: %s=%q is not on the results claim the shards share: each shard would wait for the others in a folder only it sees", ShardsJob, BarrierEnv, dir)
+		}
+	}
 	start, ok := env[StartAtEnv]
 	switch {
 	case !ok:
@@ -245,6 +262,16 @@ func (b *Build) Check() (Summary, []error) {
 		sum.StartAt, sum.RunID = t, cm.Data["ACCEPTANCE_RUN_ID"]
 	}
 	return sum, errs
+}
+
+// volume is the pod volume called name, or nil.
+func volume(vs []corev1.Volume, name string) *corev1.Volume {
+	for i := range vs {
+		if vs[i].Name == name {
+			return &vs[i]
+		}
+	}
+	return nil
 }
 
 func deref(p *int32) int {

@@ -120,6 +120,8 @@ func TestBrokenManifestsAreCaught(t *testing.T) {
 			checkErr: "no init container waits for the shards", reason: "the main part and the load would disturb each other"},
 		{name: "main waits for another N", file: "overlays/n4/kustomization.yaml", old: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"4\"",
 			new: "path: /spec/template/spec/initContainers/0/env/0/value\n        value: \"2\"", checkErr: "waits for ACCEPTANCE_SHARDS=\"2\" shards", reason: "it would start after half the shards"},
+		{name: "barrier on the pod's own disk", file: "base/shards-job.yaml", old: "              value: /results/barrier", new: "              value: /tmp/barrier",
+			checkErr: "ACCEPTANCE_SHARD_BARRIER=\"/tmp/barrier\" is not on the results claim", reason: "no shard would see the others, and each would wait out the barrier's timeout"},
 		{name: "a Secret in the manifests", file: "base/kustomization.yaml", old: "configMapGenerator:", new: "secretGenerator:\n  - name: vllm-acceptance-api-key\n    literals:\n      - api-key=sk-pasted\nconfigMapGenerator:",
 			loadError: "a Secret in the manifests", reason: "a generated Secret puts the key in the repository"},
 	} {
