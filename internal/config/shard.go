@@ -66,6 +66,22 @@ func (s Sharding) Rate(rate float64) float64 {
 	return rate / float64(s.Count)
 }
 
+// Take is this shard's part of a schedule of the whole run: the entries
+// i with i mod N = index (round robin), so the shards' parts hold every
+// entry exactly once, len(Take(x)) = Split(len(x)), and together they send
+// exactly the schedule one process would (the union of the shards' parts
+// of a Poisson schedule at rate is that Poisson schedule).
+func Take[T any](s Sharding, all []T) []T {
+	if s.Count <= 1 {
+		return all
+	}
+	out := make([]T, 0, s.Split(len(all)))
+	for i := s.Index; i < len(all); i += s.Count {
+		out = append(out, all[i])
+	}
+	return out
+}
+
 // First reports whether this process runs the unsharded parts of the
 // suite (tool calling, stability, conversation): shard 0, or an unsharded
 // run.

@@ -104,3 +104,30 @@ func TestSplitAddsUpToTheTotal(t *testing.T) {
 	assert.True(t, Sharding{}.First())
 	assert.False(t, Sharding{Index: 1, Count: 2}.First())
 }
+
+// The shards' parts of a schedule hold every entry once, in order, and as
+// many as Split says: merged, they are the schedule one process sends.
+func TestTakeIsARoundRobinPartition(t *testing.T) {
+	for _, total := range []int{0, 1, 7, 40, 41} {
+		all := make([]int, total)
+		for i := range all {
+			all[i] = i
+		}
+		for n := 1; n <= 5; n++ {
+			seen := make([]int, total)
+			for i := range n {
+				s := Sharding{Index: i, Count: n}
+				part := Take(s, all)
+				assert.Len(t, part, s.Split(total), "%d over %d shards, shard %d", total, n, i)
+				assert.IsIncreasing(t, append([]int{-1}, part...), "in schedule order")
+				for _, x := range part {
+					seen[x]++
+				}
+			}
+			for x, c := range seen {
+				assert.Equal(t, 1, c, "entry %d of %d over %d shards", x, total, n)
+			}
+		}
+	}
+	assert.Equal(t, []int{1, 2, 3}, Take(Sharding{}, []int{1, 2, 3}), "unsharded: the whole schedule")
+}

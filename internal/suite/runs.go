@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
@@ -154,9 +155,14 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		}
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
-		// Each shard draws its own arrivals (seed + index): N independent
-		// Poisson streams at λ/N are one Poisson stream at λ.
-		ch = load.Open(ctx, load.Arrivals(run.RatePerS, n, OpenLoopSeed+uint64(sh.Index)), 0, plan, r.Client.ChatAt)
+		// Each shard sends its round-robin part of the whole run's
+		// schedule (one seed): together the shards send exactly the
+		// arrivals one process would, over the same window, so no shard
+		// runs on alone at the end. Each part alone is more regular than
+		// Poisson (every N-th arrival); their union, which is what the
+		// server sees, is the Poisson stream at λ.
+		all := load.Arrivals(r.Cfg.OpenLoopRate, r.Cfg.OpenLoopRequests, OpenLoopSeed)
+		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}

@@ -15,11 +15,12 @@ import (
 )
 
 // Sharded runs (docs/scaling-out.md). A shard runs its part of every load
-// run (config.Sharding.Split and Rate) from ACCEPTANCE_START_AT on, and
-// marks its outputs with its shard and the run's common id; tool calling,
-// stability and conversation run on shard 0 only. No coordinator: N
-// independent Poisson streams at rate λ/N add up to one at λ, and N closed
-// loops of C/N users to one of C users, so `vllm-acceptance merge` adds
+// run (config.Sharding.Split, Rate and Take) from ACCEPTANCE_START_AT on,
+// and marks its outputs with its shard and the run's common id; tool
+// calling, stability and conversation run on shard 0 only. No coordinator:
+// the shards deal one seeded arrival schedule round robin, so together
+// they send the schedule one process would, and N closed loops of C/N
+// users add up to one of C users, so `vllm-acceptance merge` adds
 // the shards' histograms and counts into the run one process would have
 // measured.
 
