@@ -47,7 +47,7 @@ func gateChanges(res compare.Result, baseline, candidate, more string) *report.C
 			rank = 1
 		case r.Verdict == compare.RowInconclusive && !r.Advisory:
 			rank = 2
-		case improved(r):
+		case r.Improved():
 			rank, verdict = 3, "improved"
 			improvedN++
 		}
@@ -107,40 +107,6 @@ func listSome(items []string, sep string) string {
 		return strings.Join(items, sep)
 	}
 	return fmt.Sprintf("%s%sand %d more", strings.Join(items[:maxReasonFigures], sep), sep, len(items)-maxReasonFigures)
-}
-
-// improved: a passing figure whose whole interval (or, where the point
-// decides, its estimate) lies beyond the tolerance mirrored to the better
-// side (TTFT p90 at least 10 % lower where a rise of 10 % regresses), or
-// an area whose runs now pass more often than the baseline's.
-func improved(r compare.Row) bool {
-	if r.Verdict != compare.RowPass {
-		return false
-	}
-	if r.Unit == compare.UnitPass {
-		return r.Baseline != nil && r.Candidate != nil && *r.Candidate > *r.Baseline
-	}
-	if r.Limit == nil {
-		return false
-	}
-	var lo, hi float64
-	switch {
-	case r.Interval != nil:
-		lo, hi = r.Interval.Low, r.Interval.High
-	case r.Estimate != nil:
-		lo, hi = *r.Estimate, *r.Estimate
-	default:
-		return false
-	}
-	nochange := 0.0
-	if r.On == compare.OnRatio {
-		nochange = 1
-	}
-	mirror := 2*nochange - *r.Limit
-	if r.LowerIsBetter {
-		return hi < mirror
-	}
-	return lo > mirror
 }
 
 var nested = regexp.MustCompile(`^(?:runs|scenarios)\[(.*)\]\.(.*)$`)
