@@ -34,7 +34,8 @@ type Part struct {
 	Metrics *sidecar.Metrics
 }
 
-// Main reports whether the part is the run's main part: the unsharded process that ran tool calling, stability and the conversation.
+// Main reports whether the part is the run's main part: the unsharded
+// process that ran tool calling, stability and the conversation.
 func (p Part) Main() bool { return p.Metrics.Run.Shard == nil }
 
 // Index is the part's shard index, -1 for the main part.
