@@ -182,6 +182,23 @@ func TestAnchors(t *testing.T) {
 // ("`internal/suite/runs.go`", "`tolerances/default.yaml`").
 var repoPathRE = regexp.MustCompile("`((?:internal|cmd|acceptance|scripts|deploy|settings|tolerances|fixtures|tools|docs|bench|\\.github|\\.ci)/[A-Za-z0-9_./-]*)`")
 
+// currentPages are the pages that describe the code as it is now,
+// docs/*.md and README.md, by repository path (CHANGELOG.md is history:
+// it names old paths and symbols on purpose).
+func currentPages(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, f := range append(files, filepath.Join(root, "README.md")) {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(root, f)
+		out[filepath.ToSlash(rel)] = string(b)
+	}
+	return out
+}
+
 // symbolRE is where a Go symbol follows a package path ("record.Record").
 var symbolRE = regexp.MustCompile(`\.[A-Z][A-Za-z0-9_.]*$`)
 
@@ -189,15 +206,9 @@ var symbolRE = regexp.MustCompile(`\.[A-Z][A-Za-z0-9_.]*$`)
 // so a rename cannot leave the docs pointing at a file that is gone.
 // CHANGELOG.md is left out: it names old paths on purpose.
 func TestDocPaths(t *testing.T) {
-	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	require.NoError(t, err)
-	pages = append(pages, filepath.Join(root, "README.md"))
 	checked := 0
-	for _, page := range pages {
-		b, err := os.ReadFile(page)
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(root, page)
-		for _, m := range repoPathRE.FindAllStringSubmatch(string(b), -1) {
+	for rel, text := range currentPages(t) {
+		for _, m := range repoPathRE.FindAllStringSubmatch(text, -1) {
 			p := strings.TrimRight(m[1], ".")
 			if i := symbolRE.FindStringIndex(p); i != nil {
 				p = p[:i[0]] // internal/record.Record: the package

@@ -23,16 +23,10 @@ var symbolSpanRE = regexp.MustCompile("`(?:internal/)?([a-z]+)\\.([A-Z][A-Za-z0-
 // (a function, type, variable or constant, or a type's method or field)
 // exists, so a renamed identifier cannot leave the docs behind.
 func TestDocSymbols(t *testing.T) {
-	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	require.NoError(t, err)
-	pages = append(pages, filepath.Join(root, "README.md"))
 	cache := map[string]map[string]bool{}
 	checked := 0
-	for _, page := range pages {
-		b, err := os.ReadFile(page)
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(root, page)
-		for _, m := range symbolSpanRE.FindAllStringSubmatch(string(b), -1) {
+	for rel, text := range currentPages(t) {
+		for _, m := range symbolSpanRE.FindAllStringSubmatch(text, -1) {
 			pkg := m[1]
 			if _, err := os.Stat(filepath.Join(root, "internal", pkg)); err != nil {
 				continue // another module's package (option.WithMaxRetries)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -197,8 +198,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
 		}
-		m.Concurrency.Runs = replace(m.Concurrency.Runs, lr, func(x sidecar.ConcurrencyRun) string { return x.Name })
-		m.Concurrency.Passed = all(m.Concurrency.Runs, func(x sidecar.ConcurrencyRun) bool { return x.Verdict == "pass" })
+		putRun(&m.Concurrency.Runs, &m.Concurrency.Passed, lr, func(x sidecar.ConcurrencyRun) (string, string) { return x.Name, x.Verdict })
 	})
 	r.Checkpoint()
 	return lr
@@ -296,8 +296,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		if m.Conversation == nil {
 			m.Conversation = &sidecar.Conversation{}
 		}
-		m.Conversation.Runs = replace(m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
-		m.Conversation.Passed = all(m.Conversation.Runs, func(x sidecar.ConversationRun) bool { return x.Verdict == "pass" })
+		putRun(&m.Conversation.Runs, &m.Conversation.Passed, run, func(x sidecar.ConversationRun) (string, string) { return x.Name, x.Verdict })
 	})
 	r.Checkpoint()
 	return run
@@ -337,28 +336,22 @@ func (r *Run) setStability(run sidecar.StabilityRun) {
 		if m.Stability == nil {
 			m.Stability = &sidecar.Stability{}
 		}
-		m.Stability.Runs = replace(m.Stability.Runs, run, func(x sidecar.StabilityRun) string { return x.Name })
-		m.Stability.Passed = all(m.Stability.Runs, func(x sidecar.StabilityRun) bool { return x.Verdict == "pass" })
+		putRun(&m.Stability.Runs, &m.Stability.Passed, run, func(x sidecar.StabilityRun) (string, string) { return x.Name, x.Verdict })
 	})
 }
 
-func replace[T any](xs []T, x T, key func(T) string) []T {
-	for i := range xs {
-		if key(xs[i]) == key(x) {
-			xs[i] = x
-			return xs
-		}
+// putRun records run in its section, in place of a run of the same name,
+// and judges the section again: it passes when every run does. key gives a
+// run's name and verdict.
+func putRun[T any](runs *[]T, passed *bool, run T, key func(T) (name, verdict string)) {
+	name, _ := key(run)
+	i := slices.IndexFunc(*runs, func(x T) bool { n, _ := key(x); return n == name })
+	if i >= 0 {
+		(*runs)[i] = run
+	} else {
+		*runs = append(*runs, run)
 	}
-	return append(xs, x)
-}
-
-func all[T any](xs []T, ok func(T) bool) bool {
-	for _, x := range xs {
-		if !ok(x) {
-			return false
-		}
-	}
-	return true
+	*passed = !slices.ContainsFunc(*runs, func(x T) bool { _, v := key(x); return v != "pass" })
 }
 
 // sideClient is the API client's transport with a timeout of its own, for
