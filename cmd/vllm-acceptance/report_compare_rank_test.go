@@ -208,6 +208,8 @@ func TestCompareCommand(t *testing.T) {
 			args: []string{baseRuns, slowRuns}, code: exitRegressed, stdout: "`stability.runs[alternating].ttft_ms.p50` | 195.5 ms | 234.3 ms", stderr: "regressed beyond tolerance"},
 		{name: "same configuration again, inconclusive", reason: "±8 % run-to-run shifts against a 10 % tolerance: three runs cannot decide, and the advice says how many would",
 			args: []string{baseRuns, sameRuns}, code: exitInconclusive, stdout: "INCONCLUSIVE", stderr: "runs per side (now 3) would likely settle it"},
+		{name: "three runs against one", reason: "the advice counts each side's runs, not the larger side's twice",
+			args: []string{baseRuns, slowRuns + "/1"}, code: exitInconclusive, stderr: "runs per side (now 3 baseline, 1 candidate)"},
 		{name: "single runs", reason: "one run per side works, and says run-to-run variation was not measured",
 			args: []string{baseRuns + "/1", slowRuns + "/1"}, code: exitRegressed, stdout: "run-to-run variation was not measured"},
 		{name: "metrics.json path", reason: "a file is read like its folder",

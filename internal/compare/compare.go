@@ -343,10 +343,13 @@ func advice(res Result) string {
 			unsettled++
 		}
 	}
-	n := max(res.Baseline.Runs, res.Candidate.Runs)
+	now := fmt.Sprintf("now %d", res.Baseline.Runs)
+	if res.Candidate.Runs != res.Baseline.Runs {
+		now = fmt.Sprintf("now %d baseline, %d candidate", res.Baseline.Runs, res.Candidate.Runs)
+	}
 	var parts []string
 	if runs > 0 {
-		parts = append(parts, fmt.Sprintf("about %d runs per side (now %d) would likely settle it: run the configuration again (ACCEPTANCE_RUNS=%d) and compare the folders", runs, n, runs))
+		parts = append(parts, fmt.Sprintf("about %d runs per side (%s) would likely settle it: run the configuration again (ACCEPTANCE_RUNS=%d) and compare the folders", runs, now, runs))
 	}
 	if reqs > 0 {
 		parts = append(parts, fmt.Sprintf("with one run per side, about %d requests per run would settle the per-request noise (ACCEPTANCE_STABILITY_REQUESTS, ACCEPTANCE_*_REQUESTS), but only 3 or more runs per side (ACCEPTANCE_RUNS=3) measure run-to-run variation", reqs))
