@@ -189,6 +189,16 @@ var provenanceKeys = []struct {
 	}},
 }
 
+// shortHash shows a sha256 by its first 12 hex digits, as git shows a
+// commit: enough to tell two apart in a refusal line, which the full 64
+// would stretch past a screen. Other values are shown whole.
+func shortHash(v string) string {
+	if len(v) == 64 && strings.Trim(v, "0123456789abcdef") == "" {
+		return v[:12] + "…"
+	}
+	return v
+}
+
 func kindClass(k string) string {
 	if k == sidecar.KindSimulator {
 		return "simulator"
@@ -229,7 +239,7 @@ func SideRefusals(side string, runs []sidecar.Run) []string {
 		for _, run := range runs[1:] {
 			if v := k.get(run.Metrics); v != first {
 				r = append(r, fmt.Sprintf("%s runs disagree on %s: %s has %q, %s has %q; a side must be runs of one configuration",
-					side, k.name, runs[0].Name, first, run.Name, v))
+					side, k.name, runs[0].Name, shortHash(first), run.Name, shortHash(v)))
 				break
 			}
 		}
@@ -254,7 +264,7 @@ func Refusals(base, cand []sidecar.Run) []string {
 			continue
 		}
 		if bv, cv := k.get(b), k.get(c); bv != cv {
-			r = append(r, fmt.Sprintf("%s differs: baseline %q, candidate %q", k.name, bv, cv))
+			r = append(r, fmt.Sprintf("%s differs: baseline %q, candidate %q", k.name, shortHash(bv), shortHash(cv)))
 		}
 	}
 	return r
