@@ -24,8 +24,7 @@ func TestCapacity(t *testing.T) {
 	defer cancel()
 	res := r.Capacity(ctx)
 	for _, st := range res.Steps {
-		t.Logf("step at %.3g req/s: %s, goodput ratio %.0f%%, TTFT p99 %.0fms, TPOT p99 %.1fms (%s)",
-			st.RatePerS, st.Outcome, 100*st.GoodputRatio, st.TTFTms.P99, st.TPOTms.P99, st.Reason)
+		t.Log(suite.CapacityStepLine(st))
 	}
 	t.Logf("capacity: %s; %d requests in %.0fs; %s", suite.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
 	if res.Verdict != "pass" {

@@ -18,9 +18,7 @@ func TestConcurrency(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Concurrency(ctx, name)
-			t.Logf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%.0f%%), TTFT p99 %.0fms",
-				res.Completed, res.Requests, res.DurationS, res.RequestThroughput, res.OutputThroughput,
-				res.Goodput, 100*res.GoodputRatio, res.TTFTms.P99)
+			t.Log(suite.ConcurrencyLine(res))
 			if res.Verdict != "pass" {
 				t.Error(suite.LoadFailure(res))
 			}

@@ -22,8 +22,7 @@ func TestStability(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Stability(ctx, name)
-			t.Logf("%d/%d completed, e2e p50 %.0fms p99 %.0fms, degradation %+.1f%% (%s class)",
-				res.Completed, res.Requests, res.E2Ems.P50, res.E2Ems.P99, 100*res.Degradation.Value, res.Degradation.Class)
+			t.Log(suite.StabilityLine(res))
 			if res.Verdict != "pass" {
 				t.Error(suite.LoadFailure(res))
 			}

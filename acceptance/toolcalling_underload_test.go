@@ -43,7 +43,7 @@ func TestToolCallingUnderLoad(t *testing.T) {
 		})
 	}
 	if b := res.Background; b != nil {
-		t.Logf("background: %d requests at %.3g req/s, goodput ratio %.0f%%, TTFT p99 %.0fms", b.Requests, res.RatePerS, 100*b.GoodputRatio, b.TTFTms.P99)
+		t.Logf("background: %d requests at %.3g req/s, goodput ratio %s, TTFT p99 %s", b.Requests, res.RatePerS, suite.Percent(b.GoodputRatio), suite.Ms(b.TTFTms.P99))
 	}
 	if mr := res.Model; mr != nil {
 		t.Logf("model checks: %d/%d under load (%.0f%%) vs %d/%d isolated (%.0f%%): difference %+.1f points, 95%% interval [%+.1f, %+.1f]: %s",

@@ -17,6 +17,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
 // Stability run names (TestStability/<run>).
@@ -480,12 +481,44 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 	return strings.Join(lines, "\n")
 }
 
+// StabilityLine is a stability run in one line, for its test's log.
+func StabilityLine(r sidecar.StabilityRun) string {
+	sign := "+"
+	if r.Degradation.Value < 0 {
+		sign = ""
+	}
+	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s%s (%s class)",
+		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), sign, stats.Percent(r.Degradation.Value), r.Degradation.Class)
+}
+
+// CapacityStepLine is a capacity step in one line, for TestCapacity's log.
+func CapacityStepLine(st sidecar.CapacityStep) string {
+	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
+		st.RatePerS, st.Outcome, stats.Percent(st.GoodputRatio), load.FormatMs(st.TTFTms.P99), load.FormatMsFine(st.TPOTms.P99), st.Reason)
+}
+
+// Percent and Ms are the suite's formats of a fraction and of milliseconds
+// in its test logs (stats.Percent, load.FormatMs).
+func Percent(f float64) string { return stats.Percent(f) }
+func Ms(ms float64) string     { return load.FormatMs(ms) }
+
+// ConcurrencyLine is a concurrency run in one line, for its test's log.
+func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
+	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
+		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
+		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99))
+}
+
 func figures(c sidecar.Check) string {
 	switch c.Name {
 	case load.CheckSuccessRate, load.CheckGoodputRatio:
-		return fmt.Sprintf("%.1f%% (need >= %.1f%%)", 100*c.Value, 100*c.Threshold)
+		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	case load.CheckDegradation:
-		return fmt.Sprintf("%+.1f%% (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
+		sign := "+"
+		if c.Value < 0 {
+			sign = "" // Percent writes the minus
+		}
+		return fmt.Sprintf("%s%s (limit %s)", sign, stats.Percent(c.Value), stats.Percent(c.Threshold))
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
 	case load.CheckShards:
@@ -493,7 +526,7 @@ func figures(c sidecar.Check) string {
 	case load.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
-		return fmt.Sprintf("%.1f%% of VRAM (limit %.1f%%)", 100*c.Value, 100*c.Threshold)
+		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
 	}
