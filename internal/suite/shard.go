@@ -87,10 +87,19 @@ func (r *Run) syncStart(ctx context.Context, run string) bool {
 		return false
 	}
 	s := r.Cfg.Sharding
-	if first || !s.Sharded() || r.Cfg.ShardBarrier == "" {
+	if !s.Sharded() || r.Cfg.ShardBarrier == "" {
 		return true
 	}
 	dir := filepath.Join(r.Cfg.ShardBarrier, s.RunID)
+	if first {
+		// ACCEPTANCE_START_AT started it; the marker still says this
+		// shard was here, so a shard whose first load run this is not
+		// (another -test.run) does not wait for it in vain.
+		if err := Arrive(dir, run, s.Index); err != nil {
+			r.Logf("shard %s: %v", s, err)
+		}
+		return true
+	}
 	at, err := Barrier(ctx, dir, run, s.Index, s.Count, BarrierTimeout)
 	if err != nil {
 		r.Logf("shard %s: %s starts without the other shards: %v", s, run, err)
@@ -110,23 +119,36 @@ const BarrierLead = 2 * time.Second
 // it, and merge names what is missing.
 const BarrierTimeout = 10 * time.Minute
 
+// Arrive writes this shard's marker for run in dir (its arrival time),
+// atomically, so a reader never sees half of one.
+func Arrive(dir, run string, index int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	tmp := marker(dir, run, index) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(time.Now().UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
+		return fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	if err := os.Rename(tmp, marker(dir, run, index)); err != nil {
+		return fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	}
+	return nil
+}
+
+func marker(dir, run string, index int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s.%d", run, index))
+}
+
 // Barrier is one shard's arrival at run in dir, a folder every shard
 // writes: it writes its marker (its arrival time) and waits until all count
 // shards' markers are there, then returns the start every shard computes
 // from the same markers: the last arrival plus BarrierLead. Clocks must
 // agree as they must for ACCEPTANCE_START_AT.
 func Barrier(ctx context.Context, dir, run string, index, count int, timeout time.Duration) (time.Time, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
+	if err := Arrive(dir, run, index); err != nil {
+		return time.Time{}, err
 	}
-	name := func(i int) string { return filepath.Join(dir, fmt.Sprintf("%s.%d", run, i)) }
-	tmp := name(index) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(time.Now().UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
-		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
-	}
-	if err := os.Rename(tmp, name(index)); err != nil {
-		return time.Time{}, fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
-	}
+	name := func(i int) string { return marker(dir, run, i) }
 	deadline := time.Now().Add(timeout)
 	for {
 		var last time.Time

@@ -64,3 +64,16 @@ func TestBarrierNamesTheShardThatDidNotCome(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(began), 5*time.Second)
 }
+
+// A shard for which this run was its first load run (ACCEPTANCE_START_AT
+// started it) only marks its arrival; a shard that meets it there later
+// does not wait for it in vain.
+func TestBarrierCountsAShardThatStartedAtStartAt(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, Arrive(dir, "concurrency-closed_8", 1))
+	began := time.Now()
+	at, err := Barrier(context.Background(), dir, "concurrency-closed_8", 0, 2, time.Minute)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(began), 10*time.Second, "both markers were there")
+	assert.WithinDuration(t, time.Now().Add(BarrierLead), at, time.Second, "the last arrival (this one) plus the lead")
+}
