@@ -42,8 +42,8 @@ func TestToolCallingUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	if b := res.Background; b != nil {
-		t.Logf("background: %d requests at %.3g req/s, goodput ratio %s, TTFT p99 %s", b.Requests, res.RatePerS, suite.Percent(b.GoodputRatio), suite.Ms(b.TTFTms.P99))
+	if line := suite.BackgroundLine(res); line != "" {
+		t.Log(line)
 	}
 	if mr := res.Model; mr != nil {
 		t.Logf("model checks: %d/%d under load (%.0f%%) vs %d/%d isolated (%.0f%%): difference %+.1f points, 95%% interval [%+.1f, %+.1f]: %s",

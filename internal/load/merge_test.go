@@ -41,15 +41,8 @@ func TestMergeLoadRunsEqualsOneAggregatorOverTheUnion(t *testing.T) {
 		var parts []sidecar.ConcurrencyRun
 		for i, s := range shards {
 			lr := s.ConcurrencyRun("open_100", 10*time.Second, 0.9)
-			lr.Mode, lr.RatePerS = "open", 100/float64(n)
 			// Shard i started i ms late and ran 10 s.
-			lr.StartedAt = start.Add(time.Duration(i) * time.Millisecond)
-			lr.FinishedAt = lr.StartedAt.Add(10 * time.Second)
-			g := StartGenerator()
-			g.Add(time.Millisecond, &record.Record{Chunks: 1})
-			gen := g.Stop()
-			lr.Generator = &gen
-			parts = append(parts, lr)
+			parts = append(parts, openPart(lr, 100/float64(n), start.Add(time.Duration(i)*time.Millisecond), 10*time.Second))
 		}
 		merged, err := MergeLoadRuns(parts)
 		require.NoError(t, err)
@@ -93,15 +86,7 @@ func TestMergeLoadRunsMeasuresShardOverlap(t *testing.T) {
 	for _, late := range []time.Duration{0, 5 * time.Second} {
 		a := NewAgg(lim)
 		a.Add(&record.Record{Status: 200, CompletionTokens: 10, TTFTms: 100, TPOTms: 10, E2Ems: 190})
-		lr := a.ConcurrencyRun("open_2", 10*time.Second, 0.9)
-		lr.Mode, lr.RatePerS = "open", 1
-		lr.StartedAt = start.Add(late)
-		lr.FinishedAt = lr.StartedAt.Add(10 * time.Second)
-		g := StartGenerator()
-		g.Add(time.Millisecond, &record.Record{Chunks: 1})
-		gen := g.Stop()
-		lr.Generator = &gen
-		parts = append(parts, lr)
+		parts = append(parts, openPart(a.ConcurrencyRun("open_2", 10*time.Second, 0.9), 1, start.Add(late), 10*time.Second))
 	}
 	merged, err := MergeLoadRuns(parts)
 	require.NoError(t, err)
@@ -120,4 +105,16 @@ func TestMergeLoadRunsRefusesPartsJudgedDifferently(t *testing.T) {
 	c.Name = "open_2"
 	_, err = MergeLoadRuns([]sidecar.ConcurrencyRun{a, c})
 	require.Error(t, err)
+}
+
+// openPart makes lr one shard's part of an open loop at rate, sending from
+// start for d, with a load generator that dispatched one request.
+func openPart(lr sidecar.ConcurrencyRun, rate float64, start time.Time, d time.Duration) sidecar.ConcurrencyRun {
+	lr.Mode, lr.RatePerS = "open", rate
+	lr.StartedAt, lr.FinishedAt = start, start.Add(d)
+	g := StartGenerator()
+	g.Add(time.Millisecond, &record.Record{Chunks: 1})
+	gen := g.Stop()
+	lr.Generator = &gen
+	return lr
 }

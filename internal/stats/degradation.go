@@ -194,6 +194,14 @@ func Percent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + " %"
 }
 
+// SignedPercent is Percent with the sign of a change: "+4.3 %", "-2 %".
+func SignedPercent(f float64) string {
+	if f < 0 {
+		return Percent(f)
+	}
+	return "+" + Percent(f)
+}
+
 // PercentFixed writes a fraction with one decimal always, "80.0 %", for
 // table columns, whose figures then line up and diff well.
 func PercentFixed(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) }

@@ -483,12 +483,8 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 
 // StabilityLine is a stability run in one line, for its test's log.
 func StabilityLine(r sidecar.StabilityRun) string {
-	sign := "+"
-	if r.Degradation.Value < 0 {
-		sign = ""
-	}
-	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s%s (%s class)",
-		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), sign, stats.Percent(r.Degradation.Value), r.Degradation.Class)
+	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
+		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class)
 }
 
 // CapacityStepLine is a capacity step in one line, for TestCapacity's log.
@@ -496,11 +492,6 @@ func CapacityStepLine(st sidecar.CapacityStep) string {
 	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
 		st.RatePerS, st.Outcome, stats.Percent(st.GoodputRatio), load.FormatMs(st.TTFTms.P99), load.FormatMsFine(st.TPOTms.P99), st.Reason)
 }
-
-// Percent and Ms are the suite's formats of a fraction and of milliseconds
-// in its test logs (stats.Percent, load.FormatMs).
-func Percent(f float64) string { return stats.Percent(f) }
-func Ms(ms float64) string     { return load.FormatMs(ms) }
 
 // ConcurrencyLine is a concurrency run in one line, for its test's log.
 func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
@@ -514,11 +505,7 @@ func figures(c sidecar.Check) string {
 	case load.CheckSuccessRate, load.CheckGoodputRatio:
 		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	case load.CheckDegradation:
-		sign := "+"
-		if c.Value < 0 {
-			sign = "" // Percent writes the minus
-		}
-		return fmt.Sprintf("%s%s (limit %s)", sign, stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
 	case load.CheckShards:

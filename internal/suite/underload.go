@@ -230,3 +230,14 @@ func UnderLoadFailure(m UnderLoadMode, rate float64) string {
 		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  %s",
 		m.Name, m.Mode, m.ServerFailures, m.Attempts, capacity.FormatRate(rate), iso, strings.Join(codes, "\n  "))
 }
+
+// BackgroundLine is the background load of TestToolCallingUnderLoad in one
+// line, for its log; "" when there was none.
+func BackgroundLine(u sidecar.ToolCallingUnderLoad) string {
+	b := u.Background
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprintf("background: %d requests at %.3g req/s, goodput ratio %s, TTFT p99 %s",
+		b.Requests, u.RatePerS, stats.Percent(b.GoodputRatio), load.FormatMs(b.TTFTms.P99))
+}
