@@ -96,6 +96,8 @@ class Model:
         self.final_norm = ones(s.hidden)
         self.lm_head = w(s.vocab, s.hidden)
         self.weight_bytes = sum(t.numel() * t.element_size() for t in self._tensors())
+        # What one decode step reads: every weight but the embedding table (a gather of B rows).
+        self.decode_read_bytes = self.weight_bytes - self.embed.numel() * self.embed.element_size()
 
         # Paged KV cache: per layer [num_blocks, block_size, kv_heads, head_dim]
         # for K and for V. Block 0 is scratch: padded rows of a graph write there.

@@ -33,7 +33,7 @@ def parse_args(argv=None):
     p.add_argument("--served-model-name", default="Qwen/Qwen3-8B")
     p.add_argument("--device", default="cuda")
     p.add_argument("--max-num-seqs", type=int, default=64, help="most requests decoded together (the batch limit)")
-    p.add_argument("--max-model-len", type=int, default=16384)
+    p.add_argument("--max-model-len", type=int, default=32768, help="Qwen3-8B's native context")
     p.add_argument("--block-size", type=int, default=16)
     p.add_argument("--kv-cache-tokens", type=int, default=0,
                    help="KV cache size in tokens; 0: max-num-seqs x 4096, capped by --gpu-memory-utilization")
@@ -45,6 +45,8 @@ def parse_args(argv=None):
     p.add_argument("--byte-tokenizer", action="store_true",
                    help="one id per byte instead of Qwen3's tokenizer (CPU smoke test without the tokenizers library)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--startup-bench", action="store_true",
+                   help="log the decode step time at a few batch sizes before serving (scratch block only)")
     p.add_argument("--api-key", default=os.environ.get("VLLM_API_KEY", ""))
     return p.parse_args(argv)
 
@@ -240,6 +242,29 @@ class Server:
                 self.engine.abort(req)
 
 
+def bench(model, graphs, max_batch):
+    """The engine's own decode step time, with the context of one block
+    (scratch block 0): the server-side floor of TPOT at each batch size."""
+    import torch
+    dev = model.device
+    for b in sorted({1, 8, 32, max_batch}):
+        if b > max_batch:
+            continue
+        z = torch.zeros(b, dtype=torch.long, device=dev)
+        args = (z, z, z, torch.zeros(b, 1, dtype=torch.long, device=dev), torch.ones(b, dtype=torch.long, device=dev))
+        run = (lambda: graphs.run(*args)) if graphs is not None else (lambda: model.decode(*args))
+        for _ in range(3):
+            run()
+        torch.cuda.synchronize()
+        n, t0 = 20, time.perf_counter()
+        for _ in range(n):
+            run()
+        torch.cuda.synchronize()
+        ms = (time.perf_counter() - t0) * 1000 / n
+        gbs = model.decode_read_bytes / (ms / 1000) / 1e9
+        log(f"bench: decode step at batch {b}: {ms:.2f} ms ({1000 / ms:.1f} steps/s; weights read at {gbs:.0f} GB/s)")
+
+
 def main(argv=None):
     a = parse_args(argv)
     import torch
@@ -276,17 +301,24 @@ def main(argv=None):
     t0 = time.monotonic()
     model = Model(shape, dev, dtype, num_blocks, a.block_size, a.max_model_len, a.seed)
     log(f"{shape.name} shape, random weights: {shape.params() / 1e9:.2f} B parameters, {model.weight_bytes / 1e9:.2f} GB "
-        f"bf16; KV cache {num_blocks - 1} blocks x {a.block_size} tokens = {(num_blocks - 1) * a.block_size} tokens, "
+        f"bf16 ({model.decode_read_bytes / 1e9:.2f} GB read per decode step); KV cache {num_blocks - 1} blocks x {a.block_size} tokens = {(num_blocks - 1) * a.block_size} tokens, "
         f"{model.kv_cache_bytes / 1e9:.1f} GB; max-num-seqs {a.max_num_seqs}, max-model-len {a.max_model_len} "
         f"({time.monotonic() - t0:.1f}s)")
     graphs = None
     if dev.type == "cuda" and not a.enforce_eager:
         t0 = time.monotonic()
         max_blocks = -(-a.max_model_len // a.block_size)
-        graphs = DecodeGraphs(model, a.max_num_seqs, max_blocks, max_ctx_tokens=kv_tok * 2, log=log)
-        log(f"graphs ready in {time.monotonic() - t0:.1f}s")
+        try:
+            graphs = DecodeGraphs(model, a.max_num_seqs, max_blocks, max_ctx_tokens=kv_tok * 2, log=log)
+            log(f"graphs ready in {time.monotonic() - t0:.1f}s")
+        except Exception as e:  # noqa: BLE001 - said loudly, and the engine still serves
+            log(f"WARNING: CUDA graph capture failed, decoding EAGERLY (launch-bound): {e!r}")
+            graphs = None
+            torch.cuda.synchronize()
     elif dev.type == "cuda":
         log("--enforce-eager: decode runs without CUDA graphs")
+    if a.startup_bench and dev.type == "cuda":
+        bench(model, graphs, a.max_num_seqs)
     metrics = Metrics(a.served_model_name, a.max_model_len, {
         "block_size": a.block_size, "cache_dtype": "auto", "enable_prefix_caching": "False",
         "gpu_memory_utilization": a.gpu_memory_utilization, "num_gpu_blocks": num_blocks - 1})
