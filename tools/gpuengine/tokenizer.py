@@ -48,12 +48,15 @@ class HFTokenizer:
         from tokenizers import Tokenizer
         self.t = Tokenizer.from_file(path)
         self.name = "tokenizers " + path
+        # The model's vocabulary (151936) is padded past the tokenizer's
+        # (151669): a sampled padding id has no text.
+        self.size = self.t.get_vocab_size(with_added_tokens=True)
 
     def encode(self, text):
         return self.t.encode(text, add_special_tokens=False).ids
 
     def decode(self, ids):
-        return self.t.decode(ids, skip_special_tokens=True)
+        return self.t.decode([i for i in ids if i < self.size], skip_special_tokens=True)
 
 
 class ChatTokenizer:
