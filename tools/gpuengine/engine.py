@@ -181,9 +181,7 @@ class Engine:
         toks = torch.tensor([r.generated[-1] for r in rs], dtype=torch.long)
         pos = torch.tensor([r.num_computed for r in rs], dtype=torch.long)
         slots = torch.tensor([self._slot(r, r.num_computed) for r in rs], dtype=torch.long)
-        bt = torch.zeros(len(rs), nb, dtype=torch.long)
-        for j, r in enumerate(rs):
-            bt[j, :len(r.blocks)] = torch.tensor(r.blocks, dtype=torch.long)
+        bt = torch.tensor([r.blocks + [0] * (nb - len(r.blocks)) for r in rs], dtype=torch.long)
         args = [t.to(dev, non_blocking=True) for t in (toks, pos, slots, bt, pos + 1)]
         logits = self.graphs.run(*args) if self.graphs is not None else self.m.decode(*args)
         nxt = self._sample(logits, rs)
