@@ -205,17 +205,6 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	return c
 }
 
-// Verdict is "pass" when every check that was judged passed. Skipped
-// checks (no local GPU, preemptions unknown) neither pass nor fail a run.
-func Verdict(checks []sidecar.Check) string {
-	for _, c := range checks {
-		if !c.Passed && !c.Skipped {
-			return "fail"
-		}
-	}
-	return "pass"
-}
-
 // Stability aggregates a stability run: the whole run, and each request
 // class on its own with its latency series for the degradation estimate.
 type Stability struct {
@@ -299,7 +288,7 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 		}
 	}
 	run.Checks = []sidecar.Check{a.SuccessCheck(s.lim), dc}
-	run.Verdict = Verdict(run.Checks)
+	run.Verdict = sidecar.Judge{}.RunVerdict(run.Checks)
 	return run
 }
 
@@ -352,6 +341,6 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 			a.Good, a.Requests, FormatMs(a.lim.SLOTTFTms), FormatMs(a.lim.SLOTPOTms), lr.Goodput,
 			FormatMs(lr.TTFTms.P99), FormatMs(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
-	lr.Verdict = Verdict(lr.Checks)
+	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr
 }

@@ -186,20 +186,3 @@ func TestJudgeConversation(t *testing.T) {
 	}
 }
 
-func TestVerdictIgnoresSkipped(t *testing.T) {
-	type testCase struct {
-		name   string
-		checks []sidecar.Check
-		want   string
-		reason string
-	}
-	for _, tc := range []testCase{
-		{"all passed", []sidecar.Check{{Name: "a", Passed: true}}, "pass", "nothing failed"},
-		{"one failed", []sidecar.Check{{Name: "a", Passed: true}, {Name: "b"}}, "fail", "a judged check failed"},
-		{"unknown preemptions", []sidecar.Check{{Name: "a", Passed: true}, {Name: "preemptions", Skipped: true}}, "pass",
-			"unknown is neither a pass nor a fail: it cannot fail the run"},
-		{"skipped GPU", []sidecar.Check{{Name: "vram_growth", Passed: true, Skipped: true}}, "pass", "no local GPU"},
-	} {
-		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Verdict(tc.checks), tc.reason) })
-	}
-}

@@ -115,7 +115,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
 			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
 	}
-	lr.Verdict = Verdict(lr.Checks)
+	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr, nil
 }
 

@@ -96,7 +96,7 @@ func areas(m *sidecar.Metrics) []area {
 			ok += s.Passed
 			names[s.Name] = true
 		}
-		out = append(out, area{"tool calling", v["tool calling"], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
+		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
 			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
 	}
 	if s := m.Stability; s != nil {
@@ -104,24 +104,24 @@ func areas(m *sidecar.Metrics) []area {
 		for _, r := range s.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
 		}
-		out = append(out, area{"stability", v["stability"], strings.Join(parts, "; ")})
+		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
 		}
-		out = append(out, area{"concurrency", v["concurrency"], strings.Join(parts, "; ")})
+		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
 	}
 	if c := m.Conversation; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
 		}
-		out = append(out, area{"conversation", v["conversation"], strings.Join(parts, "; ")})
+		out = append(out, area{"conversation", v[sidecar.SectionConversation], strings.Join(parts, "; ")})
 	}
 	if g := m.GPU; g != nil {
-		a := area{name: "GPU", passed: v["GPU"]}
+		a := area{name: "GPU", passed: v[sidecar.SectionGPU]}
 		if !g.Available {
 			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
 		} else {

@@ -119,7 +119,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		shardsCheck.Detail += "; " + strings.Join(problems, "; ")
 	}
 	if len(names) > 0 {
-		m.Concurrency = &sidecar.Concurrency{Passed: true}
+		m.Concurrency = &sidecar.Concurrency{}
 	}
 	for _, name := range names {
 		runs := byName[name]
@@ -133,9 +133,11 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			c.Detail += fmt.Sprintf("; only %d of the %d shards given ran %s", len(runs), len(parts), name)
 		}
 		lr.Checks = append(lr.Checks, c)
-		lr.Verdict = load.Verdict(lr.Checks)
+		lr.Verdict = sidecar.JudgeOf(m).RunVerdict(lr.Checks)
 		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
-		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
+	}
+	if m.Concurrency != nil {
+		m.Concurrency.Passed, _ = sidecar.JudgeOf(m).Section(m, sidecar.SectionConcurrency)
 	}
 	if mainProblem != "" {
 		problems = append(problems, mainProblem)
@@ -160,7 +162,3 @@ func incomplete(parts []Part) []int {
 	}
 	return out
 }
-
-// Passed is the merged run's verdict: sidecar.Metrics.Passed, the one
-// verdict report, rank and the suite's exit code use.
-func Passed(m *sidecar.Metrics) bool { return m.Passed() }

@@ -53,7 +53,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 	m, err := Merge(set)
 	require.NoError(t, err)
 	assert.True(t, m.Complete)
-	assert.True(t, Passed(m))
+	assert.True(t, m.Passed())
 	assert.Nil(t, m.Run.Shard, "a merged run is no shard")
 	assert.Equal(t, []int{0, 1}, m.Run.Merged)
 	require.Len(t, m.Concurrency.Runs, 2)
@@ -95,10 +95,9 @@ func TestMergeAddsTheShards(t *testing.T) {
 	lines, err := os.ReadFile(filepath.Join(out, "requests.jsonl"))
 	require.NoError(t, err)
 	assert.Equal(t, 80, countLines(lines), "every shard's requests")
-	junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
-	require.NoError(t, err)
-	assert.Contains(t, string(junit), `name="TestConcurrency/closed_8"`)
-	assert.Contains(t, string(junit), `failures="0"`)
+	events := string(Events(m))
+	assert.Contains(t, events, `"Action":"pass","Package":"`+Package+`","Test":"TestConcurrency/closed_8"`)
+	assert.NotContains(t, events, `"Action":"fail"`)
 }
 
 func countLines(b []byte) int {
@@ -158,7 +157,7 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	assert.Equal(t, EndShardsIncomplete, m.EndReason)
 	assert.Contains(t, m.EndDetail, "shard 1/2 is missing")
 	assert.Equal(t, []int{1}, m.Run.Missing)
-	assert.False(t, Passed(m))
+	assert.False(t, m.Passed())
 	for _, lr := range m.Concurrency.Runs {
 		assert.Equal(t, "fail", lr.Verdict, "%s fails its shards check", lr.Name)
 	}
@@ -170,7 +169,7 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, m.Complete)
 	assert.Contains(t, m.EndDetail, "did not finish: killed before it wrote its final metrics.json")
-	assert.False(t, Passed(m))
+	assert.False(t, m.Passed())
 }
 
 func TestMergeRefusesATruncatedSidecar(t *testing.T) {
@@ -207,7 +206,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	m, err := Merge(set)
 	require.NoError(t, err)
 	require.NotNil(t, m.Stability, "the main part's stability run")
-	assert.False(t, Passed(m), "the main part's failing stability run fails the merged run")
+	assert.False(t, m.Passed(), "the main part's failing stability run fails the merged run")
 	assert.True(t, m.Concurrency.Passed, "while the load runs pass")
 	out := t.TempDir()
 	require.NoError(t, Write(out, set, m))

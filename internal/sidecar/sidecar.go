@@ -103,6 +103,10 @@ type Knobs struct {
 	SettingsFile             string            `json:"settings_file,omitempty"` // ACCEPTANCE_PROFILE ("profile" before 0.2.0)
 	Parallel                 int               `json:"parallel,omitempty"`
 	FixturesDir              string            `json:"fixtures_dir,omitempty"`
+	// FailUnknown is ACCEPTANCE_FAIL_UNKNOWN: the checks whose unknown
+	// outcome fails the run ("all": every one); empty, an unknown check
+	// fails nothing. JudgeOf reads it.
+	FailUnknown string `json:"fail_unknown,omitempty"`
 	Extra                    map[string]string `json:"extra,omitempty"`
 }
 

@@ -126,7 +126,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		c, _ := r.cutShort(0, 0, 1)
 		c.Detail = "the capacity search was stopped before it finished"
 		out.Checks = append(out.Checks, c)
-		out.Verdict = load.Verdict(out.Checks)
+		out.Verdict = r.Judge().RunVerdict(out.Checks)
 	}
 	r.setCapacity(out)
 	r.Checkpoint()
@@ -200,7 +200,7 @@ func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float
 		}
 		res.Checks = append(res.Checks, mc)
 	}
-	res.Verdict = load.Verdict(res.Checks)
+	res.Verdict = sidecar.Judge{}.RunVerdict(res.Checks)
 	return res
 }
 
@@ -410,14 +410,12 @@ func stepServer(sm sidecar.ServerMetrics) *sidecar.StepServer {
 	return out
 }
 
-// CapacityFailure is TestCapacity's failure message: one line per failed
-// check, with what to do.
-func CapacityFailure(c sidecar.Capacity) string {
+// CapacityFailure is TestCapacity's failure message: one line per check
+// j counts as failed, with what to do. The live test and merge's
+// junit.xml print it alike.
+func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
 	var lines []string
-	for _, ch := range c.Checks {
-		if ch.Passed {
-			continue
-		}
+	for _, ch := range j.Failed(c.Checks) {
 		line := "capacity: " + ch.Name + " failed: " + ch.Detail
 		switch ch.Name {
 		case CheckCapacity:

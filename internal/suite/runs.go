@@ -94,7 +94,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
 		run.Checks = append(run.Checks, c)
 	}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.setStability(run)
 	r.Checkpoint()
 	return run
@@ -194,12 +194,13 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
-	lr.Verdict = load.Verdict(lr.Checks)
+	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
 		}
-		putRun(&m.Concurrency.Runs, &m.Concurrency.Passed, lr, func(x sidecar.ConcurrencyRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Concurrency.Runs, lr, func(x sidecar.ConcurrencyRun) string { return x.Name })
+		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
 	})
 	r.Checkpoint()
 	return lr
@@ -211,7 +212,7 @@ func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.Concurr
 	run.Errors = map[string]int{}
 	c, _ := r.cutShort(0, 0, planned)
 	run.Checks = []sidecar.Check{c}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	return run
 }
 
@@ -292,12 +293,13 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
 			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
 	}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Conversation == nil {
 			m.Conversation = &sidecar.Conversation{}
 		}
-		putRun(&m.Conversation.Runs, &m.Conversation.Passed, run, func(x sidecar.ConversationRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
+		m.Conversation.Passed, _ = r.Judge().Section(m, sidecar.SectionConversation)
 	})
 	r.Checkpoint()
 	return run
@@ -337,22 +339,21 @@ func (r *Run) setStability(run sidecar.StabilityRun) {
 		if m.Stability == nil {
 			m.Stability = &sidecar.Stability{}
 		}
-		putRun(&m.Stability.Runs, &m.Stability.Passed, run, func(x sidecar.StabilityRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Stability.Runs, run, func(x sidecar.StabilityRun) string { return x.Name })
+		m.Stability.Passed, _ = r.Judge().Section(m, sidecar.SectionStability)
 	})
 }
 
 // putRun records run in its section, in place of a run of the same name,
-// and judges the section again: it passes when every run does. key gives a
-// run's name and verdict.
-func putRun[T any](runs *[]T, passed *bool, run T, key func(T) (name, verdict string)) {
-	name, _ := key(run)
-	i := slices.IndexFunc(*runs, func(x T) bool { n, _ := key(x); return n == name })
+// or after the others; the caller then records the section's verdict
+// (sidecar.Judge.Section).
+func putRun[T any](runs *[]T, run T, name func(T) string) {
+	i := slices.IndexFunc(*runs, func(x T) bool { return name(x) == name(run) })
 	if i >= 0 {
 		(*runs)[i] = run
 	} else {
 		*runs = append(*runs, run)
 	}
-	*passed = !slices.ContainsFunc(*runs, func(x T) bool { _, v := key(x); return v != "pass" })
 }
 
 // sideClient is the API client's transport with a timeout of its own, for
@@ -449,28 +450,20 @@ func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
 }
 
 // LoadFailure is the failure message of a stability, load or conversation
-// run: one line per failed check with its figures and what to do.
-func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) string {
-	var name string
-	var checks []sidecar.Check
-	switch v := any(res).(type) {
-	case sidecar.StabilityRun:
-		name, checks = v.Name, v.Checks
-	case sidecar.ConcurrencyRun:
-		name, checks = v.Name, v.Checks
-	case sidecar.ConversationRun:
-		name, checks = v.Name, v.Checks
-	}
+// run: one line per check j counts as failed, with its figures and what to
+// do. The live test and merge's junit.xml print it alike.
+func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
+	name, checks := runChecks(res)
 	var lines []string
-	for _, c := range checks {
-		if c.Passed || c.Skipped {
-			continue
-		}
+	for _, c := range j.Failed(checks) {
 		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
+		if c.Result() == sidecar.Unknown {
+			line = fmt.Sprintf("%s: %s unknown, failed by ACCEPTANCE_FAIL_UNKNOWN", name, c.Name)
+		}
 		if c.Detail != "" {
 			line += "; " + c.Detail
 		}
-		if fix := remedies[c.Name]; fix != "" {
+		if fix := remedies[c.Name]; fix != "" && c.Result() == sidecar.Fail {
 			line += " → " + fix
 		}
 		lines = append(lines, line)
@@ -479,6 +472,35 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 		return name + ": failed"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// UnknownLine names a run's checks that could not be measured and fail
+// nothing (empty when there are none): the live test logs it, so JUnit
+// shows an unknown as unknown, and merge's junit.xml prints it alike.
+func UnknownLine[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
+	name, checks := runChecks(res)
+	var parts []string
+	for _, c := range checks {
+		if c.Result() == sidecar.Unknown && j.Check(c) == sidecar.Unknown {
+			parts = append(parts, c.Name+" ("+c.Detail+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return name + ": unknown, not judged: " + strings.Join(parts, "; ") + " (ACCEPTANCE_FAIL_UNKNOWN makes a named unknown check fail)"
+}
+
+func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) (string, []sidecar.Check) {
+	switch v := any(res).(type) {
+	case sidecar.StabilityRun:
+		return v.Name, v.Checks
+	case sidecar.ConcurrencyRun:
+		return v.Name, v.Checks
+	case sidecar.ConversationRun:
+		return v.Name, v.Checks
+	}
+	return "", nil
 }
 
 // StabilityLine is a stability run in one line, for its test's log.
