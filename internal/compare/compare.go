@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
@@ -793,11 +792,11 @@ func latencyFigures(tol LatencyTolerance) []latencyFigure {
 	p90 := func(s *stats.Summary) float64 { return s.P90 }
 	p99 := func(s *stats.Summary) float64 { return s.P99 }
 	return []latencyFigure{
-		{"ttft_ms.p50", "ttft_p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
-		{"ttft_ms.p90", "ttft_p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
-		{"ttft_ms.p99", "ttft_p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
-		{"tpot_ms.p50", "tpot_p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
-		{"tpot_ms.p99", "tpot_p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
+		{"ttft_ms.p50", "ttft_p50", sidecar.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", "ttft_p90", sidecar.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", "ttft_p99", sidecar.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", "tpot_p50", sidecar.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", "tpot_p99", sidecar.HistTPOT, 0.99, tol.TPOTP99, true, p99},
 	}
 }
 
@@ -859,7 +858,7 @@ func latencyRows[T any](prefix string, b, c []*T, k loadKind[T], tol LatencyTole
 	var rows []Row
 	for _, fg := range latencyFigures(tol) {
 		summary := k.tpot
-		if fg.hist == load.HistTTFT {
+		if fg.hist == sidecar.HistTTFT {
 			summary = k.ttft
 		}
 		collect := func(rs []*T) []sample {
@@ -894,7 +893,7 @@ func stabilityRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 		hists:      func(r *sidecar.StabilityRun) map[string]string { return r.Histograms },
 		throughput: "output_tokens_per_s.p50",
 		thr: func(r *sidecar.StabilityRun) (sample, bool) {
-			return sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[load.HistTokS], q: 0.5}, r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0
+			return sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[sidecar.HistTokS], q: 0.5}, r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0
 		},
 		failed: func(r *sidecar.StabilityRun) (int, int) { return r.Requests - r.Completed, r.Requests },
 		more: func(prefix string, b, c []*sidecar.StabilityRun) []Row {
@@ -935,7 +934,7 @@ func stabilityPassed(m *sidecar.Metrics) *bool {
 	ok := true
 	for _, r := range m.Stability.Runs {
 		for _, c := range r.Checks {
-			if !c.Passed && c.Name != load.CheckDegradation {
+			if !c.Passed && c.Name != sidecar.CheckDegradation {
 				ok = false
 			}
 		}
@@ -1013,7 +1012,7 @@ func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 		hists:      func(r *sidecar.ConcurrencyRun) map[string]string { return r.Histograms },
 		throughput: "output_throughput",
 		thr: func(r *sidecar.ConcurrencyRun) (sample, bool) {
-			return sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
+			return sample{v: r.OutputThroughput, hist: r.Histograms[sidecar.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
 		},
 		failed: func(r *sidecar.ConcurrencyRun) (int, int) { return r.Requests - r.Completed, r.Requests },
 	})

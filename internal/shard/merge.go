@@ -9,10 +9,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// CheckShards is the check every merged load run carries: did every shard
-// finish?
-const CheckShards = load.CheckShards
-
 // EndShardsIncomplete is the end reason of a merged run with a shard
 // missing or unfinished.
 const EndShardsIncomplete = "shards_incomplete"
@@ -113,7 +109,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			byName[lr.Name] = append(byName[lr.Name], lr)
 		}
 	}
-	shardsCheck := sidecar.Check{Name: CheckShards, Passed: len(problems) == 0, Value: float64(len(parts) - len(incomplete(parts))), Threshold: float64(count),
+	shardsCheck := sidecar.Check{Name: sidecar.CheckShards, Passed: len(problems) == 0, Value: float64(len(parts) - len(incomplete(parts))), Threshold: float64(count),
 		Detail: fmt.Sprintf("%d of %d shards merged (%s)", len(parts), count, joinInts(indices(parts)))}
 	if len(problems) > 0 {
 		shardsCheck.Detail += "; " + strings.Join(problems, "; ")

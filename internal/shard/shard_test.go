@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -78,7 +77,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 		for _, c := range lr.Checks {
 			names = append(names, c.Name)
 		}
-		assert.Equal(t, []string{load.CheckSuccessRate, load.CheckGoodputRatio, load.CheckLoadGenerator, load.CheckShards}, names)
+		assert.Equal(t, []string{sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio, sidecar.CheckLoadGenerator, sidecar.CheckShards}, names)
 		assert.Equal(t, "pass", lr.Verdict)
 	}
 	assert.Equal(t, 8, m.Concurrency.Runs[0].Concurrency, "4 + 4 users")
@@ -196,7 +195,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	g.Run = &sidecar.RunInfo{ID: m0.Run.ID, Shards: 1}
 	g.Concurrency = nil
 	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
-		Checks: []sidecar.Check{{Name: load.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
+		Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
 	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &g))
 	require.NoError(t, os.WriteFile(filepath.Join(mainDir, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))
 

@@ -376,23 +376,20 @@ func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
 		g = gpu.Start(ctx, r.Cfg.GPUInterval)
 	}
 	return func() []sidecar.Check {
-		pre := sidecar.Check{Name: CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
+		pre := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
 		if s != nil {
 			pre = scrape.PreemptionCheck(s.Stop())
-			pre.Name = CheckPreemptions
+			pre.Name = sidecar.CheckPreemptions
 		}
 		checks := []sidecar.Check{pre}
 		if g != nil {
 			checks = append(checks, g.Stop().Checks...)
 		} else {
-			checks = append(checks, sidecar.Check{Name: gpu.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
+			checks = append(checks, sidecar.Check{Name: sidecar.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
 		}
 		return checks
 	}
 }
-
-// CheckPreemptions names the per-run preemption check.
-const CheckPreemptions = "preemptions"
 
 // startMonitors starts the run-wide GPU monitor and /metrics sampler after
 // a successful preflight; stopMonitors (from Finish) puts what they saw in
@@ -422,10 +419,6 @@ func (r *Run) stopMonitors() {
 	}
 }
 
-// CheckRequests is the check a stability or load run fails when it ended
-// before all its requests finished.
-const CheckRequests = "requests"
-
 // cutShort is the failing "requests" check of a run that ended before all
 // planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
 // short proves nothing about stability and must not pass on the requests
@@ -445,7 +438,7 @@ func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
 	case sidecar.EndTimeout:
 		why = "go test -timeout was about to expire"
 	}
-	return sidecar.Check{Name: CheckRequests, Value: float64(done), Threshold: float64(planned),
+	return sidecar.Check{Name: sidecar.CheckRequests, Value: float64(done), Threshold: float64(planned),
 		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
 }
 
@@ -524,17 +517,17 @@ func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 
 func figures(c sidecar.Check) string {
 	switch c.Name {
-	case load.CheckSuccessRate, load.CheckGoodputRatio:
+	case sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio:
 		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
-	case load.CheckDegradation:
+	case sidecar.CheckDegradation:
 		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
-	case load.CheckLatencyGrowth:
+	case sidecar.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
-	case load.CheckShards:
+	case sidecar.CheckShards:
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
-	case load.CheckLoadGenerator:
+	case sidecar.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
-	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
+	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
 		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
@@ -542,27 +535,27 @@ func figures(c sidecar.Check) string {
 }
 
 var remedies = map[string]string{
-	CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
+	sidecar.CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
 		"which is about ACCEPTANCE_STABILITY_REQUESTS × (ACCEPTANCE_STABILITY_INTERVAL + one request))",
-	load.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
+	sidecar.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
 		"timeouts: raise ACCEPTANCE_REQUEST_TIMEOUT or lower the load; http_5xx: server crash or OOM; " +
 		"the limit is ACCEPTANCE_MIN_SUCCESS_RATE",
-	load.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
+	sidecar.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
 		"preemptions (server_metrics), VRAM growth (gpu) or other tenants on the GPU, and rerun to confirm; " +
 		"the limit is ACCEPTANCE_MAX_DEGRADATION",
-	load.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
+	sidecar.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
 		"server or tune --max-num-seqs/--max-num-batched-tokens, lower ACCEPTANCE_CONCURRENCY/ACCEPTANCE_OPEN_LOOP_RATE " +
 		"to find the load it sustains, or fix the SLOs if they are wrong",
-	load.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
+	sidecar.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
 		"small for ACCEPTANCE_CONVERSATION_TURNS",
-	load.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
+	sidecar.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
 		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
-	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
+	sidecar.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
 		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
 		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
-	load.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
+	sidecar.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
 		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
-	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
+	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
-	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
+	sidecar.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
 }
