@@ -43,6 +43,11 @@ func printEvents(stdout io.Writer) (handled bool, code int) {
 // is distroless (no cat, no go toolchain), so the command is this binary
 // itself, told by eventsEnv to print the events file.
 func writeJUnit(path string, events []byte) error {
+	if os.Getenv(eventsEnv) != "" {
+		// This process is the events printer's child and did not print:
+		// never start another (a binary without the printEvents hook).
+		return fmt.Errorf("junit.xml: %s is set in merge's own environment; unset it", eventsEnv)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("junit.xml: %w", err)

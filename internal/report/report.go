@@ -541,12 +541,13 @@ func writeChecks(b *strings.Builder, cs []sidecar.Check) {
 	}
 	b.WriteString("\n| check | verdict | value | threshold | detail |\n| --- | --- | ---: | ---: | --- |\n")
 	for _, c := range cs {
-		v := passFail(c.Passed)
-		switch {
-		case c.Skipped && !c.Passed:
-			v = "unknown" // not judged, and not a pass either (preemptions without vllm: metrics)
-		case c.Skipped:
-			v = "skipped"
+		// pass, fail or unknown (not measured: preemptions without vllm:
+		// metrics, no local GPU, a monitor switched off): an unknown fails
+		// the run only where ACCEPTANCE_FAIL_UNKNOWN names it, which
+		// failedChecks says.
+		v := passFail(c.Result() == sidecar.Pass)
+		if c.Result() == sidecar.Unknown {
+			v = string(sidecar.Unknown)
 		}
 		fmt.Fprintf(b, "| %s | %s | %.3f | %.3f | %s |\n", cell(c.Name), v, c.Value, c.Threshold, cell(c.Detail))
 	}
@@ -759,11 +760,14 @@ const maxSummaryLines = 8
 // load-style tests (skipped ones are not failures), in report order.
 func failedChecks(m *sidecar.Metrics) []string {
 	var out []string
+	j := sidecar.JudgeOf(m)
 	add := func(where string, cs []sidecar.Check) {
-		for _, c := range cs {
-			if !c.Passed && !c.Skipped {
-				out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
+		for _, c := range j.Failed(cs) {
+			if c.Result() == sidecar.Unknown {
+				out = append(out, fmt.Sprintf("- %s: `%s` unknown, failed by ACCEPTANCE_FAIL_UNKNOWN%s", where, c.Name, detail(mdText(c.Detail))))
+				continue
 			}
+			out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
 		}
 	}
 	if t := m.ToolCalling; t != nil {

@@ -183,10 +183,10 @@ var Sections = []Section{SectionToolCalling, SectionStability, SectionConcurrenc
 	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad}
 
 // runPassed is a load-style run's verdict: from its checks when it has
-// any, else the verdict it recorded (a run stopped before it judged).
+// any, else the verdict it recorded, failed only when it says "fail".
 func (j Judge) runPassed(cs []Check, recorded string) bool {
 	if len(cs) == 0 {
-		return recorded == VerdictPass
+		return recorded != VerdictFail
 	}
 	return j.Checks(cs) != Fail
 }
