@@ -123,7 +123,7 @@ type Config struct {
 	// /metrics, no preemption counter, no local GPU) fails the run, as a
 	// comma list of check names, or "all". Empty: an unknown check is shown
 	// as unknown and fails nothing.
-	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"no_preemptions"`
+	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"preemptions"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 
