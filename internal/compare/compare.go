@@ -1,3 +1,8 @@
+// Package compare is the promotion gate: pure functions that set a
+// candidate's runs against a baseline's (Compare), or rank several
+// configurations (Rank), with one confidence interval per figure, and
+// writers that print the result as Markdown or JSON. It reads runs with
+// sidecar.ReadRuns and judges a run's own areas with sidecar.Judge.
 package compare
 
 import (

@@ -216,7 +216,7 @@ func readSidecar(t *testing.T, path string) *sidecar.Metrics {
 	fh, err := os.Open(path)
 	require.NoError(t, err)
 	defer fh.Close()
-	m, err := Decode(fh)
+	m, err := sidecar.Decode(fh)
 	require.NoError(t, err)
 	return m
 }
