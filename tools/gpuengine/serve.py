@@ -74,7 +74,7 @@ class Server:
 
         app = web.Application(middlewares=[auth], client_max_size=64 << 20)
         app.router.add_get("/health", self.health)
-        app.router.add_get("/version", lambda _: web.json_response({"version": VERSION}))
+        app.router.add_get("/version", self.version)
         app.router.add_get("/v1/models", self.models)
         app.router.add_get("/metrics", self.prom)
         app.router.add_post("/tokenize", self.tokenize)
@@ -86,6 +86,10 @@ class Server:
         if self.engine.dead is not None:
             return web.Response(status=503, text=f"engine dead: {self.engine.dead!r}")
         return web.Response(status=200)
+
+    async def version(self, _):
+        from aiohttp import web
+        return web.json_response({"version": VERSION})
 
     async def models(self, _):
         from aiohttp import web
@@ -182,7 +186,7 @@ class Server:
             return {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
                     "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
-        done = False
+        done, resp = False, None
         try:
             if not stream:
                 parts, reason, n = [], None, 0
@@ -235,8 +239,8 @@ class Server:
             await resp.write(b"data: [DONE]\n\n")
             await resp.write_eof()
             return resp
-        except ConnectionResetError:  # the client went away: abort (below), nothing to answer
-            return web.Response(status=499)
+        except ConnectionResetError:  # the client went away: abort (below), nothing more to send
+            return resp or web.Response(status=400)
         finally:
             if not done:
                 self.engine.abort(req)
