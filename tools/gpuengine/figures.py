@@ -38,6 +38,40 @@ def series(p, name):
     return sum(v for k, v in p.items() if k.split("{")[0] == name)
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else None
+
+
+def waves(d, phase, m):
+    """Warm-up effect: per load run, the TPOT and TTFT medians of the
+    uncounted warm-up requests, the first counted wave (as many requests as
+    the run's concurrency) and the rest, from requests.jsonl."""
+    p = os.path.join(d, phase, "requests.jsonl")
+    if not os.path.isfile(p):
+        return
+    by = {}
+    for line in open(p, encoding="utf-8"):
+        r = json.loads(line)
+        by.setdefault(r.get("test", ""), []).append(r)
+    conc = {run["name"]: run.get("concurrency") or 1 for run in (m.get("concurrency") or {}).get("runs") or []}
+    for test, rs in sorted(by.items()):
+        if test == "TestCapacity":
+            continue
+        rs.sort(key=lambda r: r.get("start", ""))
+        warm = [r for r in rs if "warm" in (r.get("class") or "")]
+        counted = [r for r in rs if "warm" not in (r.get("class") or "") and r.get("status") == 200]
+        n = conc.get(test.split("/")[-1], 1)
+        first, rest = counted[:n], counted[n:]
+
+        def f(xs, k):
+            v = median([r[k] for r in xs if r.get(k)])
+            return "-" if v is None else f"{v:.1f}"
+        print(f"waves {test}: warm-up {len(warm)} (tpot {f(warm, 'tpot_ms')}, ttft {f(warm, 'ttft_ms')}); first {len(first)} "
+              f"(tpot {f(first, 'tpot_ms')}, ttft {f(first, 'ttft_ms')}); rest {len(rest)} (tpot {f(rest, 'tpot_ms')}, "
+              f"ttft {f(rest, 'ttft_ms')}) ms medians")
+
+
 def s(x, f="{:.1f}"):
     return "-" if x is None else f.format(x)
 
@@ -93,6 +127,7 @@ def main(d):
                       f"ttft p99 {s(st['ttft_ms'].get('p99'))} tpot p50/p99 {s(st['tpot_ms'].get('p50'), '{:.2f}')}/"
                       f"{s(st['tpot_ms'].get('p99'), '{:.2f}')} running_max {srv.get('running_max')} waiting_max "
                       f"{srv.get('waiting_max')} kv_max {srv.get('kv_cache_usage_max')} preempt {srv.get('preemptions')}")
+        waves(d, phase, m)
         sm = m.get("server_metrics") or {}
         if sm:
             print(f"server_metrics delta: {json.dumps(sm.get('delta'))[:400]}")
