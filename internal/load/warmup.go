@@ -87,7 +87,8 @@ type ColdStart struct {
 
 // NewColdStart watches the first wave counted requests (by planned index)
 // against the rest; withTTFT false judges TPOT alone (a conversation,
-// whose TTFT grows with its context).
+// whose TTFT grows with its context; a closed loop, whose first wave
+// arrives at once while the rest arrive staggered).
 func NewColdStart(wave int, lim Limits, withTTFT bool) *ColdStart {
 	return &ColdStart{wave: max(wave, 1), useTTFT: withTTFT, rest: NewAgg(lim)}
 }

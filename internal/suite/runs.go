@@ -189,7 +189,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	}
 	lim := r.limits()
 	agg := load.NewAgg(lim)
-	cold := load.NewColdStart(max(run.Concurrency, int(math.Ceil(run.RatePerS)), 1), lim, true)
+	// A closed loop's first wave is sent all at once, the steady state
+	// staggered: their TTFTs differ by design, so only TPOT is compared.
+	cold := load.NewColdStart(max(run.Concurrency, int(math.Ceil(run.RatePerS)), 1), lim, run.Mode != "closed")
 	for res := range ch {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
