@@ -14,7 +14,7 @@ import (
 // ClassWarmup is the class of every warm-up request in requests.jsonl:
 // a load run's warm-up (Warmup) and a capacity step's. Such lines belong
 // to no figure of the run.
-const ClassWarmup = "warmup"
+const ClassWarmup = record.ClassWarmup
 
 // Warmup folds the warm-up requests of one load run: sent before its
 // counted part at the run's own concurrency and request shape, and kept

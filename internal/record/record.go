@@ -39,6 +39,10 @@ var ErrorKinds = []ErrorKind{ErrTimeout, ErrUnreachable, ErrHTTP, ErrDecode, Err
 // interrupted, or canceled from older runs): not the server's doing.
 func (k ErrorKind) Interrupted() bool { return k == ErrInterrupted || k == ErrCanceled }
 
+// ClassWarmup is the Class of a warm-up request: sent before a load run's
+// (or a capacity step's) counted part and part of none of its figures.
+const ClassWarmup = "warmup"
+
 // ToolCall is one call as the server returned it (non-streamed) or as the
 // stream reassembled it.
 type ToolCall struct {
