@@ -21,6 +21,9 @@ func TestConversation(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Conversation(ctx, name)
+			if note := suite.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == "pass" {
+				t.Log(note)
+			}
 			if res.Verdict != "pass" {
 				t.Error(suite.LoadFailure(res))
 			}
