@@ -148,6 +148,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	}
 	test := "TestConcurrency/" + name
 	var warm *load.Warmup
+	wave := 1
 	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
@@ -168,12 +169,22 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
-		// A wave of the open loop is one second of its arrivals (this
-		// shard's rate), on a schedule of its own.
-		warm = load.NewWarmup(r.Cfg.WarmupWaves, int(math.Ceil(run.RatePerS)))
-		r.warmUp(test, name, warm, load.Open(ctx, load.Arrivals(run.RatePerS, warm.Size, OpenLoopSeed+uint64(1+sh.Index)*7919), 0, plan, r.Client.ChatAt))
-		gen, start = load.StartGenerator(), time.Now()
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		// The warm-up is the head of the same open loop, as a capacity
+		// step's is: a wave is one second of arrivals at the run's rate
+		// (at most a quarter of its requests), on a seed of its own, dealt
+		// over the shards like the counted schedule, which follows one
+		// mean gap after the last warm-up arrival. One loop, so the
+		// counted part starts on schedule in every shard.
+		wave = min(int(math.Ceil(r.Cfg.OpenLoopRate)), max(1, r.Cfg.OpenLoopRequests/4))
+		warmAll := load.Arrivals(r.Cfg.OpenLoopRate, max(r.Cfg.WarmupWaves, 0)*wave, OpenLoopSeed+7919)
+		warm = load.NewWarmup(r.Cfg.WarmupWaves, 0)
+		head := config.Take(sh, warmAll)
+		warm.Size = len(head)
+		var span time.Duration
+		if len(warmAll) > 0 {
+			span = warmAll[len(warmAll)-1] + time.Duration(float64(time.Second)/r.Cfg.OpenLoopRate)
+			r.Logf("concurrency %s: warm-up, %d arrivals not counted (ACCEPTANCE_WARMUP_WAVES=%d)", name, warm.Size, warm.Waves)
+		}
 		// Each shard sends its round-robin part of the whole run's
 		// schedule (one seed): together the shards send exactly the
 		// arrivals one process would, over the same window, so no shard
@@ -181,7 +192,13 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// Poisson (every N-th arrival); their union, which is what the
 		// server sees, is the Poisson stream at λ.
 		all := load.Arrivals(r.Cfg.OpenLoopRate, r.Cfg.OpenLoopRequests, OpenLoopSeed)
-		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
+		offsets := head
+		for _, off := range config.Take(sh, all) {
+			offsets = append(offsets, span+off)
+		}
+		gen, start = load.StartGenerator(), time.Now().Add(span)
+		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
@@ -191,8 +208,17 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	agg := load.NewAgg(lim)
 	// A closed loop's first wave is sent all at once, the steady state
 	// staggered: their TTFTs differ by design, so only TPOT is compared.
-	cold := load.NewColdStart(max(run.Concurrency, int(math.Ceil(run.RatePerS)), 1), lim, run.Mode != "closed")
+	cold := load.NewColdStart(max(run.Concurrency, wave), lim, run.Mode != "closed")
+	head := 0 // the open loop's warm-up arrivals, at the head of its schedule
+	if run.Mode == "open" {
+		head = warm.Size
+	}
 	for res := range ch {
+		if res.I < head {
+			r.warmRecord(test, name, warm, res)
+			continue
+		}
+		res.I -= head
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(&rec)
@@ -208,6 +234,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr := agg.ConcurrencyRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
 	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
+	if run.Mode == "open" {
+		r.warmErrors(name, warm)
+	}
 	lr.Warmup = warm.Sidecar()
 	lr.ColdStart = cold.Result(failed(lr.Checks, load.CheckGoodputRatio), r.Cfg.MinGoodputRatio)
 	gh := gen.Stop()
@@ -355,14 +384,25 @@ func (r *Run) warmUp(test, scenario string, w *load.Warmup, ch <-chan load.Resul
 	}
 	r.Logf("%s %s: warm-up, %d requests not counted (ACCEPTANCE_WARMUP_WAVES=%d)", strings.ToLower(strings.TrimPrefix(strings.SplitN(test, "/", 2)[0], "Test")), scenario, w.Size, w.Waves)
 	for res := range ch {
-		rec := res.Record
-		rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-		w.Add(&rec)
-		rec.Content, rec.Reasoning = "", ""
-		r.Record(&rec)
+		r.warmRecord(test, scenario, w, res)
 	}
-	if s := w.Sidecar(); s.Requests > s.Completed {
-		r.Logf("%s: %d of %d warm-up requests failed (%s); they are not counted", scenario, s.Requests-s.Completed, s.Requests, load.ErrorsString(s.Errors))
+	r.warmErrors(scenario, w)
+}
+
+// warmRecord writes one warm-up request to requests.jsonl (class
+// "warmup") and folds it into w.
+func (r *Run) warmRecord(test, scenario string, w *load.Warmup, res load.Result) {
+	rec := res.Record
+	rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
+	w.Add(&rec)
+	rec.Content, rec.Reasoning = "", ""
+	r.Record(&rec)
+}
+
+// warmErrors logs a warm-up's failed requests, which count nowhere else.
+func (r *Run) warmErrors(scenario string, w *load.Warmup) {
+	if s := w.Sidecar(); s != nil && s.Requests > s.Completed+s.Interrupted {
+		r.Logf("%s: %d of %d warm-up requests failed (%s); they are not counted", scenario, s.Requests-s.Completed-s.Interrupted, s.Requests, load.ErrorsString(s.Errors))
 	}
 }
 
