@@ -21,11 +21,14 @@ func TestConversation(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Conversation(ctx, name)
+			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+				t.Log(u)
+			}
 			if note := suite.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == "pass" {
 				t.Log(note)
 			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(res))
+				t.Error(suite.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

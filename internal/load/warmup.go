@@ -140,9 +140,9 @@ func (c *ColdStart) Result(goodputFailed bool, minGoodput float64) *sidecar.Cold
 		}
 	}
 	if c.useTTFT {
-		try(HistTTFT, c.firstTTFT, c.rest.TTFT)
+		try(sidecar.HistTTFT, c.firstTTFT, c.rest.TTFT)
 	}
-	try(HistTPOT, c.firstTPOT, c.rest.TPOT)
+	try(sidecar.HistTPOT, c.firstTPOT, c.rest.TPOT)
 	if best == nil {
 		return nil
 	}
@@ -152,7 +152,7 @@ func (c *ColdStart) Result(goodputFailed bool, minGoodput float64) *sidecar.Cold
 	best.ExplainsFailure = goodputFailed && c.rest.Requests > 0 && best.RestGoodputRatio >= minGoodput
 	name := "TTFT"
 	format := FormatMs
-	if best.Metric == HistTPOT {
+	if best.Metric == sidecar.HistTPOT {
 		name, format = "TPOT", FormatMsFine
 	}
 	best.Detail = fmt.Sprintf("the first %d requests were slower: cold start? (%s p50 %s against %s for the rest, p90 %s)",

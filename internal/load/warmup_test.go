@@ -88,7 +88,7 @@ func TestColdStart(t *testing.T) {
 			return
 		}
 		require.NotNil(t, got, tc.reason)
-		assert.Equal(t, HistTPOT, got.Metric)
+		assert.Equal(t, sidecar.HistTPOT, got.Metric)
 		assert.Equal(t, tc.explains, got.ExplainsFailure, tc.reason)
 		assert.Contains(t, got.Detail, "the first 8 requests were slower: cold start?")
 	}

@@ -149,10 +149,10 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 }
 
 // capacityAreas are the verdict rows of the capacity sections.
-func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
+func capacityAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 	var out []area
 	if c := m.Capacity; c != nil {
-		out = append(out, area{"capacity", v["capacity"], capacityFigure(c)})
+		out = append(out, area{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)})
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
 		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
@@ -160,7 +160,15 @@ func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
 		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
 			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", pct(mr.Rate), pct(mr.IsolatedRate), mr.Verdict)
 		}
-		out = append(out, area{"tool calling under load", v["tool calling under load"], fig})
+		out = append(out, area{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], fig})
+	}
+	if r := m.Roofline; r != nil {
+		// A row only when the roofline is judged (ACCEPTANCE_ROOFLINE_BELOW_FAILS,
+		// ACCEPTANCE_FAIL_UNKNOWN); otherwise it is advice in its own section.
+		if passed, judged := v[sidecar.SectionRoofline]; judged {
+			out = append(out, area{"roofline", passed, fmt.Sprintf("%s: single-stream decode at %s of the bound (below %s is below_bound)",
+				r.Verdict, pct(r.Fraction), pct(r.MinFraction))})
+		}
 	}
 	return out
 }

@@ -199,15 +199,16 @@ const (
 	RooflineUnknown = "unknown"
 )
 
-// capacityVerdicts adds the capacity sections' verdicts to SectionVerdicts.
-func (m *Metrics) capacityVerdicts(out map[string]bool) {
-	if c := m.Capacity; c != nil {
-		out["capacity"] = c.Verdict == "pass"
+// Check is the roofline as a check, named "roofline": unknown when it
+// could not be computed, failed only when below_bound and BelowFails
+// (above_bound says a measurement is wrong, not the server).
+func (r *Roofline) Check() Check {
+	c := Check{Name: CheckRoofline, Value: r.Fraction, Threshold: r.MinFraction, Detail: r.Detail, Passed: true}
+	switch r.Verdict {
+	case RooflineUnknown, "skipped":
+		c.Skipped = true
+	case RooflineBelow:
+		c.Passed = !r.BelowFails
 	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		out["tool calling under load"] = u.Passed
-	}
-	if r := m.Roofline; r != nil && r.BelowFails {
-		out["roofline"] = r.Verdict != RooflineBelow
-	}
+	return c
 }

@@ -69,3 +69,18 @@ func TestRooflineBelowFails(t *testing.T) {
 }
 
 func at70() *sidecar.Stability { return stabilityTPOT(1000 / (0.7 * 271.2)) }
+
+// TestRooflineUnknownFailsOnlyWhenNamed: a roofline that could not be
+// computed is unknown: it fails nothing unless ACCEPTANCE_FAIL_UNKNOWN
+// names it.
+func TestRooflineUnknownFailsOnlyWhenNamed(t *testing.T) {
+	m := sidecar.Metrics{Complete: true, Stability: stabilityTPOT(25)}
+	m.Roofline = roofline(&m, 17.7e9, "NVIDIA Quadro K600", 0.3, false)
+	require.Equal(t, sidecar.RooflineUnknown, m.Roofline.Verdict)
+	assert.Equal(t, sidecar.Unknown, m.Roofline.Check().Result())
+	_, judged := sidecar.NewJudge("").Section(&m, sidecar.SectionRoofline)
+	assert.False(t, judged, "advice: no section verdict")
+	passed, judged := sidecar.NewJudge("roofline").Section(&m, sidecar.SectionRoofline)
+	assert.True(t, judged)
+	assert.False(t, passed, "ACCEPTANCE_FAIL_UNKNOWN=roofline fails an unknown roofline")
+}
