@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 func init() {
@@ -118,10 +118,10 @@ Flags:
 		for _, lr := range m.Concurrency.Runs {
 			overlap := ""
 			if g := lr.Generator; g != nil && g.Shards > 1 {
-				overlap = ", shards together " + stats.Percent(g.ShardOverlap) + " of the window"
+				overlap = ", shards together " + units.Percent(g.ShardOverlap) + " of the window"
 			}
 			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %s, TTFT p50 %.0fms p99 %.0fms%s: %s\n",
-				lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, stats.Percent(lr.GoodputRatio), lr.TTFTms.P50, lr.TTFTms.P99, overlap, lr.Verdict)
+				lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, units.Percent(lr.GoodputRatio), lr.TTFTms.P50, lr.TTFTms.P99, overlap, lr.Verdict)
 		}
 	}
 	if verdict != "pass" {

@@ -10,6 +10,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Check names, as they appear in the sidecar and in failure messages.
@@ -166,19 +167,11 @@ func (a *Agg) ErrorCount() int { return a.Requests - a.Completed }
 // "10/20 done, p50 e2e 812ms p99 1.9s, errors 0".
 func (a *Agg) Progress(total int) string {
 	s := a.E2E.Summary()
-	line := fmt.Sprintf("%d/%d done, p50 e2e %s p99 %s, errors %d", a.Requests, total, FormatMs(s.P50), FormatMs(s.P99), a.ErrorCount())
+	line := fmt.Sprintf("%d/%d done, p50 e2e %s p99 %s, errors %d", a.Requests, total, units.Ms(s.P50), units.Ms(s.P99), a.ErrorCount())
 	if a.ErrorCount() > 0 {
 		line += " (" + ErrorsString(a.Errors) + ")"
 	}
 	return line
-}
-
-// FormatMs prints a latency the way people read it: "812ms", "1.9s".
-func FormatMs(ms float64) string {
-	if ms < 1000 {
-		return fmt.Sprintf("%.0fms", ms)
-	}
-	return fmt.Sprintf("%.1fs", ms/1000)
 }
 
 // ErrorsString is "http_500=2, timeout=1", keys sorted.
@@ -349,8 +342,8 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 	gc := sidecar.Check{Name: CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
 		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
 		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",
-			a.Good, a.Requests, FormatMs(a.lim.SLOTTFTms), FormatMs(a.lim.SLOTPOTms), lr.Goodput,
-			FormatMs(lr.TTFTms.P99), FormatMs(lr.TPOTms.P99))}
+			a.Good, a.Requests, units.Ms(a.lim.SLOTTFTms), units.Ms(a.lim.SLOTPOTms), lr.Goodput,
+			units.Ms(lr.TTFTms.P99), units.Ms(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
 	lr.Verdict = Verdict(lr.Checks)
 	return lr

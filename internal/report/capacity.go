@@ -18,6 +18,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // capacityFile is the capacity chart: goodput (req/s) and TTFT p99 (ms)
@@ -158,7 +159,7 @@ func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
 		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
 			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
 		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
-			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", pct(mr.Rate), pct(mr.IsolatedRate), mr.Verdict)
+			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", units.PercentFixed(mr.Rate), units.PercentFixed(mr.IsolatedRate), mr.Verdict)
 		}
 		out = append(out, area{"tool calling under load", v["tool calling under load"], fig})
 	}
@@ -184,7 +185,7 @@ func capacityFigure(c *sidecar.Capacity) string {
 		}
 	}
 	return s + fmt.Sprintf(" within TTFT ≤ %s, TPOT ≤ %s, goodput ratio ≥ %s; %d requests in %s",
-		ms(c.SLOs.TTFTms), ms(c.SLOs.TPOTms), pct(c.SLOs.MinGoodputRatio), c.Requests, secs(c.DurationS))
+		units.MsFixed(c.SLOs.TTFTms), units.MsFixed(c.SLOs.TPOTms), units.PercentFixed(c.SLOs.MinGoodputRatio), c.Requests, units.Seconds(c.DurationS))
 }
 
 // writeCapacity writes the capacity, tool calling under load and
@@ -195,7 +196,7 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 		fmt.Fprintf(b, "%s.\n\nStopped: %s.\n", capacityFigure(c), mdText(c.StopReason))
 		if c.Idle != nil {
 			fmt.Fprintf(b, "\nIdle server (%d sequential requests): TTFT %s, TPOT %s, end-to-end %s (medians).\n",
-				c.Idle.Requests, ms(c.Idle.TTFTms), ms(c.Idle.TPOTms), ms(c.Idle.E2Ems))
+				c.Idle.Requests, units.MsFixed(c.Idle.TTFTms), units.MsFixed(c.Idle.TPOTms), units.MsFixed(c.Idle.E2Ems))
 		}
 		if len(c.Steps) > 0 {
 			b.WriteString("\n| step | offered | outcome | counted | goodput ratio [95 % CI] | goodput | TTFT p50 / p99 | TPOT p50 / p99 | waiting max | KV cache max | why |\n")
@@ -203,15 +204,15 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 			for i, s := range c.Steps {
 				ci := ""
 				if s.GoodputCI95 != nil {
-					ci = fmt.Sprintf(" [%s, %s]", pct(s.GoodputCI95.Low), pct(s.GoodputCI95.High))
+					ci = fmt.Sprintf(" [%s, %s]", units.PercentFixed(s.GoodputCI95.Low), units.PercentFixed(s.GoodputCI95.High))
 				}
 				waiting, kv := "–", "–"
 				if s.Server != nil {
-					waiting, kv = num(s.Server.WaitingMax), pct(s.Server.KVCacheUsageMax)
+					waiting, kv = num(s.Server.WaitingMax), units.PercentFixed(s.Server.KVCacheUsageMax)
 				}
 				fmt.Fprintf(b, "| %d | %.3g req/s | %s | %d/%d | %s%s | %.3g req/s | %s / %s | %s / %s | %s | %s | %s |\n",
-					i+1, s.RatePerS, s.Outcome, s.Sent, s.Planned, pct(s.GoodputRatio), ci, s.Goodput,
-					ms(s.TTFTms.P50), ms(s.TTFTms.P99), ms(s.TPOTms.P50), ms(s.TPOTms.P99), waiting, kv, cell(s.Reason))
+					i+1, s.RatePerS, s.Outcome, s.Sent, s.Planned, units.PercentFixed(s.GoodputRatio), ci, s.Goodput,
+					units.MsFixed(s.TTFTms.P50), units.MsFixed(s.TTFTms.P99), units.MsFixed(s.TPOTms.P50), units.MsFixed(s.TPOTms.P99), waiting, kv, cell(s.Reason))
 			}
 		}
 		writeChecks(b, c.Checks)
@@ -223,12 +224,12 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 		b.WriteString("\n## Tool calling under load\n\n")
 		fmt.Fprintf(b, "Background open loop at %.3g req/s (%.0f %% of the capacity %.3g req/s).\n", u.RatePerS, 100*u.Fraction, u.Capacity)
 		if bg := u.Background; bg != nil {
-			fmt.Fprintf(b, "Background: %d requests, goodput ratio %s, TTFT p99 %s.\n", bg.Requests, pct(bg.GoodputRatio), ms(bg.TTFTms.P99))
+			fmt.Fprintf(b, "Background: %d requests, goodput ratio %s, TTFT p99 %s.\n", bg.Requests, units.PercentFixed(bg.GoodputRatio), units.MsFixed(bg.TTFTms.P99))
 		}
 		if mr := u.Model; mr != nil {
 			fmt.Fprintf(b, "Model checks: %d/%d under load (%s) vs %d/%d isolated (%s): difference %s [%s, %s], %s.\n",
-				mr.Passed, mr.Attempts, pct(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, pct(mr.IsolatedRate),
-				signedPct(mr.Diff), signedPct(mr.DiffCI95.Low), signedPct(mr.DiffCI95.High), mr.Verdict)
+				mr.Passed, mr.Attempts, units.PercentFixed(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, units.PercentFixed(mr.IsolatedRate),
+				units.SignedPercentFixed(mr.Diff), units.SignedPercentFixed(mr.DiffCI95.Low), units.SignedPercentFixed(mr.DiffCI95.High), mr.Verdict)
 		}
 		b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
 		for _, s := range u.Scenarios {

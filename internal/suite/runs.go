@@ -17,7 +17,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Stability run names (TestStability/<run>).
@@ -282,7 +282,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Turns = append(run.Turns, t)
 		r.Record(&rec)
 		r.Logf("conversation %s: turn %d/%d, %d prompt tokens, TTFT %s, E2E %s%s", name, t.Turn, turns,
-			t.PromptTokens, load.FormatMs(t.TTFTms), load.FormatMs(t.E2Ems), errSuffix(t.Error))
+			t.PromptTokens, units.Ms(t.TTFTms), units.Ms(t.E2Ems), errSuffix(t.Error))
 	}
 	if genS > 0 {
 		run.OutputTokensPerS = float64(tokens) / genS
@@ -484,36 +484,36 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 // StabilityLine is a stability run in one line, for its test's log.
 func StabilityLine(r sidecar.StabilityRun) string {
 	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
-		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class)
+		r.Completed, r.Requests, units.Ms(r.E2Ems.P50), units.Ms(r.E2Ems.P99), units.SignedPercent(r.Degradation.Value), r.Degradation.Class)
 }
 
 // CapacityStepLine is a capacity step in one line, for TestCapacity's log.
 func CapacityStepLine(st sidecar.CapacityStep) string {
 	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
-		st.RatePerS, st.Outcome, stats.Percent(st.GoodputRatio), load.FormatMs(st.TTFTms.P99), load.FormatMsFine(st.TPOTms.P99), st.Reason)
+		st.RatePerS, st.Outcome, units.Percent(st.GoodputRatio), units.Ms(st.TTFTms.P99), units.Ms(st.TPOTms.P99), st.Reason)
 }
 
 // ConcurrencyLine is a concurrency run in one line, for its test's log.
 func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
 		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
-		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99))
+		r.Goodput, units.Percent(r.GoodputRatio), units.Ms(r.TTFTms.P99))
 }
 
 func figures(c sidecar.Check) string {
 	switch c.Name {
 	case load.CheckSuccessRate, load.CheckGoodputRatio:
-		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (need ≥ %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	case load.CheckDegradation:
-		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (limit %s)", units.SignedPercent(c.Value), units.Percent(c.Threshold))
 	case load.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
 	case load.CheckShards:
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case load.CheckLoadGenerator:
-		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
+		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
-		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s of VRAM (limit %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
 	}
