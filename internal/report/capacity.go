@@ -149,21 +149,12 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// capacityAreas are the verdict rows of the capacity sections.
-func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
-	var out []area
+// capacityArea is TestCapacity's verdict row, if it ran.
+func capacityArea(m *sidecar.Metrics, v map[string]bool) []area {
 	if c := m.Capacity; c != nil {
-		out = append(out, area{"capacity", v["capacity"], capacityFigure(c)})
+		return []area{{"capacity", v["capacity"], capacityFigure(c)}}
 	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
-			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
-		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
-			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", units.PercentFixed(mr.Rate), units.PercentFixed(mr.IsolatedRate), mr.Verdict)
-		}
-		out = append(out, area{"tool calling under load", v["tool calling under load"], fig})
-	}
-	return out
+	return nil
 }
 
 // capacityFigure is the capacity in one cell.
@@ -188,8 +179,7 @@ func capacityFigure(c *sidecar.Capacity) string {
 		units.MsFixed(c.SLOs.TTFTms), units.MsFixed(c.SLOs.TPOTms), units.PercentFixed(c.SLOs.MinGoodputRatio), c.Requests, units.Seconds(c.DurationS))
 }
 
-// writeCapacity writes the capacity, tool calling under load and
-// roofline sections.
+// writeCapacity writes the capacity section.
 func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 	if c := m.Capacity; c != nil {
 		b.WriteString("\n## Capacity\n\n")
@@ -218,40 +208,6 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 		writeChecks(b, c.Checks)
 		if len(capacitySeries(m, nil)) > 0 {
 			fmt.Fprintf(b, "\n![%s](%s)\n", capacityTitle, capacityFile)
-		}
-	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		b.WriteString("\n## Tool calling under load\n\n")
-		fmt.Fprintf(b, "Background open loop at %.3g req/s (%.0f %% of the capacity %.3g req/s).\n", u.RatePerS, 100*u.Fraction, u.Capacity)
-		if bg := u.Background; bg != nil {
-			fmt.Fprintf(b, "Background: %d requests, goodput ratio %s, TTFT p99 %s.\n", bg.Requests, units.PercentFixed(bg.GoodputRatio), units.MsFixed(bg.TTFTms.P99))
-		}
-		if mr := u.Model; mr != nil {
-			fmt.Fprintf(b, "Model checks: %d/%d under load (%s) vs %d/%d isolated (%s): difference %s [%s, %s], %s.\n",
-				mr.Passed, mr.Attempts, units.PercentFixed(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, units.PercentFixed(mr.IsolatedRate),
-				units.SignedPercentFixed(mr.Diff), units.SignedPercentFixed(mr.DiffCI95.Low), units.SignedPercentFixed(mr.DiffCI95.High), mr.Verdict)
-		}
-		b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
-		for _, s := range u.Scenarios {
-			iso := fmt.Sprint(s.IsolatedServerFailures)
-			if s.IsolatedServerFailures < 0 {
-				iso = "not run"
-			}
-			var codes []string
-			for _, d := range s.Diagnoses {
-				codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
-			}
-			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
-		}
-		if u.Note != "" {
-			fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
-		}
-	}
-	if r := m.Roofline; r != nil {
-		b.WriteString("\n## Roofline\n\n")
-		fmt.Fprintf(b, "%s: %s.\n", r.Verdict, mdText(r.Detail))
-		if r.Source != "" {
-			fmt.Fprintf(b, "\nBandwidth source: %s.\n", mdText(r.Source))
 		}
 	}
 }

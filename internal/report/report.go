@@ -134,7 +134,8 @@ func areas(m *sidecar.Metrics) []area {
 		}
 		out = append(out, a)
 	}
-	out = append(out, capacityAreas(m, v)...)
+	out = append(out, capacityArea(m, v)...)
+	out = append(out, underLoadArea(m, v)...)
 	return out
 }
 
@@ -187,6 +188,8 @@ func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Opt
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
+	writeUnderLoad(&b, m)
+	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)
 	writeServerMetrics(&b, m.ServerMetrics, cs)
 	writeRunDetails(&b, m)
