@@ -26,7 +26,7 @@ failed with its remedy; then tool calling by category, stability,
 concurrency, conversation, capacity, tool calling under load, the roofline,
 GPU, /metrics and the run's details), the same report as one self-contained
 DIR/report.html (charts inline), and the charts as SVG files: per stability
-run stability-RUN-ttft.svg and stability-RUN-latency-cdf.svg, per load run
+run stability-RUN-ttft.svg and stability-RUN-latency-cdf.svg, per concurrency run
 concurrency-RUN-latency-cdf.svg, capacity.svg (goodput against offered
 rate), vram.svg and kv_cache.svg (each only when the run has its data).
 When GITHUB_STEP_SUMMARY is set, a short summary is appended to it, linking

@@ -93,7 +93,7 @@ type Config struct {
 	StabilityInterval time.Duration `env:"ACCEPTANCE_STABILITY_INTERVAL" yaml:"stability_interval" example:"5s"`
 	// MaxDegradation is the largest allowed degradation (0.20 = 20 %).
 	MaxDegradation float64 `env:"ACCEPTANCE_MAX_DEGRADATION" yaml:"max_degradation" example:"0.20"`
-	// MinSuccessRate is the success rate a stability or load run needs.
+	// MinSuccessRate is the success rate a stability or concurrency run needs.
 	MinSuccessRate float64 `env:"ACCEPTANCE_MIN_SUCCESS_RATE" yaml:"min_success_rate" example:"0.95"`
 	// ShortTokens and LongTokens are the max_tokens of the two request
 	// classes (the seed's 50-100 and 800-900 token answers).

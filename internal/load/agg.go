@@ -209,9 +209,9 @@ func Verdict(checks []sidecar.Check) string {
 	return "pass"
 }
 
-// Stability aggregates a stability run: the whole run, and each request
+// StabilityAgg aggregates a stability run: the whole run, and each request
 // class on its own with its latency series for the degradation estimate.
-type Stability struct {
+type StabilityAgg struct {
 	All     *Agg
 	classes map[string]*classAgg
 	order   []string
@@ -223,13 +223,13 @@ type classAgg struct {
 	e2e, ttft *stats.Windowed
 }
 
-// NewStability makes an empty stability aggregator.
-func NewStability(lim Limits) *Stability {
-	return &Stability{All: NewAgg(lim), classes: map[string]*classAgg{}, lim: lim}
+// NewStabilityAgg makes an empty stability aggregator.
+func NewStabilityAgg(lim Limits) *StabilityAgg {
+	return &StabilityAgg{All: NewAgg(lim), classes: map[string]*classAgg{}, lim: lim}
 }
 
 // Add folds in one request of class.
-func (s *Stability) Add(class string, r *record.Record) {
+func (s *StabilityAgg) Add(class string, r *record.Record) {
 	s.All.Add(r)
 	c := s.classes[class]
 	if c == nil {
@@ -250,7 +250,7 @@ func (s *Stability) Add(class string, r *record.Record) {
 // degradation checks. Degradation is estimated within each class, never
 // across classes (a long answer is not a slow short one), on e2e_ms; the
 // run's figure is its worst class. dur is the run's wall time.
-func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
+func (s *StabilityAgg) Run(name string, dur time.Duration) sidecar.StabilityRun {
 	a := s.All
 	run := sidecar.StabilityRun{
 		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,

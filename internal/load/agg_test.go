@@ -93,7 +93,7 @@ func TestStabilityJudgesEachClassOnItsOwn(t *testing.T) {
 		wantClass string
 	}
 	run := func(t *testing.T, tc testCase) {
-		s := NewStability(lim)
+		s := NewStabilityAgg(lim)
 		for i := range 40 {
 			if i%2 == 0 {
 				s.Add("short", ok(tc.short(i), 20, 1, 10))

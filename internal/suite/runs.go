@@ -44,7 +44,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // (max_tokens ACCEPTANCE_SHORT_TOKENS) and the long class (max_tokens
 // ACCEPTANCE_LONG_TOKENS), thinking off. A failed request counts against
 // the run and is never retried. Degradation is judged per class on e2e_ms
-// (see load.Stability.Run); checks: success_rate, degradation, preemptions
+// (see load.StabilityAgg.Run); checks: success_rate, degradation, preemptions
 // (from /metrics, skipped without it), vram_growth and vram_max (from the
 // local GPU, skipped without one).
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
@@ -62,7 +62,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	}
 	test := "TestStability/" + name
 	lim := r.limits()
-	agg := load.NewStability(lim)
+	agg := load.NewStabilityAgg(lim)
 	r.waitStart(ctx)
 	stopMon := r.runMonitors(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
