@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
@@ -91,11 +92,14 @@ func mergeFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) 
 		if err := shard.Write(*out, set, m); err != nil {
 			return fail("%v", err)
 		}
+		if err := writeJUnit(filepath.Join(*out, "junit.xml"), shard.Events(m)); err != nil {
+			return fail("%v", err)
+		}
 		if !m.Complete {
 			fmt.Fprintf(stderr, "vllm-acceptance merge: the merged run is incomplete: %s\n", m.EndDetail)
 		}
 		verdict := "pass"
-		if !shard.Passed(m) {
+		if !m.Passed() {
 			verdict = "fail"
 		}
 		withMain := ""
@@ -109,8 +113,8 @@ func mergeFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) 
 				if g := lr.Generator; g != nil && g.Shards > 1 {
 					overlap = ", shards together " + units.Percent(g.ShardOverlap) + " of the window"
 				}
-				fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %s, TTFT p50 %.0fms p99 %.0fms%s: %s\n",
-					lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, units.Percent(lr.GoodputRatio), lr.TTFTms.P50, lr.TTFTms.P99, overlap, lr.Verdict)
+				fmt.Fprintf(stdout, "  %s: %d/%d completed in %s, %.2f req/s, goodput %s, TTFT p50 %s p99 %s%s: %s\n",
+					lr.Name, lr.Completed, lr.Requests, units.Seconds(lr.DurationS), lr.RequestThroughput, units.Percent(lr.GoodputRatio), units.Ms(lr.TTFTms.P50), units.Ms(lr.TTFTms.P99), overlap, lr.Verdict)
 			}
 		}
 		if verdict != "pass" {

@@ -121,6 +121,11 @@ type Config struct {
 	GPUInterval time.Duration `env:"ACCEPTANCE_GPU_INTERVAL" yaml:"gpu_interval" example:"1s"`
 	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
+	// FailUnknown names the checks whose unknown outcome (not measured: no
+	// /metrics, no preemption counter, no local GPU) fails the run, as a
+	// comma list of check names, or "all". Empty: an unknown check is shown
+	// as unknown and fails nothing.
+	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"preemptions"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 

@@ -150,9 +150,9 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 }
 
 // capacityArea is TestCapacity's verdict row, if it ran.
-func capacityArea(m *sidecar.Metrics, v map[string]bool) []area {
+func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 	if c := m.Capacity; c != nil {
-		return []area{{"capacity", v["capacity"], capacityFigure(c)}}
+		return []area{{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)}}
 	}
 	return nil
 }

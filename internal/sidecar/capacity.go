@@ -99,12 +99,3 @@ type StepServer struct {
 	KVCacheUsageMax float64 `json:"kv_cache_usage_max"`
 	Preemptions     float64 `json:"preemptions"`
 }
-
-// capacityVerdicts adds the verdicts of TestCapacity and of
-// TestToolCallingUnderLoad (underLoadVerdict) to SectionVerdicts.
-func (m *Metrics) capacityVerdicts(out map[string]bool) {
-	if c := m.Capacity; c != nil {
-		out["capacity"] = c.Verdict == "pass"
-	}
-	m.underLoadVerdict(out)
-}

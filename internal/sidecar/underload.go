@@ -54,11 +54,3 @@ type UnderLoadModelRates struct {
 	DiffCI95         stats.Interval `json:"diff_ci95"`
 	Verdict          string         `json:"verdict"`
 }
-
-// underLoadVerdict adds TestToolCallingUnderLoad's verdict to
-// SectionVerdicts.
-func (m *Metrics) underLoadVerdict(out map[string]bool) {
-	if u := m.ToolCallingUnderLoad; u != nil {
-		out["tool calling under load"] = u.Passed
-	}
-}
