@@ -23,6 +23,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Reporter writes one report of finished metrics.
@@ -102,14 +103,14 @@ func areas(m *sidecar.Metrics) []area {
 	if s := m.Stability; s != nil {
 		var parts []string
 		for _, r := range s.Runs {
-			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
+			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, units.MsFixed(r.TTFTms.P90), units.PercentFixed(r.Degradation.Value)))
 		}
 		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
-			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
+			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, units.TokensPerS(r.OutputThroughput), units.PercentFixed(r.GoodputRatio)))
 		}
 		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
 	}
@@ -127,13 +128,15 @@ func areas(m *sidecar.Metrics) []area {
 		} else {
 			var parts []string
 			for _, d := range g.Devices {
-				parts = append(parts, fmt.Sprintf("GPU %d max %s of %s", d.Index, mib(d.MemUsedMaxMiB), mib(d.MemTotalMiB)))
+				parts = append(parts, fmt.Sprintf("GPU %d max %s of %s", d.Index, units.MiB(d.MemUsedMaxMiB), units.MiB(d.MemTotalMiB)))
 			}
 			a.figure = strings.Join(parts, "; ")
 		}
 		out = append(out, a)
 	}
-	out = append(out, capacityAreas(m, v)...)
+	out = append(out, capacityArea(m, v)...)
+	out = append(out, underLoadArea(m, v)...)
+	out = append(out, rooflineArea(m, v)...)
 	return out
 }
 
@@ -186,6 +189,8 @@ func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Opt
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
+	writeUnderLoad(&b, m)
+	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)
 	writeServerMetrics(&b, m.ServerMetrics, cs)
 	writeRunDetails(&b, m)
@@ -462,19 +467,19 @@ func writeStability(b *strings.Builder, s *sidecar.Stability, cs []chart, haveRe
 	for _, r := range s.Runs {
 		fmt.Fprintf(b, "\n### %s: %s\n\n", r.Name, verdictWord(r.Verdict))
 		fmt.Fprintf(b, "%d requests, %d completed, %d timeouts, success rate %s (needs %s), %s.\n\n",
-			r.Requests, r.Completed, r.Timeouts, rate(r.SuccessRate), rate(r.MinSuccessRate), secs(r.DurationS))
+			r.Requests, r.Completed, r.Timeouts, rate(r.SuccessRate), rate(r.MinSuccessRate), units.Seconds(r.DurationS))
 		b.WriteString("| class | figure | n | p50 | p90 | p99 | max |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
-		summaryRows(b, "all", "TTFT", r.TTFTms, ms)
-		summaryRows(b, "all", "TPOT", r.TPOTms, ms)
-		summaryRows(b, "all", "E2E", r.E2Ems, ms)
-		summaryRows(b, "all", "output tok/s", r.OutputTokensPerS, tps)
+		summaryRows(b, "all", "TTFT", r.TTFTms, units.MsFixed)
+		summaryRows(b, "all", "TPOT", r.TPOTms, units.MsFixed)
+		summaryRows(b, "all", "E2E", r.E2Ems, units.MsFixed)
+		summaryRows(b, "all", "output tok/s", r.OutputTokensPerS, units.TokensPerS)
 		classes := append([]sidecar.ClassStats(nil), r.Classes...)
 		sort.SliceStable(classes, func(i, j int) bool { return classes[i].Name < classes[j].Name })
 		for _, c := range classes {
-			summaryRows(b, c.Name, "TTFT", c.TTFTms, ms)
-			summaryRows(b, c.Name, "TPOT", c.TPOTms, ms)
-			summaryRows(b, c.Name, "E2E", c.E2Ems, ms)
-			summaryRows(b, c.Name, "output tok/s", c.OutputTokensPerS, tps)
+			summaryRows(b, c.Name, "TTFT", c.TTFTms, units.MsFixed)
+			summaryRows(b, c.Name, "TPOT", c.TPOTms, units.MsFixed)
+			summaryRows(b, c.Name, "E2E", c.E2Ems, units.MsFixed)
+			summaryRows(b, c.Name, "output tok/s", c.OutputTokensPerS, units.TokensPerS)
 		}
 		b.WriteString("\n")
 		writeDegradation(b, "Degradation", r.Degradation)
@@ -520,7 +525,7 @@ func writeDegradation(b *strings.Builder, label string, d sidecar.Degradation) {
 		metric = "e2e_ms"
 	}
 	fmt.Fprintf(b, "- %s (%s): %s against a threshold of %s, %s; method `%s`; window ratio %s, trend %s [%s, %s]",
-		label, metric, pct(d.Value), pct(d.Threshold), passFail(d.Passed), d.Method, signedPct(d.WindowRatio), signedPct(d.Trend), signedPct(d.TrendCI.Low), signedPct(d.TrendCI.High))
+		label, metric, units.PercentFixed(d.Value), units.PercentFixed(d.Threshold), passFail(d.Passed), d.Method, units.SignedPercentFixed(d.WindowRatio), units.SignedPercentFixed(d.Trend), units.SignedPercentFixed(d.TrendCI.Low), units.SignedPercentFixed(d.TrendCI.High))
 	if d.Class != "" {
 		fmt.Fprintf(b, "; worst class `%s`", d.Class)
 	}
@@ -570,7 +575,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %.3f | %.1f | %.3f req/s (%s) | %s | %s | %s | %s | %s | %s | %s |\n",
 			cell(r.Name), r.Mode, load, r.Completed, r.Requests, r.RequestThroughput, r.OutputThroughput,
-			r.Goodput, pct(r.GoodputRatio), ms(r.TTFTms.P50), ms(r.TTFTms.P90), ms(r.TTFTms.P99), ms(r.TPOTms.P50), ms(r.TPOTms.P99),
+			r.Goodput, units.PercentFixed(r.GoodputRatio), units.MsFixed(r.TTFTms.P50), units.MsFixed(r.TTFTms.P90), units.MsFixed(r.TTFTms.P99), units.MsFixed(r.TPOTms.P50), units.MsFixed(r.TPOTms.P99),
 			errorsText(r.Errors), verdictWord(r.Verdict))
 	}
 	for _, r := range c.Runs {
@@ -580,7 +585,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 		}
 		if g := r.Generator; g != nil && g.Shards > 1 {
 			fmt.Fprintf(b, "\n%d shards sent %s together for %s of its window; outside that, fewer shards sent and the offered load was below plan.\n",
-				g.Shards, cell(r.Name), stats.Percent(g.ShardOverlap))
+				g.Shards, cell(r.Name), units.Percent(g.ShardOverlap))
 		}
 	}
 	for _, r := range c.Runs {
@@ -596,10 +601,10 @@ func writeConversation(b *strings.Builder, c *sidecar.Conversation) {
 	}
 	b.WriteString("\n## Conversation\n")
 	for _, r := range c.Runs {
-		fmt.Fprintf(b, "\n### %s: %s\n\n%d turns, %d errors, %s over the conversation.\n\n", r.Name, verdictWord(r.Verdict), len(r.Turns), r.Errors, tps(r.OutputTokensPerS))
+		fmt.Fprintf(b, "\n### %s: %s\n\n%d turns, %d errors, %s over the conversation.\n\n", r.Name, verdictWord(r.Verdict), len(r.Turns), r.Errors, units.TokensPerS(r.OutputTokensPerS))
 		b.WriteString("| turn | prompt tokens | completion tokens | TTFT | E2E | error |\n| ---: | ---: | ---: | ---: | ---: | --- |\n")
 		for _, t := range r.Turns {
-			fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", t.Turn, t.PromptTokens, t.CompletionTokens, ms(t.TTFTms), ms(t.E2Ems), cell(t.Error))
+			fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", t.Turn, t.PromptTokens, t.CompletionTokens, units.MsFixed(t.TTFTms), units.MsFixed(t.E2Ems), cell(t.Error))
 		}
 		writeChecks(b, r.Checks)
 	}
@@ -626,7 +631,7 @@ func writeGPU(b *strings.Builder, g *sidecar.GPU, cs []chart) {
 	b.WriteString("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, d := range g.Devices {
 		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.1f %% | %.0f °C | %.0f W |\n", d.Index, cell(d.Name),
-			mib(d.MemTotalMiB), mib(d.MemUsedFirstMiB), mib(d.MemUsedLastMiB), mib(d.MemUsedMaxMiB), d.UtilMeanPct, d.TempMaxC, d.PowerMaxW)
+			units.MiB(d.MemTotalMiB), units.MiB(d.MemUsedFirstMiB), units.MiB(d.MemUsedLastMiB), units.MiB(d.MemUsedMaxMiB), d.UtilMeanPct, d.TempMaxC, d.PowerMaxW)
 	}
 	fmt.Fprintf(b, "\n%d samples.\n", len(g.Samples))
 	writeChecks(b, g.Checks)
@@ -659,10 +664,10 @@ func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics, cs []chart
 			waitMax = math.Max(waitMax, p.Waiting)
 		}
 		fmt.Fprintf(b, "%d scrapes: KV cache usage max %s, mean %s; running max %s, waiting max %s.\n",
-			len(s.Series), pct(kvMax), pct(kvSum/float64(len(s.Series))), num(runMax), num(waitMax))
+			len(s.Series), units.PercentFixed(kvMax), units.PercentFixed(kvSum/float64(len(s.Series))), num(runMax), num(waitMax))
 	}
 	if h := s.TTFT; h != nil && h.Count > 0 {
-		fmt.Fprintf(b, "\nServer-side TTFT over the run: %s requests, mean %s.\n", num(h.Count), ms(h.Sum/h.Count*1000))
+		fmt.Fprintf(b, "\nServer-side TTFT over the run: %s requests, mean %s.\n", num(h.Count), units.MsFixed(h.Sum/h.Count*1000))
 	}
 	if len(s.Delta) > 0 {
 		b.WriteString("\n| counter | before | after | delta |\n| --- | ---: | ---: | ---: |\n")
@@ -808,15 +813,9 @@ func failedChecks(m *sidecar.Metrics) []string {
 
 // Formatting: fixed precision everywhere, so reports diff line by line.
 
-func ms(v float64) string  { return fmt.Sprintf("%.1f ms", v) }
-func tps(v float64) string { return fmt.Sprintf("%.1f tok/s", v) }
-func mib(v float64) string { return fmt.Sprintf("%.0f MiB", v) }
 func rate(v float64) string {
 	return fmt.Sprintf("%.3f", v)
 }
-func pct(v float64) string       { return stats.PercentFixed(v) }
-func signedPct(v float64) string { return fmt.Sprintf("%+.1f %%", v*100) }
-func secs(v float64) string      { return fmt.Sprintf("%.1f s", v) }
 func num(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return fmt.Sprintf("%.0f", v)

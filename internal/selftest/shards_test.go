@@ -23,6 +23,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // The sharded run's knobs: totals that do not divide evenly by 3 shards,
@@ -253,7 +254,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			}
 			assert.LessOrEqual(t, lr.Generator.ShardOverlap, 1.0)
 			t.Logf("%s: %d requests over %d shards in %.2fs (all shards sending for %s of it); TTFT p50/p90/p99 merged %.2f/%.2f/%.2f ms, one process over the union %.2f/%.2f/%.2f ms; verdict %s",
-				lr.Name, lr.Requests, shardCount, lr.DurationS, stats.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
+				lr.Name, lr.Requests, shardCount, lr.DurationS, units.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
 				union.TTFTms.P50, union.TTFTms.P90, union.TTFTms.P99, lr.Verdict)
 			// The server's true first-token latency is 20 ms ± 20 %; what
 			// the client adds is small next to it.

@@ -17,7 +17,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Stability run names (TestStability/<run>).
@@ -44,7 +44,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // (max_tokens ACCEPTANCE_SHORT_TOKENS) and the long class (max_tokens
 // ACCEPTANCE_LONG_TOKENS), thinking off. A failed request counts against
 // the run and is never retried. Degradation is judged per class on e2e_ms
-// (see load.Stability.Run); checks: success_rate, degradation, preemptions
+// (see load.StabilityAgg.Run); checks: success_rate, degradation, preemptions
 // (from /metrics, skipped without it), vram_growth and vram_max (from the
 // local GPU, skipped without one).
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
@@ -62,7 +62,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	}
 	test := "TestStability/" + name
 	lim := r.limits()
-	agg := load.NewStability(lim)
+	agg := load.NewStabilityAgg(lim)
 	r.waitStart(ctx)
 	// A wave is one request of each class, back to back: the pause is
 	// the run's pattern, not its request shape.
@@ -348,7 +348,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Turns = append(run.Turns, t)
 		r.Record(&rec)
 		r.Logf("conversation %s: turn %d/%d, %d prompt tokens, TTFT %s, E2E %s%s", name, t.Turn, turns,
-			t.PromptTokens, load.FormatMs(t.TTFTms), load.FormatMs(t.E2Ems), errSuffix(t.Error))
+			t.PromptTokens, units.Ms(t.TTFTms), units.Ms(t.E2Ems), errSuffix(t.Error))
 	}
 	if genS > 0 {
 		run.OutputTokensPerS = float64(tokens) / genS
@@ -649,7 +649,7 @@ func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Convers
 // StabilityLine is a stability run in one line, for its test's log.
 func StabilityLine(r sidecar.StabilityRun) string {
 	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
-		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
+		r.Completed, r.Requests, units.Ms(r.E2Ems.P50), units.Ms(r.E2Ems.P99), units.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
 		runNotes(r.Interrupted, r.ColdStart)
 }
 
@@ -669,30 +669,30 @@ func runNotes(interrupted int, cold *sidecar.ColdStart) string {
 // CapacityStepLine is a capacity step in one line, for TestCapacity's log.
 func CapacityStepLine(st sidecar.CapacityStep) string {
 	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
-		st.RatePerS, st.Outcome, stats.Percent(st.GoodputRatio), load.FormatMs(st.TTFTms.P99), load.FormatMsFine(st.TPOTms.P99), st.Reason)
+		st.RatePerS, st.Outcome, units.Percent(st.GoodputRatio), units.Ms(st.TTFTms.P99), units.Ms(st.TPOTms.P99), st.Reason)
 }
 
 // ConcurrencyLine is a concurrency run in one line, for its test's log.
 func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
 		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
-		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
+		r.Goodput, units.Percent(r.GoodputRatio), units.Ms(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
 }
 
 func figures(c sidecar.Check) string {
 	switch c.Name {
 	case sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio:
-		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (need ≥ %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	case sidecar.CheckDegradation:
-		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (limit %s)", units.SignedPercent(c.Value), units.Percent(c.Threshold))
 	case sidecar.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
 	case sidecar.CheckShards:
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case sidecar.CheckLoadGenerator:
-		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
+		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
 	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
-		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s of VRAM (limit %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
 	}

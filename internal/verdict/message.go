@@ -8,7 +8,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // FailureMessage is the text of a failed scenario mode: a headline per kind
@@ -77,6 +77,6 @@ func Notes(r Result) []string {
 	return out
 }
 
-func pct(x float64) string { return stats.Percent(x) }
+func pct(x float64) string { return units.Percent(x) }
 
 func interval(r sidecar.Rate) string { return pct(r.CI95.Low) + "–" + pct(r.CI95.High) }
