@@ -64,7 +64,7 @@ func HTML(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) er
 		return tag
 	})
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	_, err := fmt.Fprintf(w, htmlPage, verdict, html.EscapeString(m.Target.Model), strings.ToLower(verdict), out)

@@ -74,10 +74,6 @@ func ReadRecords(r io.Reader) ([]record.Record, error) {
 	return recs, nil
 }
 
-// Passed is the run's overall verdict, sidecar.Metrics.Passed: the one
-// that rank and the suite's exit code use too.
-func Passed(m *sidecar.Metrics) bool { return m.Passed() }
-
 type area struct {
 	name   string
 	passed bool
@@ -157,7 +153,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
 func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "# vLLM acceptance report: %s\n\n", verdict)
@@ -705,7 +701,7 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
 func SummaryWith(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n%s", verdict, targetLine(m))
