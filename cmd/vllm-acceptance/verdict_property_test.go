@@ -35,7 +35,7 @@ func TestOneVerdictEverywhere(t *testing.T) {
 	t.Parallel()
 	var cases []verdictCase
 	for _, p := range goldenSidecars(t) {
-		m, err := sidecar.ReadOne(p)
+		m, err := sidecar.Read(p)
 		require.NoError(t, err, p)
 		cases = append(cases, verdictCase{name: p, m: m, data: mergeable(m)})
 	}
@@ -74,7 +74,7 @@ func goldenSidecars(t *testing.T) []string {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") || strings.Contains(p, "golden") {
 				return err
 			}
-			if _, err := sidecar.ReadOne(p); err == nil { // not every .json there is a sidecar
+			if _, err := sidecar.Read(p); err == nil { // not every .json there is a sidecar
 				out = append(out, p)
 			}
 			return nil
@@ -93,7 +93,7 @@ func agree(t *testing.T, c verdictCase, viaGotestsum bool) {
 
 	// The report: its heading, and one area row per section.
 	var md bytes.Buffer
-	require.NoError(t, report.MarkdownReporter(m, nil, report.Options{})(&md), where)
+	require.NoError(t, report.Markdown(&md, m, nil, report.Options{}), where)
 	head, _, _ := strings.Cut(md.String(), "\n")
 	assert.Equal(t, "# vLLM acceptance report: "+word, head, where)
 	for s, ok := range sections {

@@ -27,7 +27,7 @@ import (
 // raw HTML is the report's own <details> blocks.
 func HTML(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var md bytes.Buffer
-	if err := MarkdownWith(&md, m, recs, opt); err != nil {
+	if err := Markdown(&md, m, recs, opt); err != nil {
 		return err
 	}
 	conv := goldmark.New(

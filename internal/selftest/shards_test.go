@@ -153,7 +153,7 @@ func TestShardsCapacityOnlyFailure(t *testing.T) {
 	require.ErrorAs(t, err, &ee, "merge fails the run:\n%s", buf.String())
 	assert.Equal(t, 1, ee.ExitCode(), buf.String())
 
-	m, err := sidecar.ReadOne(merged)
+	m, err := sidecar.Read(merged)
 	require.NoError(t, err)
 	require.NotNil(t, m.Capacity)
 	assert.False(t, m.Passed())
