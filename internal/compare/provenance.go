@@ -12,6 +12,23 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
+// Side describes one side of a comparison: its runs and their provenance.
+type Side struct {
+	Runs          int               `json:"runs"`
+	RunNames      []string          `json:"run_names"`
+	Model         string            `json:"model"`
+	Kind          string            `json:"kind"`
+	BaseURL       string            `json:"base_url"`
+	ServerVersion string            `json:"server_version,omitempty"`
+	MaxModelLen   int               `json:"max_model_len,omitempty"`
+	EngineConfig  map[string]string `json:"engine_config,omitempty"`
+	Suite         string            `json:"suite,omitempty"`
+	Fixtures      string            `json:"fixtures_sha256,omitempty"`
+	Knobs         string            `json:"knobs_sha256,omitempty"`
+	StartedAt     string            `json:"started_at"`
+	SchemaVersion int               `json:"schema_version"`
+}
+
 // sideOf describes runs (which the caller has checked agree).
 func sideOf(runs []sidecar.Run) Side {
 	s := Side{Runs: len(runs)}
