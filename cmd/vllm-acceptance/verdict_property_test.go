@@ -368,6 +368,12 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 		m.Capacity = &sidecar.Capacity{Checks: cs, Verdict: j.RunVerdict(cs)}
 	}
 	if present() {
+		// Advice unless ACCEPTANCE_ROOFLINE_BELOW_FAILS (below_fails) or
+		// ACCEPTANCE_FAIL_UNKNOWN makes it a judged section.
+		verdicts := []string{sidecar.RooflineOK, sidecar.RooflineAbove, sidecar.RooflineBelow, sidecar.RooflineUnknown}
+		m.Roofline = &sidecar.Roofline{Verdict: verdicts[rng.IntN(len(verdicts))], BelowFails: rng.IntN(2) == 0, Fraction: 0.3, MinFraction: 0.5}
+	}
+	if present() {
 		u := &sidecar.ToolCallingUnderLoad{}
 		for i := range rng.IntN(3) {
 			s := sidecar.UnderLoadScenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Attempts: 2, NewServerFailure: rng.IntN(4) == 0}
