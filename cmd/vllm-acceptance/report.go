@@ -88,33 +88,25 @@ func reportFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Write
 			return 2
 		}
 		opt := report.Options{Changes: changes}
-		var recs []record.Record
-		fh, err := os.Open(*requests)
+		recs, err := record.ReadFile(*requests)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
 		case err != nil:
 			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 			return 2
-		default:
-			recs, err = report.ReadRecords(fh)
-			fh.Close()
-			if err != nil {
-				fmt.Fprintf(stderr, "vllm-acceptance report: %s: %v\n", *requests, err)
-				return 2
-			}
 		}
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 			return 1
 		}
 		mdPath := filepath.Join(*out, "report.md")
-		if err := writeFile(mdPath, report.MarkdownReporter(m, recs, opt)); err != nil {
+		if err := writeFile(mdPath, func(w io.Writer) error { return report.Markdown(w, m, recs, opt) }); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 			return 1
 		}
 		htmlPath := filepath.Join(*out, "report.html")
-		if err := writeFile(htmlPath, report.HTMLReporter(m, recs, opt)); err != nil {
+		if err := writeFile(htmlPath, func(w io.Writer) error { return report.HTML(w, m, recs, opt) }); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 			return 1
 		}
@@ -132,7 +124,7 @@ func reportFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Write
 			fmt.Fprintf(stdout, "against the baseline %s: %s (the report's exit status does not depend on it)\n", changes.Baseline, changes.Verdict)
 		}
 		if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
-			if err := appendTo(p, report.SummaryReporter(m, artifactsURL(), opt)); err != nil {
+			if err := appendTo(p, func(w io.Writer) error { return report.Summary(w, m, artifactsURL(), opt) }); err != nil {
 				// The report itself is written; a summary that cannot be is noted.
 				fmt.Fprintf(stderr, "vllm-acceptance report: GITHUB_STEP_SUMMARY: %v\n", err)
 			}
@@ -170,7 +162,7 @@ func baselineFor(baseline, tolFile, metricsPath string, m *sidecar.Metrics) (*re
 }
 
 // appendTo appends what r writes to the file at path, creating it.
-func appendTo(path string, r report.Reporter) error {
+func appendTo(path string, r func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -184,9 +176,9 @@ func appendTo(path string, r report.Reporter) error {
 
 // readMetrics reads a metrics.json, or the one inside a folder, through
 // the sidecar's own reader (the one compare and rank use).
-func readMetrics(path string) (*sidecar.Metrics, error) { return sidecar.ReadOne(path) }
+func readMetrics(path string) (*sidecar.Metrics, error) { return sidecar.Read(path) }
 
-func writeFile(path string, r report.Reporter) error {
+func writeFile(path string, r func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -160,7 +160,7 @@ func writeVariant(t *testing.T, change func(m *sidecar.Metrics)) string {
 // copyRun writes one testdata run, changed, as DIR/NAME/metrics.json.
 func copyRun(t *testing.T, dir, name, from string, change func(m *sidecar.Metrics)) {
 	t.Helper()
-	m, err := sidecar.ReadOne(from)
+	m, err := sidecar.Read(from)
 	require.NoError(t, err)
 	if change != nil {
 		change(m)

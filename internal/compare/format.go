@@ -1,5 +1,11 @@
 package compare
 
+import (
+	"fmt"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+)
+
 // FormatValue prints a figure of the given unit as compare.md does
 // ("234.3 ms", "0.950", "100 % of runs pass"), for callers that show
 // compare's rows elsewhere (the report's "against the baseline" table), so
@@ -44,4 +50,44 @@ func (r Row) Improved() bool {
 		return hi < mirror
 	}
 	return lo > mirror
+}
+
+// fmtInterval prints a row's interval on its scale: "[1.02, 1.19]" for a
+// ratio, "[−0.050, +0.020]" for a difference of rates.
+func fmtInterval(r *Row) string {
+	if r.Interval == nil {
+		return "–"
+	}
+	if r.On == OnRatio {
+		return fmt.Sprintf("[%.3f, %.3f]", r.Interval.Low, r.Interval.High)
+	}
+	return fmt.Sprintf("[%s, %s]", signed(r.Interval.Low, r.Unit), signed(r.Interval.High, r.Unit))
+}
+
+func signed(d float64, unit string) string {
+	if d >= 0 {
+		return "+" + fmtNum(d, unit)
+	}
+	return "−" + fmtNum(-d, unit)
+}
+
+// fmtNum prints a figure with the unit's fixed precision, so output diffs well.
+func fmtNum(v float64, unit string) string {
+	switch unit {
+	case UnitRate:
+		return fmt.Sprintf("%.3f", v)
+	case UnitFraction:
+		return stats.PercentFixed(v)
+	case UnitMs:
+		return fmt.Sprintf("%.1f ms", v)
+	case UnitTokPerS:
+		return fmt.Sprintf("%.1f tok/s", v)
+	case UnitMiB:
+		return fmt.Sprintf("%.0f MiB", v)
+	case UnitPass:
+		return fmt.Sprintf("%.0f %% of runs pass", v*100)
+	case UnitReqPerS:
+		return fmt.Sprintf("%.2f req/s", v)
+	}
+	return fmt.Sprintf("%.3f", v)
 }

@@ -46,11 +46,11 @@ func capacityMetrics() *sidecar.Metrics {
 func TestCapacityReport(t *testing.T) {
 	m := capacityMetrics()
 	var b strings.Builder
-	require.NoError(t, Markdown(&b, m, nil))
+	require.NoError(t, Markdown(&b, m, nil, Options{}))
 	golden.Assert(t, filepath.Join("testdata", "capacity.golden.md"), []byte(b.String()))
 
 	var s strings.Builder
-	require.NoError(t, Summary(&s, m, ""))
+	require.NoError(t, Summary(&s, m, "", Options{}))
 	assert.Contains(t, s.String(), "| capacity | PASS | 32 req/s (passes at 32, fails at 33)")
 	assert.Contains(t, s.String(), "| tool calling under load | **FAIL** |")
 }

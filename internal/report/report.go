@@ -7,8 +7,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,59 +23,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
-
-// Reporter writes one report of finished metrics.
-type Reporter func(io.Writer) error
-
-// MarkdownReporter binds MarkdownWith to its inputs.
-func MarkdownReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
-	return func(w io.Writer) error { return MarkdownWith(w, m, recs, opt) }
-}
-
-// SummaryReporter binds SummaryWith to its inputs.
-func SummaryReporter(m *sidecar.Metrics, artifacts string, opt Options) Reporter {
-	return func(w io.Writer) error { return SummaryWith(w, m, artifacts, opt) }
-}
-
-// HTMLReporter binds HTML to its inputs.
-func HTMLReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
-	return func(w io.Writer) error { return HTML(w, m, recs, opt) }
-}
-
-// ReadRecords reads requests.jsonl. A run killed mid-write may leave its
-// last line cut short: that line is dropped. A bad line elsewhere is an
-// error naming its number.
-func ReadRecords(r io.Reader) ([]record.Record, error) {
-	var recs []record.Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	var pendingErr error
-	line := 0
-	for sc.Scan() {
-		line++
-		if pendingErr != nil {
-			return recs, pendingErr // a bad line that was not the last one
-		}
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var rec record.Record
-		if err := json.Unmarshal(b, &rec); err != nil {
-			pendingErr = fmt.Errorf("requests.jsonl line %d: %w", line, err)
-			continue
-		}
-		recs = append(recs, rec)
-	}
-	if err := sc.Err(); err != nil {
-		return recs, fmt.Errorf("read requests.jsonl: %w", err)
-	}
-	return recs, nil
-}
-
-// Passed is the run's overall verdict, sidecar.Metrics.Passed: the one
-// that rank and the suite's exit code use too.
-func Passed(m *sidecar.Metrics) bool { return m.Passed() }
 
 type area struct {
 	name   string
@@ -147,20 +92,15 @@ type Options struct {
 	Changes *Changes
 }
 
-// Markdown writes report.md with no baseline; see MarkdownWith.
-func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
-	return MarkdownWith(w, m, recs, Options{})
-}
-
-// MarkdownWith writes report.md, what a reader came for first: the verdict,
+// Markdown writes report.md, what a reader came for first: the verdict,
 // the summary (the verdict per area, what failed with its remedy, what
 // changed against the baseline when one is given), then one section per
 // test with its charts (those Charts writes for the same inputs), and last
 // the run's details (target, times, knobs).
-func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
+func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "# vLLM acceptance report: %s\n\n", verdict)
@@ -699,21 +639,16 @@ func knobs(k sidecar.Knobs) [][2]string {
 	return out
 }
 
-// Summary writes the step summary with no baseline; see SummaryWith.
-func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
-	return SummaryWith(w, m, artifacts, Options{})
-}
-
-// SummaryWith writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
+// Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
 // target, one line per area, the failed checks and the codes that failed
 // with their remedies (the first maxSummaryLines), the verdict against the
 // baseline in one line when one is given (no table: the report has it),
 // and where the full report is: artifacts, when set, is a link to the
 // run's artifacts.
-func SummaryWith(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
+func Summary(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n%s", verdict, targetLine(m))

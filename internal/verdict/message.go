@@ -46,6 +46,11 @@ func FailureMessage(r Result) string {
 			fmt.Fprintf(&b, "  attempt %d (model): %s\n", a.N, check.Message(f))
 		}
 	}
+	if b.Len() == 0 && s.Verdict != Pass {
+		// A failed scenario always says so, even from a file that recorded
+		// the verdict without the figures behind it.
+		fmt.Fprintf(&b, "%s [%s]: failed (%d of %d attempts passed)\n", s.Name, s.Mode, s.Passed, s.Attempts)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
