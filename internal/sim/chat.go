@@ -92,9 +92,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		vllmError(w, http.StatusInternalServerError, "InternalServerError", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
 		return
 	}
-	id, created := "chatcmpl-"+s.hexID(), s.now().Unix()
 	start := time.Now()
+	hit := s.cache.lookup(req.promptSeq())
+	lat.ttft += time.Duration(float64(s.p.Prefill) * float64(max(prompt-hit, 0)))
+	id, created := "chatcmpl-"+s.requestID(r), s.now().Unix()
 	var ttft time.Duration
+	var itl []float64
 	var ok bool
 	switch {
 	case s.p.Fault == FaultHugeBody:
@@ -103,7 +106,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		var b []byte
 		if req.Stream {
 			var buf bytes.Buffer
-			s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start)
+			_, _, _ = s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start)
 			b = buf.Bytes()
 			w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		} else {
@@ -115,10 +118,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusOK)
-		ttft, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
+		ttft, itl, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
 	default:
-		if ok = wait.Sleep(ctx, lat.at(lat.ttft+time.Duration(completion)*lat.itl)); ok {
+		if ok = wait.Sleep(ctx, lat.at(lat.ttft)); ok {
 			ttft = time.Since(start)
+			ok = wait.Sleep(ctx, lat.at(time.Duration(completion)*lat.itl))
+			for range max(completion-1, 0) {
+				itl = append(itl, lat.itl.Seconds())
+			}
+		}
+		if ok {
 			b := s.completion(a, id, created, prompt)
 			if s.p.Fault == FaultStreamCut {
 				w.Header().Set("Content-Type", "application/json")
@@ -139,7 +148,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		if finish == "tool_calls" {
 			finish = "stop" // the engine's reason; tool_calls is the API's
 		}
-		s.finished(prompt, completion, finish, ttft.Seconds())
+		// The engine's own view: from arrival at the engine (after any
+		// gateway) to the first token and to the end; no queue here.
+		s.finished(prompt, completion, finish, timings{ttft: ttft.Seconds(), e2e: time.Since(start).Seconds(), itl: itl})
 	}
 }
 
@@ -340,9 +351,10 @@ func (s *Server) events(a answer, f Fault) []event {
 // stream writes answer a as SSE, pacing token chunks by lat. start is when
 // the request arrived (for the TTFT it reports); a nil-able writer without
 // flushing is fine (slow_drip renders into a buffer). It returns the time
-// to the first token chunk and whether the stream was written to the end.
-func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time) (time.Duration, bool) {
-	var ttft time.Duration
+// to the first token chunk, the gaps between later token chunks in
+// seconds, and whether the stream was written to the end.
+func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time) (ttft time.Duration, itl []float64, ok bool) {
+	var last time.Time
 	write := func(v any) bool {
 		b, _ := json.Marshal(v)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
@@ -366,11 +378,15 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 				d = lat.ttft
 			}
 			if !wait.Sleep(ctx, lat.at(d)) {
-				return ttft, false
+				return ttft, itl, false
 			}
+			now := time.Now()
 			if first {
-				ttft, first = time.Since(start), false
+				ttft, first = now.Sub(start), false
+			} else {
+				itl = append(itl, now.Sub(last).Seconds())
 			}
+			last = now
 		}
 		if s.p.Fault == FaultStreamCut && i == 1 {
 			b, _ := json.Marshal(chunk([]any{ev.choice}))
@@ -379,23 +395,23 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 			panic(http.ErrAbortHandler) // closes the connection mid-chunk
 		}
 		if !write(chunk([]any{ev.choice})) {
-			return ttft, false
+			return ttft, itl, false
 		}
 	}
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && s.p.Fault != FaultStreamNoUsage {
 		u := chunk([]any{})
 		u.Usage = usage(prompt, a.completionTokens())
 		if !write(u) {
-			return ttft, false
+			return ttft, itl, false
 		}
 	}
 	if s.p.Fault != FaultNoDone {
 		if _, err := io.WriteString(w, "data: [DONE]\n\n"); err != nil {
-			return ttft, false
+			return ttft, itl, false
 		}
 		flush(w)
 	}
-	return ttft, true
+	return ttft, itl, true
 }
 
 // drip writes b one byte per second.
