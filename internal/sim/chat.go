@@ -98,7 +98,20 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	id, created := "chatcmpl-"+s.requestID(r), s.now().Unix()
 	var ttft time.Duration
 	var itl []float64
-	var ok bool
+	var ok, recorded bool
+	// done records the answer in /metrics, as the engine does when the
+	// last token is out: before the client can read the end of the body,
+	// so a scrape right after the client's last request counts it.
+	done := func(ttft time.Duration, itl []float64) {
+		recorded = true
+		finish := a.Finish
+		if finish == "tool_calls" {
+			finish = "stop" // the engine's reason; tool_calls is the API's
+		}
+		// The engine's own view: from arrival at the engine (after any
+		// gateway) to the first token and to the end; no queue here.
+		s.finished(prompt, completion, finish, timings{ttft: ttft.Seconds(), e2e: time.Since(start).Seconds(), itl: itl})
+	}
 	switch {
 	case s.p.Fault == FaultHugeBody:
 		ok = s.huge(ctx, w, &req, id, created)
@@ -106,7 +119,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		var b []byte
 		if req.Stream {
 			var buf bytes.Buffer
-			_, _, _ = s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start)
+			_, _, _ = s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start, nil)
 			b = buf.Bytes()
 			w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		} else {
@@ -118,7 +131,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusOK)
-		ttft, itl, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
+		ttft, itl, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start, done)
 	default:
 		if ok = wait.Sleep(ctx, lat.at(lat.ttft)); ok {
 			ttft = time.Since(start)
@@ -128,6 +141,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if ok {
+			done(ttft, itl)
 			b := s.completion(a, id, created, prompt)
 			if s.p.Fault == FaultStreamCut {
 				w.Header().Set("Content-Type", "application/json")
@@ -143,14 +157,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write(b)
 		}
 	}
-	if ok {
-		finish := a.Finish
-		if finish == "tool_calls" {
-			finish = "stop" // the engine's reason; tool_calls is the API's
-		}
-		// The engine's own view: from arrival at the engine (after any
-		// gateway) to the first token and to the end; no queue here.
-		s.finished(prompt, completion, finish, timings{ttft: ttft.Seconds(), e2e: time.Since(start).Seconds(), itl: itl})
+	if ok && !recorded {
+		done(ttft, itl)
 	}
 }
 
@@ -352,8 +360,10 @@ func (s *Server) events(a answer, f Fault) []event {
 // the request arrived (for the TTFT it reports); a nil-able writer without
 // flushing is fine (slow_drip renders into a buffer). It returns the time
 // to the first token chunk, the gaps between later token chunks in
-// seconds, and whether the stream was written to the end.
-func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time) (ttft time.Duration, itl []float64, ok bool) {
+// seconds, and whether the stream was written to the end. done, when not
+// nil, is called once the last choice chunk is out, before the usage chunk
+// and [DONE].
+func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time, done func(time.Duration, []float64)) (ttft time.Duration, itl []float64, ok bool) {
 	var last time.Time
 	write := func(v any) bool {
 		b, _ := json.Marshal(v)
@@ -397,6 +407,9 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 		if !write(chunk([]any{ev.choice})) {
 			return ttft, itl, false
 		}
+	}
+	if done != nil {
+		done(ttft, itl)
 	}
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && s.p.Fault != FaultStreamNoUsage {
 		u := chunk([]any{})
