@@ -63,7 +63,8 @@ const (
 	KeyPreemptions  = "preemptions_total"
 	KeyTTFTCount    = "ttft_count"
 	KeyTTFTSum      = "ttft_sum_s"
-	// KeyPrefixQueries and KeyPrefixHits: vLLM's prefix-cache counters.
+	// KeyPrefixQueries and KeyPrefixHits: vLLM's prefix-cache counters
+	// (in Found; the run's ServerView holds them, not Values).
 	KeyPrefixQueries = "prefix_cache_queries"
 	KeyPrefixHits    = "prefix_cache_hits"
 )
@@ -98,12 +99,10 @@ type Snapshot struct {
 // only the keys that were found.
 func (s Snapshot) Values() map[string]float64 {
 	all := map[string]float64{
-		KeyKVCacheUsage:  s.KVCacheUsage,
-		KeyRunning:       s.Running,
-		KeyWaiting:       s.Waiting,
-		KeyPreemptions:   s.Preemptions,
-		KeyPrefixQueries: s.PrefixQueries,
-		KeyPrefixHits:    s.PrefixHits,
+		KeyKVCacheUsage: s.KVCacheUsage,
+		KeyRunning:      s.Running,
+		KeyWaiting:      s.Waiting,
+		KeyPreemptions:  s.Preemptions,
 	}
 	if s.TTFT != nil {
 		all[KeyTTFTCount] = s.TTFT.Count
