@@ -14,10 +14,10 @@ const CheckClientServerGap = "client_server_gap"
 
 // SetClient fills the client's side of a server view: the run's requests
 // with a first token, and the gap, client minus server: in TTFT by shift
-// (ShiftGap, on the client's TTFT histogram ttftHist, encoded as in the
-// sidecar), by mean and by median, and in end-to-end latency by mean. It
-// does nothing to a nil or unavailable view.
-func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist string) {
+// (ShiftGap, on the client's TTFT histogram ttftHist), by mean and by
+// median, and in end-to-end latency by mean. It does nothing to a nil or
+// unavailable view.
+func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist *stats.Histogram) {
 	if v == nil || !v.Available {
 		return
 	}
@@ -28,8 +28,8 @@ func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist string) 
 	r := func(x float64) float64 { return math.Round(x*1000) / 1000 }
 	g := &sidecar.ClientServerGap{TTFTMeanMs: r(ttft.Mean - v.TTFTms.Mean), TTFTP50Ms: r(ttft.P50 - v.TTFTms.P50)}
 	g.TTFTShiftMs, g.ShiftAt = r(ttft.P50-v.TTFTms.Mean), 0.5
-	if h, err := stats.DecodeHistogram(ttftHist); err == nil && h.Count() > 0 && v.TTFTms.Histogram != nil {
-		d, at := ShiftGap(v.TTFTms.Histogram, h.Quantile)
+	if ttftHist != nil && ttftHist.Count() > 0 && v.TTFTms.Histogram != nil {
+		d, at := ShiftGap(v.TTFTms.Histogram, ttftHist.Quantile)
 		g.TTFTShiftMs, g.ShiftAt = r(d), at
 	}
 	if v.E2Ems != nil && v.E2Ems.N > 0 && e2e.N > 0 {

@@ -92,7 +92,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
 	var gap sidecar.Check
-	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, run.Histograms[load.HistTTFT], run.Checks)
+	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
@@ -136,7 +136,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
 	var gen *load.Generator
-	var closeView func(ttft, e2e stats.Summary, ttftHist string, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
+	var closeView func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
 	var n int
 	sh := r.Cfg.Sharding
@@ -199,7 +199,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr.Generator = &gh
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
-	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, lr.Histograms[load.HistTTFT], lr.Checks)
+	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
