@@ -8,10 +8,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// CheckClientServerGap names the check that sets the client's TTFT against
-// vLLM's own.
-const CheckClientServerGap = "client_server_gap"
-
 // SetClient fills the client's side of a server view: the run's requests
 // with a first token, and the gap, client minus server: in TTFT by shift
 // (ShiftGap, on the client's TTFT histogram ttftHist), by mean and by
@@ -91,7 +87,7 @@ func ShiftGap(server *sidecar.Histogram, clientQ func(q float64) float64) (d, at
 // load generator fell behind (loadGen not passed): then the client's
 // figures measure the client machine.
 func GapCheck(v *sidecar.ServerView, loadGen *sidecar.Check, limitMs float64) sidecar.Check {
-	c := sidecar.Check{Name: CheckClientServerGap, Threshold: limitMs}
+	c := sidecar.Check{Name: sidecar.CheckClientServerGap, Threshold: limitMs}
 	unknown := func(why string) sidecar.Check {
 		c.Skipped, c.Detail = true, "gap unknown: "+why
 		return c

@@ -137,7 +137,7 @@ func TestMergeLoadRunsKeepsTheServerView(t *testing.T) {
 		lr := openPart(a.ConcurrencyRun("open_2", 10*time.Second, 0.9), 1, start.Add(time.Duration(i)*time.Millisecond), 10*time.Second)
 		lr.ServerView = &sidecar.ServerView{Available: true, Requests: seen,
 			TTFTms: &sidecar.ServerLatency{N: seen, Mean: 25, P50: 30, P50Low: 20, P50High: 40, Histogram: h}}
-		lr.Checks = append(lr.Checks, sidecar.Check{Name: CheckClientServerGap, Threshold: 10})
+		lr.Checks = append(lr.Checks, sidecar.Check{Name: sidecar.CheckClientServerGap, Threshold: 10})
 		parts = append(parts, lr)
 	}
 	merged, err := MergeLoadRuns(parts)
@@ -145,7 +145,7 @@ func TestMergeLoadRunsKeepsTheServerView(t *testing.T) {
 	require.NotNil(t, merged.ServerView)
 	assert.Equal(t, 4.0, merged.ServerView.Requests, "the widest view, not 3+4")
 	assert.Equal(t, 4, merged.ServerView.ClientRequests, "the merged client side")
-	c, ok := find(merged.Checks, CheckClientServerGap)
+	c, ok := find(merged.Checks, sidecar.CheckClientServerGap)
 	require.True(t, ok, "the gap is judged again")
 	assert.Equal(t, 10.0, c.Threshold)
 	assert.False(t, c.Passed, "45 ms at the client against vLLM's 25 ms: %s", c.Detail)

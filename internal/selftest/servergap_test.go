@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -20,7 +19,7 @@ func gapChecks(t *testing.T, o Outcome) (map[string]sidecar.Check, map[string]*s
 	checks, views := map[string]sidecar.Check{}, map[string]*sidecar.ServerView{}
 	put := func(name string, cs []sidecar.Check, v *sidecar.ServerView) {
 		for _, c := range cs {
-			if c.Name == load.CheckClientServerGap {
+			if c.Name == sidecar.CheckClientServerGap {
 				checks[name] = c
 			}
 		}
