@@ -40,10 +40,13 @@ func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist *stats.H
 // inside a bucket. If the client's TTFT is the server's plus d, the
 // fraction of server observations at or below a bucket bound le,
 // p = F(le), is exact, and the client's p-quantile is le + d: so
-// d = clientQ(p) − le. Of the bounds with p in [0.1, 0.9] the one nearest
-// the median is used (robust to tails on either side, as a median is);
+// d = clientQ(p) − le. Of the bounds with p in [0.25, 0.75] the one
+// nearest the median is used (robust to tails on either side, as a median
+// is: a client machine's stalls fatten the client's tail, not the
+// server's, so a bound far out would read them as gap);
 // at returns its p. When no bound falls there (the observations sit in
-// one or two buckets, e.g. a steady TTFT between 20 and 40 ms), d is the
+// one bucket or split far from even, e.g. a steady TTFT between 20 and
+// 40 ms), d is the
 // client's median minus the server's exact mean, and at is 0.5: a
 // distribution confined to one bucket has its median within the bucket's
 // spread of its mean.
@@ -51,7 +54,7 @@ func ShiftGap(server *sidecar.Histogram, clientQ func(q float64) float64) (d, at
 	best := -1.0
 	for _, b := range server.Buckets {
 		p := b.Count / server.Count
-		if p < 0.1 || p > 0.9 {
+		if p < 0.25 || p > 0.75 {
 			continue
 		}
 		if best < 0 || math.Abs(p-0.5) < math.Abs(best-0.5) {

@@ -43,7 +43,7 @@ func TestShiftGap(t *testing.T) {
 		}
 		d, at := ShiftGap(serverOf(obs), clientOf(obs, 20))
 		assert.InDelta(t, 20, d, 1, "the client's quantile at F(le) is le + 20 ms")
-		assert.InDelta(t, 0.5, at, 0.15)
+		assert.InDelta(t, 0.5, at, 0.25)
 	})
 	t.Run("one bucket: the client's median against the server's exact mean", func(t *testing.T) {
 		obs := []float64{0.021, 0.022, 0.022, 0.023, 0.021, 0.022}
