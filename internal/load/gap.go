@@ -114,7 +114,7 @@ func GapCheck(v *sidecar.ServerView, loadGen *sidecar.Check, limitMs float64) si
 	figures := fmt.Sprintf("client TTFT median %s, vLLM's own between %s and %s; means %s against %s",
 		FormatMsFine(v.TTFTms.P50+g.TTFTP50Ms), FormatMsFine(v.TTFTms.P50Low), FormatMsFine(v.TTFTms.P50High),
 		FormatMsFine(v.TTFTms.Mean+g.TTFTMeanMs), FormatMsFine(v.TTFTms.Mean))
-	if others := v.Requests - float64(v.ClientRequests); v.ClientRequests > 0 && others > 0.1*float64(v.ClientRequests) {
+	if others := v.Requests - float64(v.ClientRequests+v.WarmupRequests); v.ClientRequests > 0 && others > 0.1*float64(v.ClientRequests) {
 		figures += fmt.Sprintf("; the server counted %g first tokens to this run's %d: other clients' requests (other shards, tenants) are in its figures", v.Requests, v.ClientRequests)
 	}
 	if g.TTFTShiftMs > limitMs {

@@ -19,6 +19,10 @@ type ServerView struct {
 	// this run that completed with a first token.
 	Requests       float64 `json:"requests"`
 	ClientRequests int     `json:"client_requests"`
+	// WarmupRequests is the run's own uncounted warm-up requests inside
+	// the window (an open loop's or a capacity step's warm-up is the head
+	// of the same schedule), also in Requests.
+	WarmupRequests int `json:"warmup_requests,omitempty"`
 	// TTFTms, E2Ems, QueueMs and ITLms: vllm:time_to_first_token_seconds,
 	// vllm:e2e_request_latency_seconds, vllm:request_queue_time_seconds and
 	// vllm:inter_token_latency_seconds (vllm:time_per_output_token_seconds

@@ -11,7 +11,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -116,7 +115,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	}
 	out := r.capacityResult(res, s.Result(), start)
 	if ctx.Err() != nil {
-		c, _ := r.cutShort(0, 0, 1)
+		c, _ := r.cutShort(0, 1)
 		c.Detail = "the capacity search was stopped before it finished"
 		out.Checks = append(out.Checks, c)
 		out.Verdict = r.Judge().RunVerdict(out.Checks)
@@ -302,7 +301,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			finished++
 			gen.Add(res.Lag, &rec)
 			rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-			rec.Class = "warmup"
+			rec.Class = load.ClassWarmup
 			if res.I >= warm {
 				rec.Class = res.Class
 			}
@@ -313,7 +312,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 					winGood++
 				}
 			}
-			if res.I >= warm && !(stopped != "" && rec.ErrorKind == record.ErrCanceled) {
+			if res.I >= warm && !(stopped != "" && rec.ErrorKind.Interrupted()) {
 				agg.Add(&rec)
 				tally.Sent++
 				if !rec.OK() {
@@ -361,7 +360,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	// The server's view of the step, information only: past saturation
 	// the gap grows with vLLM's API server's own queue, which the step's
 	// goodput already judges.
-	st.ServerView, _ = closeView(st.TTFTms, agg.E2E.Summary(), agg.TTFT, nil)
+	st.ServerView, _ = closeView(st.TTFTms, agg.E2E.Summary(), agg.TTFT, warm, nil)
 	st.DurationS = elapsed.Seconds()
 	if tally.Sent > 0 {
 		st.GoodputRatio = float64(tally.Good) / float64(tally.Sent)
