@@ -130,6 +130,11 @@ type Config struct {
 	GPUInterval time.Duration `env:"ACCEPTANCE_GPU_INTERVAL" yaml:"gpu_interval" example:"1s"`
 	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
+	// MaxClientServerGap is how much the path in front of the engine
+	// (network, gateway, vLLM's API server) may add to a load run's TTFT:
+	// the client's TTFT against vLLM's own histogram on /metrics
+	// (client_server_gap check, docs/methods.md); 0 turns the check off.
+	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// FailUnknown names the checks whose unknown outcome (not measured: no
 	// /metrics, no preemption counter, no local GPU) fails the run, as a
 	// comma list of check names, or "all". Empty: an unknown check is shown
@@ -201,6 +206,7 @@ func Default() Config {
 		ConversationTurns:        15,
 		GPUInterval:              time.Second,
 		MetricsInterval:          5 * time.Second,
+		MaxClientServerGap:       10 * time.Millisecond,
 		ProgressEvery:            5,
 		Capacity:                 DefaultCapacity(),
 	}

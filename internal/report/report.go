@@ -127,6 +127,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 	writeToolCalling(&b, m.ToolCalling)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
+	writeServerView(&b, m, cs)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
 	writeUnderLoad(&b, m)
