@@ -426,7 +426,7 @@ func TestGateChanges(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"stability | a ttft_ms.p50 | +30.0 % | regressed",
-		"tool calling | pass_rate | −0.020 | inconclusive",
+		"tool calling | pass_rate | -0.020 | inconclusive",
 		"stability | own verdict |  | improved",
 		"concurrency | closed_8 output_throughput | +50.0 % | improved",
 	}, got, "regressions first, then undecided figures, then improvements (whose whole interval is beyond the mirrored tolerance); passing and advisory undecided rows are left out")

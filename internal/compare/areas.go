@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
@@ -415,7 +416,7 @@ func vramRows(base, cand []*sidecar.Metrics, tol VRAMTolerance) []Row {
 		Baseline: f(b[0].v), Candidate: f(c[0].v), Method: "one run per side: point ratio (no sampling distribution)"}
 	limit := 1 + math.Max(tol.MaxIncrease, tol.AbsMiB/b[0].v)
 	r.Limit, r.Estimate = f(limit), f(c[0].v/b[0].v)
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, stats.Percent(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, units.Percent(tol.MaxIncrease), fmtNum(tol.AbsMiB, UnitMiB))
 	if *r.Estimate > limit+eps {
 		r.Verdict, r.Why = RowRegressed, fmt.Sprintf("ratio %.3f beyond the tolerance", *r.Estimate)
 	} else {

@@ -3,7 +3,7 @@ package compare
 import (
 	"fmt"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // FormatValue prints a figure of the given unit as compare.md does
@@ -13,7 +13,7 @@ import (
 func FormatValue(v float64, unit string) string { return fmtNum(v, unit) }
 
 // FormatDifference prints a signed difference of the given unit as
-// compare.md's estimate column does ("+0.020", "−9.9 %").
+// compare.md's estimate column does ("+0.020", "-9.9 %").
 func FormatDifference(d float64, unit string) string { return signed(d, unit) }
 
 // Improved reports a passing figure whose whole interval (or, where the point
@@ -53,7 +53,7 @@ func (r Row) Improved() bool {
 }
 
 // fmtInterval prints a row's interval on its scale: "[1.02, 1.19]" for a
-// ratio, "[−0.050, +0.020]" for a difference of rates.
+// ratio, "[-0.050, +0.020]" for a difference of rates.
 func fmtInterval(r *Row) string {
 	if r.Interval == nil {
 		return "–"
@@ -65,10 +65,7 @@ func fmtInterval(r *Row) string {
 }
 
 func signed(d float64, unit string) string {
-	if d >= 0 {
-		return "+" + fmtNum(d, unit)
-	}
-	return "−" + fmtNum(-d, unit)
+	return units.Signed(d, func(v float64) string { return fmtNum(v, unit) })
 }
 
 // fmtNum prints a figure with the unit's fixed precision, so output diffs well.
@@ -77,13 +74,13 @@ func fmtNum(v float64, unit string) string {
 	case UnitRate:
 		return fmt.Sprintf("%.3f", v)
 	case UnitFraction:
-		return stats.PercentFixed(v)
+		return units.PercentFixed(v)
 	case UnitMs:
-		return fmt.Sprintf("%.1f ms", v)
+		return units.MsFixed(v)
 	case UnitTokPerS:
-		return fmt.Sprintf("%.1f tok/s", v)
+		return units.TokensPerS(v)
 	case UnitMiB:
-		return fmt.Sprintf("%.0f MiB", v)
+		return units.MiB(v)
 	case UnitPass:
 		return fmt.Sprintf("%.0f %% of runs pass", v*100)
 	case UnitReqPerS:

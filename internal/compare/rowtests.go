@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // rateRow compares two pooled proportions, higher is better, with
@@ -131,10 +132,10 @@ func ratioRow(metric, unit string, b, c []sample, rel, abs float64, lowerIsBette
 		slack = math.Max(rel, abs / *r.Baseline)
 	}
 	limit := 1 + slack
-	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, stats.Percent(rel), fmtNum(abs, unit))
+	r.Tolerance = fmt.Sprintf("ratio ≤ %.3f (+%s, or +%s)", limit, units.Percent(rel), fmtNum(abs, unit))
 	if !lowerIsBetter {
 		limit = 1 - slack
-		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s, or −%s)", limit, stats.Percent(rel), fmtNum(abs, unit))
+		r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (-%s, or -%s)", limit, units.Percent(rel), fmtNum(abs, unit))
 	}
 	r.Limit = f(limit)
 	var est stats.Estimate
@@ -222,7 +223,7 @@ func geoMean(s []sample) float64 {
 // the absolute level.
 func diffRow(metric string, b, c []float64, bIv, cIv []stats.Interval, zOwn, maxIncrease float64) Row {
 	r := Row{Metric: metric, Unit: UnitFraction, On: OnDifference, LowerIsBetter: true, Advisory: true,
-		Tolerance: "rise ≤ " + stats.Percent(maxIncrease), Limit: f(maxIncrease)}
+		Tolerance: "rise ≤ " + units.Percent(maxIncrease), Limit: f(maxIncrease)}
 	mean := func(xs []float64) *float64 {
 		if len(xs) == 0 {
 			return nil

@@ -187,11 +187,3 @@ func verb(growth float64) string {
 	}
 	return "grew"
 }
-
-// Percent and PercentFixed forward to internal/units, the one place of the
-// suite's number formats, for internal/compare until it calls units itself
-// (issue 20); everything else calls units.
-func Percent(f float64) string { return units.Percent(f) }
-
-// PercentFixed: see Percent.
-func PercentFixed(f float64) string { return units.PercentFixed(f) }

@@ -25,11 +25,15 @@ func PercentFixed(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) }
 
 // SignedPercent is Percent with the sign of a change always shown:
 // "+4.3 %", "-2 %", "+0 %".
-func SignedPercent(f float64) string { return sign(f) + Percent(math.Abs(f)) }
+func SignedPercent(f float64) string { return Signed(f, Percent) }
 
 // SignedPercentFixed is PercentFixed with the sign always shown:
 // "+4.3 %", "-2.0 %".
-func SignedPercentFixed(f float64) string { return sign(f) + PercentFixed(math.Abs(f)) }
+func SignedPercentFixed(f float64) string { return Signed(f, PercentFixed) }
+
+// Signed writes a change with its sign always shown, the magnitude in
+// the given format: Signed(-12.5, MsFixed) is "-12.5 ms".
+func Signed(f float64, format func(float64) string) string { return sign(f) + format(math.Abs(f)) }
 
 // Ms writes a duration in milliseconds for prose, with the precision its
 // size deserves: "0.42 ms", "9.5 ms", "141 ms", "2.35 s".
