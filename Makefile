@@ -6,7 +6,7 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test k8scheck acceptance acceptance-once variance report lint fuzz bench interop clean
+.PHONY: help demo test k8scheck acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 
 variance: ## measure the suite's false-alarm and detection rates against the simulator (minutes); see docs/statistics.md
 	./scripts/variance.sh
+
+verdict-pairs: ## identical healthy runs against each /metrics variant never compare as regressed on a verdict row (minutes); see docs/statistics.md
+	./scripts/verdict-pairs.sh
 
 bench: ## harness benchmarks; writes bench/results.md
 	./scripts/bench.sh

@@ -14,33 +14,10 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-func init() {
-	register("compare", command{
-		summary: "promotion gate: compare a candidate's runs with a baseline's (pass / regressed / inconclusive)",
-		run:     runCompare,
-	})
-}
-
-// Exit codes of compare.
-const (
-	exitRegressed    = 1
-	exitUsage        = 2
-	exitRefused      = 3
-	exitInconclusive = 4
-)
-
-func runCompare(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	tolFile := fset.String("tolerances", "", "YAML tolerances over the defaults (tolerances/default.yaml has every key)")
-	force := fset.Bool("force", false, "compare runs that do not match (model, target kind, schema, knobs, incomplete); the reasons are still printed")
-	jsonOut := fset.String("json", "", "also write the result as JSON to this file")
-	mdOut := fset.String("md", "", "also write the Markdown table to this file")
-	sumOut := fset.String("summary", "", "also append a short paragraph (the verdict, why, where every figure is) to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
-	fset.Usage = func() {}
-	printUsage := func(w io.Writer) {
-		fset.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] [--summary FILE] BASELINE CANDIDATE
+var compareCommand = command{
+	name:    "compare",
+	summary: "promotion gate: compare a candidate's runs with a baseline's (pass / regressed / inconclusive)",
+	help: `Usage: vllm-acceptance compare [--tolerances FILE] [--force] [--json FILE] [--md FILE] [--summary FILE] BASELINE CANDIDATE
 
 Compares the candidate with the baseline, figure by figure, each with a
 90 % confidence interval against the tolerances (tolerances/default.yaml,
@@ -71,77 +48,90 @@ many runs would likely settle it).
 Example:
   vllm-acceptance compare --json out/compare.json baselines/runs out/runs
 
-Flags:
-`)
-		fset.PrintDefaults()
-	}
-	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
-		return code // 0 for --help, exitUsage for a bad flag
-	}
-	if fset.NArg() != 2 {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: want BASELINE and CANDIDATE, got %d argument(s); e.g. vllm-acceptance compare baselines/metrics.json out\n", fset.NArg())
-		return exitUsage
-	}
-	tol, err := loadTolerances(*tolFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
-		return exitUsage
-	}
-	base, err := sidecar.ReadRuns(fset.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: baseline: %s\n", oneLine(err))
-		return exitUsage
-	}
-	cand, err := sidecar.ReadRuns(fset.Arg(1))
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: candidate: %s\n", oneLine(err))
-		return exitUsage
-	}
-	res := compare.Compare(base, cand, tol, compare.Options{Force: *force})
+`,
+	flags: compareFlags,
+}
 
-	var md bytes.Buffer
-	if err := compare.WriteMarkdown(&md, res); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
-		return exitUsage
-	}
-	stdout.Write(md.Bytes())
-	if *mdOut != "" {
-		if err := os.WriteFile(*mdOut, md.Bytes(), 0o644); err != nil {
+// Exit codes of compare.
+const (
+	exitRegressed    = 1
+	exitUsage        = 2
+	exitRefused      = 3
+	exitInconclusive = 4
+)
+
+func compareFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
+	tolFile := fset.String("tolerances", "", "YAML tolerances over the defaults (tolerances/default.yaml has every key)")
+	force := fset.Bool("force", false, "compare runs that do not match (model, target kind, schema, knobs, incomplete); the reasons are still printed")
+	jsonOut := fset.String("json", "", "also write the result as JSON to this file")
+	mdOut := fset.String("md", "", "also write the Markdown table to this file")
+	sumOut := fset.String("summary", "", "also append a short paragraph (the verdict, why, where every figure is) to this file, e.g. \"$GITHUB_STEP_SUMMARY\"")
+	return func(args []string, stdout, stderr io.Writer) int {
+		if fset.NArg() != 2 {
+			fmt.Fprintf(stderr, "vllm-acceptance compare: want BASELINE and CANDIDATE, got %d argument(s); e.g. vllm-acceptance compare baselines/metrics.json out\n", fset.NArg())
+			return exitUsage
+		}
+		tol, err := loadTolerances(*tolFile)
+		if err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
 			return exitUsage
 		}
-	}
-	if *jsonOut != "" {
-		var js bytes.Buffer
-		_ = compare.WriteJSON(&js, res)
-		if err := os.WriteFile(*jsonOut, js.Bytes(), 0o644); err != nil {
+		base, err := sidecar.ReadRuns(fset.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance compare: baseline: %s\n", oneLine(err))
+			return exitUsage
+		}
+		cand, err := sidecar.ReadRuns(fset.Arg(1))
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance compare: candidate: %s\n", oneLine(err))
+			return exitUsage
+		}
+		res := compare.Compare(base, cand, tol, compare.Options{Force: *force})
+
+		var md bytes.Buffer
+		if err := compare.WriteMarkdown(&md, res); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
 			return exitUsage
 		}
-	}
-	if *sumOut != "" {
-		more := ""
+		stdout.Write(md.Bytes())
 		if *mdOut != "" {
-			more = filepath.Base(*mdOut)
+			if err := os.WriteFile(*mdOut, md.Bytes(), 0o644); err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
+				return exitUsage
+			}
 		}
-		c := gateChanges(res, fset.Arg(0), fset.Arg(1), more)
-		if err := appendTo(*sumOut, func(w io.Writer) error { return report.GateSummary(w, c, artifactsURL()) }); err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance compare: --summary: %v\n", err)
-			return exitUsage
+		if *jsonOut != "" {
+			var js bytes.Buffer
+			_ = compare.WriteJSON(&js, res)
+			if err := os.WriteFile(*jsonOut, js.Bytes(), 0o644); err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance compare: %v\n", err)
+				return exitUsage
+			}
 		}
+		if *sumOut != "" {
+			more := ""
+			if *mdOut != "" {
+				more = filepath.Base(*mdOut)
+			}
+			c := gateChanges(res, fset.Arg(0), fset.Arg(1), more)
+			if err := appendTo(*sumOut, func(w io.Writer) error { return report.GateSummary(w, c, artifactsURL()) }); err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance compare: --summary: %v\n", err)
+				return exitUsage
+			}
+		}
+		switch res.Verdict {
+		case compare.VerdictRefused:
+			fmt.Fprintf(stderr, "vllm-acceptance compare: refused: %s; rerun one side so they match, or pass --force\n", strings.Join(res.Refusals, "; "))
+			return exitRefused
+		case compare.VerdictRegressed:
+			fmt.Fprintf(stderr, "vllm-acceptance compare: %d figure(s) regressed beyond tolerance\n", res.Regressed)
+			return exitRegressed
+		case compare.VerdictInconclusive:
+			fmt.Fprintf(stderr, "vllm-acceptance compare: %s\n", res.Advice)
+			return exitInconclusive
+		}
+		return 0
 	}
-	switch res.Verdict {
-	case compare.VerdictRefused:
-		fmt.Fprintf(stderr, "vllm-acceptance compare: refused: %s; rerun one side so they match, or pass --force\n", strings.Join(res.Refusals, "; "))
-		return exitRefused
-	case compare.VerdictRegressed:
-		fmt.Fprintf(stderr, "vllm-acceptance compare: %d figure(s) regressed beyond tolerance\n", res.Regressed)
-		return exitRegressed
-	case compare.VerdictInconclusive:
-		fmt.Fprintf(stderr, "vllm-acceptance compare: %s\n", res.Advice)
-		return exitInconclusive
-	}
-	return 0
 }
 
 // loadTolerances is the default tolerances, overridden by the YAML file at

@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
+	"github.com/fatih/color"
 	gotestsum "gotest.tools/gotestsum/cmd"
 )
 
@@ -31,6 +33,9 @@ func printEvents(stdout io.Writer) (handled bool, code int) {
 	}
 	return true, 0
 }
+
+// junitMu serializes writeJUnit's use of gotestsum's global output.
+var junitMu sync.Mutex
 
 // writeJUnit turns go test -json events into junit.xml with gotestsum, the
 // writer that gives live runs theirs (make acceptance), so a merged run's
@@ -66,9 +71,15 @@ func writeJUnit(path string, events []byte) error {
 	}
 	os.Setenv(eventsEnv, tmp.Name())
 	defer os.Unsetenv(eventsEnv)
-	// gotestsum prints its format to os.Stdout; "none" and no summary keep
-	// merge's own output alone. The run's pass or fail is merge's exit
-	// code, not gotestsum's: its error here is only a failure to write.
+	// gotestsum prints its format and a "DONE n tests" line to
+	// color.Output (os.Stdout), even with format "none" and no summary:
+	// sent nowhere, merge's own output stays alone. The run's pass or fail
+	// is merge's exit code, not gotestsum's: its error here is only a
+	// failure to write.
+	junitMu.Lock()
+	defer junitMu.Unlock()
+	defer func(w io.Writer) { color.Output = w }(color.Output)
+	color.Output = io.Discard
 	err = gotestsum.Run("gotestsum", []string{"--format", "none", "--hide-summary", "all",
 		"--junitfile", path, "--raw-command", "--", self})
 	if _, statErr := os.Stat(path); statErr != nil {

@@ -24,8 +24,8 @@ func TestMergedJUnitCapacityOnly(t *testing.T) {
 		Stability: &sidecar.Stability{Passed: true, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: sidecar.VerdictPass,
 			Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Passed: true, Value: 1, Threshold: 0.99},
 				{Name: sidecar.CheckPreemptions, Skipped: true, Detail: "preemptions unknown: no counter"}}}}},
-		CapacitySections: sidecar.CapacitySections{Capacity: &sidecar.Capacity{Verdict: sidecar.VerdictFail,
-			Checks: []sidecar.Check{{Name: sidecar.CheckCapacity, Detail: "no step met the SLOs"}}}},
+		Capacity: &sidecar.Capacity{Verdict: sidecar.VerdictFail,
+			Checks: []sidecar.Check{{Name: sidecar.CheckCapacity, Detail: "no step met the SLOs"}}},
 	}
 	require.False(t, m.Passed())
 	path := filepath.Join(t.TempDir(), "junit.xml")

@@ -1,5 +1,5 @@
 // Command vllm-acceptance is the suite's thin CLI. Each subcommand lives in
-// its own file and registers itself in commands; the work is done by the
+// its own file as a command value, listed in order in commands; the work is done by the
 // same internal packages the tests use.
 package main
 
@@ -9,20 +9,45 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
-// command is one subcommand. run gets the arguments after the subcommand
-// name and returns the process exit code.
+// command is one subcommand, as data: its name, the line the top-level
+// --help gives it, its --help text (everything before the flags, which
+// flag prints), and flags, which declares its flags on a FlagSet and
+// returns the step to run once they are parsed (with the positional
+// arguments). noArgs makes a positional argument a usage error. run, when
+// set, replaces flag parsing altogether (version takes no flags).
 type command struct {
+	name    string
 	summary string
+	help    string
+	noArgs  bool
+	flags   func(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int
 	run     func(args []string, stdout, stderr io.Writer) int
 }
 
-var commands = map[string]command{}
+// commands are every subcommand, in the order the top-level --help lists
+// them.
+var commands = []command{
+	compareCommand,
+	gpuCommand,
+	mergeCommand,
+	rankCommand,
+	reportCommand,
+	simCommand,
+	versionCommand,
+}
 
-func register(name string, c command) { commands[name] = c }
+// lookup is the command called name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
 
 func main() {
 	if handled, code := printEvents(os.Stdout); handled {
@@ -34,8 +59,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return c.run([]string{"--help"}, stdout, stderr)
+			if c, ok := lookup(args[1]); ok {
+				return c.exec([]string{"--help"}, stdout, stderr)
 			}
 		}
 		usage(stdout)
@@ -44,12 +69,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	c, ok := commands[args[0]]
+	c, ok := lookup(args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "vllm-acceptance: unknown command %q; run 'vllm-acceptance --help' for the list\n", args[0])
 		return 2
 	}
-	return c.run(args[1:], stdout, stderr)
+	return c.exec(args[1:], stdout, stderr)
+}
+
+// exec parses the command's flags (--help prints its help to stdout) and
+// runs it.
+func (c command) exec(args []string, stdout, stderr io.Writer) int {
+	if c.run != nil {
+		return c.run(args, stdout, stderr)
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	// flag prints a parse error itself; the full text goes to stdout on
+	// --help only.
+	fs.Usage = func() {}
+	step := c.flags(fs)
+	parse := parseFlags
+	if c.noArgs {
+		parse = parseNoArgs
+	}
+	if code, stop := parse(fs, args, func(w io.Writer) { c.printHelp(fs, w) }, stdout, stderr); stop {
+		return code
+	}
+	return step(fs.Args(), stdout, stderr)
+}
+
+// printHelp writes the command's --help: its text, then its flags.
+func (c command) printHelp(fs *flag.FlagSet, w io.Writer) {
+	fs.SetOutput(w)
+	fmt.Fprint(w, c.help, "Flags:\n")
+	fs.PrintDefaults()
 }
 
 func usage(w io.Writer) {
@@ -64,17 +118,12 @@ Usage:
 
 Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
+	for _, c := range commands {
+		width = max(width, len(c.name))
 	}
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprint(w, strings.TrimLeft(`
 Run 'vllm-acceptance <command> --help' for a command's flags.

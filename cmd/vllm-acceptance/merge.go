@@ -8,27 +8,13 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
-func init() {
-	register("merge", command{
-		summary: "merge the shards of a sharded run (ACCEPTANCE_SHARD=i/N) into one run",
-		run:     runMerge,
-	})
-}
-
-func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "folder for the merged metrics.json, requests.jsonl and junit.xml (required)")
-	shards := fs.Int("shards", 0, "the number of shards `N` expected (default: the count the shards record)")
-	wait := fs.Duration("wait", 0, "wait up to this long for every shard to write its final metrics.json (the Kubernetes merge Job)")
-	waitOnly := fs.Bool("wait-only", false, "with --wait: only wait (then exit 0), merge nothing: the main Job's init container, so the main part runs after the load")
-	fs.Usage = func() {}
-	printUsage := func(w io.Writer) {
-		fs.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance merge --out DIR [--shards N] [--wait DURATION] SHARD...
+var mergeCommand = command{
+	name:    "merge",
+	summary: "merge the shards of a sharded run (ACCEPTANCE_SHARD=i/N) into one run",
+	help: `Usage: vllm-acceptance merge --out DIR [--shards N] [--wait DURATION] SHARD...
        vllm-acceptance merge --wait DURATION --wait-only [--shards N] SHARD...
 
 Merges the outputs of a sharded run (each shard one process or pod run with
@@ -55,81 +41,85 @@ Example:
   vllm-acceptance merge --out out/merged out/shard-0 out/shard-1
   vllm-acceptance report --out out/merged
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if code, stop := parseFlags(fs, args, printUsage, stdout, stderr); stop {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "vllm-acceptance merge: "+format+"\n", a...)
-		return 2
-	}
-	if *waitOnly {
-		if *wait <= 0 || fs.NArg() == 0 {
-			return fail("--wait-only needs --wait DURATION and the SHARD folders to wait for")
+`,
+	flags: mergeFlags,
+}
+
+func mergeFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
+	out := fs.String("out", "", "folder for the merged metrics.json, requests.jsonl and junit.xml (required)")
+	shards := fs.Int("shards", 0, "the number of shards `N` expected (default: the count the shards record)")
+	wait := fs.Duration("wait", 0, "wait up to this long for every shard to write its final metrics.json (the Kubernetes merge Job)")
+	waitOnly := fs.Bool("wait-only", false, "with --wait: only wait (then exit 0), merge nothing: the main Job's init container, so the main part runs after the load")
+	return func(args []string, stdout, stderr io.Writer) int {
+		fail := func(format string, a ...any) int {
+			fmt.Fprintf(stderr, "vllm-acceptance merge: "+format+"\n", a...)
+			return 2
 		}
-		shard.Wait(fs.Args(), *shards, time.Now().Add(*wait), 5*time.Second, func(f string, a ...any) {
-			fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
-		})
-		fmt.Fprintln(stdout, "waited for the shards; merging nothing (--wait-only)")
+		if *waitOnly {
+			if *wait <= 0 || fs.NArg() == 0 {
+				return fail("--wait-only needs --wait DURATION and the SHARD folders to wait for")
+			}
+			shard.Wait(fs.Args(), *shards, time.Now().Add(*wait), 5*time.Second, func(f string, a ...any) {
+				fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
+			})
+			fmt.Fprintln(stdout, "waited for the shards; merging nothing (--wait-only)")
+			return 0
+		}
+		switch {
+		case *out == "":
+			return fail("--out DIR is required; e.g. vllm-acceptance merge --out out/merged out/shard-0 out/shard-1")
+		case fs.NArg() == 0:
+			return fail("no SHARD given; e.g. vllm-acceptance merge --out out/merged out/shard-0 out/shard-1")
+		case *shards < 0:
+			return fail("--shards %d: must be at least 1", *shards)
+		}
+		if *wait > 0 {
+			shard.Wait(fs.Args(), *shards, time.Now().Add(*wait), 5*time.Second, func(f string, a ...any) {
+				fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
+			})
+		}
+		set, err := shard.Load(fs.Args(), *shards)
+		if err != nil {
+			return fail("%v", err)
+		}
+		for _, n := range set.Notes {
+			fmt.Fprintf(stderr, "vllm-acceptance merge: %s\n", n)
+		}
+		m, err := shard.Merge(set)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if err := shard.Write(*out, set, m); err != nil {
+			return fail("%v", err)
+		}
+		if err := writeJUnit(filepath.Join(*out, "junit.xml"), shard.Events(m)); err != nil {
+			return fail("%v", err)
+		}
+		if !m.Complete {
+			fmt.Fprintf(stderr, "vllm-acceptance merge: the merged run is incomplete: %s\n", m.EndDetail)
+		}
+		verdict := "pass"
+		if !m.Passed() {
+			verdict = "fail"
+		}
+		withMain := ""
+		if set.Main != nil {
+			withMain = " and its main part"
+		}
+		fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, withMain, m.Run.ID, *out, verdict)
+		if m.Concurrency != nil {
+			for _, lr := range m.Concurrency.Runs {
+				overlap := ""
+				if g := lr.Generator; g != nil && g.Shards > 1 {
+					overlap = ", shards together " + units.Percent(g.ShardOverlap) + " of the window"
+				}
+				fmt.Fprintf(stdout, "  %s: %d/%d completed in %s, %.2f req/s, goodput %s, TTFT p50 %s p99 %s%s: %s\n",
+					lr.Name, lr.Completed, lr.Requests, units.Seconds(lr.DurationS), lr.RequestThroughput, units.Percent(lr.GoodputRatio), units.Ms(lr.TTFTms.P50), units.Ms(lr.TTFTms.P99), overlap, lr.Verdict)
+			}
+		}
+		if verdict != "pass" {
+			return 1
+		}
 		return 0
 	}
-	switch {
-	case *out == "":
-		return fail("--out DIR is required; e.g. vllm-acceptance merge --out out/merged out/shard-0 out/shard-1")
-	case fs.NArg() == 0:
-		return fail("no SHARD given; e.g. vllm-acceptance merge --out out/merged out/shard-0 out/shard-1")
-	case *shards < 0:
-		return fail("--shards %d: must be at least 1", *shards)
-	}
-	if *wait > 0 {
-		shard.Wait(fs.Args(), *shards, time.Now().Add(*wait), 5*time.Second, func(f string, a ...any) {
-			fmt.Fprintf(stderr, "vllm-acceptance merge: "+f+"\n", a...)
-		})
-	}
-	set, err := shard.Load(fs.Args(), *shards)
-	if err != nil {
-		return fail("%v", err)
-	}
-	for _, n := range set.Notes {
-		fmt.Fprintf(stderr, "vllm-acceptance merge: %s\n", n)
-	}
-	m, err := shard.Merge(set)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if err := shard.Write(*out, set, m); err != nil {
-		return fail("%v", err)
-	}
-	if err := writeJUnit(filepath.Join(*out, "junit.xml"), shard.Events(m)); err != nil {
-		return fail("%v", err)
-	}
-	if !m.Complete {
-		fmt.Fprintf(stderr, "vllm-acceptance merge: the merged run is incomplete: %s\n", m.EndDetail)
-	}
-	verdict := "pass"
-	if !m.Passed() {
-		verdict = "fail"
-	}
-	withMain := ""
-	if set.Main != nil {
-		withMain = " and its main part"
-	}
-	fmt.Fprintf(stdout, "merged %d of %d shards%s of run %s into %s: %s\n", len(set.Shards), set.Count, withMain, m.Run.ID, *out, verdict)
-	if m.Concurrency != nil {
-		for _, lr := range m.Concurrency.Runs {
-			overlap := ""
-			if g := lr.Generator; g != nil && g.Shards > 1 {
-				overlap = ", shards together " + stats.Percent(g.ShardOverlap) + " of the window"
-			}
-			fmt.Fprintf(stdout, "  %s: %d/%d completed in %.1fs, %.2f req/s, goodput %s, TTFT p50 %.0fms p99 %.0fms%s: %s\n",
-				lr.Name, lr.Completed, lr.Requests, lr.DurationS, lr.RequestThroughput, stats.Percent(lr.GoodputRatio), lr.TTFTms.P50, lr.TTFTms.P99, overlap, lr.Verdict)
-		}
-	}
-	if verdict != "pass" {
-		return 1
-	}
-	return 0
 }

@@ -13,21 +13,10 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-func init() {
-	register("rank", command{
-		summary: "rank several runs (one per vLLM configuration) on the suite's verdict and figures",
-		run:     runRank,
-	})
-}
-
-func runRank(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("rank", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	jsonOut := fset.String("json", "", "also write the ranking as JSON to this file")
-	fset.Usage = func() {}
-	printUsage := func(w io.Writer) {
-		fset.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance rank [--json FILE] RUN...
+var rankCommand = command{
+	name:    "rank",
+	summary: "rank several runs (one per vLLM configuration) on the suite's verdict and figures",
+	help: `Usage: vllm-acceptance rank [--json FILE] RUN...
 
 Ranks vLLM configurations and prints one Markdown table. Each RUN is one
 configuration: a metrics.json, a run folder holding one, or a folder of run
@@ -45,55 +34,56 @@ folder disagree (another model, server version, engine config, knobs...).
 Example:
   vllm-acceptance rank runs/chunked_only_safe runs/prefix_caching runs/gpu_mem_095
 
-Flags:
-`)
-		fset.PrintDefaults()
-	}
-	if code, stop := parseFlags(fset, args, printUsage, stdout, stderr); stop {
-		return code
-	}
-	if fset.NArg() == 0 {
-		fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")
-		return 2
-	}
-	var configs [][]sidecar.Run
-	var names []string
-	for _, arg := range fset.Args() {
-		runs, err := sidecar.ReadRuns(arg)
-		if err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance rank: %s\n", oneLine(err))
+`,
+	flags: rankFlags,
+}
+
+func rankFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
+	jsonOut := fset.String("json", "", "also write the ranking as JSON to this file")
+	return func(args []string, stdout, stderr io.Writer) int {
+		if fset.NArg() == 0 {
+			fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")
 			return 2
 		}
-		if refusals := compare.SideRefusals(arg, runs); len(runs) > 1 && len(refusals) > 0 {
-			fmt.Fprintf(stderr, "vllm-acceptance rank: %s: %s\n", arg, strings.Join(refusals, "; "))
-			return 3
-		}
-		configs = append(configs, runs)
-		name := filepath.Base(filepath.Clean(arg))
-		if name == "metrics.json" {
-			name = filepath.Base(filepath.Dir(filepath.Clean(arg)))
-		}
-		names = append(names, name)
-	}
-	rk := compare.RankConfigs(configs, names)
-	if err := compare.WriteRankMarkdown(stdout, rk); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
-		return 1
-	}
-	if *jsonOut != "" {
-		f, err := os.Create(*jsonOut)
-		if err == nil {
-			err = writeRankJSON(f, rk)
-			if cerr := f.Close(); err == nil {
-				err = cerr
+		var configs [][]sidecar.Run
+		var names []string
+		for _, arg := range fset.Args() {
+			runs, err := sidecar.ReadRuns(arg)
+			if err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance rank: %s\n", oneLine(err))
+				return 2
 			}
+			if refusals := compare.SideRefusals(arg, runs); len(runs) > 1 && len(refusals) > 0 {
+				fmt.Fprintf(stderr, "vllm-acceptance rank: %s: %s\n", arg, strings.Join(refusals, "; "))
+				return 3
+			}
+			configs = append(configs, runs)
+			name := filepath.Base(filepath.Clean(arg))
+			if name == "metrics.json" {
+				name = filepath.Base(filepath.Dir(filepath.Clean(arg)))
+			}
+			names = append(names, name)
 		}
-		if err != nil {
+		rk := compare.RankConfigs(configs, names)
+		if err := compare.WriteRankMarkdown(stdout, rk); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
 			return 1
 		}
+		if *jsonOut != "" {
+			f, err := os.Create(*jsonOut)
+			if err == nil {
+				err = writeRankJSON(f, rk)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+				return 1
+			}
+		}
+		return 0
 	}
-	return 0
 }
 
 func writeRankJSON(w io.Writer, rk compare.Ranking) error {

@@ -16,36 +16,17 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-func init() {
-	register("report", command{
-		summary: "write report.md, report.html and SVG charts from metrics.json and requests.jsonl",
-		run:     runReport,
-	})
-}
-
-func runReport(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("report", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	defOut := os.Getenv("ACCEPTANCE_OUT")
-	if defOut == "" {
-		defOut = "out"
-	}
-	out := fset.String("out", defOut, "folder to write report.md and the charts to (default: $ACCEPTANCE_OUT, else out)")
-	metrics := fset.String("metrics", "", "metrics.json to read (default: OUT/metrics.json)")
-	requests := fset.String("requests", "", "requests.jsonl to read (default: OUT/requests.jsonl; charts from it are skipped when absent)")
-	baseline := fset.String("baseline", "", "compare the run with this baseline (a metrics.json, a run folder or a folder of run folders) as compare does, and show what moved in the summary")
-	tolFile := fset.String("tolerances", "", "with --baseline: YAML tolerances over the defaults, as compare's --tolerances")
-	fset.Usage = func() {}
-	printUsage := func(w io.Writer) {
-		fset.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance report [--out DIR] [--metrics FILE] [--requests FILE] [--baseline PATH [--tolerances FILE]]
+var reportCommand = command{
+	name:    "report",
+	summary: "write report.md, report.html and SVG charts from metrics.json and requests.jsonl",
+	help: `Usage: vllm-acceptance report [--out DIR] [--metrics FILE] [--requests FILE] [--baseline PATH [--tolerances FILE]]
 
 Writes DIR/report.md (the summary first: the verdict per area and what
 failed with its remedy; then tool calling by category, stability,
 concurrency, conversation, capacity, tool calling under load, the roofline,
 GPU, /metrics and the run's details), the same report as one self-contained
 DIR/report.html (charts inline), and the charts as SVG files: per stability
-run stability-RUN-ttft.svg and stability-RUN-latency-cdf.svg, per load run
+run stability-RUN-ttft.svg and stability-RUN-latency-cdf.svg, per concurrency run
 concurrency-RUN-latency-cdf.svg, capacity.svg (goodput against offered
 rate), vram.svg and kv_cache.svg (each only when the run has its data).
 When GITHUB_STEP_SUMMARY is set, a short summary is appended to it, linking
@@ -65,89 +46,91 @@ Example:
   go test -tags live ./acceptance && vllm-acceptance report --out out
   vllm-acceptance report --out out --baseline baselines/runs
 
-Flags:
-`)
-		fset.PrintDefaults()
+`,
+	noArgs: true,
+	flags:  reportFlags,
+}
+
+func reportFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
+	defOut := os.Getenv("ACCEPTANCE_OUT")
+	if defOut == "" {
+		defOut = "out"
 	}
-	if code, stop := parseNoArgs(fset, args, printUsage, stdout, stderr); stop {
-		return code
-	}
-	if *metrics == "" {
-		*metrics = filepath.Join(*out, "metrics.json")
-	}
-	if *requests == "" {
-		*requests = filepath.Join(*out, "requests.jsonl")
-	}
-	// Exit codes (docs/outputs.md): 2 when an input cannot be read, 1 when an
-	// output cannot be written.
-	m, err := readMetrics(*metrics)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 2
-	}
-	var changes *report.Changes
-	if *baseline != "" {
-		c, err := baselineFor(*baseline, *tolFile, *metrics, m)
+	out := fset.String("out", defOut, "folder to write report.md and the charts to (default: $ACCEPTANCE_OUT, else out)")
+	metrics := fset.String("metrics", "", "metrics.json to read (default: OUT/metrics.json)")
+	requests := fset.String("requests", "", "requests.jsonl to read (default: OUT/requests.jsonl; charts from it are skipped when absent)")
+	baseline := fset.String("baseline", "", "compare the run with this baseline (a metrics.json, a run folder or a folder of run folders) as compare does, and show what moved in the summary")
+	tolFile := fset.String("tolerances", "", "with --baseline: YAML tolerances over the defaults, as compare's --tolerances")
+	return func(args []string, stdout, stderr io.Writer) int {
+		if *metrics == "" {
+			*metrics = filepath.Join(*out, "metrics.json")
+		}
+		if *requests == "" {
+			*requests = filepath.Join(*out, "requests.jsonl")
+		}
+		// Exit codes (docs/outputs.md): 2 when an input cannot be read, 1 when an
+		// output cannot be written.
+		m, err := readMetrics(*metrics)
 		if err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
 			return 2
 		}
-		changes = c
-	} else if *tolFile != "" {
-		fmt.Fprintf(stderr, "vllm-acceptance report: --tolerances needs --baseline; see vllm-acceptance report --help\n")
-		return 2
-	}
-	opt := report.Options{Changes: changes}
-	var recs []record.Record
-	fh, err := os.Open(*requests)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
-	case err != nil:
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 2
-	default:
-		recs, err = report.ReadRecords(fh)
-		fh.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "vllm-acceptance report: %s: %v\n", *requests, err)
+		var changes *report.Changes
+		if *baseline != "" {
+			c, err := baselineFor(*baseline, *tolFile, *metrics, m)
+			if err != nil {
+				fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+				return 2
+			}
+			changes = c
+		} else if *tolFile != "" {
+			fmt.Fprintf(stderr, "vllm-acceptance report: --tolerances needs --baseline; see vllm-acceptance report --help\n")
 			return 2
 		}
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
-	}
-	mdPath := filepath.Join(*out, "report.md")
-	if err := writeFile(mdPath, report.MarkdownReporter(m, recs, opt)); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
-	}
-	htmlPath := filepath.Join(*out, "report.html")
-	if err := writeFile(htmlPath, report.HTMLReporter(m, recs, opt)); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
-	}
-	charts, err := report.Charts(*out, m, recs)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s, %s", mdPath, filepath.Base(htmlPath))
-	for _, c := range charts {
-		fmt.Fprintf(stdout, ", %s", filepath.Base(c))
-	}
-	fmt.Fprintln(stdout)
-	if changes != nil {
-		fmt.Fprintf(stdout, "against the baseline %s: %s (the report's exit status does not depend on it)\n", changes.Baseline, changes.Verdict)
-	}
-	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
-		if err := appendTo(p, report.SummaryReporter(m, artifactsURL(), opt)); err != nil {
-			// The report itself is written; a summary that cannot be is noted.
-			fmt.Fprintf(stderr, "vllm-acceptance report: GITHUB_STEP_SUMMARY: %v\n", err)
+		opt := report.Options{Changes: changes}
+		recs, err := record.ReadFile(*requests)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(stderr, "vllm-acceptance report: no %s; the per-request charts are skipped\n", *requests)
+		case err != nil:
+			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+			return 2
 		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+			return 1
+		}
+		mdPath := filepath.Join(*out, "report.md")
+		if err := writeFile(mdPath, func(w io.Writer) error { return report.Markdown(w, m, recs, opt) }); err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+			return 1
+		}
+		htmlPath := filepath.Join(*out, "report.html")
+		if err := writeFile(htmlPath, func(w io.Writer) error { return report.HTML(w, m, recs, opt) }); err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+			return 1
+		}
+		charts, err := report.Charts(*out, m, recs)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance report: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s, %s", mdPath, filepath.Base(htmlPath))
+		for _, c := range charts {
+			fmt.Fprintf(stdout, ", %s", filepath.Base(c))
+		}
+		fmt.Fprintln(stdout)
+		if changes != nil {
+			fmt.Fprintf(stdout, "against the baseline %s: %s (the report's exit status does not depend on it)\n", changes.Baseline, changes.Verdict)
+		}
+		if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+			if err := appendTo(p, func(w io.Writer) error { return report.Summary(w, m, artifactsURL(), opt) }); err != nil {
+				// The report itself is written; a summary that cannot be is noted.
+				fmt.Fprintf(stderr, "vllm-acceptance report: GITHUB_STEP_SUMMARY: %v\n", err)
+			}
+		}
+		return 0
 	}
-	return 0
 }
 
 // baselineFor compares the report's run (read from metricsPath) with the
@@ -179,7 +162,7 @@ func baselineFor(baseline, tolFile, metricsPath string, m *sidecar.Metrics) (*re
 }
 
 // appendTo appends what r writes to the file at path, creating it.
-func appendTo(path string, r report.Reporter) error {
+func appendTo(path string, r func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -193,9 +176,9 @@ func appendTo(path string, r report.Reporter) error {
 
 // readMetrics reads a metrics.json, or the one inside a folder, through
 // the sidecar's own reader (the one compare and rank use).
-func readMetrics(path string) (*sidecar.Metrics, error) { return sidecar.ReadOne(path) }
+func readMetrics(path string) (*sidecar.Metrics, error) { return sidecar.Read(path) }
 
-func writeFile(path string, r report.Reporter) error {
+func writeFile(path string, r func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

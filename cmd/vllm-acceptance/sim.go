@@ -16,32 +16,10 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 )
 
-func init() {
-	register("sim", command{
-		summary: "serve the embedded vLLM simulator with a chosen (mis)behaviour persona",
-		run:     runSim,
-	})
-}
-
-// simContext is the context the simulator serves under; tests replace it.
-var simContext = func() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-}
-
-func runSim(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	persona := fs.String("persona", "healthy", "persona `SPEC`: a name from --list, optionally with parameters, e.g. healthy?ttft=200ms&itl=5ms")
-	legacy := fs.String("profile", "", "deprecated name of --persona (removed in the next version)")
-	addr := fs.String("addr", "127.0.0.1:8000", "listen address (loopback only unless --allow-remote)")
-	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr")
-	fixturesDir := fs.String("fixtures", "fixtures", "folder of scenario YAML files the simulator answers correctly (the default folder may be absent)")
-	model := fs.String("model", sim.DefaultModel, "model id to serve")
-	keyEnv := fs.String("api-key-env", "", "require the Bearer key held in environment variable `NAME` (the key is never printed)")
-	list := fs.Bool("list", false, "print the personas with their descriptions and exit")
-	printUsage := func(w io.Writer) {
-		fs.SetOutput(w)
-		fmt.Fprint(w, `Usage: vllm-acceptance sim [--persona SPEC] [--addr 127.0.0.1:8000] [flags]
+var simCommand = command{
+	name:    "sim",
+	summary: "serve the embedded vLLM simulator with a chosen (mis)behaviour persona",
+	help: `Usage: vllm-acceptance sim [--persona SPEC] [--addr 127.0.0.1:8000] [flags]
 
 Serves the embedded simulator: vLLM's OpenAI-compatible API (/v1/models,
 /v1/chat/completions, /health, /version, /metrics) with one known
@@ -58,81 +36,94 @@ Example:
   vllm-acceptance sim --persona 'hermes_leak?ttft=50ms&itl=2ms'
   VLLM_BASE_URL=http://127.0.0.1:8000/v1 go test -tags live ./acceptance
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	fs.Usage = func() {}
-	if code, stop := parseNoArgs(fs, args, printUsage, stdout, stderr); stop {
-		return code
-	}
-	if *list {
-		names := sim.Names()
-		width := 0
-		for _, n := range names {
-			width = max(width, len(n))
+`,
+	noArgs: true,
+	flags:  simFlags,
+}
+
+// simContext is the context the simulator serves under; tests replace it.
+var simContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+}
+
+func simFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
+	persona := fs.String("persona", "healthy", "persona `SPEC`: a name from --list, optionally with parameters, e.g. healthy?ttft=200ms&itl=5ms")
+	legacy := fs.String("profile", "", "deprecated name of --persona (removed in the next version)")
+	addr := fs.String("addr", "127.0.0.1:8000", "listen address (loopback only unless --allow-remote)")
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr")
+	fixturesDir := fs.String("fixtures", "fixtures", "folder of scenario YAML files the simulator answers correctly (the default folder may be absent)")
+	model := fs.String("model", sim.DefaultModel, "model id to serve")
+	keyEnv := fs.String("api-key-env", "", "require the Bearer key held in environment variable `NAME` (the key is never printed)")
+	list := fs.Bool("list", false, "print the personas with their descriptions and exit")
+	return func(args []string, stdout, stderr io.Writer) int {
+		if *list {
+			names := sim.Names()
+			width := 0
+			for _, n := range names {
+				width = max(width, len(n))
+			}
+			for _, n := range names {
+				fmt.Fprintf(stdout, "%-*s  %s\n", width, n, sim.Describe(n))
+			}
+			return 0
 		}
-		for _, n := range names {
-			fmt.Fprintf(stdout, "%-*s  %s\n", width, n, sim.Describe(n))
+
+		spec := *persona
+		if *legacy != "" {
+			fmt.Fprintln(stderr, "vllm-acceptance sim: --profile is deprecated and will be removed in the next version; use --persona (same SPEC)")
+			spec = *legacy
+		}
+		p, err := sim.Lookup(spec)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
+			return 2
+		}
+		if err := checkLoopback(*addr, *allowRemote); err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
+			return 2
+		}
+		opts := []sim.Option{sim.WithModel(*model)}
+		if *keyEnv != "" {
+			key := os.Getenv(*keyEnv)
+			if key == "" {
+				fmt.Fprintf(stderr, "vllm-acceptance sim: --api-key-env %s: the variable is empty or unset; export it first\n", *keyEnv)
+				return 2
+			}
+			opts = append(opts, sim.WithAPIKey(key))
+		}
+		scenarios, err := loadSimFixtures(*fixturesDir, fs)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
+			return 2
+		}
+
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance sim: listen on %s: %v (is another server on that port? try --addr 127.0.0.1:8001)\n", *addr, err)
+			return 1
+		}
+		srv := &http.Server{Handler: sim.New(p, scenarios, opts...), ReadHeaderTimeout: 10 * time.Second}
+		ctx, stop := simContext()
+		defer stop()
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ln) }()
+		fmt.Fprintf(stdout, "simulator %s listening on http://%s/v1\n", p.Spec, ln.Addr())
+
+		select {
+		case err := <-done:
+			fmt.Fprintf(stderr, "vllm-acceptance sim: serve: %v\n", err)
+			return 1
+		case <-ctx.Done():
+		}
+		// Streams and hangs end with their clients; give them a moment, then
+		// close what is left (hang never ends on its own).
+		shCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shCtx); err != nil {
+			_ = srv.Close()
 		}
 		return 0
 	}
-
-	spec := *persona
-	if *legacy != "" {
-		fmt.Fprintln(stderr, "vllm-acceptance sim: --profile is deprecated and will be removed in the next version; use --persona (same SPEC)")
-		spec = *legacy
-	}
-	p, err := sim.Lookup(spec)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
-		return 2
-	}
-	if err := checkLoopback(*addr, *allowRemote); err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
-		return 2
-	}
-	opts := []sim.Option{sim.WithModel(*model)}
-	if *keyEnv != "" {
-		key := os.Getenv(*keyEnv)
-		if key == "" {
-			fmt.Fprintf(stderr, "vllm-acceptance sim: --api-key-env %s: the variable is empty or unset; export it first\n", *keyEnv)
-			return 2
-		}
-		opts = append(opts, sim.WithAPIKey(key))
-	}
-	scenarios, err := loadSimFixtures(*fixturesDir, fs)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance sim: %v\n", err)
-		return 2
-	}
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "vllm-acceptance sim: listen on %s: %v (is another server on that port? try --addr 127.0.0.1:8001)\n", *addr, err)
-		return 1
-	}
-	srv := &http.Server{Handler: sim.New(p, scenarios, opts...), ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := simContext()
-	defer stop()
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "simulator %s listening on http://%s/v1\n", p.Spec, ln.Addr())
-
-	select {
-	case err := <-done:
-		fmt.Fprintf(stderr, "vllm-acceptance sim: serve: %v\n", err)
-		return 1
-	case <-ctx.Done():
-	}
-	// Streams and hangs end with their clients; give them a moment, then
-	// close what is left (hang never ends on its own).
-	shCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shCtx); err != nil {
-		_ = srv.Close()
-	}
-	return 0
 }
 
 // checkLoopback refuses to serve beyond this machine unless asked: the

@@ -3,6 +3,8 @@ package capacity
 import (
 	"fmt"
 	"math"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Criteria are the SLOs a step is judged by.
@@ -111,6 +113,6 @@ func OverSaturated(ws []Window, minGoodputRatio float64) (bool, string) {
 	if float64(end.GoodWithin) >= minGoodputRatio*float64(end.Finished) {
 		return false, ""
 	}
-	return true, fmt.Sprintf("over saturation: in flight %d → %d and TTFT p50 %.0fms → %.0fms over the last %d windows",
-		last[0].InFlight, end.InFlight, last[0].TTFTp50ms, end.TTFTp50ms, SaturationWindows)
+	return true, fmt.Sprintf("over saturation: in flight %d → %d and TTFT p50 %s → %s over the last %d windows",
+		last[0].InFlight, end.InFlight, units.Ms(last[0].TTFTp50ms), units.Ms(end.TTFTp50ms), SaturationWindows)
 }

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
 
 // plainBody is a vLLM chat.completion (v0.10 serving_chat.py's shape) whose
@@ -152,24 +155,28 @@ func TestLLMDCapturesAreWellFormed(t *testing.T) {
 				ext = ".sse"
 			}
 			body, err := os.ReadFile(filepath.Join("testdata", "llmd", name+ext))
-			if os.IsNotExist(err) {
-				t.Skip("no 2xx body captured")
-			}
-			require.NoError(t, err)
+			require.NoError(t, err, "every captured request has its answer beside it")
+			status := capturedStatus(t, filepath.Join("testdata", "llmd", name+".md"))
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if sent.Stream {
 					w.Header().Set("Content-Type", "text/event-stream")
 				} else {
 					w.Header().Set("Content-Type", "application/json")
 				}
+				w.WriteHeader(status)
 				_, _ = w.Write(body)
 			}))
 			defer srv.Close()
 			req := Request{Model: "m", Messages: []fixture.Message{{Role: "user", Content: "hi"}}, Stream: sent.Stream}
 			rec := newClient(t, srv.URL, Config{}).Chat(context.Background(), req)
-			if !rec.OK() {
-				t.Skipf("not a chat completion: %s", rec.Error)
+			if status/100 != 2 {
+				// An error answer replayed with its own status: the client
+				// records it as an HTTP failure with that status.
+				assert.Equal(t, record.ErrHTTP, rec.ErrorKind, "llm-d's %s (HTTP %d): %s", name, status, rec.Error)
+				assert.Equal(t, status, rec.Status)
+				return
 			}
+			require.True(t, rec.OK(), "llm-d's %s is a 2xx chat completion the client must read: %s", name, rec.Error)
 			issues := rec.WireIssues
 			if sent.Stream && (sent.StreamOptions == nil || !sent.StreamOptions.IncludeUsage) {
 				// The capture was made without include_usage; the client
@@ -221,4 +228,17 @@ func FuzzPlainToolCalls(f *testing.F) {
 			}
 		}
 	})
+}
+
+// capturedStatus is the HTTP status in a capture's notes
+// (testdata/llmd/NAME.md, "HTTP/1.1 404 Not Found").
+func capturedStatus(t *testing.T, md string) int {
+	t.Helper()
+	b, err := os.ReadFile(md)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^HTTP/1\.1 (\d{3}) `).FindSubmatch(b)
+	require.NotNil(t, m, "%s names the answer's status", md)
+	n, err := strconv.Atoi(string(m[1]))
+	require.NoError(t, err)
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
@@ -94,7 +95,7 @@ func capacityRows(base, cand []*sidecar.Metrics, tol CapacityTolerance) []Row {
 	}
 	limit := 1 - tol.MaxDrop
 	r.Limit = f(limit)
-	r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (−%s)", limit, stats.Percent(tol.MaxDrop))
+	r.Tolerance = fmt.Sprintf("ratio ≥ %.3f (-%s)", limit, units.Percent(tol.MaxDrop))
 	r.Method = "the searches' brackets: cand passed/failed rates over base failed/passed rates"
 	if b.point > 0 {
 		r.Estimate = f(c.point / b.point)

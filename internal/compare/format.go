@@ -1,5 +1,11 @@
 package compare
 
+import (
+	"fmt"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
+)
+
 // FormatValue prints a figure of the given unit as compare.md does
 // ("234.3 ms", "0.950", "100 % of runs pass"), for callers that show
 // compare's rows elsewhere (the report's "against the baseline" table), so
@@ -7,7 +13,7 @@ package compare
 func FormatValue(v float64, unit string) string { return fmtNum(v, unit) }
 
 // FormatDifference prints a signed difference of the given unit as
-// compare.md's estimate column does ("+0.020", "−9.9 %").
+// compare.md's estimate column does ("+0.020", "-9.9 %").
 func FormatDifference(d float64, unit string) string { return signed(d, unit) }
 
 // Improved reports a passing figure whose whole interval (or, where the point
@@ -44,4 +50,41 @@ func (r Row) Improved() bool {
 		return hi < mirror
 	}
 	return lo > mirror
+}
+
+// fmtInterval prints a row's interval on its scale: "[1.02, 1.19]" for a
+// ratio, "[-0.050, +0.020]" for a difference of rates.
+func fmtInterval(r *Row) string {
+	if r.Interval == nil {
+		return "–"
+	}
+	if r.On == OnRatio {
+		return fmt.Sprintf("[%.3f, %.3f]", r.Interval.Low, r.Interval.High)
+	}
+	return fmt.Sprintf("[%s, %s]", signed(r.Interval.Low, r.Unit), signed(r.Interval.High, r.Unit))
+}
+
+func signed(d float64, unit string) string {
+	return units.Signed(d, func(v float64) string { return fmtNum(v, unit) })
+}
+
+// fmtNum prints a figure with the unit's fixed precision, so output diffs well.
+func fmtNum(v float64, unit string) string {
+	switch unit {
+	case UnitRate:
+		return fmt.Sprintf("%.3f", v)
+	case UnitFraction:
+		return units.PercentFixed(v)
+	case UnitMs:
+		return units.MsFixed(v)
+	case UnitTokPerS:
+		return units.TokensPerS(v)
+	case UnitMiB:
+		return units.MiB(v)
+	case UnitPass:
+		return fmt.Sprintf("%.0f %% of runs pass", v*100)
+	case UnitReqPerS:
+		return fmt.Sprintf("%.2f req/s", v)
+	}
+	return fmt.Sprintf("%.3f", v)
 }

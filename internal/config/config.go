@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	envbind "github.com/caarlos0/env/v11"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -91,7 +93,7 @@ type Config struct {
 	StabilityInterval time.Duration `env:"ACCEPTANCE_STABILITY_INTERVAL" yaml:"stability_interval" example:"5s"`
 	// MaxDegradation is the largest allowed degradation (0.20 = 20 %).
 	MaxDegradation float64 `env:"ACCEPTANCE_MAX_DEGRADATION" yaml:"max_degradation" example:"0.20"`
-	// MinSuccessRate is the success rate a stability or load run needs.
+	// MinSuccessRate is the success rate a stability or concurrency run needs.
 	MinSuccessRate float64 `env:"ACCEPTANCE_MIN_SUCCESS_RATE" yaml:"min_success_rate" example:"0.95"`
 	// ShortTokens and LongTokens are the max_tokens of the two request
 	// classes (the seed's 50-100 and 800-900 token answers).
@@ -128,6 +130,11 @@ type Config struct {
 	GPUInterval time.Duration `env:"ACCEPTANCE_GPU_INTERVAL" yaml:"gpu_interval" example:"1s"`
 	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
+	// MaxClientServerGap is how much the path in front of the engine
+	// (network, gateway, vLLM's API server) may add to a load run's TTFT:
+	// the client's TTFT against vLLM's own histogram on /metrics
+	// (client_server_gap check, docs/methods.md); 0 turns the check off.
+	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// FailUnknown names the checks whose unknown outcome (not measured: no
 	// /metrics, no preemption counter, no local GPU) fails the run, as a
 	// comma list of check names, or "all". Empty: an unknown check is shown
@@ -138,7 +145,7 @@ type Config struct {
 
 	// Capacity: the search of TestCapacity (internal/capacity,
 	// docs/capacity.md), and what depends on it.
-	Capacity
+	Capacity `yaml:",inline"`
 
 	// Shard is "i/N" (0-based): this process runs shard i of N of every
 	// load run (docs/scaling-out.md). Env only: one settings file serves every
@@ -199,6 +206,7 @@ func Default() Config {
 		ConversationTurns:        15,
 		GPUInterval:              time.Second,
 		MetricsInterval:          5 * time.Second,
+		MaxClientServerGap:       10 * time.Millisecond,
 		ProgressEvery:            5,
 		Capacity:                 DefaultCapacity(),
 	}
@@ -230,159 +238,208 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, c.resolveSharding(now())
 }
 
-func (c *Config) applyYAML(data []byte, file string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("ACCEPTANCE_PROFILE %s: invalid YAML: %v", file, r)
-		}
-	}()
-	// Decode into a map first so values can be parsed the same way as the
-	// environment ("5s", "plain,stream"), with the same error messages.
-	var raw map[string]any
+// applyYAML sets the knobs a settings file names. The file is decoded
+// twice: once into a scratch Config with KnownFields(true), which is what
+// catches a key no knob has (a typo, or api_key, which must not live in a
+// committed file); then as nodes, whose literal text goes through the same
+// parsers as the environment's, so "5" is rejected for a duration with the
+// same message in both places.
+func (c *Config) applyYAML(data []byte, file string) error {
+	var scratch Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	dec.KnownFields(true)
+	err := dec.Decode(&scratch)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	var typeErr *yaml.TypeError
+	if err != nil && !errors.As(err, &typeErr) {
 		return fmt.Errorf("ACCEPTANCE_PROFILE %s: %w", file, err)
 	}
-	fields := c.fields()
 	var errs []error
-	for k, v := range raw {
-		f, ok := fields.byYAML[k]
-		if !ok {
-			errs = append(errs, fmt.Errorf("ACCEPTANCE_PROFILE %s: unknown key %q (known: %s)", file, k, strings.Join(fields.yamlKeys, ", ")))
-			continue
-		}
-		s := fmt.Sprint(v)
-		if list, isList := v.([]any); isList {
-			parts := make([]string, len(list))
-			for i, e := range list {
-				parts[i] = fmt.Sprint(e)
+	if typeErr != nil {
+		for _, e := range typeErr.Errors {
+			if m := unknownField.FindStringSubmatch(e); m != nil {
+				errs = append(errs, fmt.Errorf("ACCEPTANCE_PROFILE %s: unknown key %q (known: %s)", file, m[1], strings.Join(yamlKeys(), ", ")))
 			}
-			s = strings.Join(parts, ",")
-		}
-		if err := set(f.value, s); err != nil {
-			errs = append(errs, fmt.Errorf("ACCEPTANCE_PROFILE %s: %s: %v; example: %s: %s", file, k, err, k, f.example))
 		}
 	}
+	var nodes map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &nodes); err != nil {
+		return fmt.Errorf("ACCEPTANCE_PROFILE %s: %w", file, err)
+	}
+	vals := map[string]string{}
+	for _, k := range knobs() {
+		n, ok := nodes[k.yaml]
+		if !ok || k.yaml == "" || k.yaml == "-" {
+			continue
+		}
+		vals[k.env] = n.Value
+		if n.Kind == yaml.SequenceNode {
+			parts := make([]string, len(n.Content))
+			for i, e := range n.Content {
+				parts[i] = e.Value
+			}
+			vals[k.env] = strings.Join(parts, ",")
+		}
+	}
+	errs = append(errs, c.bind(vals, func(k knob, v string, err error) error {
+		return fmt.Errorf("ACCEPTANCE_PROFILE %s: %s: %v; example: %s: %s", file, k.yaml, err, k.yaml, k.example)
+	}))
 	return errors.Join(errs...)
 }
 
+// unknownField is yaml's error for a key KnownFields rejects.
+var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
+
+// applyEnv sets the knobs the environment names (a variable set to "" is
+// not set).
 func (c *Config) applyEnv(getenv func(string) string) error {
+	vals := map[string]string{}
+	for _, k := range knobs() {
+		if v := getenv(k.env); v != "" {
+			vals[k.env] = strings.TrimSpace(v)
+		}
+	}
+	return c.bind(vals, func(k knob, v string, err error) error {
+		if k.env == "VLLM_API_KEY" {
+			v = "(hidden)"
+		}
+		return fmt.Errorf("%s=%s: %v; example: %s=%s", k.env, v, err, k.env, k.example)
+	})
+}
+
+// bind sets the knobs named in vals (environment variable → text) with
+// caarlos0/env and the suite's parsers; each value it rejects becomes one
+// error, worded by explain.
+func (c *Config) bind(vals map[string]string, explain func(k knob, v string, err error) error) error {
+	err := envbind.ParseWithOptions(c, envbind.Options{Environment: vals, FuncMap: parsers})
+	c.StartAt = c.StartAt.UTC()
+	if err == nil {
+		return nil
+	}
+	var agg envbind.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	byField := map[string]knob{}
+	for _, k := range knobs() {
+		byField[k.field] = k
+	}
 	var errs []error
-	for _, f := range c.fields().list {
-		s, ok := strings.TrimSpace(getenv(f.env)), getenv(f.env) != ""
-		if !ok {
+	for _, e := range agg.Errors {
+		var pe envbind.ParseError
+		if !errors.As(e, &pe) {
+			errs = append(errs, e)
 			continue
 		}
-		if err := set(f.value, s); err != nil {
-			shown := s
-			if f.env == "VLLM_API_KEY" {
-				shown = "(hidden)"
-			}
-			errs = append(errs, fmt.Errorf("%s=%s: %v; example: %s=%s", f.env, shown, err, f.env, f.example))
+		k := byField[pe.Name]
+		msg := pe.Err
+		if pe.Type == reflect.TypeFor[time.Time]() {
+			msg = errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
 		}
+		errs = append(errs, explain(k, vals[k.env], msg))
 	}
 	return errors.Join(errs...)
 }
 
-type field struct {
-	env, yaml, example string
-	value              reflect.Value
-}
+// knob is one Config field's names: its Go field, environment variable,
+// settings key and example.
+type knob struct{ field, env, yaml, example string }
 
-type fieldSet struct {
-	list     []field
-	byYAML   map[string]field
-	yamlKeys []string
-}
-
-func (c *Config) fields() fieldSet {
-	fs := fieldSet{byYAML: map[string]field{}}
-	fs.walk(reflect.ValueOf(c).Elem())
-	return fs
-}
-
-// walk adds v's knobs, those of embedded structs (Capacity) included.
-func (fs *fieldSet) walk(v reflect.Value) {
-	t := v.Type()
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-			fs.walk(v.Field(i)) // Capacity's knobs
-			continue
-		}
-		f := field{env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), example: sf.Tag.Get("example"), value: v.Field(i)}
-		if f.env == "-" {
-			continue // not a knob
-		}
-		fs.list = append(fs.list, f)
-		if f.yaml != "-" && f.yaml != "" {
-			fs.byYAML[f.yaml] = f
-			fs.yamlKeys = append(fs.yamlKeys, f.yaml)
+// knobs are Config's knobs in declaration order (Capacity's included),
+// read from the struct tags.
+func knobs() []knob {
+	var out []knob
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+				walk(sf.Type) // Capacity's knobs
+				continue
+			}
+			if e := sf.Tag.Get("env"); e != "" && e != "-" {
+				out = append(out, knob{sf.Name, e, sf.Tag.Get("yaml"), sf.Tag.Get("example")})
+			}
 		}
 	}
+	walk(reflect.TypeFor[Config]())
+	return out
 }
 
-func set(v reflect.Value, s string) error {
-	switch v.Interface().(type) {
-	case string:
-		v.SetString(s)
-	case bool:
+// yamlKeys are the settings keys, in declaration order.
+func yamlKeys() []string {
+	var out []string
+	for _, k := range knobs() {
+		if k.yaml != "" && k.yaml != "-" {
+			out = append(out, k.yaml)
+		}
+	}
+	return out
+}
+
+// parsers read each knob type from text, with the messages a user reads.
+var parsers = map[reflect.Type]envbind.ParserFunc{
+	reflect.TypeFor[bool](): func(s string) (any, error) {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return errors.New("not a boolean (true or false)")
+			return nil, errors.New("not a boolean (true or false)")
 		}
-		v.SetBool(b)
-	case int, int64:
+		return b, nil
+	},
+	reflect.TypeFor[int](): func(s string) (any, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return errors.New("not a whole number")
+			return nil, errors.New("not a whole number")
 		}
 		if n < 0 {
-			return errors.New("must not be negative")
+			return nil, errors.New("must not be negative")
 		}
-		v.SetInt(n)
-	case float64:
+		return int(n), nil
+	},
+	reflect.TypeFor[int64](): func(s string) (any, error) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, errors.New("not a whole number")
+		}
+		if n < 0 {
+			return nil, errors.New("must not be negative")
+		}
+		return n, nil
+	},
+	reflect.TypeFor[float64](): func(s string) (any, error) {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return errors.New("not a number")
+			return nil, errors.New("not a number")
 		}
 		if f < 0 {
-			return errors.New("must not be negative")
+			return nil, errors.New("must not be negative")
 		}
-		v.SetFloat(f)
-	case time.Time:
-		ts, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
-		}
-		v.Set(reflect.ValueOf(ts.UTC()))
-	case time.Duration:
+		return f, nil
+	},
+	reflect.TypeFor[time.Duration](): func(s string) (any, error) {
 		d, err := time.ParseDuration(s)
 		if err != nil {
 			if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
-				return errors.New("a duration needs a unit (ms, s, m)")
+				return nil, errors.New("a duration needs a unit (ms, s, m)")
 			}
-			return errors.New("not a duration")
+			return nil, errors.New("not a duration")
 		}
 		if d < 0 {
-			return errors.New("must not be negative")
+			return nil, errors.New("must not be negative")
 		}
-		v.SetInt(int64(d))
-	case []string:
+		return d, nil
+	},
+	reflect.TypeFor[[]string](): func(s string) (any, error) {
 		var out []string
 		for _, p := range strings.Split(s, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				out = append(out, p)
 			}
 		}
-		v.Set(reflect.ValueOf(out))
-	default:
-		return fmt.Errorf("unsupported knob type %s", v.Type())
-	}
-	return nil
+		return out, nil
+	},
 }
 
 // deprecate maps deprecated knobs onto their replacements, with a line to

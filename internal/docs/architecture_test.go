@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -64,11 +65,14 @@ func internalImports(t *testing.T, dir string) []string {
 }
 
 // TestArchitectureLayers holds docs/ARCHITECTURE.md's package table to the
-// code: every internal package is in it, and none imports a package of a
-// higher layer.
+// code and enforces its rule: every internal package is in the table, and a
+// package imports only packages of lower layers (not its own layer, not a
+// higher one), so the layers are a strict order and no cycle can form
+// between packages of one floor.
 func TestArchitectureLayers(t *testing.T) {
 	ls := layers(t)
 	require.Less(t, ls["record"], ls["suite"], "the table parses: a leaf sits below the run")
+	assertMayImportColumn(t)
 	dirs, err := os.ReadDir("..")
 	require.NoError(t, err)
 	for _, d := range dirs {
@@ -86,7 +90,7 @@ func TestArchitectureLayers(t *testing.T) {
 		for _, imp := range internalImports(t, filepath.Join("..", pkg)) {
 			il, known := ls[imp]
 			assert.True(t, known, "internal/%s imports internal/%s, which docs/ARCHITECTURE.md does not place", pkg, imp)
-			assert.LessOrEqual(t, il, layer, "internal/%s (layer %d) imports internal/%s (layer %d): a lower layer must not depend on a higher one; move code or update docs/ARCHITECTURE.md", pkg, layer, imp, il)
+			assert.Less(t, il, layer, "internal/%s (layer %d) imports internal/%s (layer %d): a package imports only lower layers; move the code it needs down, or the package up in docs/ARCHITECTURE.md", pkg, layer, imp, il)
 		}
 	}
 }
@@ -134,4 +138,27 @@ func TestArchitectureImportLists(t *testing.T) {
 		}
 	}
 	assert.Greater(t, checked, 5, "the table's import lists were found")
+}
+
+// assertMayImportColumn holds the table's "may import" column to the rule:
+// layer n may import "layers 0–(n-1)" ("layer 0" for layer 1, "nothing"
+// for the leaves).
+func assertMayImportColumn(t *testing.T) {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "ARCHITECTURE.md"))
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| (\\d+)[^|]* \\| [^|]+ \\| ([^|]+) \\|")
+	rows := row.FindAllStringSubmatch(string(doc), -1)
+	require.NotEmpty(t, rows)
+	for _, m := range rows {
+		n, _ := strconv.Atoi(m[1])
+		want := fmt.Sprintf("layers 0–%d", n-1)
+		switch n {
+		case 0:
+			want = "nothing"
+		case 1:
+			want = "layer 0"
+		}
+		assert.Equal(t, want, strings.TrimSpace(m[2]), "docs/ARCHITECTURE.md: layer %d may import only the layers below it", n)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // SeriesWindows bounds the windows a stability class keeps per latency for
@@ -158,19 +159,11 @@ func (a *Agg) ErrorCount() int { return a.Requests - a.Completed }
 // "10/20 done, p50 e2e 812ms p99 1.9s, errors 0".
 func (a *Agg) Progress(total int) string {
 	s := a.E2E.Summary()
-	line := fmt.Sprintf("%d/%d done, p50 e2e %s p99 %s, errors %d", a.Requests, total, FormatMs(s.P50), FormatMs(s.P99), a.ErrorCount())
+	line := fmt.Sprintf("%d/%d done, p50 e2e %s p99 %s, errors %d", a.Requests, total, units.Ms(s.P50), units.Ms(s.P99), a.ErrorCount())
 	if a.ErrorCount() > 0 {
 		line += " (" + ErrorsString(a.Errors) + ")"
 	}
 	return line
-}
-
-// FormatMs prints a latency the way people read it: "812ms", "1.9s".
-func FormatMs(ms float64) string {
-	if ms < 1000 {
-		return fmt.Sprintf("%.0fms", ms)
-	}
-	return fmt.Sprintf("%.1fs", ms/1000)
 }
 
 // ErrorsString is "http_500=2, timeout=1", keys sorted.
@@ -203,9 +196,9 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	return c
 }
 
-// Stability aggregates a stability run: the whole run, and each request
+// StabilityAgg aggregates a stability run: the whole run, and each request
 // class on its own with its latency series for the degradation estimate.
-type Stability struct {
+type StabilityAgg struct {
 	All     *Agg
 	classes map[string]*classAgg
 	order   []string
@@ -217,13 +210,13 @@ type classAgg struct {
 	e2e, ttft *stats.Windowed
 }
 
-// NewStability makes an empty stability aggregator.
-func NewStability(lim Limits) *Stability {
-	return &Stability{All: NewAgg(lim), classes: map[string]*classAgg{}, lim: lim}
+// NewStabilityAgg makes an empty stability aggregator.
+func NewStabilityAgg(lim Limits) *StabilityAgg {
+	return &StabilityAgg{All: NewAgg(lim), classes: map[string]*classAgg{}, lim: lim}
 }
 
 // Add folds in one request of class.
-func (s *Stability) Add(class string, r *record.Record) {
+func (s *StabilityAgg) Add(class string, r *record.Record) {
 	s.All.Add(r)
 	c := s.classes[class]
 	if c == nil {
@@ -244,7 +237,7 @@ func (s *Stability) Add(class string, r *record.Record) {
 // degradation checks. Degradation is estimated within each class, never
 // across classes (a long answer is not a slow short one), on e2e_ms; the
 // run's figure is its worst class. dur is the run's wall time.
-func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
+func (s *StabilityAgg) Run(name string, dur time.Duration) sidecar.StabilityRun {
 	a := s.All
 	run := sidecar.StabilityRun{
 		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
@@ -336,8 +329,8 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 	gc := sidecar.Check{Name: sidecar.CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
 		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
 		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",
-			a.Good, a.Requests, FormatMs(a.lim.SLOTTFTms), FormatMs(a.lim.SLOTPOTms), lr.Goodput,
-			FormatMs(lr.TTFTms.P99), FormatMs(lr.TPOTms.P99))}
+			a.Good, a.Requests, units.Ms(a.lim.SLOTTFTms), units.Ms(a.lim.SLOTPOTms), lr.Goodput,
+			units.Ms(lr.TTFTms.P99), units.Ms(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
 	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkAggregate1M drives a million synthetic stability records through
-// the aggregation path the suite uses (Stability.Add, then requests.jsonl
+// the aggregation path the suite uses (StabilityAgg.Add, then requests.jsonl
 // through a record.Writer) and reports what stays on the heap per request
 // (B/req-retained, after a GC, with the aggregator still live) and the
 // peak heap seen (MB-heap). Both must stay flat as the run grows: the
@@ -34,7 +34,7 @@ func BenchmarkAggregate1M(b *testing.B) {
 		before, peak := ms.HeapAlloc, ms.HeapAlloc
 		allocBefore, inuse := ms.TotalAlloc, ms.HeapInuse
 
-		s := NewStability(Limits{MinSuccessRate: 0.95, MaxDegradation: 0.2, SLOTTFTms: 2000, SLOTPOTms: 100})
+		s := NewStabilityAgg(Limits{MinSuccessRate: 0.95, MaxDegradation: 0.2, SLOTTFTms: 2000, SLOTPOTms: 100})
 		start := time.Now()
 		for i := range n {
 			class, e2e := "short", 800.0+float64(i%97)

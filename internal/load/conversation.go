@@ -11,6 +11,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Converse holds one conversation of turns user questions: turn i sends
@@ -112,7 +113,7 @@ func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
 		growth.Value = max(growth.Value, r)
 		if t.TTFTms > GrowthFactor*pred && t.TTFTms-pred > GrowthSlackMs {
 			flagged = append(flagged, fmt.Sprintf("turn %d: TTFT %s at %d prompt tokens, expected ≈ %s",
-				t.Turn, FormatMs(t.TTFTms), t.PromptTokens, FormatMs(pred)))
+				t.Turn, units.Ms(t.TTFTms), t.PromptTokens, units.Ms(pred)))
 		}
 	}
 	fit := fmt.Sprintf("baseline turns 1-%d: TTFT ≈ %.0f ms + %.3f ms/prompt token", base[nb-1].Turn, a, b)

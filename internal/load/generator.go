@@ -9,6 +9,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Thresholds of the load_generator check. They come from the harness's
@@ -163,8 +164,8 @@ func GeneratorCheck(g sidecar.Generator) sidecar.Check {
 	cpuBound := g.CPUCoresUsed >= 0 && g.DurationS >= MinCPUWindow.Seconds() && g.CPUFraction >= MaxCPUFraction
 	c := sidecar.Check{Name: sidecar.CheckLoadGenerator, Passed: !lagLate && !cpuBound, Value: g.DispatchLagMs.P99, Threshold: g.LagLimitMs}
 	lag := fmt.Sprintf("dispatch lag p99 %s, p50 %s, max %s; %d of %d dispatches later than %s",
-		FormatMsFine(g.DispatchLagMs.P99), FormatMsFine(g.DispatchLagMs.P50), FormatMsFine(g.DispatchLagMs.Max),
-		g.Late, g.DispatchLagMs.N, FormatMsFine(g.LagLimitMs))
+		units.Ms(g.DispatchLagMs.P99), units.Ms(g.DispatchLagMs.P50), units.Ms(g.DispatchLagMs.Max),
+		g.Late, g.DispatchLagMs.N, units.Ms(g.LagLimitMs))
 	cpu := "client CPU not measured on this platform"
 	if g.CPUCoresUsed >= 0 {
 		cpu = fmt.Sprintf("client CPU %.2f of %d cores", g.CPUCoresUsed, g.Cores)
@@ -181,16 +182,4 @@ func GeneratorCheck(g sidecar.Generator) sidecar.Check {
 		c.Detail = lag + "; " + rest
 	}
 	return c
-}
-
-// FormatMsFine prints a small duration in ms with sub-ms precision:
-// "0.12ms", "3.4ms", "812ms", "1.9s".
-func FormatMsFine(ms float64) string {
-	switch {
-	case ms < 1:
-		return fmt.Sprintf("%.2fms", ms)
-	case ms < 10:
-		return fmt.Sprintf("%.1fms", ms)
-	}
-	return FormatMs(ms)
 }

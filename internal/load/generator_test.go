@@ -53,14 +53,14 @@ func TestGeneratorCheck(t *testing.T) {
 	}
 	for _, tc := range []testCase{
 		{name: "on schedule", gen: sidecar.Generator{DispatchLagMs: lag(40, 0.3), LagLimitMs: 50, CPUCoresUsed: 0.1, Cores: 2, CPUFraction: 0.05, DurationS: 1},
-			passed: true, detail: "dispatch lag p99 0.30ms", reason: "a generator on schedule passes"},
+			passed: true, detail: "dispatch lag p99 0.30 ms", reason: "a generator on schedule passes"},
 		{name: "two late of forty", gen: sidecar.Generator{DispatchLagMs: lag(40, 80), LagLimitMs: 50, Late: 2, Cores: 2, DurationS: 1},
-			passed: true, detail: "2 of 40 dispatches later than 50ms", reason: "one or two outliers (a GC pause) are not a pattern"},
+			passed: true, detail: "2 of 40 dispatches later than 50 ms", reason: "one or two outliers (a GC pause) are not a pattern"},
 		{name: "three late of a thousand", gen: sidecar.Generator{DispatchLagMs: lag(1000, 10), LagLimitMs: 25, Late: 3, Cores: 2, DurationS: 1},
 			passed: true, reason: "0.3 % late is under 1 %"},
 		{name: "behind schedule", gen: sidecar.Generator{DispatchLagMs: lag(4000, 1900), LagLimitMs: 25, Late: 3500, CPUCoresUsed: 1.9, Cores: 2, CPUFraction: 0.95, DurationS: 1.5},
 			passed: false, reason: "most dispatches late",
-			detail: "the load generator fell behind its schedule (dispatch lag p99 1.9s"},
+			detail: "the load generator fell behind its schedule (dispatch lag p99 1.90 s"},
 		{name: "out of CPU", gen: sidecar.Generator{DispatchLagMs: lag(4000, 3), LagLimitMs: 25, CPUCoresUsed: 1.98, Cores: 2, CPUFraction: 0.99, DurationS: 5},
 			passed: false, detail: "the load generator ran out of CPU (client CPU 1.98 of 2 cores", reason: "CPU-bound for 5 s"},
 		{name: "busy but short", gen: sidecar.Generator{DispatchLagMs: lag(100, 3), LagLimitMs: 25, CPUCoresUsed: 1.98, Cores: 2, CPUFraction: 0.99, DurationS: 0.5},

@@ -9,6 +9,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // ClassWarmup is the class of every warm-up request in requests.jsonl:
@@ -151,14 +152,13 @@ func (c *ColdStart) Result(goodputFailed bool, minGoodput float64) *sidecar.Cold
 	}
 	best.ExplainsFailure = goodputFailed && c.rest.Requests > 0 && best.RestGoodputRatio >= minGoodput
 	name := "TTFT"
-	format := FormatMs
 	if best.Metric == sidecar.HistTPOT {
-		name, format = "TPOT", FormatMsFine
+		name = "TPOT"
 	}
 	best.Detail = fmt.Sprintf("the first %d requests were slower: cold start? (%s p50 %s against %s for the rest, p90 %s)",
-		c.wave, name, format(best.FirstP50), format(best.RestP50), format(best.RestP90))
+		c.wave, name, units.Ms(best.FirstP50), units.Ms(best.RestP50), units.Ms(best.RestP90))
 	if goodputFailed {
-		best.Detail += fmt.Sprintf("; after them %s met the SLOs", stats.Percent(best.RestGoodputRatio))
+		best.Detail += fmt.Sprintf("; after them %s met the SLOs", units.Percent(best.RestGoodputRatio))
 	}
 	return best
 }

@@ -71,9 +71,13 @@ type Record struct {
 	// Shard is "i/N" when the request was sent by shard i of a sharded run.
 	Shard string `json:"shard,omitempty"`
 	// Step is the turn index in a multi-turn scenario or conversation.
-	Step   int       `json:"step,omitempty"`
-	Start  time.Time `json:"start"`
-	Stream bool      `json:"stream"`
+	Step int `json:"step,omitempty"`
+	// RequestID is the X-Request-Id the request was sent with: vLLM takes
+	// it as the request's id, answers with id "chatcmpl-<it>" and logs it,
+	// so it joins this record with the server's log lines.
+	RequestID string    `json:"request_id,omitempty"`
+	Start     time.Time `json:"start"`
+	Stream    bool      `json:"stream"`
 	// Scheduled is when an open-loop generator meant to send the request.
 	// Latencies of such requests are measured from here, so a harness that
 	// falls behind cannot hide queueing (coordinated omission).

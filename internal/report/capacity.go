@@ -18,6 +18,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // capacityFile is the capacity chart: goodput (req/s) and TTFT p99 (ms)
@@ -148,29 +149,12 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// capacityAreas are the verdict rows of the capacity sections.
-func capacityAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
-	var out []area
+// capacityArea is TestCapacity's verdict row, if it ran.
+func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 	if c := m.Capacity; c != nil {
-		out = append(out, area{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)})
+		return []area{{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)}}
 	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
-			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
-		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
-			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", pct(mr.Rate), pct(mr.IsolatedRate), mr.Verdict)
-		}
-		out = append(out, area{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], fig})
-	}
-	if r := m.Roofline; r != nil {
-		// A row only when the roofline is judged (ACCEPTANCE_ROOFLINE_BELOW_FAILS,
-		// ACCEPTANCE_FAIL_UNKNOWN); otherwise it is advice in its own section.
-		if passed, judged := v[sidecar.SectionRoofline]; judged {
-			out = append(out, area{"roofline", passed, fmt.Sprintf("%s: single-stream decode at %s of the bound (below %s is below_bound)",
-				r.Verdict, pct(r.Fraction), pct(r.MinFraction))})
-		}
-	}
-	return out
+	return nil
 }
 
 // capacityFigure is the capacity in one cell.
@@ -192,18 +176,17 @@ func capacityFigure(c *sidecar.Capacity) string {
 		}
 	}
 	return s + fmt.Sprintf(" within TTFT ≤ %s, TPOT ≤ %s, goodput ratio ≥ %s; %d requests in %s",
-		ms(c.SLOs.TTFTms), ms(c.SLOs.TPOTms), pct(c.SLOs.MinGoodputRatio), c.Requests, secs(c.DurationS))
+		units.MsFixed(c.SLOs.TTFTms), units.MsFixed(c.SLOs.TPOTms), units.PercentFixed(c.SLOs.MinGoodputRatio), c.Requests, units.Seconds(c.DurationS))
 }
 
-// writeCapacity writes the capacity, tool calling under load and
-// roofline sections.
+// writeCapacity writes the capacity section.
 func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 	if c := m.Capacity; c != nil {
 		b.WriteString("\n## Capacity\n\n")
 		fmt.Fprintf(b, "%s.\n\nStopped: %s.\n", capacityFigure(c), mdText(c.StopReason))
 		if c.Idle != nil {
 			fmt.Fprintf(b, "\nIdle server (%d sequential requests): TTFT %s, TPOT %s, end-to-end %s (medians).\n",
-				c.Idle.Requests, ms(c.Idle.TTFTms), ms(c.Idle.TPOTms), ms(c.Idle.E2Ems))
+				c.Idle.Requests, units.MsFixed(c.Idle.TTFTms), units.MsFixed(c.Idle.TPOTms), units.MsFixed(c.Idle.E2Ems))
 		}
 		if len(c.Steps) > 0 {
 			b.WriteString("\n| step | offered | outcome | counted | goodput ratio [95 % CI] | goodput | TTFT p50 / p99 | TPOT p50 / p99 | waiting max | KV cache max | why |\n")
@@ -211,54 +194,20 @@ func writeCapacity(b *strings.Builder, m *sidecar.Metrics) {
 			for i, s := range c.Steps {
 				ci := ""
 				if s.GoodputCI95 != nil {
-					ci = fmt.Sprintf(" [%s, %s]", pct(s.GoodputCI95.Low), pct(s.GoodputCI95.High))
+					ci = fmt.Sprintf(" [%s, %s]", units.PercentFixed(s.GoodputCI95.Low), units.PercentFixed(s.GoodputCI95.High))
 				}
 				waiting, kv := "–", "–"
 				if s.Server != nil {
-					waiting, kv = num(s.Server.WaitingMax), pct(s.Server.KVCacheUsageMax)
+					waiting, kv = num(s.Server.WaitingMax), units.PercentFixed(s.Server.KVCacheUsageMax)
 				}
 				fmt.Fprintf(b, "| %d | %.3g req/s | %s | %d/%d | %s%s | %.3g req/s | %s / %s | %s / %s | %s | %s | %s |\n",
-					i+1, s.RatePerS, s.Outcome, s.Sent, s.Planned, pct(s.GoodputRatio), ci, s.Goodput,
-					ms(s.TTFTms.P50), ms(s.TTFTms.P99), ms(s.TPOTms.P50), ms(s.TPOTms.P99), waiting, kv, cell(s.Reason))
+					i+1, s.RatePerS, s.Outcome, s.Sent, s.Planned, units.PercentFixed(s.GoodputRatio), ci, s.Goodput,
+					units.MsFixed(s.TTFTms.P50), units.MsFixed(s.TTFTms.P99), units.MsFixed(s.TPOTms.P50), units.MsFixed(s.TPOTms.P99), waiting, kv, cell(s.Reason))
 			}
 		}
 		writeChecks(b, c.Checks)
 		if len(capacitySeries(m, nil)) > 0 {
 			fmt.Fprintf(b, "\n![%s](%s)\n", capacityTitle, capacityFile)
-		}
-	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		b.WriteString("\n## Tool calling under load\n\n")
-		fmt.Fprintf(b, "Background open loop at %.3g req/s (%.0f %% of the capacity %.3g req/s).\n", u.RatePerS, 100*u.Fraction, u.Capacity)
-		if bg := u.Background; bg != nil {
-			fmt.Fprintf(b, "Background: %d requests, goodput ratio %s, TTFT p99 %s.\n", bg.Requests, pct(bg.GoodputRatio), ms(bg.TTFTms.P99))
-		}
-		if mr := u.Model; mr != nil {
-			fmt.Fprintf(b, "Model checks: %d/%d under load (%s) vs %d/%d isolated (%s): difference %s [%s, %s], %s.\n",
-				mr.Passed, mr.Attempts, pct(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, pct(mr.IsolatedRate),
-				signedPct(mr.Diff), signedPct(mr.DiffCI95.Low), signedPct(mr.DiffCI95.High), mr.Verdict)
-		}
-		b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
-		for _, s := range u.Scenarios {
-			iso := fmt.Sprint(s.IsolatedServerFailures)
-			if s.IsolatedServerFailures < 0 {
-				iso = "not run"
-			}
-			var codes []string
-			for _, d := range s.Diagnoses {
-				codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
-			}
-			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
-		}
-		if u.Note != "" {
-			fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
-		}
-	}
-	if r := m.Roofline; r != nil {
-		b.WriteString("\n## Roofline\n\n")
-		fmt.Fprintf(b, "%s: %s.\n", r.Verdict, mdText(r.Detail))
-		if r.Source != "" {
-			fmt.Fprintf(b, "\nBandwidth source: %s.\n", mdText(r.Source))
 		}
 	}
 }

@@ -24,7 +24,7 @@ func capacityMetrics() *sidecar.Metrics {
 			TTFTms: stats.Summary{N: sent, P50: p99 / 2, P99: p99}, TPOTms: stats.Summary{N: sent, P50: 15, P99: 21},
 			Server: &sidecar.StepServer{Samples: 8, WaitingMax: 0, RunningMax: rate / 2, KVCacheUsageMax: rate / 100}}
 	}
-	return &sidecar.Metrics{Complete: true, CapacitySections: sidecar.CapacitySections{
+	return &sidecar.Metrics{Complete: true,
 		Capacity: &sidecar.Capacity{MaxRatePerS: 32, Interval: stats.Interval{Low: 32, High: 33}, Confidence: "bracketed",
 			StopReason: "bracketed within 5 %: passes at 32 req/s, fails at 33 req/s",
 			SLOs:       sidecar.CapacitySLOs{TTFTms: 2000, TPOTms: 20, MinGoodputRatio: 0.5, MaxErrorRate: 0.05},
@@ -40,17 +40,17 @@ func capacityMetrics() *sidecar.Metrics {
 			Model: &sidecar.UnderLoadModelRates{Attempts: 6, Passed: 6, Rate: 1, IsolatedAttempts: 6, IsolatedPassed: 6, IsolatedRate: 1, Verdict: "same"}},
 		Roofline: &sidecar.Roofline{GPU: "NVIDIA H200", BandwidthGBs: 4800, Source: "NVIDIA H200 datasheet", ModelBytes: 17.7e9,
 			BoundTokensPerS: 271.2, MeasuredTokensPerS: 40, Fraction: 0.147, Verdict: "ok", Detail: "single-stream decode 40.0 tok/s is 15 % of the roofline"},
-	}}
+	}
 }
 
 func TestCapacityReport(t *testing.T) {
 	m := capacityMetrics()
 	var b strings.Builder
-	require.NoError(t, Markdown(&b, m, nil))
+	require.NoError(t, Markdown(&b, m, nil, Options{}))
 	golden.Assert(t, filepath.Join("testdata", "capacity.golden.md"), []byte(b.String()))
 
 	var s strings.Builder
-	require.NoError(t, Summary(&s, m, ""))
+	require.NoError(t, Summary(&s, m, "", Options{}))
 	assert.Contains(t, s.String(), "| capacity | PASS | 32 req/s (passes at 32, fails at 33)")
 	assert.Contains(t, s.String(), "| tool calling under load | **FAIL** |")
 }

@@ -74,9 +74,16 @@ func charts(m *sidecar.Metrics, recs []record.Record) []chart {
 		for _, r := range c.Runs {
 			if ss := latencyCDF(runRecords(recs, "TestConcurrency", r.Name)); len(ss) > 0 {
 				out = append(out, chart{file: "concurrency-" + slug(r.Name) + "-latency-cdf.svg", area: "concurrency", run: r.Name,
-					title:  "End-to-end latency CDF per request class, load run " + r.Name,
+					title:  "End-to-end latency CDF per request class, concurrency run " + r.Name,
 					xLabel: "end-to-end latency (ms)", yLabel: "fraction of requests at or below", yMax1: true, series: ss})
 			}
+		}
+	}
+	for _, r := range viewRuns(m) {
+		if ss := ttftAgainstServer(runRecords(recs, r.test, r.name), r.v); len(ss) > 0 {
+			out = append(out, chart{file: "server-view-" + slug(r.name) + "-ttft-cdf.svg", area: "serverview", run: r.name,
+				title:  "TTFT CDF of " + r.name + ": the client's against vLLM's own",
+				xLabel: "TTFT (ms)", yLabel: "fraction of requests at or below", yMax1: true, series: ss})
 		}
 	}
 	if ss := vramSeries(m); len(ss) > 0 {
@@ -252,7 +259,7 @@ func slug(s string) string {
 // the paths written, in report order: per stability run
 // stability-RUN-ttft.svg (TTFT per request with each class's Theil–Sen
 // trend) and stability-RUN-latency-cdf.svg (end-to-end latency CDF per
-// class); per load run concurrency-RUN-latency-cdf.svg; vram.svg (local GPU
+// class); per concurrency run concurrency-RUN-latency-cdf.svg; vram.svg (local GPU
 // memory) and kv_cache.svg (vLLM KV-cache usage). A chart without data is
 // not written; report.md says which and why.
 func Charts(dir string, m *sidecar.Metrics, recs []record.Record) ([]string, error) {

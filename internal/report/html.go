@@ -27,7 +27,7 @@ import (
 // raw HTML is the report's own <details> blocks.
 func HTML(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var md bytes.Buffer
-	if err := MarkdownWith(&md, m, recs, opt); err != nil {
+	if err := Markdown(&md, m, recs, opt); err != nil {
 		return err
 	}
 	conv := goldmark.New(
@@ -64,7 +64,7 @@ func HTML(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) er
 		return tag
 	})
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	_, err := fmt.Fprintf(w, htmlPage, verdict, html.EscapeString(m.Target.Model), strings.ToLower(verdict), out)

@@ -20,7 +20,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	m, recs := fixture(t)
 	var a, b bytes.Buffer
 	require.NoError(t, HTML(&a, m, recs, Options{}))
-	require.NoError(t, HTMLReporter(m, recs, Options{})(&b))
+	require.NoError(t, HTML(&b, m, recs, Options{}))
 	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
 	page := a.String()
 
@@ -32,7 +32,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	assert.Contains(t, page, "<table>", "Markdown tables become HTML tables")
 
 	var md bytes.Buffer
-	require.NoError(t, Markdown(&md, m, recs))
+	require.NoError(t, Markdown(&md, m, recs, Options{}))
 	for _, h := range regexp.MustCompile(`(?m)^## (.+)$`).FindAllStringSubmatch(md.String(), -1) {
 		assert.Regexp(t, `<h2 id="[^"]+">`+regexp.QuoteMeta(h[1])+`</h2>`, page, "every section of report.md is in report.html")
 	}

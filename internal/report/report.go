@@ -7,8 +7,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,60 +21,8 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
-
-// Reporter writes one report of finished metrics.
-type Reporter func(io.Writer) error
-
-// MarkdownReporter binds MarkdownWith to its inputs.
-func MarkdownReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
-	return func(w io.Writer) error { return MarkdownWith(w, m, recs, opt) }
-}
-
-// SummaryReporter binds SummaryWith to its inputs.
-func SummaryReporter(m *sidecar.Metrics, artifacts string, opt Options) Reporter {
-	return func(w io.Writer) error { return SummaryWith(w, m, artifacts, opt) }
-}
-
-// HTMLReporter binds HTML to its inputs.
-func HTMLReporter(m *sidecar.Metrics, recs []record.Record, opt Options) Reporter {
-	return func(w io.Writer) error { return HTML(w, m, recs, opt) }
-}
-
-// ReadRecords reads requests.jsonl. A run killed mid-write may leave its
-// last line cut short: that line is dropped. A bad line elsewhere is an
-// error naming its number.
-func ReadRecords(r io.Reader) ([]record.Record, error) {
-	var recs []record.Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	var pendingErr error
-	line := 0
-	for sc.Scan() {
-		line++
-		if pendingErr != nil {
-			return recs, pendingErr // a bad line that was not the last one
-		}
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var rec record.Record
-		if err := json.Unmarshal(b, &rec); err != nil {
-			pendingErr = fmt.Errorf("requests.jsonl line %d: %w", line, err)
-			continue
-		}
-		recs = append(recs, rec)
-	}
-	if err := sc.Err(); err != nil {
-		return recs, fmt.Errorf("read requests.jsonl: %w", err)
-	}
-	return recs, nil
-}
-
-// Passed is the run's overall verdict, sidecar.Metrics.Passed: the one
-// that rank and the suite's exit code use too.
-func Passed(m *sidecar.Metrics) bool { return m.Passed() }
 
 type area struct {
 	name   string
@@ -102,14 +48,14 @@ func areas(m *sidecar.Metrics) []area {
 	if s := m.Stability; s != nil {
 		var parts []string
 		for _, r := range s.Runs {
-			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
+			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, units.MsFixed(r.TTFTms.P90), units.PercentFixed(r.Degradation.Value)))
 		}
 		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
-			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
+			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, units.TokensPerS(r.OutputThroughput), units.PercentFixed(r.GoodputRatio)))
 		}
 		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
 	}
@@ -127,13 +73,15 @@ func areas(m *sidecar.Metrics) []area {
 		} else {
 			var parts []string
 			for _, d := range g.Devices {
-				parts = append(parts, fmt.Sprintf("GPU %d max %s of %s", d.Index, mib(d.MemUsedMaxMiB), mib(d.MemTotalMiB)))
+				parts = append(parts, fmt.Sprintf("GPU %d max %s of %s", d.Index, units.MiB(d.MemUsedMaxMiB), units.MiB(d.MemTotalMiB)))
 			}
 			a.figure = strings.Join(parts, "; ")
 		}
 		out = append(out, a)
 	}
-	out = append(out, capacityAreas(m, v)...)
+	out = append(out, capacityArea(m, v)...)
+	out = append(out, underLoadArea(m, v)...)
+	out = append(out, rooflineArea(m, v)...)
 	return out
 }
 
@@ -144,20 +92,15 @@ type Options struct {
 	Changes *Changes
 }
 
-// Markdown writes report.md with no baseline; see MarkdownWith.
-func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record) error {
-	return MarkdownWith(w, m, recs, Options{})
-}
-
-// MarkdownWith writes report.md, what a reader came for first: the verdict,
+// Markdown writes report.md, what a reader came for first: the verdict,
 // the summary (the verdict per area, what failed with its remedy, what
 // changed against the baseline when one is given), then one section per
 // test with its charts (those Charts writes for the same inputs), and last
 // the run's details (target, times, knobs).
-func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
+func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "# vLLM acceptance report: %s\n\n", verdict)
@@ -184,8 +127,11 @@ func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Opt
 	writeToolCalling(&b, m.ToolCalling)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
+	writeServerView(&b, m, cs)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
+	writeUnderLoad(&b, m)
+	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)
 	writeServerMetrics(&b, m.ServerMetrics, cs)
 	writeRunDetails(&b, m)
@@ -462,19 +408,19 @@ func writeStability(b *strings.Builder, s *sidecar.Stability, cs []chart, haveRe
 	for _, r := range s.Runs {
 		fmt.Fprintf(b, "\n### %s: %s\n\n", r.Name, verdictWord(r.Verdict))
 		fmt.Fprintf(b, "%d requests, %d completed, %d timeouts, success rate %s (needs %s), %s.\n\n",
-			r.Requests, r.Completed, r.Timeouts, rate(r.SuccessRate), rate(r.MinSuccessRate), secs(r.DurationS))
+			r.Requests, r.Completed, r.Timeouts, rate(r.SuccessRate), rate(r.MinSuccessRate), units.Seconds(r.DurationS))
 		b.WriteString("| class | figure | n | p50 | p90 | p99 | max |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
-		summaryRows(b, "all", "TTFT", r.TTFTms, ms)
-		summaryRows(b, "all", "TPOT", r.TPOTms, ms)
-		summaryRows(b, "all", "E2E", r.E2Ems, ms)
-		summaryRows(b, "all", "output tok/s", r.OutputTokensPerS, tps)
+		summaryRows(b, "all", "TTFT", r.TTFTms, units.MsFixed)
+		summaryRows(b, "all", "TPOT", r.TPOTms, units.MsFixed)
+		summaryRows(b, "all", "E2E", r.E2Ems, units.MsFixed)
+		summaryRows(b, "all", "output tok/s", r.OutputTokensPerS, units.TokensPerS)
 		classes := append([]sidecar.ClassStats(nil), r.Classes...)
 		sort.SliceStable(classes, func(i, j int) bool { return classes[i].Name < classes[j].Name })
 		for _, c := range classes {
-			summaryRows(b, c.Name, "TTFT", c.TTFTms, ms)
-			summaryRows(b, c.Name, "TPOT", c.TPOTms, ms)
-			summaryRows(b, c.Name, "E2E", c.E2Ems, ms)
-			summaryRows(b, c.Name, "output tok/s", c.OutputTokensPerS, tps)
+			summaryRows(b, c.Name, "TTFT", c.TTFTms, units.MsFixed)
+			summaryRows(b, c.Name, "TPOT", c.TPOTms, units.MsFixed)
+			summaryRows(b, c.Name, "E2E", c.E2Ems, units.MsFixed)
+			summaryRows(b, c.Name, "output tok/s", c.OutputTokensPerS, units.TokensPerS)
 		}
 		b.WriteString("\n")
 		writeDegradation(b, "Degradation", r.Degradation)
@@ -520,7 +466,7 @@ func writeDegradation(b *strings.Builder, label string, d sidecar.Degradation) {
 		metric = "e2e_ms"
 	}
 	fmt.Fprintf(b, "- %s (%s): %s against a threshold of %s, %s; method `%s`; window ratio %s, trend %s [%s, %s]",
-		label, metric, pct(d.Value), pct(d.Threshold), passFail(d.Passed), d.Method, signedPct(d.WindowRatio), signedPct(d.Trend), signedPct(d.TrendCI.Low), signedPct(d.TrendCI.High))
+		label, metric, units.PercentFixed(d.Value), units.PercentFixed(d.Threshold), passFail(d.Passed), d.Method, units.SignedPercentFixed(d.WindowRatio), units.SignedPercentFixed(d.Trend), units.SignedPercentFixed(d.TrendCI.Low), units.SignedPercentFixed(d.TrendCI.High))
 	if d.Class != "" {
 		fmt.Fprintf(b, "; worst class `%s`", d.Class)
 	}
@@ -570,7 +516,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %.3f | %.1f | %.3f req/s (%s) | %s | %s | %s | %s | %s | %s | %s |\n",
 			cell(r.Name), r.Mode, load, r.Completed, r.Requests, r.RequestThroughput, r.OutputThroughput,
-			r.Goodput, pct(r.GoodputRatio), ms(r.TTFTms.P50), ms(r.TTFTms.P90), ms(r.TTFTms.P99), ms(r.TPOTms.P50), ms(r.TPOTms.P99),
+			r.Goodput, units.PercentFixed(r.GoodputRatio), units.MsFixed(r.TTFTms.P50), units.MsFixed(r.TTFTms.P90), units.MsFixed(r.TTFTms.P99), units.MsFixed(r.TPOTms.P50), units.MsFixed(r.TPOTms.P99),
 			errorsText(r.Errors), verdictWord(r.Verdict))
 	}
 	for _, r := range c.Runs {
@@ -580,7 +526,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 		}
 		if g := r.Generator; g != nil && g.Shards > 1 {
 			fmt.Fprintf(b, "\n%d shards sent %s together for %s of its window; outside that, fewer shards sent and the offered load was below plan.\n",
-				g.Shards, cell(r.Name), stats.Percent(g.ShardOverlap))
+				g.Shards, cell(r.Name), units.Percent(g.ShardOverlap))
 		}
 	}
 	for _, r := range c.Runs {
@@ -596,10 +542,10 @@ func writeConversation(b *strings.Builder, c *sidecar.Conversation) {
 	}
 	b.WriteString("\n## Conversation\n")
 	for _, r := range c.Runs {
-		fmt.Fprintf(b, "\n### %s: %s\n\n%d turns, %d errors, %s over the conversation.\n\n", r.Name, verdictWord(r.Verdict), len(r.Turns), r.Errors, tps(r.OutputTokensPerS))
+		fmt.Fprintf(b, "\n### %s: %s\n\n%d turns, %d errors, %s over the conversation.\n\n", r.Name, verdictWord(r.Verdict), len(r.Turns), r.Errors, units.TokensPerS(r.OutputTokensPerS))
 		b.WriteString("| turn | prompt tokens | completion tokens | TTFT | E2E | error |\n| ---: | ---: | ---: | ---: | ---: | --- |\n")
 		for _, t := range r.Turns {
-			fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", t.Turn, t.PromptTokens, t.CompletionTokens, ms(t.TTFTms), ms(t.E2Ems), cell(t.Error))
+			fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", t.Turn, t.PromptTokens, t.CompletionTokens, units.MsFixed(t.TTFTms), units.MsFixed(t.E2Ems), cell(t.Error))
 		}
 		writeChecks(b, r.Checks)
 	}
@@ -626,7 +572,7 @@ func writeGPU(b *strings.Builder, g *sidecar.GPU, cs []chart) {
 	b.WriteString("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, d := range g.Devices {
 		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.1f %% | %.0f °C | %.0f W |\n", d.Index, cell(d.Name),
-			mib(d.MemTotalMiB), mib(d.MemUsedFirstMiB), mib(d.MemUsedLastMiB), mib(d.MemUsedMaxMiB), d.UtilMeanPct, d.TempMaxC, d.PowerMaxW)
+			units.MiB(d.MemTotalMiB), units.MiB(d.MemUsedFirstMiB), units.MiB(d.MemUsedLastMiB), units.MiB(d.MemUsedMaxMiB), d.UtilMeanPct, d.TempMaxC, d.PowerMaxW)
 	}
 	fmt.Fprintf(b, "\n%d samples.\n", len(g.Samples))
 	writeChecks(b, g.Checks)
@@ -659,10 +605,10 @@ func writeServerMetrics(b *strings.Builder, s *sidecar.ServerMetrics, cs []chart
 			waitMax = math.Max(waitMax, p.Waiting)
 		}
 		fmt.Fprintf(b, "%d scrapes: KV cache usage max %s, mean %s; running max %s, waiting max %s.\n",
-			len(s.Series), pct(kvMax), pct(kvSum/float64(len(s.Series))), num(runMax), num(waitMax))
+			len(s.Series), units.PercentFixed(kvMax), units.PercentFixed(kvSum/float64(len(s.Series))), num(runMax), num(waitMax))
 	}
 	if h := s.TTFT; h != nil && h.Count > 0 {
-		fmt.Fprintf(b, "\nServer-side TTFT over the run: %s requests, mean %s.\n", num(h.Count), ms(h.Sum/h.Count*1000))
+		fmt.Fprintf(b, "\nServer-side TTFT over the run: %s requests, mean %s.\n", num(h.Count), units.MsFixed(h.Sum/h.Count*1000))
 	}
 	if len(s.Delta) > 0 {
 		b.WriteString("\n| counter | before | after | delta |\n| --- | ---: | ---: | ---: |\n")
@@ -694,21 +640,16 @@ func knobs(k sidecar.Knobs) [][2]string {
 	return out
 }
 
-// Summary writes the step summary with no baseline; see SummaryWith.
-func Summary(w io.Writer, m *sidecar.Metrics, artifacts string) error {
-	return SummaryWith(w, m, artifacts, Options{})
-}
-
-// SummaryWith writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
+// Summary writes a short Markdown verdict for GITHUB_STEP_SUMMARY: the
 // target, one line per area, the failed checks and the codes that failed
 // with their remedies (the first maxSummaryLines), the verdict against the
 // baseline in one line when one is given (no table: the report has it),
 // and where the full report is: artifacts, when set, is a link to the
 // run's artifacts.
-func SummaryWith(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
+func Summary(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) error {
 	var b strings.Builder
 	verdict := "FAIL"
-	if Passed(m) {
+	if m.Passed() {
 		verdict = "PASS"
 	}
 	fmt.Fprintf(&b, "### vLLM acceptance: %s\n\n%s", verdict, targetLine(m))
@@ -808,15 +749,9 @@ func failedChecks(m *sidecar.Metrics) []string {
 
 // Formatting: fixed precision everywhere, so reports diff line by line.
 
-func ms(v float64) string  { return fmt.Sprintf("%.1f ms", v) }
-func tps(v float64) string { return fmt.Sprintf("%.1f tok/s", v) }
-func mib(v float64) string { return fmt.Sprintf("%.0f MiB", v) }
 func rate(v float64) string {
 	return fmt.Sprintf("%.3f", v)
 }
-func pct(v float64) string       { return stats.PercentFixed(v) }
-func signedPct(v float64) string { return fmt.Sprintf("%+.1f %%", v*100) }
-func secs(v float64) string      { return fmt.Sprintf("%.1f s", v) }
 func num(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return fmt.Sprintf("%.0f", v)

@@ -28,10 +28,7 @@ func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
 	t.Helper()
 	m, err := sidecar.Read("testdata/metrics.json")
 	require.NoError(t, err)
-	fh, err := os.Open("testdata/requests.jsonl")
-	require.NoError(t, err)
-	defer fh.Close()
-	recs, err := ReadRecords(fh)
+	recs, err := record.ReadFile("testdata/requests.jsonl")
 	require.NoError(t, err)
 	require.Len(t, recs, 32)
 	return m, recs
@@ -40,8 +37,8 @@ func fixture(t *testing.T) (*sidecar.Metrics, []record.Record) {
 func TestMarkdownGolden(t *testing.T) {
 	m, recs := fixture(t)
 	var a, b bytes.Buffer
-	require.NoError(t, Markdown(&a, m, recs))
-	require.NoError(t, MarkdownReporter(m, recs, Options{})(&b))
+	require.NoError(t, Markdown(&a, m, recs, Options{}))
+	require.NoError(t, Markdown(&b, m, recs, Options{}))
 	assert.Equal(t, a.String(), b.String(), "same inputs, same bytes")
 	golden.Assert(t, filepath.Join("testdata", "report.golden.md"), a.Bytes())
 
@@ -92,12 +89,12 @@ func lastOpenDetails(s string) string {
 func TestMarkdownChangesAgainstBaseline(t *testing.T) {
 	m, recs := fixture(t)
 	var without, with bytes.Buffer
-	require.NoError(t, Markdown(&without, m, recs))
+	require.NoError(t, Markdown(&without, m, recs, Options{}))
 	assert.NotContains(t, without.String(), "Against the baseline", "no baseline given, no section")
 
 	ch := &Changes{Baseline: "runs/2025-10-01", Verdict: "regressed", Reason: "TTFT p90 of stability grew.",
 		Rows: []ChangeRow{{Area: "stability", Figure: "TTFT p90", Baseline: "30.0 ms", Candidate: "45.0 ms", Change: "+50.0 %", Verdict: "regressed"}}}
-	require.NoError(t, MarkdownWith(&with, m, recs, Options{Changes: ch}))
+	require.NoError(t, Markdown(&with, m, recs, Options{Changes: ch}))
 	md := with.String()
 	assert.Contains(t, md, "### Against the baseline: **REGRESSED**")
 	assert.Contains(t, md, "| stability | TTFT p90 | 30.0 ms | 45.0 ms | +50.0 % | **REGRESSED** |")
@@ -108,7 +105,7 @@ func TestMarkdownChangesAgainstBaseline(t *testing.T) {
 	assert.Contains(t, page.String(), "Against the baseline", "report.html has it too")
 
 	var sum bytes.Buffer
-	require.NoError(t, SummaryWith(&sum, m, "", Options{Changes: ch}))
+	require.NoError(t, Summary(&sum, m, "", Options{Changes: ch}))
 	assert.Contains(t, sum.String(), "Against the baseline runs/2025-10-01: **REGRESSED**. TTFT p90 of stability grew.", "the step summary has the verdict line")
 	assert.NotContains(t, sum.String(), "| stability | TTFT p90", "and no table: the report has it")
 }
@@ -122,7 +119,7 @@ func TestChangesFirstScreen(t *testing.T) {
 		ch.Rows = append(ch.Rows, ChangeRow{Area: "stability", Figure: fmt.Sprintf("figure %d", i), Change: "+20.0 %", Verdict: "regressed"})
 	}
 	var buf bytes.Buffer
-	require.NoError(t, MarkdownWith(&buf, m, recs, Options{Changes: ch}))
+	require.NoError(t, Markdown(&buf, m, recs, Options{Changes: ch}))
 	md := buf.String()
 	assert.Contains(t, md, fmt.Sprintf("| figure %d |", MaxChangeRows-1))
 	assert.NotContains(t, md, fmt.Sprintf("| figure %d |", MaxChangeRows), "rows beyond the cap are left out")
@@ -141,7 +138,7 @@ func TestGateSummary(t *testing.T) {
 func TestSummaryGolden(t *testing.T) {
 	m, _ := fixture(t)
 	var buf bytes.Buffer
-	require.NoError(t, SummaryReporter(m, "https://github.com/o/r/actions/runs/1#artifacts", Options{})(&buf))
+	require.NoError(t, Summary(&buf, m, "https://github.com/o/r/actions/runs/1#artifacts", Options{}))
 	golden.Assert(t, filepath.Join("testdata", "summary.golden.md"), buf.Bytes())
 	assert.Less(t, strings.Count(buf.String(), "\n"), 25, "the step summary stays short")
 	assert.Contains(t, buf.String(), "- stability mixed: `success_rate`", "a failed check is listed with the failures")
@@ -165,7 +162,7 @@ func TestMarkdownSections(t *testing.T) {
 			recs = nil
 		}
 		var buf bytes.Buffer
-		require.NoError(t, Markdown(&buf, m, recs))
+		require.NoError(t, Markdown(&buf, m, recs, Options{}))
 		for _, w := range tc.want {
 			assert.Contains(t, buf.String(), w, tc.reason)
 		}
@@ -226,36 +223,6 @@ func TestMarkdownSections(t *testing.T) {
 		{name: "empty run", reason: "a run that reached no section still renders",
 			change: func(m *sidecar.Metrics) { *m = sidecar.Metrics{SchemaVersion: 1} },
 			want:   []string{"# vLLM acceptance report: FAIL", "| – | – | no section ran |", "Nothing: no check failed and no request was diagnosed"}},
-	}
-	for _, tc := range testCases {
-		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
-	}
-}
-
-func TestReadRecords(t *testing.T) {
-	good := `{"test":"TestStability/mixed","scenario":"mixed","attempt":1,"start":"2025-10-22T23:14:36Z","stream":true,"status":200,"e2e_ms":10}`
-	type testCase struct {
-		name   string
-		reason string
-		in     string
-		n      int
-		errMsg string
-	}
-	run := func(t *testing.T, tc testCase) {
-		recs, err := ReadRecords(strings.NewReader(tc.in))
-		if tc.errMsg != "" {
-			require.Error(t, err, tc.reason)
-			assert.Contains(t, err.Error(), tc.errMsg, tc.reason)
-			return
-		}
-		require.NoError(t, err, tc.reason)
-		assert.Len(t, recs, tc.n, tc.reason)
-	}
-	testCases := []testCase{
-		{name: "empty", reason: "a run killed before any request", in: "", n: 0},
-		{name: "two lines", reason: "the normal case", in: good + "\n" + good + "\n", n: 2},
-		{name: "cut last line", reason: "a run killed mid-write keeps every finished line", in: good + "\n" + good[:40], n: 1},
-		{name: "bad middle line", reason: "corruption before the end is an error with its line", in: good + "\n{oops\n" + good + "\n", errMsg: "line 2"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })

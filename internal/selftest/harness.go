@@ -1,11 +1,11 @@
 package selftest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -112,23 +112,16 @@ func Run(t testing.TB, env map[string]string, limit time.Duration, args ...strin
 	return o
 }
 
-// ReadRecords decodes requests.jsonl; a missing file is no records.
+// ReadRecords decodes requests.jsonl (record.ReadFile); a missing file is
+// no records.
 func ReadRecords(t testing.TB, path string) []record.Record {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
+	recs, err := record.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	defer f.Close()
-	var out []record.Record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var r record.Record
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "requests.jsonl line is not JSON: %s", sc.Text())
-		out = append(out, r)
-	}
-	return out
+	require.NoError(t, err)
+	return recs
 }
 
 // Failed lists the failed tests whose name starts with prefix.

@@ -23,6 +23,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // The sharded run's knobs: totals that do not divide evenly by 3 shards,
@@ -78,6 +79,17 @@ func indexedJobEnv(base, out string, i int, start time.Time) map[string]string {
 // environment), and waits for all of them.
 func runShards(t *testing.T, base, out string, n int) []string {
 	t.Helper()
+	outputs, errs := runShardsWith(t, base, out, n, nil)
+	for i := range n {
+		require.NoError(t, errs[i], "shard %d:\n%s", i, tail(outputs[i]))
+	}
+	return outputs
+}
+
+// runShardsWith is runShards with extra knobs, returning each shard's
+// exit error instead of requiring none.
+func runShardsWith(t *testing.T, base, out string, n int, extra map[string]string) ([]string, []error) {
+	t.Helper()
 	bin := SuiteBinary(t)
 	// Compiled first, then a start five to six seconds ahead (RFC 3339
 	// has whole seconds): every shard is up and waiting before it comes,
@@ -94,7 +106,15 @@ func runShards(t *testing.T, base, out string, n int) []string {
 			cmd.Dir = filepath.Join(config.RepoRoot(), "acceptance")
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 			for k, v := range indexedJobEnv(base, out, i, start) {
+				if x, ok := extra[k]; ok {
+					v = x
+				}
 				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			for k, v := range extra {
+				if _, ok := indexedJobEnv(base, out, i, start)[k]; !ok {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
 			}
 			var buf bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &buf, &buf
@@ -103,10 +123,54 @@ func runShards(t *testing.T, base, out string, n int) []string {
 		})
 	}
 	wg.Wait()
-	for i := range n {
-		require.NoError(t, errs[i], "shard %d:\n%s", i, tail(outputs[i]))
+	return outputs, errs
+}
+
+// TestShardsCapacityOnlyFailure: a sharded run whose only failure is its
+// capacity (ACCEPTANCE_MIN_CAPACITY far above what the simulator's search
+// reaches; the load runs healthy) merges, through the CLI, to exit 1 and a
+// junit.xml whose TestCapacity case fails with the live test's text while
+// every TestConcurrency case passes (issue 18: merge's hand-written XML
+// once left capacity out and was all green).
+func TestShardsCapacityOnlyFailure(t *testing.T) {
+	t.Parallel()
+	p, err := sim.Lookup(shardSimTTFTSpec)
+	require.NoError(t, err)
+	base := Serve(t, sim.New(p, nil))
+	out := t.TempDir()
+	logs, errs := runShardsWith(t, base, out, shardCount, map[string]string{"ACCEPTANCE_MIN_CAPACITY": "100000"})
+	for i, l := range logs {
+		require.Error(t, errs[i], "shard %d fails its own TestCapacity:\n%s", i, tail(l))
+		assert.Contains(t, l, "--- FAIL: TestCapacity", "shard %d", i)
+		assert.NotContains(t, l, "--- FAIL: TestConcurrency", "shard %d: the load runs are healthy:\n%s", i, tail(l))
 	}
-	return outputs
+
+	merged := filepath.Join(out, "merged")
+	cmd := exec.Command(cli(t), "merge", "--out", merged, filepath.Join(out, "shards"))
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err = cmd.Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "merge fails the run:\n%s", buf.String())
+	assert.Equal(t, 1, ee.ExitCode(), buf.String())
+
+	m, err := sidecar.Read(merged)
+	require.NoError(t, err)
+	require.NotNil(t, m.Capacity)
+	assert.False(t, m.Passed())
+	v := m.SectionVerdicts()
+	assert.False(t, v[sidecar.SectionCapacity])
+	assert.True(t, v[sidecar.SectionConcurrency], "only capacity fails")
+
+	raw, err := os.ReadFile(filepath.Join(merged, "junit.xml"))
+	require.NoError(t, err)
+	x := string(raw)
+	assert.Regexp(t, `<testcase classname="[^"]*acceptance" name="TestCapacity"[^>]*>\s*<failure`, x, "a failing TestCapacity case")
+	assert.Contains(t, x, "min_capacity", "the live test's failure text names the check")
+	assert.Contains(t, x, `failures="1"`, "TestCapacity is the one failure:\n%s", x)
+	for _, lr := range m.Concurrency.Runs {
+		assert.Regexp(t, `name="TestConcurrency/`+lr.Name+`"[^>]*></testcase>`, x, "a passing load run")
+	}
 }
 
 // TestShardsMergeIntoTheRunOneProcessMeasures: three shard processes run
@@ -253,7 +317,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			}
 			assert.LessOrEqual(t, lr.Generator.ShardOverlap, 1.0)
 			t.Logf("%s: %d requests over %d shards in %.2fs (all shards sending for %s of it); TTFT p50/p90/p99 merged %.2f/%.2f/%.2f ms, one process over the union %.2f/%.2f/%.2f ms; verdict %s",
-				lr.Name, lr.Requests, shardCount, lr.DurationS, stats.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
+				lr.Name, lr.Requests, shardCount, lr.DurationS, units.Percent(lr.Generator.ShardOverlap), lr.TTFTms.P50, lr.TTFTms.P90, lr.TTFTms.P99,
 				union.TTFTms.P50, union.TTFTms.P90, union.TTFTms.P99, lr.Verdict)
 			// The server's true first-token latency is 20 ms ± 20 %; what
 			// the client adds is small next to it.

@@ -79,7 +79,7 @@ func Events(m *sidecar.Metrics) []byte {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {
 			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.StabilityLine(r), suite.UnknownLine(j, r)}}
-			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+			if !j.RunPassed(r.Checks, r.Verdict) {
 				c.failure = suite.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)
@@ -90,7 +90,7 @@ func Events(m *sidecar.Metrics) []byte {
 		root := &testCase{name: "TestConcurrency"}
 		for _, r := range cc.Runs {
 			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.ConcurrencyLine(r), suite.UnknownLine(j, r)}}
-			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+			if !j.RunPassed(r.Checks, r.Verdict) {
 				c.failure = suite.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)
@@ -101,7 +101,7 @@ func Events(m *sidecar.Metrics) []byte {
 		root := &testCase{name: "TestConversation"}
 		for _, r := range cv.Runs {
 			c := &testCase{name: root.name + "/" + r.Name, logs: []string{suite.UnknownLine(j, r)}}
-			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+			if !j.RunPassed(r.Checks, r.Verdict) {
 				c.failure = suite.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)

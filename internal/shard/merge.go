@@ -78,7 +78,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 	}
 	if first != nil {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
-		m.CapacitySections = first.CapacitySections
+		m.Capacity, m.ToolCallingUnderLoad, m.Roofline = first.Capacity, first.ToolCallingUnderLoad, first.Roofline
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
 		if first.Provenance != nil {
 			m.Provenance = first.Provenance

@@ -149,8 +149,10 @@ func ReadRuns(path string) ([]Run, error) {
 	return runs, nil
 }
 
-// ReadOne reads a metrics.json, or the one in a run folder (report's input).
-func ReadOne(path string) (*Metrics, error) {
+// Read reads one metrics.json, or the one in a run folder (report's
+// input), through Decode: the schema version is checked. The error names
+// the path.
+func Read(path string) (*Metrics, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "metrics.json")
 	}

@@ -64,8 +64,12 @@ type StabilityRun struct {
 	// wave was still markedly slower than the rest.
 	Warmup    *Warmup    `json:"warmup,omitempty"`
 	ColdStart *ColdStart `json:"cold_start,omitempty"`
-	Checks    []Check    `json:"checks"`
-	Verdict   string     `json:"verdict"`
+	// ServerView is vLLM's own latency histograms and prefix cache over
+	// the run, beside the client's (client_server_gap check); nil when
+	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	Checks     []Check     `json:"checks"`
+	Verdict    string      `json:"verdict"`
 }
 
 // Warmup is a load run's warm-up: ACCEPTANCE_WARMUP_WAVES waves of
@@ -196,8 +200,12 @@ type ConcurrencyRun struct {
 	// Warmup and ColdStart: see StabilityRun.
 	Warmup    *Warmup    `json:"warmup,omitempty"`
 	ColdStart *ColdStart `json:"cold_start,omitempty"`
-	Checks    []Check    `json:"checks"`
-	Verdict   string     `json:"verdict"`
+	// ServerView is vLLM's own latency histograms and prefix cache over
+	// the run, beside the client's (client_server_gap check); nil when
+	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	Checks     []Check     `json:"checks"`
+	Verdict    string      `json:"verdict"`
 }
 
 // Conversation is the long-conversation section.

@@ -59,7 +59,13 @@ type Metrics struct {
 	Conversation  *Conversation  `json:"conversation,omitempty"`
 	GPU           *GPU           `json:"gpu,omitempty"`
 	ServerMetrics *ServerMetrics `json:"server_metrics,omitempty"`
-	CapacitySections
+	// Capacity is TestCapacity's search (capacity.go).
+	Capacity *Capacity `json:"capacity,omitempty"`
+	// ToolCallingUnderLoad is TestToolCallingUnderLoad (underload.go).
+	ToolCallingUnderLoad *ToolCallingUnderLoad `json:"tool_calling_under_load,omitempty"`
+	// Roofline is the decode rate against the memory-bandwidth bound
+	// (roofline.go).
+	Roofline *Roofline `json:"roofline,omitempty"`
 }
 
 // Ending is why the run ended, in words: end_reason, then ": end_detail"

@@ -186,9 +186,10 @@ const (
 var Sections = []Section{SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
 	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
 
-// runPassed is a load-style run's verdict: from its checks when it has
+// RunPassed is a load-style run's verdict (a stability, concurrency or
+// conversation run, or the capacity search): from its checks when it has
 // any, else the verdict it recorded, failed only when it says "fail".
-func (j Judge) runPassed(cs []Check, recorded string) bool {
+func (j Judge) RunPassed(cs []Check, recorded string) bool {
 	if len(cs) == 0 {
 		return recorded != VerdictFail
 	}
@@ -219,15 +220,15 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 		}
 	case SectionStability:
 		if x := m.Stability; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.runPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
 		}
 	case SectionConcurrency:
 		if x := m.Concurrency; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.runPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
 		}
 	case SectionConversation:
 		if x := m.Conversation; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.runPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
 		}
 	case SectionGPU:
 		if g := m.GPU; g != nil {
@@ -236,7 +237,7 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 		}
 	case SectionCapacity:
 		if c := m.Capacity; c != nil {
-			return j.runPassed(c.Checks, c.Verdict), true
+			return j.RunPassed(c.Checks, c.Verdict), true
 		}
 	case SectionToolCallingUnderLoad:
 		if u := m.ToolCallingUnderLoad; u != nil {

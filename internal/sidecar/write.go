@@ -43,16 +43,3 @@ func Write(path string, m *Metrics) error {
 	}
 	return nil
 }
-
-// Read decodes a metrics.json file.
-func Read(path string) (*Metrics, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var m Metrics
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &m, nil
-}

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // DegradationMethod names the rule Degradation applies; it goes into the
@@ -171,11 +172,11 @@ func Degradation(series []float64, threshold float64) DegradationResult {
 		r.Passed, r.Reason = false, "step"
 	}
 	r.Detail = fmt.Sprintf("%s %s over %d requests (97.5 %% CI %s..%s), window medians %s -> %s (%d requests each)",
-		verb(r.Trend), pct(math.Abs(r.Trend)), n, pct(r.TrendCI.Low), pct(r.TrendCI.High),
-		formatMs(r.FirstMedian), formatMs(r.LastMedian), w)
+		verb(r.Trend), units.Percent(math.Abs(r.Trend)), n, units.Percent(r.TrendCI.Low), units.Percent(r.TrendCI.High),
+		units.Ms(r.FirstMedian), units.Ms(r.LastMedian), w)
 	if r.Reason == "step" {
 		r.Detail += fmt.Sprintf("; step change: last window %s above the first, over 2x the %s limit",
-			pct(r.WindowRatio), pct(threshold))
+			units.Percent(r.WindowRatio), units.Percent(threshold))
 	}
 	return r
 }
@@ -185,38 +186,4 @@ func verb(growth float64) string {
 		return "fell"
 	}
 	return "grew"
-}
-
-// Percent writes a fraction as a percentage for prose (verdict lines,
-// tolerances): at most one decimal, "80 %", "12.5 %". Tables use
-// PercentFixed.
-func Percent(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + " %"
-}
-
-// SignedPercent is Percent with the sign of a change: "+4.3 %", "-2 %".
-func SignedPercent(f float64) string {
-	if f < 0 {
-		return Percent(f)
-	}
-	return "+" + Percent(f)
-}
-
-// PercentFixed writes a fraction with one decimal always, "80.0 %", for
-// table columns, whose figures then line up and diff well.
-func PercentFixed(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) }
-
-func pct(f float64) string { return Percent(f) }
-
-// formatMs prints a duration in ms compactly: 0.42ms, 9.5ms, 141ms, 2.35s.
-func formatMs(ms float64) string {
-	switch a := math.Abs(ms); {
-	case a >= 1000:
-		return fmt.Sprintf("%.2fs", ms/1000)
-	case a >= 100:
-		return fmt.Sprintf("%.0fms", ms)
-	case a >= 1:
-		return fmt.Sprintf("%.1fms", ms)
-	}
-	return fmt.Sprintf("%.2fms", ms)
 }

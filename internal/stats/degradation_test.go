@@ -134,7 +134,7 @@ func TestDegradationCases(t *testing.T) {
 		{
 			name: "clean 40 % rise over 10", series: lin(10, 1000, 1400),
 			passed: false, wantReason: "trend", trend: 0.4, ci: Interval{0.4, 0.4}, ratio: 1355.5556/1044.4444 - 1,
-			detail: "grew 40 % over 10 requests (97.5 % CI 40 %..40 %), window medians 1.04s -> 1.36s (3 requests each)",
+			detail: "grew 40 % over 10 requests (97.5 % CI 40 %..40 %), window medians 1.04 s -> 1.36 s (3 requests each)",
 			reason: "the brief's case: twice the limit, and every pairwise slope agrees",
 		},
 		{
@@ -144,13 +144,13 @@ func TestDegradationCases(t *testing.T) {
 		},
 		{
 			name: "flat", series: rep(100, 10),
-			passed: true, detail: "grew 0 % over 10 requests (97.5 % CI 0 %..0 %), window medians 100ms -> 100ms (3 requests each)",
+			passed: true, detail: "grew 0 % over 10 requests (97.5 % CI 0 %..0 %), window medians 100 ms -> 100 ms (3 requests each)",
 			reason: "no change at all",
 		},
 		{
 			name: "falling", series: lin(10, 1400, 1000),
 			passed: true, trend: -400.0 / 1400, ci: Interval{-400.0 / 1400, -400.0 / 1400}, ratio: 1044.4444/1355.5556 - 1,
-			detail: "fell 28.6 % over 10 requests (97.5 % CI -28.6 %..-28.6 %), window medians 1.36s -> 1.04s (3 requests each)",
+			detail: "fell 28.6 % over 10 requests (97.5 % CI -28.6 %..-28.6 %), window medians 1.36 s -> 1.04 s (3 requests each)",
 			reason: "getting faster (a warming cache) is not degradation",
 		},
 		{
@@ -177,7 +177,7 @@ func TestDegradationCases(t *testing.T) {
 			// scaled by 9/1000.
 			passed: true, trend: 0, ci: Interval{0, (500.0/6 + upperFrac(45, 10)*(500.0/5-500.0/6)) * 9 / 1000},
 			ratio:  0.5,
-			detail: "grew 0 % over 10 requests (97.5 % CI 0 %..75.4 %), window medians 1.00s -> 1.50s (3 requests each)",
+			detail: "grew 0 % over 10 requests (97.5 % CI 0 %..75.4 %), window medians 1.00 s -> 1.50 s (3 requests each)",
 			reason: "windows of 3 are too small for the step clause (noise lines them up 1 run in 20); the trend misses a jump in the last two requests: documented",
 		},
 		{
@@ -187,7 +187,7 @@ func TestDegradationCases(t *testing.T) {
 			// slopes, both 500/17; scaled by 19/1000.
 			passed: false, wantReason: "step", trend: 0, ci: Interval{0, 500.0 / 17 * 19 / 1000},
 			ratio:  0.5,
-			detail: "grew 0 % over 20 requests (97.5 % CI 0 %..55.9 %), window medians 1.00s -> 1.50s (5 requests each); step change: last window 50 % above the first, over 2x the 20 % limit",
+			detail: "grew 0 % over 20 requests (97.5 % CI 0 %..55.9 %), window medians 1.00 s -> 1.50 s (5 requests each); step change: last window 50 % above the first, over 2x the 20 % limit",
 			reason: "with windows of 5 the step clause sees the jump the median of slopes plays down",
 		},
 		{

@@ -54,11 +54,3 @@ func TestSummarize(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
 }
-
-func TestPercentFormats(t *testing.T) {
-	assert.Equal(t, "80 %", Percent(0.8))
-	assert.Equal(t, "12.5 %", Percent(0.125))
-	assert.Equal(t, "+4.3 %", SignedPercent(0.043))
-	assert.Equal(t, "-2 %", SignedPercent(-0.02))
-	assert.Equal(t, "80.0 %", PercentFixed(0.8))
-}

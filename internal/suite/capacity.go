@@ -14,6 +14,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // IdleRequests is how many sequential requests measure the idle server
@@ -60,11 +61,11 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		var lines []string
 		if lim.SLOTTFTms > 0 && idle.TTFTms > lim.SLOTTFTms {
 			lines = append(lines, fmt.Sprintf("ACCEPTANCE_SLO_TTFT=%s is below the idle server's TTFT (%s median of %d): no rate can meet it; raise it",
-				cfg.SLOTTFT, load.FormatMs(idle.TTFTms), idle.Completed))
+				cfg.SLOTTFT, units.Ms(idle.TTFTms), idle.Completed))
 		}
 		if lim.SLOTPOTms > 0 && idle.TPOTms > lim.SLOTPOTms {
 			lines = append(lines, fmt.Sprintf("ACCEPTANCE_SLO_TPOT=%s is below the idle server's TPOT (%s median of %d): no rate can meet it; raise it",
-				cfg.SLOTPOT, load.FormatMsFine(idle.TPOTms), idle.Completed))
+				cfg.SLOTPOT, units.Ms(idle.TPOTms), idle.Completed))
 		}
 		if len(lines) > 0 {
 			return r.refuse(res, start, lines...)
@@ -85,7 +86,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		return r.refuse(res, start, probs...)
 	}
 	r.Logf("capacity: idle TTFT %s, TPOT %s; search from %s up to %s, steps of %s after %s warm-up, %.0f %% resolution",
-		load.FormatMs(idle.TTFTms), load.FormatMsFine(idle.TPOTms), capacity.FormatRate(b.StartRate), capacity.FormatRate(b.MaxRate),
+		units.Ms(idle.TTFTms), units.Ms(idle.TPOTms), capacity.FormatRate(b.StartRate), capacity.FormatRate(b.MaxRate),
 		b.Step, b.Warmup, 100*b.Resolution)
 	s := capacity.New(b)
 	for k := 0; ; k++ {
@@ -274,6 +275,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 		every := min(r.Cfg.MetricsInterval, max(b.Step/10, 250*time.Millisecond))
 		sampler = scrape.Start(stepCtx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, every)
 	}
+	closeView := r.serverView(stepCtx)
 	lim := r.limits()
 	agg := load.NewAgg(lim)
 	gen := load.StartGenerator()
@@ -356,6 +358,10 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	st.Sent, st.Completed, st.Good = tally.Sent, agg.Completed, agg.Good
 	st.Errors = agg.Errors
 	st.TTFTms, st.TPOTms = agg.TTFT.Summary(), agg.TPOT.Summary()
+	// The server's view of the step, information only: past saturation
+	// the gap grows with vLLM's API server's own queue, which the step's
+	// goodput already judges.
+	st.ServerView, _ = closeView(st.TTFTms, agg.E2E.Summary(), agg.TTFT, warm, nil)
 	st.DurationS = elapsed.Seconds()
 	if tally.Sent > 0 {
 		st.GoodputRatio = float64(tally.Good) / float64(tally.Sent)

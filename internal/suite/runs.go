@@ -18,6 +18,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // Stability run names (TestStability/<run>).
@@ -44,7 +45,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // (max_tokens ACCEPTANCE_SHORT_TOKENS) and the long class (max_tokens
 // ACCEPTANCE_LONG_TOKENS), thinking off. A failed request counts against
 // the run and is never retried. Degradation is judged per class on e2e_ms
-// (see load.Stability.Run); checks: success_rate, degradation, preemptions
+// (see load.StabilityAgg.Run); checks: success_rate, degradation, preemptions
 // (from /metrics, skipped without it), vram_growth and vram_max (from the
 // local GPU, skipped without one).
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
@@ -62,7 +63,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	}
 	test := "TestStability/" + name
 	lim := r.limits()
-	agg := load.NewStability(lim)
+	agg := load.NewStabilityAgg(lim)
 	r.waitStart(ctx)
 	// A wave is one request of each class, back to back: the pause is
 	// the run's pattern, not its request shape.
@@ -70,6 +71,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	r.warmUp(test, name, warm, load.Sequential(ctx, warm.Size, 0, plan, r.Client.ChatAt))
 	cold := load.NewColdStart(2, lim, true)
 	stopMon := r.runMonitors(ctx)
+	closeView := r.serverView(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
 	start := time.Now()
 	gen := load.StartGenerator()
@@ -97,6 +99,9 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	// actual send): late by a tenth of the pause is still the same pattern.
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
+	var gap sidecar.Check
+	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, 0, run.Checks)
+	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, n); cut {
 		run.Checks = append(run.Checks, c)
@@ -139,6 +144,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
 	var gen *load.Generator
+	var closeView func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, warmup int, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
 	var n int
 	sh := r.Cfg.Sharding
@@ -160,6 +166,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// server sees the whole run's concurrency in the warm-up too.
 		warm = load.NewWarmup(r.Cfg.WarmupWaves, run.Concurrency)
 		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, plan, r.Client.ChatAt))
+		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
 		ch = load.Closed(ctx, run.Concurrency, n, plan, r.Client.ChatAt)
@@ -185,6 +192,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 			span = warmAll[len(warmAll)-1] + time.Duration(float64(time.Second)/r.Cfg.OpenLoopRate)
 			r.Logf("concurrency %s: warm-up, %d arrivals not counted (ACCEPTANCE_WARMUP_WAVES=%d)", name, warm.Size, warm.Waves)
 		}
+		// The warm-up is the head of the same loop, so the server's window
+		// holds it too (ServerView.WarmupRequests says how many).
+		closeView = r.serverView(ctx)
 		// Each shard sends its round-robin part of the whole run's
 		// schedule (one seed): together the shards send exactly the
 		// arrivals one process would, over the same window, so no shard
@@ -242,6 +252,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	gh := gen.Stop()
 	lr.Generator = &gh
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+	var gap sidecar.Check
+	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
+	lr.Checks = append(lr.Checks, gap)
 	if c, cut := r.cutShort(agg.Requests, n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
@@ -348,7 +361,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Turns = append(run.Turns, t)
 		r.Record(&rec)
 		r.Logf("conversation %s: turn %d/%d, %d prompt tokens, TTFT %s, E2E %s%s", name, t.Turn, turns,
-			t.PromptTokens, load.FormatMs(t.TTFTms), load.FormatMs(t.E2Ems), errSuffix(t.Error))
+			t.PromptTokens, units.Ms(t.TTFTms), units.Ms(t.E2Ems), errSuffix(t.Error))
 	}
 	if genS > 0 {
 		run.OutputTokensPerS = float64(tokens) / genS
@@ -649,7 +662,7 @@ func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Convers
 // StabilityLine is a stability run in one line, for its test's log.
 func StabilityLine(r sidecar.StabilityRun) string {
 	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
-		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
+		r.Completed, r.Requests, units.Ms(r.E2Ems.P50), units.Ms(r.E2Ems.P99), units.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
 		runNotes(r.Interrupted, r.ColdStart)
 }
 
@@ -669,30 +682,32 @@ func runNotes(interrupted int, cold *sidecar.ColdStart) string {
 // CapacityStepLine is a capacity step in one line, for TestCapacity's log.
 func CapacityStepLine(st sidecar.CapacityStep) string {
 	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
-		st.RatePerS, st.Outcome, stats.Percent(st.GoodputRatio), load.FormatMs(st.TTFTms.P99), load.FormatMsFine(st.TPOTms.P99), st.Reason)
+		st.RatePerS, st.Outcome, units.Percent(st.GoodputRatio), units.Ms(st.TTFTms.P99), units.Ms(st.TPOTms.P99), st.Reason)
 }
 
 // ConcurrencyLine is a concurrency run in one line, for its test's log.
 func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
 		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
-		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
+		r.Goodput, units.Percent(r.GoodputRatio), units.Ms(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
 }
 
 func figures(c sidecar.Check) string {
 	switch c.Name {
 	case sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio:
-		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (need ≥ %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	case sidecar.CheckDegradation:
-		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s (limit %s)", units.SignedPercent(c.Value), units.Percent(c.Threshold))
 	case sidecar.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
 	case sidecar.CheckShards:
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case sidecar.CheckLoadGenerator:
-		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
+		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
+	case sidecar.CheckClientServerGap:
+		return fmt.Sprintf("%s added in front of the engine (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
 	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
-		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
+		return fmt.Sprintf("%s of VRAM (limit %s)", units.Percent(c.Value), units.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
 	}
@@ -722,4 +737,7 @@ var remedies = map[string]string{
 	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	sidecar.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
+	sidecar.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
+		"to confirm, then fix or bypass the slow hop (gateway, proxy, service mesh, cross-zone network), or raise " +
+		"--api-server-count if vLLM's API server is saturated; a known, accepted hop: raise ACCEPTANCE_MAX_CLIENT_SERVER_GAP",
 }

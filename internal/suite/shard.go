@@ -121,12 +121,15 @@ const BarrierTimeout = 10 * time.Minute
 
 // Arrive writes this shard's marker for run in dir (its arrival time),
 // atomically, so a reader never sees half of one.
-func Arrive(dir, run string, index int) error {
+func Arrive(dir, run string, index int) error { return arrive(dir, run, index, time.Now()) }
+
+// arrive is Arrive with the arrival time given (tests inject it).
+func arrive(dir, run string, index int, at time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
 	}
 	tmp := marker(dir, run, index) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(time.Now().UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(at.UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
 		return fmt.Errorf("ACCEPTANCE_SHARD_BARRIER: %w", err)
 	}
 	if err := os.Rename(tmp, marker(dir, run, index)); err != nil {
@@ -145,7 +148,13 @@ func marker(dir, run string, index int) string {
 // from the same markers: the last arrival plus BarrierLead. Clocks must
 // agree as they must for ACCEPTANCE_START_AT.
 func Barrier(ctx context.Context, dir, run string, index, count int, timeout time.Duration) (time.Time, error) {
-	if err := Arrive(dir, run, index); err != nil {
+	return barrier(ctx, dir, run, index, count, timeout, time.Now())
+}
+
+// barrier is Barrier with this shard's arrival time given (tests inject
+// it, so the start they assert is exact); the timeout runs on the real clock.
+func barrier(ctx context.Context, dir, run string, index, count int, timeout time.Duration, arrived time.Time) (time.Time, error) {
+	if err := arrive(dir, run, index, arrived); err != nil {
 		return time.Time{}, err
 	}
 	name := func(i int) string { return marker(dir, run, i) }

@@ -67,7 +67,7 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
 	var out []ModeResult
 	for _, think := range r.Cfg.Thinking {
-		out = append(out, r.toolCalling(ctx, test, sc, think)...)
+		out = append(out, r.oneThinking(ctx, test, sc, think)...)
 	}
 	results := make([]verdict.Result, len(out))
 	for i, m := range out {
@@ -80,13 +80,13 @@ func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenar
 	return out
 }
 
-// toolCalling runs sc ACCEPTANCE_TOOLCALL_REPEATS times with one thinking
+// oneThinking runs sc ACCEPTANCE_TOOLCALL_REPEATS times with one thinking
 // setting, in each configured transport, and closes each mode.
 // Every streamed step is compared with non-streamed answers to the same
 // request: its twin (the plain attempt when plain mode runs too), the
 // other attempts' plain answers, and extra twins when the stream is
 // suspect (see MaxExtraTwins).
-func (r *Run) toolCalling(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
+func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
 	plainOn, streamOn := false, false
 	for _, m := range r.Cfg.ToolCallModes {
 		plainOn = plainOn || m == "plain"

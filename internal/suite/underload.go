@@ -14,6 +14,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
@@ -238,5 +239,5 @@ func BackgroundLine(u sidecar.ToolCallingUnderLoad) string {
 		return ""
 	}
 	return fmt.Sprintf("background: %d requests at %.3g req/s, goodput ratio %s, TTFT p99 %s",
-		b.Requests, u.RatePerS, stats.Percent(b.GoodputRatio), load.FormatMs(b.TTFTms.P99))
+		b.Requests, u.RatePerS, units.Percent(b.GoodputRatio), units.Ms(b.TTFTms.P99))
 }

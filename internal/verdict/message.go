@@ -8,7 +8,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // FailureMessage is the text of a failed scenario mode: a headline per kind
@@ -46,6 +46,11 @@ func FailureMessage(r Result) string {
 			fmt.Fprintf(&b, "  attempt %d (model): %s\n", a.N, check.Message(f))
 		}
 	}
+	if b.Len() == 0 && s.Verdict != Pass {
+		// A failed scenario always says so, even from a file that recorded
+		// the verdict without the figures behind it.
+		fmt.Fprintf(&b, "%s [%s]: failed (%d of %d attempts passed)\n", s.Name, s.Mode, s.Passed, s.Attempts)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
@@ -77,6 +82,6 @@ func Notes(r Result) []string {
 	return out
 }
 
-func pct(x float64) string { return stats.Percent(x) }
+func pct(x float64) string { return units.Percent(x) }
 
 func interval(r sidecar.Rate) string { return pct(r.CI95.Low) + "–" + pct(r.CI95.High) }
