@@ -172,7 +172,8 @@ class Server:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         loop = asyncio.get_running_loop()
         q = asyncio.Queue()
-        req = Request(uuid.uuid4().hex, ids, max_tokens, temperature, min_tokens,
+        # vLLM's request id: the client's X-Request-Id when sent (serving_engine.py's _base_request_id).
+        req = Request(request.headers.get("X-Request-Id") or uuid.uuid4().hex, ids, max_tokens, temperature, min_tokens,
                       bool(body.get("ignore_eos")) or self.a.ignore_eos, q, loop)
         try:
             self.engine.submit(req)
