@@ -98,7 +98,11 @@ def main(d):
                   f"tpot p50 {s(run['tpot_ms'].get('p50'), '{:.2f}')} p99 {s(run['tpot_ms'].get('p99'), '{:.2f}')} "
                   f"e2e p50 {s(run['e2e_ms'].get('p50'))} verdict {run['verdict']}")
             for c in run.get("checks") or []:
-                print(f"   check {c['name']}: {c['passed']} {c.get('value')} {c.get('detail', '')[:160]}")
+                print(f"   check {c['name']}: {c['passed']} {c.get('value')} {c.get('detail', '')[:200]}")
+            sv = run.get("server_view") or {}
+            if sv:
+                print(f"   server_view: requests {sv.get('requests')} ttft mean {s((sv.get('ttft_ms') or {}).get('mean'))} "
+                      f"itl mean {s((sv.get('itl_ms') or {}).get('mean'), '{:.2f}')} e2e mean {s((sv.get('e2e_ms') or {}).get('mean'))} ms")
             for k, v in run.items():
                 if k.startswith("warm") or k in ("first_wave", "cold_start", "interrupted"):
                     print(f"   {k}: {json.dumps(v)[:300]}")
@@ -111,8 +115,13 @@ def main(d):
                 if k.startswith("warm") or k in ("first_wave", "cold_start", "server_latency", "server"):
                     print(f"   {k}: {json.dumps(v)[:400]}")
             for c in run.get("checks") or []:
-                if not c.get("passed"):
-                    print(f"   FAILED {c['name']}: {c.get('detail', '')[:300]}")
+                if not c.get("passed") or c["name"] == "client_server_gap":
+                    print(f"   {'ok' if c.get('passed') else 'FAILED'} {c['name']}: {c.get('detail', '')[:300]}")
+            sv = run.get("server_view") or {}
+            if sv:
+                print(f"   server_view: requests {sv.get('requests')} ttft mean {s((sv.get('ttft_ms') or {}).get('mean'))} "
+                      f"itl mean {s((sv.get('itl_ms') or {}).get('mean'), '{:.2f}')} e2e mean {s((sv.get('e2e_ms') or {}).get('mean'))} "
+                      f"queue mean {s((sv.get('queue_ms') or {}).get('mean'), '{:.2f}')} ms")
         for run in (m.get("conversation") or {}).get("runs") or []:
             print(f"conversation {run['name']}: verdict {run['verdict']}, {run.get('output_tokens_per_s', 0):.1f} tok/s overall")
             for t in run.get("turns") or []:
