@@ -10,9 +10,9 @@
 #   GPUENGINE_PHASES="load" ACCEPTANCE_TEST=bin/acceptance.test tools/gpuengine/validate.sh out/g
 #
 # Phases (GPUENGINE_PHASES, default "load tools eager"):
-#   load   TestStability, TestConcurrency, TestConversation, TestCapacity (bounded:
-#          steps of 5 s warm-up + 10 s, at most 150 s), the roofline on
-#          ACCEPTANCE_MODEL_BYTES (the weights' bytes)
+#   load   TestStability (12 requests), TestConcurrency, TestConversation (12
+#          turns), TestCapacity (from 8 req/s, steps of 5 s warm-up + 10 s, at
+#          most 90 s), the roofline on ACCEPTANCE_MODEL_BYTES (the weights' bytes)
 #   tools  a smoke of TestToolCalling on one scenario, thinking off: random
 #          weights never call a tool, so its model checks fail by design
 #   eager  the engine again with --enforce-eager, TestStability only: the
@@ -108,9 +108,10 @@ if [[ " $phases " == *" load "* || " $phases " == *" tools "* ]]; then
 	start_engine graphs || exit 1
 	if [[ " $phases " == *" load "* ]]; then
 		suite load '^(TestStability|TestConcurrency|TestConversation|TestCapacity)$' \
-			ACCEPTANCE_MODEL_BYTES="$bytes" ACCEPTANCE_STABILITY_REQUESTS=20 ACCEPTANCE_STABILITY_INTERVAL=1s \
-			ACCEPTANCE_CAPACITY=true ACCEPTANCE_CAPACITY_START_RATE=8 ACCEPTANCE_CAPACITY_STEP=10s \
-			ACCEPTANCE_CAPACITY_WARMUP=5s ACCEPTANCE_CAPACITY_MAX_TIME=150s ACCEPTANCE_CAPACITY_RESOLUTION=0.15
+			ACCEPTANCE_MODEL_BYTES="$bytes" ACCEPTANCE_STABILITY_REQUESTS=12 ACCEPTANCE_STABILITY_INTERVAL=1s \
+			ACCEPTANCE_CONVERSATION_TURNS=12 ACCEPTANCE_CAPACITY=true ACCEPTANCE_CAPACITY_START_RATE=8 \
+			ACCEPTANCE_CAPACITY_STEP=10s ACCEPTANCE_CAPACITY_WARMUP=5s ACCEPTANCE_CAPACITY_MAX_TIME=90s \
+			ACCEPTANCE_CAPACITY_RESOLUTION=0.15
 	fi
 	if [[ " $phases " == *" tools "* ]]; then
 		suite tools '^TestToolCalling$/^simple_get_weather$' \
