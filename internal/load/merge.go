@@ -38,6 +38,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	var users int
 	var rate float64
 	var gens []sidecar.Generator
+	var replays []*sidecar.Workload
 	done, planned, cut := 0, 0, false
 	for i, p := range parts {
 		switch {
@@ -86,6 +87,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		if p.Generator != nil {
 			gens = append(gens, *p.Generator)
 		}
+		replays = append(replays, p.Workload)
 		pd, pp := p.Requests, p.Requests
 		if c, ok := find(p.Checks, checkRequests); ok {
 			pd, pp, cut = int(c.Value), int(c.Threshold), true
@@ -99,6 +101,11 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	lr := a.ConcurrencyRun(first.Name, dur, minGood)
 	lr.Mode, lr.Concurrency, lr.RatePerS = first.Mode, users, math.Round(rate*1e9)/1e9
 	lr.StartedAt, lr.FinishedAt = start, end
+	w, err := MergeWorkloads(replays)
+	if err != nil {
+		return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: %w", first.Name, err)
+	}
+	lr.Workload = w
 	if len(gens) > 0 {
 		g, err := MergeGenerators(gens, dur.Seconds())
 		if err != nil {

@@ -51,9 +51,12 @@ type Record struct {
 	// Shard is "i/N" when the request was sent by shard i of a sharded run.
 	Shard string `json:"shard,omitempty"`
 	// Step is the turn index in a multi-turn scenario or conversation.
-	Step   int       `json:"step,omitempty"`
-	Start  time.Time `json:"start"`
-	Stream bool      `json:"stream"`
+	Step int `json:"step,omitempty"`
+	// TraceLine is the 1-based line of the trace file (ACCEPTANCE_WORKLOAD)
+	// the request replays; 0 for the synthetic load.
+	TraceLine int       `json:"trace_line,omitempty"`
+	Start     time.Time `json:"start"`
+	Stream    bool      `json:"stream"`
 	// Scheduled is when an open-loop generator meant to send the request.
 	// Latencies of such requests are measured from here, so a harness that
 	// falls behind cannot hide queueing (coordinated omission).

@@ -18,6 +18,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 )
 
 // Stability run names (TestStability/<run>).
@@ -103,10 +104,11 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 // ConcurrencyRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
 // and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
 func (r *Run) ConcurrencyRuns() []string {
-	return []string{
-		"closed_" + strconv.Itoa(r.Cfg.Concurrency),
-		"open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64),
+	open := "open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64)
+	if r.replay != nil {
+		open = OpenTrace
 	}
+	return []string{"closed_" + strconv.Itoa(r.Cfg.Concurrency), open}
 }
 
 // Concurrency runs TestConcurrency/<name> with the short class, streamed, thinking
@@ -127,10 +129,30 @@ func (r *Run) ConcurrencyRuns() []string {
 // ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
 // split the same way, the rate divided by N with an arrival seed of its
 // own; the first load run of the process starts at ACCEPTANCE_START_AT.
+//
+// With a trace (ACCEPTANCE_WORKLOAD), both runs send each of its lines
+// once, in order, as built by traceRequest: closed_<N> back to back from
+// the N workers, open_trace at the trace's arrival times divided by
+// ACCEPTANCE_TRACE_SPEEDUP (Poisson at ACCEPTANCE_OPEN_LOOP_RATE for a
+// trace without timestamps). Sharded, shard i sends the lines i, i+N, …
+// at their times (config.Take), so the merged run holds every line once.
 func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
+	var lines []trace.Request
+	var rp *load.Replay
+	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
+		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
+		if err != nil {
+			run.Errors, run.Verdict = map[string]int{}, "fail"
+			run.Checks = []sidecar.Check{{Name: CheckWorkload, Detail: err.Error()}}
+			return run
+		}
+		lines = config.Take(r.Cfg.Sharding, t.Requests)
+		plan = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
+		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
+	}
 	var gen *load.Generator
 	var start time.Time
 	var n int
@@ -142,6 +164,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
+		if rp != nil {
+			n = len(lines)
+		}
 		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
@@ -152,11 +177,6 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	case names[1]:
 		n = sh.Split(r.Cfg.OpenLoopRequests)
 		run.Mode, run.RatePerS = "open", sh.Rate(r.Cfg.OpenLoopRate)
-		if !r.syncStart(ctx, "concurrency-"+name) {
-			return r.cancelled(run, n)
-		}
-		gen, start = load.StartGenerator(), time.Now()
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
 		// Each shard sends its round-robin part of the whole run's
 		// schedule (one seed): together the shards send exactly the
 		// arrivals one process would, over the same window, so no shard
@@ -164,6 +184,25 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// Poisson (every N-th arrival); their union, which is what the
 		// server sees, is the Poisson stream at λ.
 		all := load.Arrivals(r.Cfg.OpenLoopRate, r.Cfg.OpenLoopRequests, OpenLoopSeed)
+		what := "Poisson arrivals"
+		if t := r.Trace(); t != nil {
+			// The trace's own schedule, dealt the same way.
+			what = fmt.Sprintf("lines of %s at its arrival times / %g", t.Name, r.Cfg.TraceSpeedup)
+			all = t.Offsets(r.Cfg.TraceSpeedup)
+			if all == nil {
+				what = fmt.Sprintf("lines of %s (no timestamps) as Poisson arrivals", t.Name)
+				all = load.Arrivals(r.Cfg.OpenLoopRate, len(t.Requests), OpenLoopSeed)
+			}
+			n = len(lines)
+			if span := all[len(all)-1].Seconds(); span > 0 {
+				run.RatePerS = sh.Rate(float64(len(all)-1) / span)
+			}
+		}
+		if !r.syncStart(ctx, "concurrency-"+name) {
+			return r.cancelled(run, n)
+		}
+		gen, start = load.StartGenerator(), time.Now()
+		r.Logf("concurrency %s: %d %s at %g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
@@ -178,6 +217,10 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(&rec)
 		gen.Add(res.Lag, &rec)
+		if rp != nil {
+			rec.TraceLine = lines[res.I].Line
+			rp.Add(lines[res.I], &rec)
+		}
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
 		if r.progressDue(agg.Requests, n) {
@@ -190,6 +233,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
 	gh := gen.Stop()
 	lr.Generator = &gh
+	if rp != nil {
+		lr.Workload = rp.Workload()
+	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
@@ -390,6 +436,10 @@ func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
 	}
 }
 
+// CheckWorkload is the check a trace replay fails when its prompts cannot
+// be built (the calibration against the server failed).
+const CheckWorkload = "workload"
+
 // CheckPreemptions names the per-run preemption check.
 const CheckPreemptions = "preemptions"
 
@@ -538,6 +588,8 @@ var remedies = map[string]string{
 	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
 		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
 		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
+	CheckWorkload: "the trace's prompts are calibrated against the server before the run (vLLM's /tokenize, " +
+		"else two probe requests reading usage.prompt_tokens): make one of them answer, or replay a chat-format trace, sent as written",
 	load.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
 		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
 	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
