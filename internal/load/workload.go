@@ -28,11 +28,12 @@ type Replay struct {
 	hists map[string]*stats.Histogram
 }
 
-// NewReplay starts the replay record of trace t; cal is the calibration
-// its prompts were built with (nil for chat traces, sent as written).
-func NewReplay(t *trace.Trace, cal *trace.Calibration, speedup float64) *Replay {
+// NewReplay starts the replay record of trace t; b built its prompts
+// (nil for chat traces, sent as written).
+func NewReplay(t *trace.Trace, b *trace.Builder, speedup float64) *Replay {
 	w := sidecar.Workload{Trace: t.Name, SHA256: t.SHA256, Format: string(t.Format), Speedup: speedup}
-	if cal != nil {
+	if b != nil {
+		cal := b.Calibration()
 		w.Calibration = &sidecar.Calibration{TokensPerWord: cal.TokensPerWord, Overhead: cal.Overhead, Source: cal.Source}
 	}
 	return &Replay{w: w, hists: newReplayHists()}

@@ -202,7 +202,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 			return r.cancelled(run, n)
 		}
 		gen, start = load.StartGenerator(), time.Now()
-		r.Logf("concurrency %s: %d %s at %g/s%s", name, n, what, run.RatePerS, of)
+		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"

@@ -41,7 +41,7 @@ const (
 type replay struct {
 	trace  *trace.Trace
 	once   sync.Once
-	cal    *trace.Calibration
+	build  *trace.Builder
 	calErr error
 	// cursor is where the capacity search's next step starts in the trace.
 	cursor int
@@ -75,7 +75,7 @@ func (r *Run) Trace() *trace.Trace {
 // on two prompts when the server has it, else usage.prompt_tokens of two
 // probe requests (recorded in requests.jsonl under test, class
 // "calibration"). Chat traces are sent as written: nil, nil.
-func (r *Run) calibration(ctx context.Context, test string) (*trace.Calibration, error) {
+func (r *Run) calibration(ctx context.Context, test string) (*trace.Builder, error) {
 	rp := r.replay
 	if rp.trace.Format != trace.Mooncake {
 		return nil, nil
@@ -101,25 +101,25 @@ func (r *Run) calibration(ctx context.Context, test string) (*trace.Calibration,
 			}
 		}
 		if rp.calErr == nil {
-			rp.cal = &c
+			rp.build = trace.NewBuilder(c)
 			r.Logf("trace %s: %.3f tokens per word, %.0f tokens of chat template (%s)", rp.trace.Name, c.TokensPerWord, c.Overhead, c.Source)
 		}
 	})
 	if rp.calErr != nil {
 		return nil, fmt.Errorf("cannot calibrate the trace's prompts to the model's tokens: %w", rp.calErr)
 	}
-	return rp.cal, nil
+	return rp.build, nil
 }
 
 // traceRequest is trace line l as a load request: streamed, thinking off,
 // max_tokens the line's output length. A Mooncake line's prompt is built
-// text (cal), and ignore_eos asks the server for all output_length tokens,
+// text (b), and ignore_eos asks the server for all output_length tokens,
 // as vllm bench serve does for its synthetic datasets: the built prompt
 // means nothing, so where the model would stop is noise.
-func (r *Run) traceRequest(l trace.Request, cal *trace.Calibration) client.Request {
+func (r *Run) traceRequest(l trace.Request, b *trace.Builder) client.Request {
 	req := r.loadRequest("", l.OutputLength)
-	if cal != nil {
-		req.Messages = cal.Messages(l)
+	if b != nil {
+		req.Messages = b.Messages(l)
 		req.Extra = map[string]any{"ignore_eos": true}
 	} else {
 		req.Messages = l.Messages

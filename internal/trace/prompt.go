@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 )
@@ -70,35 +71,86 @@ func BlockWords(id int64, n int) []string {
 // distinct per line and block, so the text is shared with no other.
 func uniqueBlock(line, j int) int64 { return -int64(line)*1_000_003 - int64(j) - 1 }
 
+// Builder builds the prompts of a trace's lines on a calibrated server.
+// It keeps the text of recently used hash blocks (up to maxCached), so a
+// replay's dispatcher spends microseconds, not a block's worth of random
+// draws, on a shared prefix. Safe for concurrent use (a closed loop's
+// workers plan requests in parallel).
+type Builder struct {
+	cal    Calibration
+	per    int // words per whole block
+	mu     sync.Mutex
+	blocks map[int64]block
+}
+
+// block is a whole block's text and the end offset of each of its words.
+type block struct {
+	text string
+	ends []int32
+}
+
+// maxCached bounds the blocks a Builder keeps: 4096 blocks of ~3.5 KB.
+const maxCached = 4096
+
+// NewBuilder is a Builder for calibration c.
+func NewBuilder(c Calibration) *Builder {
+	if c.TokensPerWord <= 0 {
+		c.TokensPerWord = 1
+	}
+	return &Builder{cal: c, per: max(1, int(math.Round(BlockTokens/c.TokensPerWord))), blocks: map[int64]block{}}
+}
+
+// Calibration is the calibration the Builder converts tokens to words with.
+func (b *Builder) Calibration() Calibration { return b.cal }
+
+func (b *Builder) block(id int64) block {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bl, ok := b.blocks[id]; ok {
+		return bl
+	}
+	ws := BlockWords(id, b.per)
+	var sb strings.Builder
+	ends := make([]int32, len(ws))
+	for i, w := range ws {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(w)
+		ends[i] = int32(sb.Len())
+	}
+	bl := block{text: sb.String(), ends: ends}
+	if len(b.blocks) >= maxCached {
+		clear(b.blocks)
+	}
+	b.blocks[id] = bl
+	return bl
+}
+
 // Messages are the request's chat messages. A chat line's are its own. A
 // Mooncake line's are one user message of words: its hash blocks of
 // BlockTokens tokens each (the last one cut short), converted to words by
-// c, and the chat template's overhead taken off the end, so the request
-// counts InputLength prompt tokens on the calibrated server.
-func (c Calibration) Messages(r Request) []fixture.Message {
+// the calibration, and the chat template's overhead taken off the end, so
+// the request counts InputLength prompt tokens on the calibrated server.
+func (b *Builder) Messages(r Request) []fixture.Message {
 	if r.Messages != nil {
 		return r.Messages
 	}
-	tpw := c.TokensPerWord
-	if tpw <= 0 {
-		tpw = 1
-	}
-	total := max(1, int(math.Round((float64(r.InputLength)-c.Overhead)/tpw)))
-	per := max(1, int(math.Round(BlockTokens/tpw)))
-	var b strings.Builder
+	total := max(1, int(math.Round((float64(r.InputLength)-b.cal.Overhead)/b.cal.TokensPerWord)))
+	var sb strings.Builder
+	sb.Grow(total * 8)
 	for j := 0; total > 0; j++ {
 		id := uniqueBlock(r.Line, j)
 		if j < len(r.HashIDs) {
 			id = r.HashIDs[j]
 		}
-		n := min(per, total)
-		for _, w := range BlockWords(id, n) {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(w)
+		n := min(b.per, total)
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
 		}
+		bl := b.block(id)
+		sb.WriteString(bl.text[:bl.ends[n-1]])
 		total -= n
 	}
-	return []fixture.Message{{Role: "user", Content: b.String()}}
+	return []fixture.Message{{Role: "user", Content: sb.String()}}
 }

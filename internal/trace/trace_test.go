@@ -82,7 +82,7 @@ func TestParseRefusesBadLines(t *testing.T) {
 func TestMessagesShareBlocks(t *testing.T) {
 	tr, err := Parse(strings.NewReader(mooncakeLines), "t.jsonl")
 	require.NoError(t, err)
-	c := Calibration{TokensPerWord: 1, Overhead: 4}
+	c := NewBuilder(Calibration{TokensPerWord: 1, Overhead: 4})
 	a := c.Messages(tr.Requests[0])[0].Content
 	b := c.Messages(tr.Requests[1])[0].Content
 	d := c.Messages(tr.Requests[2])[0].Content
@@ -94,7 +94,8 @@ func TestMessagesShareBlocks(t *testing.T) {
 	assert.NotEqual(t, wa[:16], wd[:16], "a line without ids shares nothing")
 	assert.Equal(t, a, c.Messages(tr.Requests[0])[0].Content, "the same line builds the same text")
 
-	half := Calibration{TokensPerWord: 2}
+	assert.Equal(t, strings.Join(BlockWords(0, 20), " "), a[:len(strings.Join(BlockWords(0, 20), " "))], "the text is BlockWords'")
+	half := NewBuilder(Calibration{TokensPerWord: 2})
 	assert.Len(t, strings.Fields(half.Messages(tr.Requests[0])[0].Content), 550, "two tokens per word: half the words")
 }
 
