@@ -119,7 +119,8 @@ func (c *Client) Chat(ctx context.Context, req Request) record.Record {
 // ChatAt is Chat for an open-loop generator: latencies are measured from
 // scheduled (when the request was meant to go out) when it is not zero.
 func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) record.Record {
-	rec := record.Record{Stream: req.Stream, MaxTokens: req.MaxTokens, Scheduled: scheduled, ToolChoice: req.ToolChoice, Thinking: req.Thinking}
+	rec := record.Record{Stream: req.Stream, MaxTokens: req.MaxTokens, Scheduled: scheduled, ToolChoice: req.ToolChoice, Thinking: req.Thinking,
+		RequestID: newRequestID()}
 	ctx, cancelTimeout := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -128,6 +129,7 @@ func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) r
 	var t *tap
 	var resp *http.Response
 	opts := []option.RequestOption{
+		option.WithHeader(HeaderRequestID, rec.RequestID),
 		option.WithResponseInto(&resp),
 		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 			res, err := next(r)

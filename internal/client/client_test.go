@@ -213,3 +213,26 @@ func TestMarkupInDeltasIsAStreamIssueOnlyBesideCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestIDHeader: every request carries its own X-Request-Id, the one
+// its record holds, streamed or not, answered or failed.
+func TestRequestIDHeader(t *testing.T) {
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get(HeaderRequestID))
+		if len(seen) == 1 {
+			sse(w, 0, roleChunk, finish, usageChunk, done)
+			return
+		}
+		w.WriteHeader(500)
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, Config{})
+	a := c.Chat(context.Background(), streamReq())
+	b := c.Chat(context.Background(), Request{Model: "m", Messages: []fixture.Message{{Role: "user", Content: "hi"}}})
+	require.Len(t, seen, 2)
+	assert.Equal(t, []string{a.RequestID, b.RequestID}, seen)
+	assert.NotEqual(t, a.RequestID, b.RequestID)
+	assert.Regexp(t, `^va-[0-9a-f]{12}-\d+$`, a.RequestID)
+	assert.Equal(t, 500, b.Status, "a failed request keeps its id too")
+}

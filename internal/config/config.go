@@ -126,6 +126,11 @@ type Config struct {
 	GPUInterval time.Duration `env:"ACCEPTANCE_GPU_INTERVAL" yaml:"gpu_interval" example:"1s"`
 	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
+	// MaxClientServerGap is how much the path in front of the engine
+	// (network, gateway, vLLM's API server) may add to the mean TTFT of a
+	// load run, measured against vLLM's own TTFT histogram on /metrics
+	// (client_server_gap check, docs/methods.md); 0 turns the check off.
+	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 
@@ -206,6 +211,7 @@ func Default() Config {
 		ConversationTurns:        15,
 		GPUInterval:              time.Second,
 		MetricsInterval:          5 * time.Second,
+		MaxClientServerGap:       10 * time.Millisecond,
 		ProgressEvery:            5,
 		Capacity:                 DefaultCapacity(),
 	}

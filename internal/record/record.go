@@ -52,6 +52,10 @@ type Record struct {
 	Shard string `json:"shard,omitempty"`
 	// Step is the turn index in a multi-turn scenario or conversation.
 	Step int `json:"step,omitempty"`
+	// RequestID is the X-Request-Id the request was sent with: vLLM takes
+	// it as the request's id, answers with id "chatcmpl-<it>" and logs it,
+	// so it joins this record with the server's log lines.
+	RequestID string `json:"request_id,omitempty"`
 	// TraceLine is the 1-based line of the trace file (ACCEPTANCE_WORKLOAD)
 	// the request replays; 0 for the synthetic load.
 	TraceLine int       `json:"trace_line,omitempty"`

@@ -79,6 +79,13 @@ func charts(m *sidecar.Metrics, recs []record.Record) []chart {
 			}
 		}
 	}
+	for _, r := range viewRuns(m) {
+		if ss := ttftAgainstServer(runRecords(recs, r.test, r.name), r.v); len(ss) > 0 {
+			out = append(out, chart{file: "server-view-" + slug(r.name) + "-ttft-cdf.svg", area: "serverview", run: r.name,
+				title:  "TTFT CDF of " + r.name + ": the client's against vLLM's own",
+				xLabel: "TTFT (ms)", yLabel: "fraction of requests at or below", yMax1: true, series: ss})
+		}
+	}
 	if ss := vramSeries(m); len(ss) > 0 {
 		out = append(out, chart{file: "vram.svg", area: "gpu", title: "GPU memory used", xLabel: "seconds since start", yLabel: "memory used (MiB)", series: ss})
 	}

@@ -184,6 +184,7 @@ func MarkdownWith(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Opt
 	writeToolCalling(&b, m.ToolCalling)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
+	writeServerView(&b, m, cs)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
 	writeGPU(&b, m.GPU, cs)

@@ -30,7 +30,30 @@ var (
 	namesWaiting     = []string{"vllm:num_requests_waiting"}
 	namesPreemptions = []string{"vllm:num_preemptions_total", "vllm:num_preemptions"}
 	nameTTFT         = "vllm:time_to_first_token_seconds"
+	// Prefix-cache counters, in tokens; the gpu_ names are vLLM 0.9's,
+	// deprecated since (vllm/v1/metrics/loggers.py, v0.10).
+	namesPrefixQueries = []string{"vllm:prefix_cache_queries_total", "vllm:prefix_cache_queries", "vllm:gpu_prefix_cache_queries_total", "vllm:gpu_prefix_cache_queries"}
+	namesPrefixHits    = []string{"vllm:prefix_cache_hits_total", "vllm:prefix_cache_hits", "vllm:gpu_prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits"}
 )
+
+// Latency histograms of a load run's server view: Snapshot.Latency's keys
+// and the vLLM series each is read from, newest name first
+// (vllm/v1/metrics/loggers.py, PrometheusStatLogger: v0.10 has
+// time_per_output_token_seconds, v0.11 adds inter_token_latency_seconds
+// with the same observations and bounds and deprecates the other).
+const (
+	LatencyTTFT  = "ttft"
+	LatencyE2E   = "e2e"
+	LatencyQueue = "queue"
+	LatencyITL   = "itl"
+)
+
+var latencySeries = map[string][]string{
+	LatencyTTFT:  {nameTTFT},
+	LatencyE2E:   {"vllm:e2e_request_latency_seconds"},
+	LatencyQueue: {"vllm:request_queue_time_seconds"},
+	LatencyITL:   {"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"},
+}
 
 // Keys of ServerMetrics.Before, After and Delta.
 const (
@@ -40,6 +63,10 @@ const (
 	KeyPreemptions  = "preemptions_total"
 	KeyTTFTCount    = "ttft_count"
 	KeyTTFTSum      = "ttft_sum_s"
+	// KeyPrefixQueries and KeyPrefixHits: vLLM's prefix-cache counters
+	// (in Found; the run's ServerView holds them, not Values).
+	KeyPrefixQueries = "prefix_cache_queries"
+	KeyPrefixHits    = "prefix_cache_hits"
 )
 
 // Snapshot is what one scrape said, summed over label sets (models,
@@ -52,6 +79,14 @@ type Snapshot struct {
 	Preemptions  float64
 	// TTFT is nil when the server exposes no TTFT histogram.
 	TTFT *sidecar.Histogram
+	// Latency holds the latency histograms found, by LatencyTTFT, ...;
+	// LatencySeries the vLLM series each was read from.
+	Latency       map[string]*sidecar.Histogram
+	LatencySeries map[string]string
+	// PrefixQueries and PrefixHits: vllm:prefix_cache_queries and
+	// vllm:prefix_cache_hits (tokens), when Found says so.
+	PrefixQueries float64
+	PrefixHits    float64
 	// Found lists which of the keys above the text held.
 	Found map[string]bool
 	// Info is the engine configuration vLLM exposes as *_info gauges
@@ -110,6 +145,23 @@ func Parse(r io.Reader) (Snapshot, error) {
 	if mf := fams[nameTTFT]; mf != nil && mf.GetType() == dto.MetricType_HISTOGRAM {
 		s.TTFT = mergeHistograms(mf)
 		s.Found[KeyTTFTCount], s.Found[KeyTTFTSum] = true, true
+	}
+	if mf := first(fams, namesPrefixQueries); mf != nil {
+		s.PrefixQueries, s.Found[KeyPrefixQueries] = reduce(mf, sum), true
+	}
+	if mf := first(fams, namesPrefixHits); mf != nil {
+		s.PrefixHits, s.Found[KeyPrefixHits] = reduce(mf, sum), true
+	}
+	for key, names := range latencySeries {
+		for _, n := range names {
+			if mf := fams[n]; mf != nil && mf.GetType() == dto.MetricType_HISTOGRAM && len(mf.GetMetric()) > 0 {
+				if s.Latency == nil {
+					s.Latency, s.LatencySeries = map[string]*sidecar.Histogram{}, map[string]string{}
+				}
+				s.Latency[key], s.LatencySeries[key] = mergeHistograms(mf), n
+				break
+			}
+		}
 	}
 	for name, mf := range fams {
 		if !strings.HasPrefix(name, "vllm:") || !strings.HasSuffix(name, "_info") || len(mf.GetMetric()) == 0 {

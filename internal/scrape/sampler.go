@@ -160,26 +160,29 @@ func (s *Sampler) add(p sidecar.ServerSample) { s.series.Add(p) }
 // maxBody bounds what is read of /metrics; vLLM's is some tens of KiB.
 const maxBody = 8 << 20
 
-func (s *Sampler) fetch(ctx context.Context) (Snapshot, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL, nil)
+func (s *Sampler) fetch(ctx context.Context) (Snapshot, error) { return s.cfg.fetch(ctx) }
+
+// fetch reads and parses /metrics once.
+func (c Config) fetch(ctx context.Context) (Snapshot, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("scrape %s: %w", redact.URL(s.cfg.URL), err)
+		return Snapshot{}, fmt.Errorf("scrape %s: %w", redact.URL(c.URL), err)
 	}
 	// The classic text format is what Parse reads; prometheus_client
 	// serves OpenMetrics only when asked for it.
 	req.Header.Set("Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1")
-	if s.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+s.cfg.APIKey)
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
-	resp, err := s.cfg.Client.Do(req)
+	resp, err := c.Client.Do(req)
 	if err != nil {
 		// net/http errors name the URL; it has no credentials (MetricsURL
 		// drops them) but mask any the caller passed in, and the key.
-		return Snapshot{}, errors.New(redact.New(s.cfg.APIKey).String(fmt.Sprintf("scrape %s: %v", redact.URL(s.cfg.URL), unwrapURLError(err))))
+		return Snapshot{}, errors.New(redact.New(c.APIKey).String(fmt.Sprintf("scrape %s: %v", redact.URL(c.URL), unwrapURLError(err))))
 	}
 	defer resp.Body.Close()
 	defer func() { _, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) }() // keep-alive
-	where := redact.URL(s.cfg.URL)
+	where := redact.URL(c.URL)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return Snapshot{}, fmt.Errorf("%s answered HTTP %d: check VLLM_API_KEY, or that the gateway lets /metrics through", where, resp.StatusCode)

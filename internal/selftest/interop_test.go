@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
 // TestInteropLLMD runs the live suite against llm-d-inference-sim, a vLLM
@@ -62,5 +64,47 @@ func TestInteropLLMD(t *testing.T) {
 	assert.NotEmpty(t, o.Records)
 	for _, r := range o.Records {
 		assert.Empty(t, r.ErrorKind, "no transport failure against llm-d-inference-sim: %s", r.Error)
+	}
+}
+
+// TestInteropLLMDServerView runs the load runs against llm-d-inference-sim,
+// which publishes some of vLLM's latency histograms on /metrics: the server
+// view must read them as vLLM's (or say which are missing), and
+// client_server_gap must come out judged or unknown, never crash the run.
+// What it says there is logged (docs/methods.md quotes it).
+func TestInteropLLMDServerView(t *testing.T) {
+	url := os.Getenv("LLMD_BASE_URL")
+	if url == "" {
+		t.Skip("LLMD_BASE_URL not set: scripts/interop.sh (part of make test) starts llm-d-inference-sim and sets it")
+	}
+	o := Run(t, map[string]string{
+		"VLLM_BASE_URL":                   url,
+		"ACCEPTANCE_SHORT_TOKENS":         "8",
+		"ACCEPTANCE_CONCURRENCY":          "4",
+		"ACCEPTANCE_CONCURRENCY_REQUESTS": "16",
+		"ACCEPTANCE_OPEN_LOOP_RATE":       "20",
+		"ACCEPTANCE_OPEN_LOOP_REQUESTS":   "20",
+		"ACCEPTANCE_REQUEST_TIMEOUT":      "30s",
+	}, 3*time.Minute, "-test.run", "TestConcurrency")
+	require.NotNil(t, o.Metrics, o.Output)
+	require.NotNil(t, o.Metrics.Concurrency, tail(o.Output))
+	require.Len(t, o.Metrics.Concurrency.Runs, 2, tail(o.Output))
+	for _, r := range o.Metrics.Concurrency.Runs {
+		v := r.ServerView
+		require.NotNil(t, v, r.Name)
+		t.Logf("%s: server view: available %v, requests %g/%d, note %q", r.Name, v.Available, v.Requests, v.ClientRequests, v.Note)
+		if v.TTFTms != nil {
+			t.Logf("%s: TTFT server mean %.1f ms p50 %.1f [%g-%g], client p50 %.1f ms", r.Name, v.TTFTms.Mean, v.TTFTms.P50, v.TTFTms.P50Low, v.TTFTms.P50High, r.TTFTms.P50)
+		}
+		var gap *sidecar.Check
+		for i := range r.Checks {
+			if r.Checks[i].Name == load.CheckClientServerGap {
+				gap = &r.Checks[i]
+			}
+		}
+		require.NotNil(t, gap, r.Name)
+		t.Logf("%s: client_server_gap passed=%v skipped=%v value=%.2f: %s", r.Name, gap.Passed, gap.Skipped, gap.Value, gap.Detail)
+		assert.True(t, v.Available, "%s: llm-d-inference-sim publishes vllm: series: %s", r.Name, v.Note)
+		assert.NotContains(t, gap.Detail, "panic", r.Name)
 	}
 }

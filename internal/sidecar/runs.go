@@ -51,8 +51,12 @@ type StabilityRun struct {
 	Degradation Degradation  `json:"degradation"`
 	// Generator is the load generator's own health (load_generator check).
 	Generator *Generator `json:"load_generator,omitempty"`
-	Checks    []Check    `json:"checks"`
-	Verdict   string     `json:"verdict"`
+	// ServerView is vLLM's own latency histograms and prefix cache over
+	// the run, beside the client's (client_server_gap check); nil when
+	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	Checks     []Check     `json:"checks"`
+	Verdict    string      `json:"verdict"`
 }
 
 // ClassStats are the figures of one request class (short, long).
@@ -136,8 +140,12 @@ type ConcurrencyRun struct {
 	// Workload is the trace the run replayed (ACCEPTANCE_WORKLOAD); nil
 	// for the synthetic load.
 	Workload *Workload `json:"workload,omitempty"`
-	Checks   []Check   `json:"checks"`
-	Verdict  string    `json:"verdict"`
+	// ServerView is vLLM's own latency histograms and prefix cache over
+	// the run, beside the client's (client_server_gap check); nil when
+	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	Checks     []Check     `json:"checks"`
+	Verdict    string      `json:"verdict"`
 }
 
 // Conversation is the long-conversation section.

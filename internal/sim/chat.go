@@ -92,10 +92,26 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		vllmError(w, http.StatusInternalServerError, "InternalServerError", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
 		return
 	}
-	id, created := "chatcmpl-"+s.hexID(), s.now().Unix()
 	start := time.Now()
+	hit := s.cache.lookup(req.promptSeq())
+	lat.ttft += time.Duration(float64(s.p.Prefill) * float64(max(prompt-hit, 0)))
+	id, created := "chatcmpl-"+s.requestID(r), s.now().Unix()
 	var ttft time.Duration
-	var ok bool
+	var itl []float64
+	var ok, recorded bool
+	// done records the answer in /metrics, as the engine does when the
+	// last token is out: before the client can read the end of the body,
+	// so a scrape right after the client's last request counts it.
+	done := func(ttft time.Duration, itl []float64) {
+		recorded = true
+		finish := a.Finish
+		if finish == "tool_calls" {
+			finish = "stop" // the engine's reason; tool_calls is the API's
+		}
+		// The engine's own view: from arrival at the engine (after any
+		// gateway) to the first token and to the end; no queue here.
+		s.finished(prompt, completion, finish, timings{ttft: ttft.Seconds(), e2e: time.Since(start).Seconds(), itl: itl})
+	}
 	switch {
 	case s.p.Fault == FaultHugeBody:
 		ok = s.huge(ctx, w, &req, id, created)
@@ -103,7 +119,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		var b []byte
 		if req.Stream {
 			var buf bytes.Buffer
-			s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start)
+			_, _, _ = s.stream(ctx, &buf, &req, a, id, created, prompt, latency{}, start, nil)
 			b = buf.Bytes()
 			w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		} else {
@@ -115,10 +131,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusOK)
-		ttft, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start)
+		ttft, itl, ok = s.stream(ctx, w, &req, a, id, created, prompt, lat, start, done)
 	default:
-		if ok = wait.Sleep(ctx, lat.at(lat.ttft+time.Duration(completion)*lat.itl)); ok {
+		if ok = wait.Sleep(ctx, lat.at(lat.ttft)); ok {
 			ttft = time.Since(start)
+			ok = wait.Sleep(ctx, lat.at(time.Duration(completion)*lat.itl))
+			for range max(completion-1, 0) {
+				itl = append(itl, lat.itl.Seconds())
+			}
+		}
+		if ok {
+			done(ttft, itl)
 			b := s.completion(a, id, created, prompt)
 			if s.p.Fault == FaultStreamCut {
 				w.Header().Set("Content-Type", "application/json")
@@ -134,12 +157,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write(b)
 		}
 	}
-	if ok {
-		finish := a.Finish
-		if finish == "tool_calls" {
-			finish = "stop" // the engine's reason; tool_calls is the API's
-		}
-		s.finished(prompt, completion, finish, ttft.Seconds())
+	if ok && !recorded {
+		done(ttft, itl)
 	}
 }
 
@@ -340,9 +359,12 @@ func (s *Server) events(a answer, f Fault) []event {
 // stream writes answer a as SSE, pacing token chunks by lat. start is when
 // the request arrived (for the TTFT it reports); a nil-able writer without
 // flushing is fine (slow_drip renders into a buffer). It returns the time
-// to the first token chunk and whether the stream was written to the end.
-func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time) (time.Duration, bool) {
-	var ttft time.Duration
+// to the first token chunk, the gaps between later token chunks in
+// seconds, and whether the stream was written to the end. done, when not
+// nil, is called once the last choice chunk is out, before the usage chunk
+// and [DONE].
+func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a answer, id string, created int64, prompt int, lat latency, start time.Time, done func(time.Duration, []float64)) (ttft time.Duration, itl []float64, ok bool) {
+	var last time.Time
 	write := func(v any) bool {
 		b, _ := json.Marshal(v)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
@@ -366,11 +388,15 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 				d = lat.ttft
 			}
 			if !wait.Sleep(ctx, lat.at(d)) {
-				return ttft, false
+				return ttft, itl, false
 			}
+			now := time.Now()
 			if first {
-				ttft, first = time.Since(start), false
+				ttft, first = now.Sub(start), false
+			} else {
+				itl = append(itl, now.Sub(last).Seconds())
 			}
+			last = now
 		}
 		if s.p.Fault == FaultStreamCut && i == 1 {
 			b, _ := json.Marshal(chunk([]any{ev.choice}))
@@ -379,23 +405,26 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 			panic(http.ErrAbortHandler) // closes the connection mid-chunk
 		}
 		if !write(chunk([]any{ev.choice})) {
-			return ttft, false
+			return ttft, itl, false
 		}
+	}
+	if done != nil {
+		done(ttft, itl)
 	}
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && s.p.Fault != FaultStreamNoUsage {
 		u := chunk([]any{})
 		u.Usage = usage(prompt, a.completionTokens())
 		if !write(u) {
-			return ttft, false
+			return ttft, itl, false
 		}
 	}
 	if s.p.Fault != FaultNoDone {
 		if _, err := io.WriteString(w, "data: [DONE]\n\n"); err != nil {
-			return ttft, false
+			return ttft, itl, false
 		}
 		flush(w)
 	}
-	return ttft, true
+	return ttft, itl, true
 }
 
 // drip writes b one byte per second.

@@ -7,8 +7,86 @@ import (
 	"strings"
 )
 
-// ttftBuckets are vLLM's vllm:time_to_first_token_seconds buckets (v0.10).
-var ttftBuckets = []float64{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0}
+// Bucket bounds of vLLM's latency histograms, from PrometheusStatLogger in
+// vllm/v1/metrics/loggers.py (v0.10, commit 005a810b; v0.11 keeps them and
+// adds vllm:inter_token_latency_seconds with the TPOT bounds).
+var (
+	// ttftBuckets: vllm:time_to_first_token_seconds.
+	ttftBuckets = []float64{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0}
+	// tokenBuckets: vllm:time_per_output_token_seconds and
+	// vllm:inter_token_latency_seconds.
+	tokenBuckets = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0}
+	// requestBuckets: vllm:e2e_request_latency_seconds and
+	// vllm:request_queue_time_seconds (request_latency_buckets).
+	requestBuckets = []float64{0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0}
+)
+
+// Names of the latency histograms the simulator publishes.
+const (
+	histTTFT  = "vllm:time_to_first_token_seconds"
+	histE2E   = "vllm:e2e_request_latency_seconds"
+	histQueue = "vllm:request_queue_time_seconds"
+	histITL   = "vllm:inter_token_latency_seconds"
+	histTPOT  = "vllm:time_per_output_token_seconds"
+)
+
+// hist is one Prometheus histogram: per-bucket (not cumulative) counts.
+type hist struct {
+	bounds []float64
+	counts []int
+	n      int
+	sum    float64
+}
+
+func newHist(bounds []float64) hist { return hist{bounds: bounds, counts: make([]int, len(bounds))} }
+
+func (h *hist) observe(v float64) {
+	h.n++
+	h.sum += v
+	for i, b := range h.bounds {
+		if v <= b {
+			h.counts[i]++
+			return
+		}
+	}
+}
+
+// add merges o (same bounds) into h.
+func (h *hist) add(o hist) {
+	h.n += o.n
+	h.sum += o.sum
+	for i := range o.counts {
+		h.counts[i] += o.counts[i]
+	}
+}
+
+func (h hist) clone() hist {
+	h.counts = append([]int(nil), h.counts...)
+	return h
+}
+
+// lines are the histogram's samples in the text format: cumulative
+// _bucket lines up to le="+Inf", then _count and _sum.
+func (h hist) lines(name, lbl string, fl func(float64) string) []string {
+	var out []string
+	cum := 0
+	for i, le := range h.bounds {
+		cum += h.counts[i]
+		out = append(out, fmt.Sprintf("%s_bucket{%s,le=%q} %s", name, lbl, fl(le), fl(float64(cum))))
+	}
+	return append(out,
+		fmt.Sprintf("%s_bucket{%s,le=\"+Inf\"} %s", name, lbl, fl(float64(h.n))),
+		fmt.Sprintf("%s_count{%s} %s", name, lbl, fl(float64(h.n))),
+		fmt.Sprintf("%s_sum{%s} %s", name, lbl, fl(h.sum)))
+}
+
+// timings is what the engine measured of one finished request, in seconds:
+// the histograms' observations.
+type timings struct {
+	ttft, e2e, queue float64
+	// itl holds the gaps between output tokens.
+	itl []float64
+}
 
 // kvCapacity is the simulated KV cache size in tokens; in-flight tokens
 // over it give vllm:kv_cache_usage_perc.
@@ -22,9 +100,21 @@ type metrics struct {
 	promptTotal int
 	genTotal    int
 	success     map[string]int // by finish reason
-	ttftCount   int
-	ttftSum     float64
-	ttftBucket  []int
+	// hists by name (histTTFT, ...), created on first use.
+	hists map[string]*hist
+}
+
+func (m *metrics) hist(name string, bounds []float64) *hist {
+	if m.hists == nil {
+		m.hists = map[string]*hist{}
+	}
+	h := m.hists[name]
+	if h == nil {
+		nh := newHist(bounds)
+		h = &nh
+		m.hists[name] = h
+	}
+	return h
 }
 
 // begin registers an in-flight request of n tokens; it returns the number
@@ -47,8 +137,12 @@ func (s *Server) end(n int) {
 	s.m.tokens -= n
 }
 
-// finished records a completed answer.
-func (s *Server) finished(prompt, completion int, finish string, ttftSeconds float64) {
+// finished records a completed answer and what the engine measured of it.
+func (s *Server) finished(prompt, completion int, finish string, t timings) {
+	itl := newHist(tokenBuckets)
+	for _, d := range t.itl {
+		itl.observe(d)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m.promptTotal += prompt
@@ -57,16 +151,10 @@ func (s *Server) finished(prompt, completion int, finish string, ttftSeconds flo
 		s.m.success = map[string]int{}
 	}
 	s.m.success[finish]++
-	if s.m.ttftBucket == nil {
-		s.m.ttftBucket = make([]int, len(ttftBuckets))
-	}
-	s.m.ttftCount++
-	s.m.ttftSum += ttftSeconds
-	for i, b := range ttftBuckets {
-		if ttftSeconds <= b {
-			s.m.ttftBucket[i]++
-		}
-	}
+	s.m.hist(histTTFT, ttftBuckets).observe(t.ttft)
+	s.m.hist(histE2E, requestBuckets).observe(t.e2e)
+	s.m.hist(histQueue, requestBuckets).observe(t.queue)
+	s.m.hist(histITL, tokenBuckets).add(itl)
 }
 
 func (s *Server) kvUsage() float64 {
@@ -85,15 +173,18 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	if s.p.Preempt && m.running > 2 {
 		waiting = m.running - 2
 	}
-	buckets := append([]int(nil), m.ttftBucket...)
+	hists := map[string]hist{}
+	for _, n := range []string{histTTFT, histE2E, histQueue, histITL} {
+		if h := m.hists[n]; h != nil {
+			hists[n] = h.clone()
+		}
+	}
 	success := map[string]int{}
 	for k, v := range m.success {
 		success[k] = v
 	}
 	s.mu.Unlock()
-	if buckets == nil {
-		buckets = make([]int, len(ttftBuckets))
-	}
+	pc := s.cache.snapshot()
 
 	lbl := fmt.Sprintf("engine=\"0\",model_name=%q", s.model)
 	var b strings.Builder
@@ -127,15 +218,32 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 		succ = append(succ, fmt.Sprintf("vllm:request_success_total{%s,finished_reason=%q} %s", lbl, r, fl(float64(success[r]))))
 	}
 	metric("vllm:request_success_total", "counter", "Count of successfully processed requests.", succ...)
-	var hist []string
-	for i, le := range ttftBuckets {
-		hist = append(hist, fmt.Sprintf("vllm:time_to_first_token_seconds_bucket{%s,le=%q} %s", lbl, fl(le), fl(float64(buckets[i]))))
+	// Counters: prometheus_client writes counter "x" as "# TYPE x_total
+	// counter" with samples x_total (exposition.generate_latest).
+	metric("vllm:prefix_cache_queries_total", "counter", "Prefix cache queries, in terms of number of queried tokens.",
+		sample("vllm:prefix_cache_queries_total", float64(pc.Queries)))
+	metric("vllm:prefix_cache_hits_total", "counter", "Prefix cache hits, in terms of number of cached tokens.",
+		sample("vllm:prefix_cache_hits_total", float64(pc.Hits)))
+	if !s.p.NoHistograms {
+		itl, itlHelp := histITL, "Histogram of inter-token latency in seconds."
+		if s.p.VLLM == "0.10" {
+			// v0.10 publishes the same observations as TPOT only.
+			itl, itlHelp = histTPOT, "Histogram of time per output token in seconds."
+		}
+		for _, h := range []struct{ name, src, help string }{
+			{histTTFT, histTTFT, "Histogram of time to first token in seconds."},
+			{itl, histITL, itlHelp},
+			{histE2E, histE2E, "Histogram of e2e request latency in seconds."},
+			{histQueue, histQueue, "Histogram of time spent in WAITING phase for request."},
+		} {
+			bounds := map[string][]float64{histTTFT: ttftBuckets, histITL: tokenBuckets, histE2E: requestBuckets, histQueue: requestBuckets}[h.src]
+			v, ok := hists[h.src]
+			if !ok {
+				v = newHist(bounds)
+			}
+			metric(h.name, "histogram", h.help, v.lines(h.name, lbl, fl)...)
+		}
 	}
-	hist = append(hist,
-		fmt.Sprintf("vllm:time_to_first_token_seconds_bucket{%s,le=\"+Inf\"} %s", lbl, fl(float64(m.ttftCount))),
-		sample("vllm:time_to_first_token_seconds_count", float64(m.ttftCount)),
-		sample("vllm:time_to_first_token_seconds_sum", m.ttftSum))
-	metric("vllm:time_to_first_token_seconds", "histogram", "Histogram of time to first token in seconds.", hist...)
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))

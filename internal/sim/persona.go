@@ -75,6 +75,19 @@ type Persona struct {
 	// whenever more than one request is in flight.
 	Preempt bool
 
+	// Prefill is the engine's time per uncached prompt token: a request's
+	// TTFT grows by Prefill × (prompt tokens − prefix-cache hits), so a
+	// prefix-cache hit skips the prefill of its cached blocks. 0 (the
+	// default) leaves TTFT as TTFT says.
+	Prefill time.Duration
+	// Gateway is a fixed delay in front of the engine (a slow gateway or
+	// proxy): every /v1 request waits this long before the engine sees it.
+	// It lies outside the server-side histograms, as a gateway's does.
+	Gateway time.Duration
+	// NoHistograms leaves vLLM's latency histograms out of /metrics (a
+	// server that publishes gauges and counters only).
+	NoHistograms bool
+
 	// Style is the streaming style: "vllm" (default) or "llmd"
 	// (llm-d-inference-sim: every tool-call chunk repeats id and type, and
 	// function.name is null after the first chunk).
@@ -237,6 +250,12 @@ func init() {
 		Persona{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: 16})
 	reg("serializer_under_load", "the batching server whose stream serializer breaks under load: with more than break_above=4 requests in flight a streamed call repeats an arguments piece; alone it is correct (ttft=20ms itl=2ms batch_k=16 break_above=4)",
 		Persona{TTFT: 20 * time.Millisecond, ITL: 2 * time.Millisecond, BatchK: 16, BreakAbove: 4})
+	reg("slow_gateway", "a healthy engine behind a gateway that adds 20 ms to every request before the engine sees it: the client's TTFT exceeds the server's histograms by 20 ms (gateway=20ms ttft=20ms itl=1ms)",
+		Persona{Gateway: 20 * time.Millisecond, TTFT: 20 * time.Millisecond, ITL: time.Millisecond})
+	reg("prefix_caching", "healthy answers whose TTFT pays prefill per uncached prompt token, so prefix-cache hits are visibly faster than misses (ttft=2ms itl=1ms prefill=20us; blocks of 16 tokens, LRU of 1024 blocks)",
+		Persona{TTFT: 2 * time.Millisecond, ITL: time.Millisecond, Prefill: 20 * time.Microsecond})
+	reg("no_histograms", "healthy answers; /metrics publishes gauges and counters but none of vLLM's latency histograms (histograms=false)",
+		Persona{NoHistograms: true})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
 		Persona{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
@@ -256,7 +275,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens, vllm"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -308,6 +327,16 @@ func (p *Persona) set(k, v string) error {
 		return dur(&p.TTFT)
 	case "itl":
 		return dur(&p.ITL)
+	case "prefill":
+		return dur(&p.Prefill)
+	case "gateway":
+		return dur(&p.Gateway)
+	case "histograms":
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		p.NoHistograms = !x
 	case "noise":
 		return frac(&p.Noise, 1)
 	case "ramp":

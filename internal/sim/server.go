@@ -12,6 +12,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
 // Version is what GET /version answers; the suite's preflight recognises it
@@ -44,6 +45,7 @@ type Server struct {
 	requests int // chat completions received
 	chatSeq  int // chat completions that reached the latency model
 	m        metrics
+	cache    *prefixCache
 }
 
 // Option configures a Server.
@@ -70,7 +72,7 @@ func New(p Persona, scenarios []*fixture.Scenario, opts ...Option) *Server {
 	if p.Description == "" {
 		p.Description = Describe(p.Name)
 	}
-	s := &Server{p: p, model: DefaultModel, now: time.Now, byUser: map[string][]*fixture.Scenario{}}
+	s := &Server{p: p, model: DefaultModel, now: time.Now, byUser: map[string][]*fixture.Scenario{}, cache: newPrefixCache(cacheBlocks)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -114,6 +116,9 @@ func firstUser(msgs []fixture.Message) string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if strings.HasPrefix(path, "/v1/") || path == "/v1" {
+		if s.p.Gateway > 0 && !wait.Sleep(r.Context(), s.p.Gateway) {
+			return
+		}
 		if s.p.Fault == FaultUnauthorized || !s.authorized(r) {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized"})
 			return
@@ -250,4 +255,16 @@ func (s *Server) draw(inFlight int) (latency, bool) {
 		lat.batch = s.batchScale
 	}
 	return lat, e < s.p.ErrorRate
+}
+
+// requestID is the id vLLM gives a request: the X-Request-Id header when
+// the client sent one (OpenAIServing._base_request_id in
+// vllm/entrypoints/openai/serving_engine.py, v0.10), else a random one.
+// The chat response's id is "chatcmpl-" + it (serving_chat.py), and vLLM
+// logs it, so a client's id joins its records with the server's log lines.
+func (s *Server) requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		return id
+	}
+	return s.hexID()
 }

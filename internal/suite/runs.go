@@ -66,6 +66,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	agg := load.NewStability(lim)
 	r.waitStart(ctx)
 	stopMon := r.runMonitors(ctx)
+	closeView := r.serverView(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
 	start := time.Now()
 	gen := load.StartGenerator()
@@ -91,6 +92,9 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	// actual send): late by a tenth of the pause is still the same pattern.
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
+	var gap sidecar.Check
+	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, run.Histograms[load.HistTTFT], run.Checks)
+	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
 		run.Checks = append(run.Checks, c)
@@ -154,6 +158,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
 	}
 	var gen *load.Generator
+	var closeView func(ttft, e2e stats.Summary, ttftHist string, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
 	var n int
 	sh := r.Cfg.Sharding
@@ -171,6 +176,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
+		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
 		ch = load.Closed(ctx, run.Concurrency, n, plan, r.Client.ChatAt)
@@ -201,6 +207,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
+		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
@@ -237,6 +244,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		lr.Workload = rp.Workload()
 	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+	var gap sidecar.Check
+	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, lr.Histograms[load.HistTTFT], lr.Checks)
+	lr.Checks = append(lr.Checks, gap)
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
@@ -562,6 +572,8 @@ func figures(c sidecar.Check) string {
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case load.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
+	case load.CheckClientServerGap:
+		return fmt.Sprintf("%s added in front of the engine (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
 		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	default:
@@ -595,4 +607,7 @@ var remedies = map[string]string{
 	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
+	load.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
+		"to confirm, then fix or bypass the slow hop (gateway, proxy, service mesh, cross-zone network), or raise " +
+		"--api-server-count if vLLM's API server is saturated; a known, accepted hop: raise ACCEPTANCE_MAX_CLIENT_SERVER_GAP",
 }
