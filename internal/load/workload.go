@@ -17,6 +17,10 @@ const (
 	HistInput       = "input"
 	HistTraceOutput = "trace_output"
 	HistOutput      = "output"
+	// TTFT (ms) of the lines that shared a prefix with an earlier line,
+	// and of those that did not.
+	HistSharedPrefixTTFT = "ttft_shared_prefix"
+	HistNewPrefixTTFT    = "ttft_new_prefix"
 )
 
 // Replay folds a trace replay's requests: the lengths each trace line
@@ -41,14 +45,26 @@ func NewReplay(t *trace.Trace, b *trace.Builder, speedup float64) *Replay {
 
 func newReplayHists() map[string]*stats.Histogram {
 	return map[string]*stats.Histogram{HistTraceInput: stats.NewHistogram(), HistInput: stats.NewHistogram(),
-		HistTraceOutput: stats.NewHistogram(), HistOutput: stats.NewHistogram()}
+		HistTraceOutput: stats.NewHistogram(), HistOutput: stats.NewHistogram(),
+		HistSharedPrefixTTFT: stats.NewHistogram(), HistNewPrefixTTFT: stats.NewHistogram()}
 }
 
-// Add folds in the record of trace line req.
-func (p *Replay) Add(req trace.Request, r *record.Record) {
+// Add folds in the record of trace line req, whose first shared prompt
+// tokens an earlier line of the run had sent (trace.SharedPrefix).
+func (p *Replay) Add(req trace.Request, shared int, r *record.Record) {
 	p.w.Lines++
+	if shared > 0 {
+		p.w.SharedPrefixLines++
+	}
 	if !r.OK() {
 		return
+	}
+	if r.TTFTms > 0 {
+		h := HistNewPrefixTTFT
+		if shared > 0 {
+			h = HistSharedPrefixTTFT
+		}
+		p.hists[h].Add(r.TTFTms)
 	}
 	if req.InputLength > 0 {
 		p.w.TraceInputTokens += int64(req.InputLength)
@@ -81,6 +97,7 @@ func finishWorkload(w *sidecar.Workload, h map[string]*stats.Histogram) {
 	}
 	w.TraceInput, w.Input = h[HistTraceInput].Summary(), h[HistInput].Summary()
 	w.TraceOutput, w.Output = h[HistTraceOutput].Summary(), h[HistOutput].Summary()
+	w.SharedPrefixTTFTms, w.NewPrefixTTFTms = h[HistSharedPrefixTTFT].Summary(), h[HistNewPrefixTTFT].Summary()
 	// Encoding the suite's own histograms cannot fail; if it did, the
 	// run keeps its summaries and only merge loses the distributions.
 	w.Histograms, _ = stats.EncodeAll(h)
@@ -98,13 +115,14 @@ func MergeWorkloads(parts []*sidecar.Workload) (*sidecar.Workload, error) {
 		}
 		if out == nil {
 			w := *p
-			w.Lines, w.TraceInputTokens, w.InputTokens, w.InputAbsDiff = 0, 0, 0, 0
+			w.Lines, w.SharedPrefixLines, w.TraceInputTokens, w.InputTokens, w.InputAbsDiff = 0, 0, 0, 0, 0
 			w.TraceOutputTokens, w.OutputTokens, w.OutputAbsDiff = 0, 0, 0
 			out = &w
 		} else if p.SHA256 != out.SHA256 {
 			return nil, fmt.Errorf("part %d replayed %s (sha256 %.12s), another part %s (%.12s): every shard must replay the same trace", i, p.Trace, p.SHA256, out.Trace, out.SHA256)
 		}
 		out.Lines += p.Lines
+		out.SharedPrefixLines += p.SharedPrefixLines
 		out.TraceInputTokens += p.TraceInputTokens
 		out.InputTokens += p.InputTokens
 		out.InputAbsDiff += p.InputAbsDiff

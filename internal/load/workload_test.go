@@ -27,9 +27,9 @@ func replayTrace(t *testing.T) *trace.Trace {
 func TestReplayCountsAskedAgainstAchieved(t *testing.T) {
 	tr := replayTrace(t)
 	p := NewReplay(tr, trace.NewBuilder(trace.Calibration{TokensPerWord: 1.2, Overhead: 9, Source: "tokenize"}), 2)
-	p.Add(tr.Requests[0], &record.Record{Status: 200, PromptTokens: 1010, CompletionTokens: 50})
-	p.Add(tr.Requests[1], &record.Record{Status: 200, PromptTokens: 590, CompletionTokens: 20})
-	p.Add(tr.Requests[2], &record.Record{Status: 500, ErrorKind: record.ErrHTTP})
+	p.Add(tr.Requests[0], 0, &record.Record{Status: 200, PromptTokens: 1010, CompletionTokens: 50, TTFTms: 40})
+	p.Add(tr.Requests[1], 512, &record.Record{Status: 200, PromptTokens: 590, CompletionTokens: 20, TTFTms: 10})
+	p.Add(tr.Requests[2], 0, &record.Record{Status: 500, ErrorKind: record.ErrHTTP})
 	w := p.Workload()
 	assert.Equal(t, 3, w.Lines)
 	assert.Equal(t, int64(1600), w.TraceInputTokens)
@@ -39,7 +39,10 @@ func TestReplayCountsAskedAgainstAchieved(t *testing.T) {
 	assert.Equal(t, 2, w.Input.N)
 	require.NotNil(t, w.Calibration)
 	assert.Equal(t, "tokenize", w.Calibration.Source)
-	assert.Len(t, w.Histograms, 4)
+	assert.Len(t, w.Histograms, 6)
+	assert.Equal(t, 1, w.SharedPrefixLines)
+	assert.InDelta(t, 10, w.SharedPrefixTTFTms.P50, 0.01, "line 2 shares line 1's first block")
+	assert.InDelta(t, 40, w.NewPrefixTTFTms.P50, 0.05)
 }
 
 // TestMergeWorkloadsAddsTheShards: two shards' replays merge into the
@@ -48,14 +51,15 @@ func TestMergeWorkloadsAddsTheShards(t *testing.T) {
 	tr := replayTrace(t)
 	tr.SHA256 = "abc"
 	a, b := NewReplay(tr, nil, 1), NewReplay(tr, nil, 1)
-	a.Add(tr.Requests[0], &record.Record{Status: 200, PromptTokens: 1000, CompletionTokens: 40})
-	a.Add(tr.Requests[2], &record.Record{Status: 200, PromptTokens: 200, CompletionTokens: 10})
-	b.Add(tr.Requests[1], &record.Record{Status: 200, PromptTokens: 600, CompletionTokens: 20})
+	a.Add(tr.Requests[0], 0, &record.Record{Status: 200, PromptTokens: 1000, CompletionTokens: 40})
+	a.Add(tr.Requests[2], 0, &record.Record{Status: 200, PromptTokens: 200, CompletionTokens: 10})
+	b.Add(tr.Requests[1], 512, &record.Record{Status: 200, PromptTokens: 600, CompletionTokens: 20})
 	m, err := MergeWorkloads([]*sidecar.Workload{a.Workload(), b.Workload()})
 	require.NoError(t, err)
 	assert.Equal(t, 3, m.Lines)
 	assert.Equal(t, 3, m.TraceOutput.N, "the histograms add")
 	assert.InDelta(t, 10.0/80, m.OutputError, 1e-12)
+	assert.Equal(t, 1, m.SharedPrefixLines)
 
 	other := *b.Workload()
 	other.SHA256 = "def"

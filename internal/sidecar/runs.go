@@ -329,7 +329,15 @@ type Workload struct {
 	Input       stats.Summary `json:"input"`
 	TraceOutput stats.Summary `json:"trace_output"`
 	Output      stats.Summary `json:"output"`
-	// Histograms of the four, by those names, for merge.
+	// SharedPrefixLines counts the lines whose leading hash blocks an
+	// earlier line of the run had sent (trace.SharedPrefix); the TTFT of
+	// those completed (SharedPrefixTTFTms) against that of the lines that
+	// shared none (NewPrefixTTFTms) shows what prefix caching bought.
+	SharedPrefixLines  int           `json:"shared_prefix_lines"`
+	SharedPrefixTTFTms stats.Summary `json:"shared_prefix_ttft_ms"`
+	NewPrefixTTFTms    stats.Summary `json:"new_prefix_ttft_ms"`
+	// Histograms of the four lengths and the two TTFTs, by those names
+	// (load.HistTraceInput, ...), for merge.
 	Histograms map[string]string `json:"histograms,omitempty"`
 }
 

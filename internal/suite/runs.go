@@ -145,6 +145,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
 	var lines []trace.Request
+	var shared []int
 	var rp *load.Replay
 	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
@@ -154,6 +155,8 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 			return run
 		}
 		lines = config.Take(r.Cfg.Sharding, t.Requests)
+		// What the server has seen: every shard's earlier lines.
+		shared = config.Take(r.Cfg.Sharding, trace.SharedPrefix(t.Requests))
 		plan = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
 		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
 	}
@@ -226,7 +229,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		gen.Add(res.Lag, &rec)
 		if rp != nil {
 			rec.TraceLine = lines[res.I].Line
-			rp.Add(lines[res.I], &rec)
+			rp.Add(lines[res.I], shared[res.I], &rec)
 		}
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)

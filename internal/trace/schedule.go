@@ -56,3 +56,39 @@ func (t *Trace) Window(from, n int, rate float64) ([]Request, []time.Duration) {
 	}
 	return reqs, offs
 }
+
+// SharedPrefix is, for each of reqs in order, how many of its leading
+// prompt tokens earlier lines of reqs already sent: its leading hash ids
+// that an earlier line also had at the same place (k whole blocks, capped
+// at its input length). A server with prefix caching can serve those from
+// cache, unless it evicted them; a chat line (no hash ids) shares none.
+func SharedPrefix(reqs []Request) []int {
+	type key struct {
+		pos int
+		id  int64
+		// parent chains the key to the block before it, as a prefix
+		// cache's block hash does: the same id after another prefix is
+		// another block.
+		parent int
+	}
+	seen := map[key]int{}
+	out := make([]int, len(reqs))
+	for i, r := range reqs {
+		parent, shared := -1, true
+		for j, id := range r.HashIDs {
+			k := key{pos: j, id: id, parent: parent}
+			node, ok := seen[k]
+			if !ok {
+				node = len(seen)
+				seen[k] = node
+			}
+			if ok && shared {
+				out[i] = min((j+1)*BlockTokens, r.InputLength)
+			} else {
+				shared = false
+			}
+			parent = node
+		}
+	}
+	return out
+}

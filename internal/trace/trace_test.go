@@ -139,3 +139,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSharedPrefix(t *testing.T) {
+	tr, err := Parse(strings.NewReader(`{"timestamp": 0, "input_length": 1100, "output_length": 1, "hash_ids": [0, 1, 2]}
+{"timestamp": 1, "input_length": 700, "output_length": 1, "hash_ids": [0, 3]}
+{"timestamp": 2, "input_length": 1300, "output_length": 1, "hash_ids": [0, 1, 4]}
+{"timestamp": 3, "input_length": 600, "output_length": 1, "hash_ids": [5, 1]}
+{"timestamp": 4, "input_length": 300, "output_length": 1, "hash_ids": [0]}
+`), "s.jsonl")
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 512, 1024, 0, 300}, SharedPrefix(tr.Requests),
+		"first sight shares nothing; block 0 then 0,1 seen before; id 1 after another first block is another block; a short line shares its whole length")
+}
