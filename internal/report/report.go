@@ -570,6 +570,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 			r.Goodput, pct(r.GoodputRatio), ms(r.TTFTms.P50), ms(r.TTFTms.P90), ms(r.TTFTms.P99), ms(r.TPOTms.P50), ms(r.TPOTms.P99),
 			errorsText(r.Errors), verdictWord(r.Verdict))
 	}
+	writeWorkload(b, c)
 	for _, r := range c.Runs {
 		if len(r.Checks) > 0 {
 			fmt.Fprintf(b, "\nChecks of %s:\n", r.Name)
