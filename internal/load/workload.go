@@ -50,10 +50,14 @@ func newReplayHists() map[string]*stats.Histogram {
 }
 
 // Add folds in the record of trace line req, whose first shared prompt
-// tokens an earlier line of the run had sent (trace.SharedPrefix).
+// tokens an earlier line of the run had sent (trace.SharedPrefix). A line
+// counts as sharing its prefix when at least half its prompt was sent
+// before (SharedPrefixed): then most of its prefill can come from a
+// prefix cache.
 func (p *Replay) Add(req trace.Request, shared int, r *record.Record) {
 	p.w.Lines++
-	if shared > 0 {
+	cached := SharedPrefixed(req, shared)
+	if cached {
 		p.w.SharedPrefixLines++
 	}
 	if !r.OK() {
@@ -61,7 +65,7 @@ func (p *Replay) Add(req trace.Request, shared int, r *record.Record) {
 	}
 	if r.TTFTms > 0 {
 		h := HistNewPrefixTTFT
-		if shared > 0 {
+		if cached {
 			h = HistSharedPrefixTTFT
 		}
 		p.hists[h].Add(r.TTFTms)
@@ -78,6 +82,12 @@ func (p *Replay) Add(req trace.Request, shared int, r *record.Record) {
 	p.w.OutputAbsDiff += abs64(int64(r.CompletionTokens - req.OutputLength))
 	p.hists[HistTraceOutput].Add(float64(req.OutputLength))
 	p.hists[HistOutput].Add(float64(r.CompletionTokens))
+}
+
+// SharedPrefixed reports whether at least half of req's prompt (and some
+// of it) was sent before it: shared tokens of trace.SharedPrefix.
+func SharedPrefixed(req trace.Request, shared int) bool {
+	return shared > 0 && 2*shared >= req.InputLength
 }
 
 // Workload is the run's sidecar section as it stands.

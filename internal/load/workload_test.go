@@ -41,7 +41,7 @@ func TestReplayCountsAskedAgainstAchieved(t *testing.T) {
 	assert.Equal(t, "tokenize", w.Calibration.Source)
 	assert.Len(t, w.Histograms, 6)
 	assert.Equal(t, 1, w.SharedPrefixLines)
-	assert.InDelta(t, 10, w.SharedPrefixTTFTms.P50, 0.01, "line 2 shares line 1's first block")
+	assert.InDelta(t, 10, w.SharedPrefixTTFTms.P50, 0.01, "line 2 shares line 1's first block, 512 of its 600 tokens")
 	assert.InDelta(t, 40, w.NewPrefixTTFTms.P50, 0.05)
 }
 

@@ -10,9 +10,9 @@ import (
 
 // writeWorkload is the trace replay of the concurrency runs
 // (ACCEPTANCE_WORKLOAD): the lengths the trace asked for against those the
-// server counted, the calibration, and the TTFT of lines whose prefix an
-// earlier line had sent against lines that shared none (what prefix
-// caching bought). Nothing for the synthetic load.
+// server counted, the calibration, and the TTFT of lines at least half of
+// whose prompt an earlier line had sent against the other lines (what
+// prefix caching bought). Nothing for the synthetic load.
 func writeWorkload(b *strings.Builder, c *sidecar.Concurrency) {
 	var runs []sidecar.ConcurrencyRun
 	for _, r := range c.Runs {
@@ -28,7 +28,7 @@ func writeWorkload(b *strings.Builder, c *sidecar.Concurrency) {
 	if cal := w0.Calibration; cal != nil {
 		fmt.Fprintf(b, ", prompts calibrated by %s: %.3f tokens per word, %.0f tokens of chat template", cal.Source, cal.TokensPerWord, cal.Overhead)
 	}
-	b.WriteString(".\n\n| run | lines | prompt tokens asked / counted | off | answer tokens asked / counted | off | TTFT p50 with a shared prefix | TTFT p50 with none |\n")
+	b.WriteString(".\n\n| run | lines | prompt tokens asked / counted | off | answer tokens asked / counted | off | TTFT p50, half the prompt or more sent before | TTFT p50, the other lines |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range runs {
 		w := r.Workload

@@ -329,10 +329,11 @@ type Workload struct {
 	Input       stats.Summary `json:"input"`
 	TraceOutput stats.Summary `json:"trace_output"`
 	Output      stats.Summary `json:"output"`
-	// SharedPrefixLines counts the lines whose leading hash blocks an
-	// earlier line of the run had sent (trace.SharedPrefix); the TTFT of
-	// those completed (SharedPrefixTTFTms) against that of the lines that
-	// shared none (NewPrefixTTFTms) shows what prefix caching bought.
+	// SharedPrefixLines counts the lines at least half of whose prompt
+	// earlier lines of the run had sent, as leading hash blocks
+	// (trace.SharedPrefix, load.SharedPrefixed); the TTFT of those
+	// completed (SharedPrefixTTFTms) against that of the other lines
+	// (NewPrefixTTFTms) shows what prefix caching bought.
 	SharedPrefixLines  int           `json:"shared_prefix_lines"`
 	SharedPrefixTTFTms stats.Summary `json:"shared_prefix_ttft_ms"`
 	NewPrefixTTFTms    stats.Summary `json:"new_prefix_ttft_ms"`
