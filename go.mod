@@ -15,6 +15,7 @@ require (
 	golang.org/x/text v0.43.0
 	gonum.org/v1/gonum v0.16.0
 	gonum.org/v1/plot v0.17.0
+	gotest.tools/gotestsum v1.13.0
 )
 
 require (
@@ -45,7 +46,6 @@ require (
 	golang.org/x/term v0.35.0 // indirect
 	golang.org/x/tools v0.51.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-	gotest.tools/gotestsum v1.13.0 // indirect
 )
 
 tool gotest.tools/gotestsum

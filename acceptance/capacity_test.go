@@ -28,6 +28,6 @@ func TestCapacity(t *testing.T) {
 	}
 	t.Logf("capacity: %s; %d requests in %.0fs; %s", suite.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
 	if res.Verdict != "pass" {
-		t.Error(suite.CapacityFailure(res))
+		t.Error(suite.CapacityFailure(r.Judge(), res))
 	}
 }

@@ -19,8 +19,11 @@ func TestConcurrency(t *testing.T) {
 			defer cancel()
 			res := r.Concurrency(ctx, name)
 			t.Log(suite.ConcurrencyLine(res))
+			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+				t.Log(u)
+			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(res))
+				t.Error(suite.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

@@ -21,8 +21,11 @@ func TestConversation(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Conversation(ctx, name)
+			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+				t.Log(u)
+			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(res))
+				t.Error(suite.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

@@ -23,8 +23,11 @@ func TestStability(t *testing.T) {
 			defer cancel()
 			res := r.Stability(ctx, name)
 			t.Log(suite.StabilityLine(res))
+			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+				t.Log(u)
+			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(res))
+				t.Error(suite.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

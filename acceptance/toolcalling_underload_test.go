@@ -36,7 +36,7 @@ func TestToolCallingUnderLoad(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
 			if m.NewServerFailure {
-				t.Error(suite.UnderLoadFailure(m, res.RatePerS))
+				t.Error(suite.UnderLoadFailure(m.UnderLoadScenario, res.RatePerS))
 			} else if m.ServerFailures > 0 {
 				t.Logf("%d server failures under load, as in isolation (TestToolCalling reports them)", m.ServerFailures)
 			}

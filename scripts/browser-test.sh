@@ -71,5 +71,6 @@ check "screenshot $png is $size bytes (> 30000: not blank)" test "$size" -gt 300
 check "the verdict is the first heading" grep -Eq '<h1[^>]*>vLLM acceptance report: (PASS|FAIL)</h1>' "$work/dom.html"
 check "the summary is there" grep -q '<h2[^>]*>Summary</h2>' "$work/dom.html"
 check "charts are inline SVG" grep -q '<figure class="chart"><svg' "$work/dom.html"
+check "no chart is an external image (every chart inline, capacity.svg included)" bash -c '! grep -Eq "<img[^>]+\.svg" "$1"' _ "$work/dom.html"
 check "nothing is fetched: no src= or href= to another file" bash -c '! grep -Eo "(src|href)=\"[^\"#]+\"" "$1" | grep -v "^href=\"http" | grep -q .' _ "$work/dom.html"
 exit $fail

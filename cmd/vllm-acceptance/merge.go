@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
@@ -102,11 +103,14 @@ Flags:
 	if err := shard.Write(*out, set, m); err != nil {
 		return fail("%v", err)
 	}
+	if err := writeJUnit(filepath.Join(*out, "junit.xml"), shard.Events(m)); err != nil {
+		return fail("%v", err)
+	}
 	if !m.Complete {
 		fmt.Fprintf(stderr, "vllm-acceptance merge: the merged run is incomplete: %s\n", m.EndDetail)
 	}
 	verdict := "pass"
-	if !shard.Passed(m) {
+	if !m.Passed() {
 		verdict = "fail"
 	}
 	withMain := ""

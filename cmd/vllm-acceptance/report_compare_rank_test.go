@@ -148,7 +148,7 @@ func writeVariant(t *testing.T, change func(m *sidecar.Metrics)) string {
 	fh, err := os.Open(baselineJSON)
 	require.NoError(t, err)
 	defer fh.Close()
-	m, err := compare.Decode(fh)
+	m, err := sidecar.Decode(fh)
 	require.NoError(t, err)
 	change(m)
 	dir := t.TempDir()

@@ -1,3 +1,8 @@
+// Package compare is the promotion gate: pure functions that set a
+// candidate's runs against a baseline's (Compare), or rank several
+// configurations (Rank), with one confidence interval per figure, and
+// writers that print the result as Markdown or JSON. It reads runs with
+// sidecar.ReadRuns and judges a run's own areas with sidecar.Judge.
 package compare
 
 import (
@@ -7,7 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
@@ -291,12 +295,7 @@ func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
 	rows = append(rows, toolCallingRows(bm, cm, tol.ToolCalling)...)
 	rows = append(rows, stabilityRows(bm, cm, tol)...)
 	rows = append(rows, concurrencyRows(bm, cm, tol)...)
-	rows = append(rows, areaRow("conversation.passed", bm, cm, func(m *sidecar.Metrics) *bool {
-		if m.Conversation == nil {
-			return nil
-		}
-		return &m.Conversation.Passed
-	}))
+	rows = append(rows, areaRow("conversation.passed", bm, cm, judged(sidecar.SectionConversation)))
 	rows = append(rows, vramRows(bm, cm, tol.VRAM)...)
 	rows = append(rows, capacityRows(bm, cm, tol.Capacity)...)
 	for _, r := range rows {
@@ -509,12 +508,7 @@ func toolCallingRows(base, cand []*sidecar.Metrics, tol ToolCallingTolerance) []
 	if !has(base) && !has(cand) {
 		return nil
 	}
-	rows := []Row{areaRow("tool_calling.passed", base, cand, func(m *sidecar.Metrics) *bool {
-		if m.ToolCalling == nil {
-			return nil
-		}
-		return &m.ToolCalling.Passed
-	})}
+	rows := []Row{areaRow("tool_calling.passed", base, cand, judged(sidecar.SectionToolCalling))}
 	type counts struct{ k, n int }
 	per := func(ms []*sidecar.Metrics) (map[string]*counts, counts, counts, counts) {
 		by := map[string]*counts{}
@@ -793,11 +787,11 @@ func latencyFigures(tol LatencyTolerance) []latencyFigure {
 	p90 := func(s *stats.Summary) float64 { return s.P90 }
 	p99 := func(s *stats.Summary) float64 { return s.P99 }
 	return []latencyFigure{
-		{"ttft_ms.p50", "ttft_p50", load.HistTTFT, 0.50, tol.TTFTP50, false, p50},
-		{"ttft_ms.p90", "ttft_p90", load.HistTTFT, 0.90, tol.TTFTP90, false, p90},
-		{"ttft_ms.p99", "ttft_p99", load.HistTTFT, 0.99, tol.TTFTP99, true, p99},
-		{"tpot_ms.p50", "tpot_p50", load.HistTPOT, 0.50, tol.TPOTP50, false, p50},
-		{"tpot_ms.p99", "tpot_p99", load.HistTPOT, 0.99, tol.TPOTP99, true, p99},
+		{"ttft_ms.p50", "ttft_p50", sidecar.HistTTFT, 0.50, tol.TTFTP50, false, p50},
+		{"ttft_ms.p90", "ttft_p90", sidecar.HistTTFT, 0.90, tol.TTFTP90, false, p90},
+		{"ttft_ms.p99", "ttft_p99", sidecar.HistTTFT, 0.99, tol.TTFTP99, true, p99},
+		{"tpot_ms.p50", "tpot_p50", sidecar.HistTPOT, 0.50, tol.TPOTP50, false, p50},
+		{"tpot_ms.p99", "tpot_p99", sidecar.HistTPOT, 0.99, tol.TPOTP99, true, p99},
 	}
 }
 
@@ -805,10 +799,10 @@ func latencyFigures(tol LatencyTolerance) []latencyFigure {
 // the concurrency section) keeps the figures the two sections share, so
 // loadRows builds the rows of both.
 type loadKind[T any] struct {
-	area   string                     // the sidecar section: "stability", "concurrency"
-	runs   func(*sidecar.Metrics) []T // nil without the section
-	passed func(*sidecar.Metrics) *bool
-	name   func(*T) string
+	area    string                     // the sidecar section: "stability", "concurrency"
+	runs    func(*sidecar.Metrics) []T // nil without the section
+	section sidecar.Section
+	name    func(*T) string
 	// ttft and tpot are a run's latency summaries, hists its histograms.
 	ttft, tpot func(*T) *stats.Summary
 	hists      func(*T) map[string]string
@@ -839,7 +833,7 @@ func loadRows[T any](base, cand []*sidecar.Metrics, tol Tolerances, k loadKind[T
 		}
 		return out
 	}
-	rows := []Row{areaRow(k.area+".passed", base, cand, k.passed)}
+	rows := []Row{areaRow(k.area+".passed", base, cand, judged(k.section))}
 	for _, name := range unionKeys(bBy, cBy) {
 		prefix := k.area + ".runs[" + name + "]."
 		b, c := bBy[name], cBy[name]
@@ -859,7 +853,7 @@ func latencyRows[T any](prefix string, b, c []*T, k loadKind[T], tol LatencyTole
 	var rows []Row
 	for _, fg := range latencyFigures(tol) {
 		summary := k.tpot
-		if fg.hist == load.HistTTFT {
+		if fg.hist == sidecar.HistTTFT {
 			summary = k.ttft
 		}
 		collect := func(rs []*T) []sample {
@@ -887,14 +881,14 @@ func stabilityRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 			}
 			return m.Stability.Runs
 		},
-		passed:     stabilityPassed,
+		section:    sidecar.SectionStability,
 		name:       func(r *sidecar.StabilityRun) string { return r.Name },
 		ttft:       func(r *sidecar.StabilityRun) *stats.Summary { return &r.TTFTms },
 		tpot:       func(r *sidecar.StabilityRun) *stats.Summary { return &r.TPOTms },
 		hists:      func(r *sidecar.StabilityRun) map[string]string { return r.Histograms },
 		throughput: "output_tokens_per_s.p50",
 		thr: func(r *sidecar.StabilityRun) (sample, bool) {
-			return sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[load.HistTokS], q: 0.5}, r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0
+			return sample{v: r.OutputTokensPerS.P50, hist: r.Histograms[sidecar.HistTokS], q: 0.5}, r.OutputTokensPerS.N > 0 && r.OutputTokensPerS.P50 > 0
 		},
 		failed: func(r *sidecar.StabilityRun) (int, int) { return r.Requests - r.Completed, r.Requests },
 		more: func(prefix string, b, c []*sidecar.StabilityRun) []Row {
@@ -921,29 +915,23 @@ func stabilityRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 // degradationConfidence is the confidence of the degradation row's interval.
 const degradationConfidence = 0.98
 
-// stabilityPassed is a run's own stability verdict for the area row, with
-// one exception: a failed degradation check is left to the degradation
-// row. That check is a trend test on ten requests per class with a false
-// alarm in about one run in twenty; comparing the two sides' trends by
-// their intervals (diffRow) is what decides whether degradation got worse.
-// Every other check (success rate, preemptions, VRAM, a run cut short)
-// counts as it is.
-func stabilityPassed(m *sidecar.Metrics) *bool {
-	if m.Stability == nil {
-		return nil
-	}
-	ok := true
-	for _, r := range m.Stability.Runs {
-		for _, c := range r.Checks {
-			if !c.Passed && c.Name != load.CheckDegradation {
-				ok = false
-			}
+// judged is an area's own verdict in one run for its area row, from the
+// one judge (sidecar.Judge), with one exclusion: the degradation check is
+// left to the degradation row. That check is a trend test on ten requests
+// per class with a false alarm in about one run in twenty; comparing the
+// two sides' trends by their intervals (diffRow) is what decides whether
+// degradation got worse. Every other check (success rate, preemptions,
+// VRAM, a run cut short) counts as the run's verdict counts it: an
+// unknown check (preemptions without the counter) fails nothing unless
+// the run's ACCEPTANCE_FAIL_UNKNOWN names it.
+func judged(s sidecar.Section) func(*sidecar.Metrics) *bool {
+	return func(m *sidecar.Metrics) *bool {
+		ok, has := sidecar.JudgeOf(m).Excluding(sidecar.CheckDegradation).Section(m, s)
+		if !has {
+			return nil
 		}
-		if len(r.Checks) == 0 && r.Verdict != "pass" {
-			ok = false
-		}
+		return &ok
 	}
-	return &ok
 }
 
 // zTrend is the normal quantile of the 97.5 % Theil–Sen interval the
@@ -1001,19 +989,14 @@ func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 			}
 			return m.Concurrency.Runs
 		},
-		passed: func(m *sidecar.Metrics) *bool {
-			if m.Concurrency == nil {
-				return nil
-			}
-			return &m.Concurrency.Passed
-		},
+		section:    sidecar.SectionConcurrency,
 		name:       func(r *sidecar.ConcurrencyRun) string { return r.Name },
 		ttft:       func(r *sidecar.ConcurrencyRun) *stats.Summary { return &r.TTFTms },
 		tpot:       func(r *sidecar.ConcurrencyRun) *stats.Summary { return &r.TPOTms },
 		hists:      func(r *sidecar.ConcurrencyRun) map[string]string { return r.Histograms },
 		throughput: "output_throughput",
 		thr: func(r *sidecar.ConcurrencyRun) (sample, bool) {
-			return sample{v: r.OutputThroughput, hist: r.Histograms[load.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
+			return sample{v: r.OutputThroughput, hist: r.Histograms[sidecar.HistTokS], q: 0.5, proxy: true}, r.OutputThroughput > 0
 		},
 		failed: func(r *sidecar.ConcurrencyRun) (int, int) { return r.Requests - r.Completed, r.Requests },
 	})

@@ -122,7 +122,7 @@ func TestCompare(t *testing.T) {
 			base: three(3, nil), cand: func() []sidecar.Run {
 				r := three(4, nil)
 				r[1].Metrics.Stability.Passed = false
-				r[1].Metrics.Stability.Runs[0].Verdict = "fail"
+				failRun(&r[1].Metrics.Stability.Runs[0])
 				return r
 			}(), verdict: VerdictInconclusive, metric: "stability.passed", row: RowInconclusive},
 		{name: "own degradation check failed", reason: "a run's own degradation check (a trend test with a false alarm in about one run in twenty) is judged by the degradation row, by interval",
@@ -138,6 +138,13 @@ func TestCompare(t *testing.T) {
 				r := &m.Stability.Runs[0]
 				r.Verdict = "fail"
 				r.Checks = []sidecar.Check{{Name: "success_rate", Passed: false}, {Name: "degradation", Passed: true}}
+			}), verdict: VerdictRegressed, metric: "stability.passed", row: RowRegressed},
+		{name: "preemptions unknown on both sides", reason: "issue 18: an unmeasured check (no preemption counter on /metrics) fails nothing, so identical runs do not regress",
+			base: synthWith(1, nil, unknownPreemptions), cand: synthWith(1, nil, unknownPreemptions), verdict: VerdictPass, metric: "stability.passed", row: RowPass},
+		{name: "preemptions unknown, and the candidate asks that it fail", reason: "ACCEPTANCE_FAIL_UNKNOWN names the check: the candidate's own verdict fails",
+			base: synthWith(1, nil, unknownPreemptions), cand: synthWith(1, nil, func(m *sidecar.Metrics) {
+				unknownPreemptions(m)
+				m.Knobs.FailUnknown = sidecar.CheckPreemptions
 			}), verdict: VerdictRegressed, metric: "stability.passed", row: RowRegressed},
 		{name: "new errors", reason: "12 failed of 40 load requests is beyond +5 %",
 			base: base(), cand: synthWith(1, func(w *world) { w.errors = 12 }, nil), verdict: VerdictRegressed, metric: "load.error_rate", row: RowRegressed},
@@ -209,7 +216,7 @@ func readSidecar(t *testing.T, path string) *sidecar.Metrics {
 	fh, err := os.Open(path)
 	require.NoError(t, err)
 	defer fh.Close()
-	m, err := Decode(fh)
+	m, err := sidecar.Decode(fh)
 	require.NoError(t, err)
 	return m
 }
@@ -256,5 +263,15 @@ func TestScenarioCounts(t *testing.T) {
 			k, n := ScenarioCounts(&tc.s)
 			assert.Equal(t, [2]int{tc.k, tc.n}, [2]int{k, n}, tc.reason)
 		})
+	}
+}
+
+// unknownPreemptions records the preemption check as a run against a
+// /metrics without vllm:num_preemptions_total records it: skipped, not
+// passed ("preemptions unknown").
+func unknownPreemptions(m *sidecar.Metrics) {
+	for i := range m.Stability.Runs {
+		m.Stability.Runs[i].Checks = append(m.Stability.Runs[i].Checks,
+			sidecar.Check{Name: sidecar.CheckPreemptions, Skipped: true, Detail: "preemptions unknown: no vllm:num_preemptions_total on /metrics"})
 	}
 }

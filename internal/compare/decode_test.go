@@ -22,7 +22,7 @@ func TestDecode(t *testing.T) {
 		msg     string // substring of the error
 	}
 	run := func(t *testing.T, tc testCase) {
-		m, err := Decode(strings.NewReader(tc.in))
+		m, err := sidecar.Decode(strings.NewReader(tc.in))
 		if tc.wantErr == nil {
 			require.NoError(t, err, tc.reason)
 			require.NotNil(t, m)
@@ -36,18 +36,18 @@ func TestDecode(t *testing.T) {
 		{name: "minimal", reason: "schema_version alone is a (useless) sidecar", in: `{"schema_version":2}`},
 		{name: "unknown fields", reason: "the sidecar gains fields within a major version; old readers must accept them",
 			in: `{"schema_version":2,"complete":true,"new_section":{"x":1}}`},
-		{name: "empty", reason: "an empty file is not a sidecar", in: ``, wantErr: ErrNotJSON, msg: "empty input"},
-		{name: "html", reason: "a proxy error page saved as metrics.json", in: `<html>502</html>`, wantErr: ErrNotJSON, msg: "<html>"},
-		{name: "array", reason: "JSON, but not an object", in: `[1,2]`, wantErr: ErrNotJSON},
-		{name: "null", reason: "JSON null is no object", in: `null`, wantErr: ErrNotJSON},
-		{name: "no schema_version", reason: "another tool's JSON", in: `{"complete":true}`, wantErr: ErrNoSchemaVersion},
-		{name: "null schema_version", reason: "null is no version", in: `{"schema_version":null}`, wantErr: ErrNoSchemaVersion},
-		{name: "string schema_version", reason: "the version is an integer", in: `{"schema_version":"1"}`, wantErr: ErrSchemaVersion, msg: "integer"},
-		{name: "future major", reason: "version 3 may change meanings under the same names", in: `{"schema_version":3}`, wantErr: ErrSchemaVersion, msg: "unsupported schema_version 3"},
-		{name: "version 1", reason: "version 1 lacks the histograms and provenance: rerun", in: `{"schema_version":1}`, wantErr: ErrSchemaVersion, msg: "rerun the suite"},
-		{name: "truncated", reason: "a run killed while writing", in: `{"schema_version":2,"complete":tr`, wantErr: ErrNotJSON},
-		{name: "old major", reason: "version 0 predates the contract", in: `{"schema_version":0}`, wantErr: ErrSchemaVersion},
-		{name: "wrong type", reason: "complete must be a bool", in: `{"schema_version":2,"complete":"yes"}`, wantErr: ErrSidecarMalformed},
+		{name: "empty", reason: "an empty file is not a sidecar", in: ``, wantErr: sidecar.ErrNotJSON, msg: "empty input"},
+		{name: "html", reason: "a proxy error page saved as metrics.json", in: `<html>502</html>`, wantErr: sidecar.ErrNotJSON, msg: "<html>"},
+		{name: "array", reason: "JSON, but not an object", in: `[1,2]`, wantErr: sidecar.ErrNotJSON},
+		{name: "null", reason: "JSON null is no object", in: `null`, wantErr: sidecar.ErrNotJSON},
+		{name: "no schema_version", reason: "another tool's JSON", in: `{"complete":true}`, wantErr: sidecar.ErrNoSchemaVersion},
+		{name: "null schema_version", reason: "null is no version", in: `{"schema_version":null}`, wantErr: sidecar.ErrNoSchemaVersion},
+		{name: "string schema_version", reason: "the version is an integer", in: `{"schema_version":"1"}`, wantErr: sidecar.ErrSchemaVersion, msg: "integer"},
+		{name: "future major", reason: "version 3 may change meanings under the same names", in: `{"schema_version":3}`, wantErr: sidecar.ErrSchemaVersion, msg: "unsupported schema_version 3"},
+		{name: "version 1", reason: "version 1 lacks the histograms and provenance: rerun", in: `{"schema_version":1}`, wantErr: sidecar.ErrSchemaVersion, msg: "rerun the suite"},
+		{name: "truncated", reason: "a run killed while writing", in: `{"schema_version":2,"complete":tr`, wantErr: sidecar.ErrNotJSON},
+		{name: "old major", reason: "version 0 predates the contract", in: `{"schema_version":0}`, wantErr: sidecar.ErrSchemaVersion},
+		{name: "wrong type", reason: "complete must be a bool", in: `{"schema_version":2,"complete":"yes"}`, wantErr: sidecar.ErrSidecarMalformed},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -77,7 +77,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := Decode(bytes.NewReader(data))
+		m, err := sidecar.Decode(bytes.NewReader(data))
 		if err != nil {
 			return
 		}

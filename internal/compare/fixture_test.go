@@ -100,3 +100,10 @@ func setPassed(s *sidecar.Scenario, passed int) {
 	s.Model = sidecar.Rate{Attempts: s.Attempts, Passed: passed, Rate: rate, CI95: s.PassRateCI, Verdict: verdict}
 	s.Checks = map[string]int{"parsed": s.Attempts, "json_valid": s.Attempts, "schema_valid": s.Attempts, "args_match": passed}
 }
+
+// failRun fails a stability run's success-rate check, as a run whose
+// requests failed records it (the section's verdict follows from it).
+func failRun(r *sidecar.StabilityRun) {
+	r.Checks = append(r.Checks, sidecar.Check{Name: sidecar.CheckSuccessRate, Value: 0.5, Threshold: 0.99})
+	r.Verdict = sidecar.VerdictFail
+}

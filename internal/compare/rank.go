@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
@@ -212,10 +211,10 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 					byName[sr.Name] = p
 				}
 				if sr.TTFTms.N > 0 && sr.TTFTms.P90 > 0 {
-					p.ttft, p.ttftHist = append(p.ttft, sr.TTFTms.P90), append(p.ttftHist, sr.Histograms[load.HistTTFT])
+					p.ttft, p.ttftHist = append(p.ttft, sr.TTFTms.P90), append(p.ttftHist, sr.Histograms[sidecar.HistTTFT])
 				}
 				if sr.OutputTokensPerS.N > 0 && sr.OutputTokensPerS.P50 > 0 {
-					p.tok, p.tokHist = append(p.tok, sr.OutputTokensPerS.P50), append(p.tokHist, sr.Histograms[load.HistTokS])
+					p.tok, p.tokHist = append(p.tok, sr.OutputTokensPerS.P50), append(p.tokHist, sr.Histograms[sidecar.HistTokS])
 				}
 				if r.Degradation == nil || sr.Degradation.Value > *r.Degradation {
 					r.Degradation = f(sr.Degradation.Value)

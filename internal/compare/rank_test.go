@@ -32,7 +32,7 @@ func TestRank(t *testing.T) {
 		}
 		assert.Equal(t, tc.order, got, tc.reason)
 	}
-	failing := with(func(m *sidecar.Metrics) { m.Stability.Passed = false; m.Stability.Runs[0].TTFTms.P90 = 100 })
+	failing := with(func(m *sidecar.Metrics) { failRun(&m.Stability.Runs[0]); m.Stability.Runs[0].TTFTms.P90 = 100 })
 	fast := with(func(m *sidecar.Metrics) { m.Stability.Runs[0].TTFTms.P90 = 300 })
 	accurate := with(func(m *sidecar.Metrics) {
 		setPassed(&m.ToolCalling.Scenarios[2], 3)

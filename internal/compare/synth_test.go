@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/golden"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
@@ -82,7 +81,7 @@ func synth(rng *rand.Rand, w world, started time.Time) *sidecar.Metrics {
 		Stability: &sidecar.Stability{Passed: true, Runs: []sidecar.StabilityRun{{
 			Name: "alternating", Requests: w.stabilityN, Completed: w.stabilityN, Errors: map[string]int{}, SuccessRate: 1,
 			TTFTms: sT.Summary(), TPOTms: sP.Summary(), OutputTokensPerS: sK.Summary(),
-			Histograms:  enc(map[string]*stats.Histogram{load.HistTTFT: sT, load.HistTPOT: sP, load.HistTokS: sK}),
+			Histograms:  enc(map[string]*stats.Histogram{sidecar.HistTTFT: sT, sidecar.HistTPOT: sP, sidecar.HistTokS: sK}),
 			Degradation: sidecar.Degradation{Value: trend, Threshold: 0.2, Passed: true, Method: stats.DegradationMethod, Trend: trend, TrendCI: stats.Interval{Low: trend - 0.14, High: trend + 0.14}},
 			Verdict:     "pass",
 		}}},
@@ -90,7 +89,7 @@ func synth(rng *rand.Rand, w world, started time.Time) *sidecar.Metrics {
 			Name: "closed_8", Mode: "closed", Concurrency: 8, Requests: w.loadN, Completed: w.loadN - w.errors, Errors: map[string]int{},
 			OutputThroughput: 8 * tokSum / float64(w.loadN),
 			TTFTms:           lT.Summary(), TPOTms: lP.Summary(),
-			Histograms: enc(map[string]*stats.Histogram{load.HistTTFT: lT, load.HistTPOT: lP, load.HistTokS: lK}),
+			Histograms: enc(map[string]*stats.Histogram{sidecar.HistTTFT: lT, sidecar.HistTPOT: lP, sidecar.HistTokS: lK}),
 			Verdict:    "pass",
 		}}},
 	}

@@ -131,6 +131,11 @@ type Config struct {
 	// load run, measured against vLLM's own TTFT histogram on /metrics
 	// (client_server_gap check, docs/methods.md); 0 turns the check off.
 	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
+	// FailUnknown names the checks whose unknown outcome (not measured: no
+	// /metrics, no preemption counter, no local GPU) fails the run, as a
+	// comma list of check names, or "all". Empty: an unknown check is shown
+	// as unknown and fails nothing.
+	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"preemptions"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 

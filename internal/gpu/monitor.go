@@ -18,12 +18,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
-// Check names, as they appear in the sidecar.
-const (
-	CheckVRAMGrowth = "vram_growth"
-	CheckVRAMMax    = "vram_max"
-)
-
 // Config of a Monitor. Zero fields take the defaults noted.
 type Config struct {
 	// Interval between samples. Default 1s.
@@ -253,8 +247,8 @@ func (m *Monitor) summarise() sidecar.GPU {
 			Available: false,
 			Note:      m.note,
 			Checks: []sidecar.Check{
-				skipped(CheckVRAMGrowth, m.cfg.GrowthThreshold, m.note),
-				skipped(CheckVRAMMax, m.cfg.MaxUsedFraction, m.note),
+				skipped(sidecar.CheckVRAMGrowth, m.cfg.GrowthThreshold, m.note),
+				skipped(sidecar.CheckVRAMMax, m.cfg.MaxUsedFraction, m.note),
 			},
 		}
 	}
@@ -265,8 +259,8 @@ func (m *Monitor) summarise() sidecar.GPU {
 		g.Note = m.lastErr.Error()
 	}
 
-	growth := sidecar.Check{Name: CheckVRAMGrowth, Passed: true, Threshold: m.cfg.GrowthThreshold}
-	maxUsed := sidecar.Check{Name: CheckVRAMMax, Passed: true, Threshold: m.cfg.MaxUsedFraction}
+	growth := sidecar.Check{Name: sidecar.CheckVRAMGrowth, Passed: true, Threshold: m.cfg.GrowthThreshold}
+	maxUsed := sidecar.Check{Name: sidecar.CheckVRAMMax, Passed: true, Threshold: m.cfg.MaxUsedFraction}
 	minN := -1
 	judgedGrowth, judgedMax := false, false
 	for _, d := range m.devs {

@@ -96,7 +96,7 @@ func TestMonitorChecks(t *testing.T) {
 		require.True(t, g.Available)
 		assert.True(t, f.closed, "reader closed at Stop")
 		assert.Len(t, g.Samples, len(tc.script))
-		growth, mx := check(t, g, CheckVRAMGrowth), check(t, g, CheckVRAMMax)
+		growth, mx := check(t, g, sidecar.CheckVRAMGrowth), check(t, g, sidecar.CheckVRAMMax)
 		assert.Equal(t, tc.growthPass, growth.Passed, "vram_growth: %s (%+v)", tc.reason, growth)
 		assert.Equal(t, tc.growthSkip, growth.Skipped, "vram_growth skipped")
 		assert.Equal(t, tc.maxPass, mx.Passed, "vram_max: %s (%+v)", tc.reason, mx)
@@ -153,7 +153,7 @@ func TestMonitorDeviceSummary(t *testing.T) {
 	assert.Equal(t, 100.0, d.PowerMaxW)
 	assert.Len(t, g.Samples, 8, "4 samples × 2 devices")
 
-	mx := check(t, g, CheckVRAMMax)
+	mx := check(t, g, sidecar.CheckVRAMMax)
 	assert.False(t, mx.Passed, "device 1 reached 79000/81559 = 96.9 %%")
 	assert.InDelta(t, 79000.0/81559, mx.Value, 1e-9)
 	assert.Contains(t, mx.Detail, "GPU 1", "the worst device is named")
@@ -249,7 +249,7 @@ func TestMonitorTicks(t *testing.T) {
 	}, 2*time.Second, time.Millisecond)
 	g := m.Stop()
 	assert.GreaterOrEqual(t, len(g.Samples), 4)
-	assert.False(t, check(t, g, CheckVRAMGrowth).Skipped)
+	assert.False(t, check(t, g, sidecar.CheckVRAMGrowth).Skipped)
 }
 
 // TestMonitorStopSkipsRepeat: a tick just before Stop already marks the end;

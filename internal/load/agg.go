@@ -12,15 +12,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Check names, as they appear in the sidecar and in failure messages.
-const (
-	CheckSuccessRate   = "success_rate"
-	CheckDegradation   = "degradation"
-	CheckGoodputRatio  = "goodput_ratio"
-	CheckErrors        = "errors"
-	CheckLatencyGrowth = "latency_growth"
-)
-
 // SeriesWindows bounds the windows a stability class keeps per latency for
 // the degradation estimate (stats.Windowed: exact up to this many requests
 // per class, window medians beyond).
@@ -125,16 +116,6 @@ func (a *Agg) good(r *record.Record) bool {
 	return true
 }
 
-// Histogram names in a run's "histograms" object of the sidecar.
-const (
-	HistTTFT = "ttft_ms"
-	HistTTFO = "ttfo_ms"
-	HistE2E  = "e2e_ms"
-	HistTPOT = "tpot_ms"
-	HistITL  = "itl_ms"
-	HistTokS = "output_tokens_per_s"
-)
-
 // Histograms are the run's latency distributions in the sidecar's
 // mergeable form (stats.EncodeAll: HdrHistogram V2 compressed, base64),
 // keyed by figure name; empty ones are left out. Encoding cannot fail on
@@ -142,8 +123,8 @@ const (
 // and loses only the distributions, which compare then says it lacks.
 func (a *Agg) Histograms() map[string]string {
 	h, err := stats.EncodeAll(map[string]*stats.Histogram{
-		HistTTFT: a.TTFT, HistTTFO: a.TTFO, HistE2E: a.E2E,
-		HistTPOT: a.TPOT, HistITL: a.ITL, HistTokS: a.TokS,
+		sidecar.HistTTFT: a.TTFT, sidecar.HistTTFO: a.TTFO, sidecar.HistE2E: a.E2E,
+		sidecar.HistTPOT: a.TPOT, sidecar.HistITL: a.ITL, sidecar.HistTokS: a.TokS,
 	})
 	if err != nil {
 		return nil
@@ -193,7 +174,7 @@ func ErrorsString(errs map[string]int) string {
 // SuccessCheck judges Completed/Requests against lim.MinSuccessRate. A run
 // with no request at all fails: nothing was shown to work.
 func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
-	c := sidecar.Check{Name: CheckSuccessRate, Value: a.SuccessRate(), Threshold: lim.MinSuccessRate}
+	c := sidecar.Check{Name: sidecar.CheckSuccessRate, Value: a.SuccessRate(), Threshold: lim.MinSuccessRate}
 	c.Passed = a.Requests > 0 && c.Value >= c.Threshold
 	c.Detail = fmt.Sprintf("%d of %d requests completed", a.Completed, a.Requests)
 	if a.ErrorCount() > 0 {
@@ -203,17 +184,6 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 		c.Detail = "no request was sent"
 	}
 	return c
-}
-
-// Verdict is "pass" when every check that was judged passed. Skipped
-// checks (no local GPU, preemptions unknown) neither pass nor fail a run.
-func Verdict(checks []sidecar.Check) string {
-	for _, c := range checks {
-		if !c.Passed && !c.Skipped {
-			return "fail"
-		}
-	}
-	return "pass"
 }
 
 // Stability aggregates a stability run: the whole run, and each request
@@ -290,7 +260,7 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 	} else {
 		run.Degradation = sidecar.Degradation{Threshold: s.lim.MaxDegradation, Metric: "e2e_ms", Detail: "no completed request"}
 	}
-	dc := sidecar.Check{Name: CheckDegradation, Passed: worst != nil && run.Degradation.Passed,
+	dc := sidecar.Check{Name: sidecar.CheckDegradation, Passed: worst != nil && run.Degradation.Passed,
 		Value: run.Degradation.Value, Threshold: s.lim.MaxDegradation, Detail: run.Degradation.Detail}
 	if worst != nil {
 		dc.Detail = fmt.Sprintf("%s class, %s", run.Degradation.Class, run.Degradation.Method)
@@ -299,7 +269,7 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 		}
 	}
 	run.Checks = []sidecar.Check{a.SuccessCheck(s.lim), dc}
-	run.Verdict = Verdict(run.Checks)
+	run.Verdict = sidecar.Judge{}.RunVerdict(run.Checks)
 	return run
 }
 
@@ -346,12 +316,12 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 		lr.GoodputRatio = float64(a.Good) / float64(a.Requests)
 	}
 	lr.Good, lr.OutputTokens = a.Good, a.OutputTokens
-	gc := sidecar.Check{Name: CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
+	gc := sidecar.Check{Name: sidecar.CheckGoodputRatio, Value: lr.GoodputRatio, Threshold: minGoodputRatio,
 		Passed: a.Requests > 0 && lr.GoodputRatio >= minGoodputRatio,
 		Detail: fmt.Sprintf("%d of %d requests met TTFT <= %s and TPOT <= %s (goodput %.2f req/s); p99 TTFT %s, p99 TPOT %s",
 			a.Good, a.Requests, FormatMs(a.lim.SLOTTFTms), FormatMs(a.lim.SLOTPOTms), lr.Goodput,
 			FormatMs(lr.TTFTms.P99), FormatMs(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
-	lr.Verdict = Verdict(lr.Checks)
+	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr
 }

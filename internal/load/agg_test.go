@@ -65,12 +65,12 @@ func TestAggCountsFailuresAndKeepsThemOutOfLatency(t *testing.T) {
 	assert.InDelta(t, 2.0/6, lr.GoodputRatio, 1e-9, "failures count against the ratio")
 	assert.Equal(t, "fail", lr.Verdict)
 
-	require.Contains(t, lr.Histograms, HistTTFT, "the distributions go into the sidecar")
-	h, err := stats.DecodeHistogram(lr.Histograms[HistE2E])
+	require.Contains(t, lr.Histograms, sidecar.HistTTFT, "the distributions go into the sidecar")
+	h, err := stats.DecodeHistogram(lr.Histograms[sidecar.HistE2E])
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), h.Count(), "the encoded e2e histogram holds the successful requests")
 	assert.InDelta(t, 900.0, h.Summary().Max, 1, "in ms, within the 3-digit precision")
-	assert.NotContains(t, NewAgg(Limits{}).Histograms(), HistTTFT, "an empty histogram is left out")
+	assert.NotContains(t, NewAgg(Limits{}).Histograms(), sidecar.HistTTFT, "an empty histogram is left out")
 }
 
 func TestProgressLine(t *testing.T) {
@@ -153,12 +153,12 @@ func TestJudgeConversation(t *testing.T) {
 		{
 			name:  "TTFT linear in prompt tokens is explained by the context",
 			turns: turnsOf(func(i int) float64 { return 50 + 0.2*float64(grow(i)) }, grow),
-			want:  map[string]bool{CheckErrors: true, CheckLatencyGrowth: true},
+			want:  map[string]bool{sidecar.CheckErrors: true, sidecar.CheckLatencyGrowth: true},
 		},
 		{
 			name:  "fast server with jitter: 20 ms to 90 ms is under the 500 ms floor",
 			turns: turnsOf(func(i int) float64 { return 20 + float64(i%3)*35 }, grow),
-			want:  map[string]bool{CheckErrors: true, CheckLatencyGrowth: true},
+			want:  map[string]bool{sidecar.CheckErrors: true, sidecar.CheckLatencyGrowth: true},
 		},
 		{
 			name: "late turns jump far beyond the fit: flagged",
@@ -168,38 +168,20 @@ func TestJudgeConversation(t *testing.T) {
 				}
 				return 200 + 0.05*float64(grow(i))
 			}, grow),
-			want: map[string]bool{CheckErrors: true, CheckLatencyGrowth: false},
+			want: map[string]bool{sidecar.CheckErrors: true, sidecar.CheckLatencyGrowth: false},
 		},
 		{
 			name:  "a slow first turn (cold cache) is not judged",
 			turns: turnsOf(func(i int) float64 { return map[bool]float64{true: 4000, false: 300}[i == 0] }, grow),
-			want:  map[string]bool{CheckErrors: true, CheckLatencyGrowth: true},
+			want:  map[string]bool{sidecar.CheckErrors: true, sidecar.CheckLatencyGrowth: true},
 		},
 		{
 			name: "a failed turn fails errors",
 			turns: append(turnsOf(func(int) float64 { return 100 }, grow)[:5],
 				sidecar.Turn{Turn: 6, Error: "http_400: context length exceeded"}),
-			want: map[string]bool{CheckErrors: false, CheckLatencyGrowth: true},
+			want: map[string]bool{sidecar.CheckErrors: false, sidecar.CheckLatencyGrowth: true},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
-	}
-}
-
-func TestVerdictIgnoresSkipped(t *testing.T) {
-	type testCase struct {
-		name   string
-		checks []sidecar.Check
-		want   string
-		reason string
-	}
-	for _, tc := range []testCase{
-		{"all passed", []sidecar.Check{{Name: "a", Passed: true}}, "pass", "nothing failed"},
-		{"one failed", []sidecar.Check{{Name: "a", Passed: true}, {Name: "b"}}, "fail", "a judged check failed"},
-		{"unknown preemptions", []sidecar.Check{{Name: "a", Passed: true}, {Name: "preemptions", Skipped: true}}, "pass",
-			"unknown is neither a pass nor a fail: it cannot fail the run"},
-		{"skipped GPU", []sidecar.Check{{Name: "vram_growth", Passed: true, Skipped: true}}, "pass", "no local GPU"},
-	} {
-		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Verdict(tc.checks), tc.reason) })
 	}
 }

@@ -70,7 +70,7 @@ const (
 // say nothing about growth. With fewer than 4 successful turns the check
 // is skipped. The errors check fails on any failed turn.
 func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
-	errs := sidecar.Check{Name: CheckErrors, Passed: true, Threshold: 0}
+	errs := sidecar.Check{Name: sidecar.CheckErrors, Passed: true, Threshold: 0}
 	var ok []sidecar.Turn
 	for _, t := range turns {
 		if t.Error != "" {
@@ -84,7 +84,7 @@ func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
 	if errs.Passed {
 		errs.Detail = fmt.Sprintf("%d turns, no error", len(turns))
 	}
-	growth := sidecar.Check{Name: CheckLatencyGrowth, Passed: true, Threshold: GrowthFactor}
+	growth := sidecar.Check{Name: sidecar.CheckLatencyGrowth, Passed: true, Threshold: GrowthFactor}
 	if len(ok) < 4 {
 		growth.Skipped = true
 		growth.Detail = fmt.Sprintf("%d successful turn(s): too few to fit a baseline", len(ok))

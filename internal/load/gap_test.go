@@ -72,7 +72,7 @@ func TestGapCheck(t *testing.T) {
 			TTFTms: &sidecar.ServerLatency{N: 20, Mean: 21, P50: 30, P50Low: 20, P50High: 40},
 			Gap:    &sidecar.ClientServerGap{TTFTShiftMs: shift, TTFTMeanMs: shift, TTFTP50Ms: shift + 12, ShiftAt: 0.5}}
 	}
-	healthyGen := &sidecar.Check{Name: CheckLoadGenerator, Passed: true}
+	healthyGen := &sidecar.Check{Name: sidecar.CheckLoadGenerator, Passed: true}
 	type testCase struct {
 		name, reason string
 		v            *sidecar.ServerView
@@ -101,7 +101,7 @@ func TestGapCheck(t *testing.T) {
 		{name: "no histograms", reason: "a server without the TTFT histogram is unknown",
 			v: &sidecar.ServerView{Available: true}, gen: healthyGen, limit: 10, skipped: true, detail: "publishes no vllm:time_to_first_token_seconds"},
 		{name: "generator behind", reason: "the client's TTFT measures the client machine",
-			v: view(20), gen: &sidecar.Check{Name: CheckLoadGenerator}, limit: 10, skipped: true, detail: "load generator fell behind"},
+			v: view(20), gen: &sidecar.Check{Name: sidecar.CheckLoadGenerator}, limit: 10, skipped: true, detail: "load generator fell behind"},
 		{name: "no first token", reason: "non-streamed: no TTFT on the client's side",
 			v: &sidecar.ServerView{Available: true, TTFTms: &sidecar.ServerLatency{N: 3}}, gen: healthyGen, limit: 10, skipped: true, detail: "no first token"},
 	} {

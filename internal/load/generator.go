@@ -11,14 +11,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// CheckLoadGenerator is the check a run fails when the load generator,
-// not the server, set its figures.
-const CheckLoadGenerator = "load_generator"
-
-// CheckShards is the check a merged load run fails when a shard is
-// missing or did not finish (vllm-acceptance merge).
-const CheckShards = "shards"
-
 // Thresholds of the load_generator check. They come from the harness's
 // measured overhead in bench/results.md (make bench, 2 shared cores):
 // the client's own TTFT error is 0.06 ms at p50 and 0.34 ms at p99 with
@@ -169,7 +161,7 @@ func (g *Generator) Stop() sidecar.Generator {
 func GeneratorCheck(g sidecar.Generator) sidecar.Check {
 	lagLate := g.Late >= MinLate && float64(g.Late) > MaxLateFraction*float64(g.DispatchLagMs.N)
 	cpuBound := g.CPUCoresUsed >= 0 && g.DurationS >= MinCPUWindow.Seconds() && g.CPUFraction >= MaxCPUFraction
-	c := sidecar.Check{Name: CheckLoadGenerator, Passed: !lagLate && !cpuBound, Value: g.DispatchLagMs.P99, Threshold: g.LagLimitMs}
+	c := sidecar.Check{Name: sidecar.CheckLoadGenerator, Passed: !lagLate && !cpuBound, Value: g.DispatchLagMs.P99, Threshold: g.LagLimitMs}
 	lag := fmt.Sprintf("dispatch lag p99 %s, p50 %s, max %s; %d of %d dispatches later than %s",
 		FormatMsFine(g.DispatchLagMs.P99), FormatMsFine(g.DispatchLagMs.P50), FormatMsFine(g.DispatchLagMs.Max),
 		g.Late, g.DispatchLagMs.N, FormatMsFine(g.LagLimitMs))

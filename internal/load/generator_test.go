@@ -45,7 +45,7 @@ func TestGeneratorCheck(t *testing.T) {
 	lag := func(n int, p99 float64) stats.Summary { return stats.Summary{N: n, P50: 0.1, P99: p99, Max: p99} }
 	run := func(t *testing.T, tc testCase) {
 		c := GeneratorCheck(tc.gen)
-		assert.Equal(t, CheckLoadGenerator, c.Name)
+		assert.Equal(t, sidecar.CheckLoadGenerator, c.Name)
 		assert.Equal(t, tc.passed, c.Passed, tc.reason)
 		assert.Contains(t, c.Detail, tc.detail, tc.reason)
 		assert.Equal(t, tc.gen.DispatchLagMs.P99, c.Value)

@@ -11,7 +11,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// checkRequests is suite.CheckRequests: the check a run cut short fails.
+// checkRequests is sidecar.CheckRequests: the check a run cut short fails.
 const checkRequests = "requests"
 
 // MergeLoadRuns folds the shards' parts of one load run into the run one
@@ -28,10 +28,10 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		return sidecar.ConcurrencyRun{}, fmt.Errorf("no part to merge")
 	}
 	first := parts[0]
-	lim := Limits{SLOTTFTms: first.SLOTTFTms, SLOTPOTms: first.SLOTPOTms, MinSuccessRate: threshold(first.Checks, CheckSuccessRate)}
-	minGood := threshold(first.Checks, CheckGoodputRatio)
+	lim := Limits{SLOTTFTms: first.SLOTTFTms, SLOTPOTms: first.SLOTPOTms, MinSuccessRate: threshold(first.Checks, sidecar.CheckSuccessRate)}
+	minGood := threshold(first.Checks, sidecar.CheckGoodputRatio)
 	a := NewAgg(lim)
-	hists := map[string]*stats.Histogram{HistTTFT: a.TTFT, HistTTFO: a.TTFO, HistE2E: a.E2E, HistTPOT: a.TPOT, HistITL: a.ITL, HistTokS: a.TokS}
+	hists := map[string]*stats.Histogram{sidecar.HistTTFT: a.TTFT, sidecar.HistTTFO: a.TTFO, sidecar.HistE2E: a.E2E, sidecar.HistTPOT: a.TPOT, sidecar.HistITL: a.ITL, sidecar.HistTokS: a.TokS}
 	var start, end time.Time
 	var lastStart, firstEnd time.Time // every part sends between them
 	var longest float64
@@ -45,7 +45,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		case p.Name != first.Name || p.Mode != first.Mode:
 			return sidecar.ConcurrencyRun{}, fmt.Errorf("part %d is %s (%s), part 0 is %s (%s)", i, p.Name, p.Mode, first.Name, first.Mode)
 		case p.SLOTTFTms != first.SLOTTFTms || p.SLOTPOTms != first.SLOTPOTms ||
-			threshold(p.Checks, CheckSuccessRate) != lim.MinSuccessRate || threshold(p.Checks, CheckGoodputRatio) != minGood:
+			threshold(p.Checks, sidecar.CheckSuccessRate) != lim.MinSuccessRate || threshold(p.Checks, sidecar.CheckGoodputRatio) != minGood:
 			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: the parts were judged by different SLOs or thresholds", p.Name)
 		case p.Completed > 0 && len(p.Histograms) == 0:
 			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: part %d has no histograms (written by a suite before 0.1.0's hdr histograms?): its percentiles cannot be merged", p.Name, i)
@@ -122,7 +122,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
 			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
 	}
-	lr.Verdict = Verdict(lr.Checks)
+	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr, nil
 }
 

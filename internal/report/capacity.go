@@ -149,10 +149,10 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 }
 
 // capacityAreas are the verdict rows of the capacity sections.
-func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
+func capacityAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 	var out []area
 	if c := m.Capacity; c != nil {
-		out = append(out, area{"capacity", v["capacity"], capacityFigure(c)})
+		out = append(out, area{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)})
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
 		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
@@ -160,7 +160,7 @@ func capacityAreas(m *sidecar.Metrics, v map[string]bool) []area {
 		if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
 			fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", pct(mr.Rate), pct(mr.IsolatedRate), mr.Verdict)
 		}
-		out = append(out, area{"tool calling under load", v["tool calling under load"], fig})
+		out = append(out, area{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], fig})
 	}
 	return out
 }

@@ -66,3 +66,14 @@ func TestCapacityChart(t *testing.T) {
 		assert.Contains(t, string(svg), want)
 	}
 }
+
+// TestCapacityChartInlineHTML: report.html holds the capacity chart itself
+// (issue 18): opened alone from a CI artifact, no image is broken.
+func TestCapacityChartInlineHTML(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, HTML(&b, capacityMetrics(), nil, Options{}))
+	html := b.String()
+	assert.NotContains(t, html, "<img", "no chart is an external image")
+	assert.NotContains(t, html, `src="`+capacityFile, "capacity.svg is not referenced")
+	assert.Contains(t, html, `aria-label="`+capacityTitle+`"`, "the capacity chart is inline")
+}

@@ -47,6 +47,15 @@ func HTML(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options) er
 		}
 		svgs[c.file] = inlineSVG(svg, c.title)
 	}
+	// The capacity chart is drawn apart (two panels, its own markers), and
+	// inlined like the others: report.html references no file.
+	if ss := capacitySeries(m, recs); len(ss) > 0 {
+		svg, err := renderCapacity(m, ss)
+		if err != nil {
+			return fmt.Errorf("chart %s: %w", capacityFile, err)
+		}
+		svgs[capacityFile] = inlineSVG(svg, capacityTitle)
+	}
 	out := imgTag.ReplaceAllStringFunc(body.String(), func(tag string) string {
 		sub := imgTag.FindStringSubmatch(tag)
 		if svg, ok := svgs[html.UnescapeString(sub[1])]; ok {

@@ -96,7 +96,7 @@ func areas(m *sidecar.Metrics) []area {
 			ok += s.Passed
 			names[s.Name] = true
 		}
-		out = append(out, area{"tool calling", v["tool calling"], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
+		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
 			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
 	}
 	if s := m.Stability; s != nil {
@@ -104,24 +104,24 @@ func areas(m *sidecar.Metrics) []area {
 		for _, r := range s.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, ms(r.TTFTms.P90), pct(r.Degradation.Value)))
 		}
-		out = append(out, area{"stability", v["stability"], strings.Join(parts, "; ")})
+		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, tps(r.OutputThroughput), pct(r.GoodputRatio)))
 		}
-		out = append(out, area{"concurrency", v["concurrency"], strings.Join(parts, "; ")})
+		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
 	}
 	if c := m.Conversation; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
 		}
-		out = append(out, area{"conversation", v["conversation"], strings.Join(parts, "; ")})
+		out = append(out, area{"conversation", v[sidecar.SectionConversation], strings.Join(parts, "; ")})
 	}
 	if g := m.GPU; g != nil {
-		a := area{name: "GPU", passed: v["GPU"]}
+		a := area{name: "GPU", passed: v[sidecar.SectionGPU]}
 		if !g.Available {
 			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
 		} else {
@@ -542,12 +542,13 @@ func writeChecks(b *strings.Builder, cs []sidecar.Check) {
 	}
 	b.WriteString("\n| check | verdict | value | threshold | detail |\n| --- | --- | ---: | ---: | --- |\n")
 	for _, c := range cs {
-		v := passFail(c.Passed)
-		switch {
-		case c.Skipped && !c.Passed:
-			v = "unknown" // not judged, and not a pass either (preemptions without vllm: metrics)
-		case c.Skipped:
-			v = "skipped"
+		// pass, fail or unknown (not measured: preemptions without vllm:
+		// metrics, no local GPU, a monitor switched off): an unknown fails
+		// the run only where ACCEPTANCE_FAIL_UNKNOWN names it, which
+		// failedChecks says.
+		v := passFail(c.Result() == sidecar.Pass)
+		if c.Result() == sidecar.Unknown {
+			v = string(sidecar.Unknown)
 		}
 		fmt.Fprintf(b, "| %s | %s | %.3f | %.3f | %s |\n", cell(c.Name), v, c.Value, c.Threshold, cell(c.Detail))
 	}
@@ -761,11 +762,14 @@ const maxSummaryLines = 8
 // load-style tests (skipped ones are not failures), in report order.
 func failedChecks(m *sidecar.Metrics) []string {
 	var out []string
+	j := sidecar.JudgeOf(m)
 	add := func(where string, cs []sidecar.Check) {
-		for _, c := range cs {
-			if !c.Passed && !c.Skipped {
-				out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
+		for _, c := range j.Failed(cs) {
+			if c.Result() == sidecar.Unknown {
+				out = append(out, fmt.Sprintf("- %s: `%s` unknown, failed by ACCEPTANCE_FAIL_UNKNOWN%s", where, c.Name, detail(mdText(c.Detail))))
+				continue
 			}
+			out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
 		}
 	}
 	if t := m.ToolCalling; t != nil {

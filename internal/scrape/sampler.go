@@ -270,9 +270,6 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 	return sm
 }
 
-// CheckPreemptions is the name of PreemptionCheck's check.
-const CheckPreemptions = "no_preemptions"
-
 // PreemptionCheck fails when vLLM preempted requests during the run (KV
 // cache ran out and running requests were evicted and recomputed).
 //
@@ -282,7 +279,7 @@ const CheckPreemptions = "no_preemptions"
 // skipped checks (load.Verdict), so an unknown neither fails the run nor
 // counts as a pass; the report prints it as "unknown" with the reason.
 func PreemptionCheck(sm sidecar.ServerMetrics) sidecar.Check {
-	c := sidecar.Check{Name: CheckPreemptions, Passed: true, Threshold: 0}
+	c := sidecar.Check{Name: sidecar.CheckNoPreemptions, Passed: true, Threshold: 0}
 	unknown := func(why string) sidecar.Check {
 		c.Passed, c.Skipped = false, true
 		c.Detail = "preemptions unknown: " + why

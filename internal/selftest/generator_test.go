@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -44,7 +43,7 @@ func TestLoadGeneratorOverloadedFails(t *testing.T) {
 	require.Len(t, o.Metrics.Concurrency.Runs, 1)
 	lr := o.Metrics.Concurrency.Runs[0]
 	require.NotNil(t, lr.Generator)
-	c, ok := loadRunCheck(lr, load.CheckLoadGenerator)
+	c, ok := loadRunCheck(lr, sidecar.CheckLoadGenerator)
 	require.True(t, ok)
 	assert.False(t, c.Passed, "%+v", *lr.Generator)
 	assert.Greater(t, lr.Generator.DispatchLagMs.P99, lr.Generator.LagLimitMs)
@@ -73,12 +72,12 @@ func TestLoadGeneratorModestPasses(t *testing.T) {
 	var gens []*sidecar.Generator
 	var checks []sidecar.Check
 	for _, lr := range o.Metrics.Concurrency.Runs {
-		c, ok := loadRunCheck(lr, load.CheckLoadGenerator)
+		c, ok := loadRunCheck(lr, sidecar.CheckLoadGenerator)
 		require.True(t, ok, lr.Name)
 		checks, gens = append(checks, c), append(gens, lr.Generator)
 	}
 	for _, sr := range o.Metrics.Stability.Runs {
-		c, ok := check(sr, load.CheckLoadGenerator)
+		c, ok := check(sr, sidecar.CheckLoadGenerator)
 		require.True(t, ok, sr.Name)
 		checks, gens = append(checks, c), append(gens, sr.Generator)
 	}

@@ -140,7 +140,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, sidecar.Validate(raw), "the merged metrics.json matches the schema")
 	assert.True(t, m.Complete)
-	assert.True(t, shard.Passed(m), "a healthy server passes, merged as alone")
+	assert.True(t, m.Passed(), "a healthy server passes, merged as alone")
 	assert.Equal(t, []int{0, 1, 2}, m.Run.Merged)
 	require.NotNil(t, m.Concurrency)
 	require.Len(t, m.Concurrency.Runs, 2)
@@ -211,7 +211,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 						"%s %s: merged %.3f ms, one process over the union %.3f ms", f.name, q.name, q.m, q.a)
 				}
 			}
-			for _, name := range []string{load.CheckSuccessRate, load.CheckGoodputRatio} {
+			for _, name := range []string{sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio} {
 				mc, _ := findCheck(lr.Checks, name)
 				uc, _ := findCheck(union.Checks, name)
 				assert.Equal(t, uc.Passed, mc.Passed, name)
@@ -302,9 +302,9 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 	mm, err := shard.Merge(lone)
 	require.NoError(t, err)
 	assert.False(t, mm.Complete)
-	assert.False(t, shard.Passed(mm))
+	assert.False(t, mm.Passed())
 	assert.Contains(t, mm.EndDetail, "shard 1/3 is missing")
-	c, ok := findCheck(mm.Concurrency.Runs[0].Checks, load.CheckShards)
+	c, ok := findCheck(mm.Concurrency.Runs[0].Checks, sidecar.CheckShards)
 	require.True(t, ok)
 	assert.False(t, c.Passed)
 	assert.True(t, strings.HasPrefix(c.Detail, "2 of 3 shards merged"), c.Detail)

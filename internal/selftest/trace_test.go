@@ -79,7 +79,7 @@ func serverChecksPass(t *testing.T, o Outcome) {
 	require.NotNil(t, o.Metrics.Concurrency, tail(o.Output))
 	for _, run := range o.Metrics.Concurrency.Runs {
 		for _, c := range run.Checks {
-			if (c.Name == load.CheckLoadGenerator || c.Name == load.CheckClientServerGap) && !c.Passed {
+			if (c.Name == sidecar.CheckLoadGenerator || c.Name == load.CheckClientServerGap) && !c.Passed {
 				t.Logf("%s: %s (this machine)", run.Name, c.Detail)
 				continue
 			}

@@ -9,10 +9,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// CheckShards is the check every merged load run carries: did every shard
-// finish?
-const CheckShards = load.CheckShards
-
 // EndShardsIncomplete is the end reason of a merged run with a shard
 // missing or unfinished.
 const EndShardsIncomplete = "shards_incomplete"
@@ -113,13 +109,13 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			byName[lr.Name] = append(byName[lr.Name], lr)
 		}
 	}
-	shardsCheck := sidecar.Check{Name: CheckShards, Passed: len(problems) == 0, Value: float64(len(parts) - len(incomplete(parts))), Threshold: float64(count),
+	shardsCheck := sidecar.Check{Name: sidecar.CheckShards, Passed: len(problems) == 0, Value: float64(len(parts) - len(incomplete(parts))), Threshold: float64(count),
 		Detail: fmt.Sprintf("%d of %d shards merged (%s)", len(parts), count, joinInts(indices(parts)))}
 	if len(problems) > 0 {
 		shardsCheck.Detail += "; " + strings.Join(problems, "; ")
 	}
 	if len(names) > 0 {
-		m.Concurrency = &sidecar.Concurrency{Passed: true}
+		m.Concurrency = &sidecar.Concurrency{}
 	}
 	for _, name := range names {
 		runs := byName[name]
@@ -133,9 +129,11 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 			c.Detail += fmt.Sprintf("; only %d of the %d shards given ran %s", len(runs), len(parts), name)
 		}
 		lr.Checks = append(lr.Checks, c)
-		lr.Verdict = load.Verdict(lr.Checks)
+		lr.Verdict = sidecar.JudgeOf(m).RunVerdict(lr.Checks)
 		m.Concurrency.Runs = append(m.Concurrency.Runs, lr)
-		m.Concurrency.Passed = m.Concurrency.Passed && lr.Verdict == "pass"
+	}
+	if m.Concurrency != nil {
+		m.Concurrency.Passed, _ = sidecar.JudgeOf(m).Section(m, sidecar.SectionConcurrency)
 	}
 	if mainProblem != "" {
 		problems = append(problems, mainProblem)
@@ -160,7 +158,3 @@ func incomplete(parts []Part) []int {
 	}
 	return out
 }
-
-// Passed is the merged run's verdict: sidecar.Metrics.Passed, the one
-// verdict report, rank and the suite's exit code use.
-func Passed(m *sidecar.Metrics) bool { return m.Passed() }

@@ -21,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/compare"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -71,7 +70,7 @@ func Read(dir string) (Part, error) {
 		return Part{}, err
 	}
 	defer f.Close()
-	m, err := compare.Decode(f)
+	m, err := sidecar.Decode(f)
 	if err != nil {
 		return Part{}, fmt.Errorf("%s: %w", dir, err)
 	}

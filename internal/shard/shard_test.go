@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -53,7 +52,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 	m, err := Merge(set)
 	require.NoError(t, err)
 	assert.True(t, m.Complete)
-	assert.True(t, Passed(m))
+	assert.True(t, m.Passed())
 	assert.Nil(t, m.Run.Shard, "a merged run is no shard")
 	assert.Equal(t, []int{0, 1}, m.Run.Merged)
 	require.Len(t, m.Concurrency.Runs, 2)
@@ -78,7 +77,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 		for _, c := range lr.Checks {
 			names = append(names, c.Name)
 		}
-		assert.Equal(t, []string{load.CheckSuccessRate, load.CheckGoodputRatio, load.CheckLoadGenerator, load.CheckShards}, names)
+		assert.Equal(t, []string{sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio, sidecar.CheckLoadGenerator, sidecar.CheckShards}, names)
 		assert.Equal(t, "pass", lr.Verdict)
 	}
 	assert.Equal(t, 8, m.Concurrency.Runs[0].Concurrency, "4 + 4 users")
@@ -95,10 +94,9 @@ func TestMergeAddsTheShards(t *testing.T) {
 	lines, err := os.ReadFile(filepath.Join(out, "requests.jsonl"))
 	require.NoError(t, err)
 	assert.Equal(t, 80, countLines(lines), "every shard's requests")
-	junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
-	require.NoError(t, err)
-	assert.Contains(t, string(junit), `name="TestConcurrency/closed_8"`)
-	assert.Contains(t, string(junit), `failures="0"`)
+	events := string(Events(m))
+	assert.Contains(t, events, `"Action":"pass","Package":"`+Package+`","Test":"TestConcurrency/closed_8"`)
+	assert.NotContains(t, events, `"Action":"fail"`)
 }
 
 func countLines(b []byte) int {
@@ -158,7 +156,7 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	assert.Equal(t, EndShardsIncomplete, m.EndReason)
 	assert.Contains(t, m.EndDetail, "shard 1/2 is missing")
 	assert.Equal(t, []int{1}, m.Run.Missing)
-	assert.False(t, Passed(m))
+	assert.False(t, m.Passed())
 	for _, lr := range m.Concurrency.Runs {
 		assert.Equal(t, "fail", lr.Verdict, "%s fails its shards check", lr.Name)
 	}
@@ -170,7 +168,7 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, m.Complete)
 	assert.Contains(t, m.EndDetail, "did not finish: killed before it wrote its final metrics.json")
-	assert.False(t, Passed(m))
+	assert.False(t, m.Passed())
 }
 
 func TestMergeRefusesATruncatedSidecar(t *testing.T) {
@@ -197,7 +195,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	g.Run = &sidecar.RunInfo{ID: m0.Run.ID, Shards: 1}
 	g.Concurrency = nil
 	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
-		Checks: []sidecar.Check{{Name: load.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
+		Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
 	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &g))
 	require.NoError(t, os.WriteFile(filepath.Join(mainDir, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))
 
@@ -207,7 +205,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	m, err := Merge(set)
 	require.NoError(t, err)
 	require.NotNil(t, m.Stability, "the main part's stability run")
-	assert.False(t, Passed(m), "the main part's failing stability run fails the merged run")
+	assert.False(t, m.Passed(), "the main part's failing stability run fails the merged run")
 	assert.True(t, m.Concurrency.Passed, "while the load runs pass")
 	out := t.TempDir()
 	require.NoError(t, Write(out, set, m))

@@ -180,13 +180,3 @@ type Roofline struct {
 	Verdict            string  `json:"verdict"` // "ok", "above_bound", "skipped"
 	Detail             string  `json:"detail"`
 }
-
-// capacityVerdicts adds the capacity sections' verdicts to SectionVerdicts.
-func (m *Metrics) capacityVerdicts(out map[string]bool) {
-	if c := m.Capacity; c != nil {
-		out["capacity"] = c.Verdict == "pass"
-	}
-	if u := m.ToolCallingUnderLoad; u != nil {
-		out["tool calling under load"] = u.Passed
-	}
-}

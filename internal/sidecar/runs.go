@@ -13,8 +13,12 @@ type Check struct {
 	Value     float64 `json:"value"`
 	Threshold float64 `json:"threshold"`
 	Detail    string  `json:"detail,omitempty"`
-	// Skipped checks (no local GPU, no /metrics) are noted, not failed.
+	// Skipped checks (no local GPU, no /metrics) are noted, not failed:
+	// their Outcome is Unknown.
 	Skipped bool `json:"skipped,omitempty"`
+	// Outcome is pass, fail or unknown (Result), written beside passed
+	// and skipped; where a file has it, it decides them.
+	Outcome Outcome `json:"outcome,omitempty"`
 }
 
 // Stability is the stability section.

@@ -93,17 +93,21 @@ type Knobs struct {
 	// ModelMinPassRate and ModelScenarioMinPassRate are the model-check
 	// thresholds (ACCEPTANCE_MODEL_MIN_PASS_RATE and
 	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE).
-	ModelMinPassRate         float64           `json:"model_min_pass_rate,omitempty"`
-	ModelScenarioMinPassRate float64           `json:"model_scenario_min_pass_rate,omitempty"`
-	ToolCallModes            string            `json:"toolcall_modes,omitempty"`
-	ThinkingMaxTokens        int               `json:"thinking_max_tokens,omitempty"`
-	StabilityRequests        int               `json:"stability_requests"`
-	StabilityInterval        string            `json:"stability_interval"`
-	MaxDegradation           float64           `json:"max_degradation"`
-	SettingsFile             string            `json:"settings_file,omitempty"` // ACCEPTANCE_PROFILE ("profile" before 0.2.0)
-	Parallel                 int               `json:"parallel,omitempty"`
-	FixturesDir              string            `json:"fixtures_dir,omitempty"`
-	Extra                    map[string]string `json:"extra,omitempty"`
+	ModelMinPassRate         float64 `json:"model_min_pass_rate,omitempty"`
+	ModelScenarioMinPassRate float64 `json:"model_scenario_min_pass_rate,omitempty"`
+	ToolCallModes            string  `json:"toolcall_modes,omitempty"`
+	ThinkingMaxTokens        int     `json:"thinking_max_tokens,omitempty"`
+	StabilityRequests        int     `json:"stability_requests"`
+	StabilityInterval        string  `json:"stability_interval"`
+	MaxDegradation           float64 `json:"max_degradation"`
+	SettingsFile             string  `json:"settings_file,omitempty"` // ACCEPTANCE_PROFILE ("profile" before 0.2.0)
+	Parallel                 int     `json:"parallel,omitempty"`
+	FixturesDir              string  `json:"fixtures_dir,omitempty"`
+	// FailUnknown is ACCEPTANCE_FAIL_UNKNOWN: the checks whose unknown
+	// outcome fails the run ("all": every one); empty, an unknown check
+	// fails nothing. JudgeOf reads it.
+	FailUnknown string            `json:"fail_unknown,omitempty"`
+	Extra       map[string]string `json:"extra,omitempty"`
 }
 
 // RunInfo identifies one shard of a sharded run, or a merged run

@@ -166,6 +166,18 @@ func (s *Server) kvUsage() float64 {
 }
 
 func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
+	switch s.p.Metrics {
+	case "404":
+		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not Found"})
+		return
+	case "500":
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	case "none":
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprint(w, "# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines 12\n")
+		return
+	}
 	s.mu.Lock()
 	m := s.m
 	kv := s.kvUsage()
@@ -210,7 +222,9 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", sample("vllm:num_requests_running", float64(m.running)))
 	metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", sample("vllm:num_requests_waiting", float64(waiting)))
 	metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", sample("vllm:kv_cache_usage_perc", kv))
-	metric("vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.", sample("vllm:num_preemptions_total", float64(m.preemptions)))
+	if s.p.Metrics != "no_preemptions" {
+		metric("vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.", sample("vllm:num_preemptions_total", float64(m.preemptions)))
+	}
 	metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", sample("vllm:prompt_tokens_total", float64(m.promptTotal)))
 	metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", sample("vllm:generation_tokens_total", float64(m.genTotal)))
 	var succ []string

@@ -74,6 +74,11 @@ type Persona struct {
 	// Preempt makes /metrics show preemptions and a KV cache near full
 	// whenever more than one request is in flight.
 	Preempt bool
+	// Metrics is what /metrics serves: "" vLLM's series; "no_preemptions"
+	// vLLM's series without vllm:num_preemptions_total; "none" a
+	// gateway's /metrics with no vllm: series; "404" or "500" that status.
+	// The checks these leave unmeasured are unknown, never red (issue 18).
+	Metrics string
 
 	// Prefill is the engine's time per uncached prompt token: a request's
 	// TTFT grows by Prefill × (prompt tokens − prefix-cache hits), so a
@@ -275,7 +280,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -376,6 +381,13 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want true or false")
 		}
 		p.Preempt = x
+	case "metrics":
+		switch v {
+		case "", "no_preemptions", "none", "404", "500":
+			p.Metrics = v
+		default:
+			return fmt.Errorf("want no_preemptions, none, 404 or 500")
+		}
 	case "style":
 		if v != "vllm" && v != "llmd" {
 			return fmt.Errorf("want vllm or llmd")

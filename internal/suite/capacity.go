@@ -19,13 +19,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 )
 
-// Capacity check names.
-const (
-	CheckCapacity    = "capacity"
-	CheckMinCapacity = "min_capacity"
-	CheckSearch      = "search"
-)
-
 // IdleRequests is how many sequential requests measure the idle server
 // before a capacity search.
 const IdleRequests = 3
@@ -132,7 +125,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		c, _ := r.cutShort(0, 0, 1)
 		c.Detail = "the capacity search was stopped before it finished"
 		out.Checks = append(out.Checks, c)
-		out.Verdict = load.Verdict(out.Checks)
+		out.Verdict = r.Judge().RunVerdict(out.Checks)
 	}
 	r.setCapacity(out)
 	r.Checkpoint()
@@ -156,7 +149,7 @@ func autoStartRate(idle sidecar.IdleProbe, maxRate float64) float64 {
 func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sidecar.Capacity {
 	res.StopReason = "refused: " + strings.Join(lines, "; ")
 	res.DurationS = time.Since(start).Seconds()
-	res.Checks = []sidecar.Check{{Name: CheckSearch, Detail: strings.Join(lines, "\n")}}
+	res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Detail: strings.Join(lines, "\n")}}
 	res.Verdict = "fail"
 	r.setCapacity(res)
 	r.Checkpoint()
@@ -189,7 +182,7 @@ func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float
 	default:
 		res.Confidence = "none"
 	}
-	c := sidecar.Check{Name: CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
+	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
 	if sr.Capacity == 0 && res.Confidence == "generator_limited" {
 		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
 			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
@@ -199,14 +192,14 @@ func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float
 	}
 	res.Checks = []sidecar.Check{c}
 	if floor := minCapacity; floor > 0 {
-		mc := sidecar.Check{Name: CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
+		mc := sidecar.Check{Name: sidecar.CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
 		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
 		if !mc.Passed && res.Confidence == "generator_limited" {
 			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
 		}
 		res.Checks = append(res.Checks, mc)
 	}
-	res.Verdict = load.Verdict(res.Checks)
+	res.Verdict = sidecar.Judge{}.RunVerdict(res.Checks)
 	return res
 }
 
@@ -287,7 +280,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 		cal, err := r.calibration(ctx, "TestCapacity")
 		if err != nil {
 			st.Outcome, st.Reason = string(capacity.Fail), err.Error()
-			st.Checks = []sidecar.Check{{Name: CheckWorkload, Detail: err.Error()}}
+			st.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
 			return st
 		}
 		lines, offsets = r.traceStep(t, plan.Warmup, plan.Counted, rate, offsets)
@@ -430,20 +423,18 @@ func stepServer(sm sidecar.ServerMetrics) *sidecar.StepServer {
 	return out
 }
 
-// CapacityFailure is TestCapacity's failure message: one line per failed
-// check, with what to do.
-func CapacityFailure(c sidecar.Capacity) string {
+// CapacityFailure is TestCapacity's failure message: one line per check
+// j counts as failed, with what to do. The live test and merge's
+// junit.xml print it alike.
+func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
 	var lines []string
-	for _, ch := range c.Checks {
-		if ch.Passed {
-			continue
-		}
+	for _, ch := range j.Failed(c.Checks) {
 		line := "capacity: " + ch.Name + " failed: " + ch.Detail
 		switch ch.Name {
-		case CheckCapacity:
+		case sidecar.CheckCapacity:
 			line += " → the server misses the SLOs even at the lowest rate: look at the first step's errors and TTFT/TPOT, " +
 				"or lower ACCEPTANCE_CAPACITY_START_RATE"
-		case CheckMinCapacity:
+		case sidecar.CheckMinCapacity:
 			line += " → the configuration serves less than required within the SLOs: scale it, tune --max-num-seqs / " +
 				"--max-num-batched-tokens, or revisit ACCEPTANCE_MIN_CAPACITY"
 		}

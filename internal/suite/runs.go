@@ -93,13 +93,13 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
 	var gap sidecar.Check
-	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, run.Histograms[load.HistTTFT], run.Checks)
+	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, run.Histograms[sidecar.HistTTFT], run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
 		run.Checks = append(run.Checks, c)
 	}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.setStability(run)
 	r.Checkpoint()
 	return run
@@ -151,7 +151,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
 		if err != nil {
 			run.Errors, run.Verdict = map[string]int{}, "fail"
-			run.Checks = []sidecar.Check{{Name: CheckWorkload, Detail: err.Error()}}
+			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
 			return run
 		}
 		lines = config.Take(r.Cfg.Sharding, t.Requests)
@@ -248,17 +248,18 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
-	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, lr.Histograms[load.HistTTFT], lr.Checks)
+	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, lr.Histograms[sidecar.HistTTFT], lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
-	lr.Verdict = load.Verdict(lr.Checks)
+	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
 			m.Concurrency = &sidecar.Concurrency{}
 		}
-		putRun(&m.Concurrency.Runs, &m.Concurrency.Passed, lr, func(x sidecar.ConcurrencyRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Concurrency.Runs, lr, func(x sidecar.ConcurrencyRun) string { return x.Name })
+		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
 	})
 	r.Checkpoint()
 	return lr
@@ -270,7 +271,7 @@ func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.Concurr
 	run.Errors = map[string]int{}
 	c, _ := r.cutShort(0, 0, planned)
 	run.Checks = []sidecar.Check{c}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	return run
 }
 
@@ -351,12 +352,13 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
 			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
 	}
-	run.Verdict = load.Verdict(run.Checks)
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Conversation == nil {
 			m.Conversation = &sidecar.Conversation{}
 		}
-		putRun(&m.Conversation.Runs, &m.Conversation.Passed, run, func(x sidecar.ConversationRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
+		m.Conversation.Passed, _ = r.Judge().Section(m, sidecar.SectionConversation)
 	})
 	r.Checkpoint()
 	return run
@@ -396,22 +398,21 @@ func (r *Run) setStability(run sidecar.StabilityRun) {
 		if m.Stability == nil {
 			m.Stability = &sidecar.Stability{}
 		}
-		putRun(&m.Stability.Runs, &m.Stability.Passed, run, func(x sidecar.StabilityRun) (string, string) { return x.Name, x.Verdict })
+		putRun(&m.Stability.Runs, run, func(x sidecar.StabilityRun) string { return x.Name })
+		m.Stability.Passed, _ = r.Judge().Section(m, sidecar.SectionStability)
 	})
 }
 
 // putRun records run in its section, in place of a run of the same name,
-// and judges the section again: it passes when every run does. key gives a
-// run's name and verdict.
-func putRun[T any](runs *[]T, passed *bool, run T, key func(T) (name, verdict string)) {
-	name, _ := key(run)
-	i := slices.IndexFunc(*runs, func(x T) bool { n, _ := key(x); return n == name })
+// or after the others; the caller then records the section's verdict
+// (sidecar.Judge.Section).
+func putRun[T any](runs *[]T, run T, name func(T) string) {
+	i := slices.IndexFunc(*runs, func(x T) bool { return name(x) == name(run) })
 	if i >= 0 {
 		(*runs)[i] = run
 	} else {
 		*runs = append(*runs, run)
 	}
-	*passed = !slices.ContainsFunc(*runs, func(x T) bool { _, v := key(x); return v != "pass" })
 }
 
 // sideClient is the API client's transport with a timeout of its own, for
@@ -434,27 +435,20 @@ func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
 		g = gpu.Start(ctx, r.Cfg.GPUInterval)
 	}
 	return func() []sidecar.Check {
-		pre := sidecar.Check{Name: CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
+		pre := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
 		if s != nil {
 			pre = scrape.PreemptionCheck(s.Stop())
-			pre.Name = CheckPreemptions
+			pre.Name = sidecar.CheckPreemptions
 		}
 		checks := []sidecar.Check{pre}
 		if g != nil {
 			checks = append(checks, g.Stop().Checks...)
 		} else {
-			checks = append(checks, sidecar.Check{Name: gpu.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
+			checks = append(checks, sidecar.Check{Name: sidecar.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
 		}
 		return checks
 	}
 }
-
-// CheckWorkload is the check a trace replay fails when its prompts cannot
-// be built (the calibration against the server failed).
-const CheckWorkload = "workload"
-
-// CheckPreemptions names the per-run preemption check.
-const CheckPreemptions = "preemptions"
 
 // startMonitors starts the run-wide GPU monitor and /metrics sampler after
 // a successful preflight; stopMonitors (from Finish) puts what they saw in
@@ -484,10 +478,6 @@ func (r *Run) stopMonitors() {
 	}
 }
 
-// CheckRequests is the check a stability or load run fails when it ended
-// before all its requests finished.
-const CheckRequests = "requests"
-
 // cutShort is the failing "requests" check of a run that ended before all
 // planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
 // short proves nothing about stability and must not pass on the requests
@@ -507,33 +497,25 @@ func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
 	case sidecar.EndTimeout:
 		why = "go test -timeout was about to expire"
 	}
-	return sidecar.Check{Name: CheckRequests, Value: float64(done), Threshold: float64(planned),
+	return sidecar.Check{Name: sidecar.CheckRequests, Value: float64(done), Threshold: float64(planned),
 		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
 }
 
 // LoadFailure is the failure message of a stability, load or conversation
-// run: one line per failed check with its figures and what to do.
-func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) string {
-	var name string
-	var checks []sidecar.Check
-	switch v := any(res).(type) {
-	case sidecar.StabilityRun:
-		name, checks = v.Name, v.Checks
-	case sidecar.ConcurrencyRun:
-		name, checks = v.Name, v.Checks
-	case sidecar.ConversationRun:
-		name, checks = v.Name, v.Checks
-	}
+// run: one line per check j counts as failed, with its figures and what to
+// do. The live test and merge's junit.xml print it alike.
+func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
+	name, checks := runChecks(res)
 	var lines []string
-	for _, c := range checks {
-		if c.Passed || c.Skipped {
-			continue
-		}
+	for _, c := range j.Failed(checks) {
 		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
+		if c.Result() == sidecar.Unknown {
+			line = fmt.Sprintf("%s: %s unknown, failed by ACCEPTANCE_FAIL_UNKNOWN", name, c.Name)
+		}
 		if c.Detail != "" {
 			line += "; " + c.Detail
 		}
-		if fix := remedies[c.Name]; fix != "" {
+		if fix := remedies[c.Name]; fix != "" && c.Result() == sidecar.Fail {
 			line += " → " + fix
 		}
 		lines = append(lines, line)
@@ -542,6 +524,35 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 		return name + ": failed"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// UnknownLine names a run's checks that could not be measured and fail
+// nothing (empty when there are none): the live test logs it, so JUnit
+// shows an unknown as unknown, and merge's junit.xml prints it alike.
+func UnknownLine[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
+	name, checks := runChecks(res)
+	var parts []string
+	for _, c := range checks {
+		if c.Result() == sidecar.Unknown && j.Check(c) == sidecar.Unknown {
+			parts = append(parts, c.Name+" ("+c.Detail+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return name + ": unknown, not judged: " + strings.Join(parts, "; ") + " (ACCEPTANCE_FAIL_UNKNOWN makes a named unknown check fail)"
+}
+
+func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) (string, []sidecar.Check) {
+	switch v := any(res).(type) {
+	case sidecar.StabilityRun:
+		return v.Name, v.Checks
+	case sidecar.ConcurrencyRun:
+		return v.Name, v.Checks
+	case sidecar.ConversationRun:
+		return v.Name, v.Checks
+	}
+	return "", nil
 }
 
 // StabilityLine is a stability run in one line, for its test's log.
@@ -565,19 +576,19 @@ func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 
 func figures(c sidecar.Check) string {
 	switch c.Name {
-	case load.CheckSuccessRate, load.CheckGoodputRatio:
+	case sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio:
 		return fmt.Sprintf("%s (need ≥ %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
-	case load.CheckDegradation:
+	case sidecar.CheckDegradation:
 		return fmt.Sprintf("%s (limit %s)", stats.SignedPercent(c.Value), stats.Percent(c.Threshold))
-	case load.CheckLatencyGrowth:
+	case sidecar.CheckLatencyGrowth:
 		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
-	case load.CheckShards:
+	case sidecar.CheckShards:
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
-	case load.CheckLoadGenerator:
+	case sidecar.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case load.CheckClientServerGap:
 		return fmt.Sprintf("%s added in front of the engine (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
-	case gpu.CheckVRAMGrowth, gpu.CheckVRAMMax:
+	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
 		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
 	default:
 		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
@@ -585,31 +596,31 @@ func figures(c sidecar.Check) string {
 }
 
 var remedies = map[string]string{
-	CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
+	sidecar.CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
 		"which is about ACCEPTANCE_STABILITY_REQUESTS × (ACCEPTANCE_STABILITY_INTERVAL + one request))",
-	load.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
+	sidecar.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
 		"timeouts: raise ACCEPTANCE_REQUEST_TIMEOUT or lower the load; http_5xx: server crash or OOM; " +
 		"the limit is ACCEPTANCE_MIN_SUCCESS_RATE",
-	load.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
+	sidecar.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
 		"preemptions (server_metrics), VRAM growth (gpu) or other tenants on the GPU, and rerun to confirm; " +
 		"the limit is ACCEPTANCE_MAX_DEGRADATION",
-	load.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
+	sidecar.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
 		"server or tune --max-num-seqs/--max-num-batched-tokens, lower ACCEPTANCE_CONCURRENCY/ACCEPTANCE_OPEN_LOOP_RATE " +
 		"to find the load it sustains, or fix the SLOs if they are wrong",
-	load.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
+	sidecar.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
 		"small for ACCEPTANCE_CONVERSATION_TURNS",
-	load.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
+	sidecar.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
 		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
-	load.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
+	sidecar.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
 		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
 		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
-	CheckWorkload: "the trace's prompts are calibrated against the server before the run (vLLM's /tokenize, " +
+	sidecar.CheckWorkload: "the trace's prompts are calibrated against the server before the run (vLLM's /tokenize, " +
 		"else two probe requests reading usage.prompt_tokens): make one of them answer, or replay a chat-format trace, sent as written",
-	load.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
+	sidecar.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
 		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
-	gpu.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
+	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
-	gpu.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
+	sidecar.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
 	load.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
 		"to confirm, then fix or bypass the slow hop (gateway, proxy, service mesh, cross-zone network), or raise " +
 		"--api-server-count if vLLM's API server is saturated; a known, accepted hop: raise ACCEPTANCE_MAX_CLIENT_SERVER_GAP",

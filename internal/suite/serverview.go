@@ -29,7 +29,7 @@ func (r *Run) serverView(ctx context.Context) func(ttft, e2e stats.Summary, ttft
 		}
 		var gen *sidecar.Check
 		for i := range checks {
-			if checks[i].Name == load.CheckLoadGenerator {
+			if checks[i].Name == sidecar.CheckLoadGenerator {
 				gen = &checks[i]
 			}
 		}

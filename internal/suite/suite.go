@@ -328,6 +328,9 @@ func (r *Run) Context(parent context.Context) (context.Context, context.CancelFu
 
 func (r *Run) interrupt() { r.interruptOnce.Do(func() { close(r.interrupted) }) }
 
+// Judge is the run's one judge of checks (ACCEPTANCE_FAIL_UNKNOWN).
+func (r *Run) Judge() sidecar.Judge { return sidecar.NewJudge(r.Cfg.FailUnknown) }
+
 // Metrics returns a copy of the sidecar as it stands.
 func (r *Run) Metrics() sidecar.Metrics {
 	r.mu.Lock()
@@ -420,6 +423,7 @@ func knobs(c config.Config) sidecar.Knobs {
 		SettingsFile:             c.SettingsFile,
 		Parallel:                 c.Parallel,
 		FixturesDir:              c.Fixtures,
+		FailUnknown:              c.FailUnknown,
 		Extra:                    loadKnobs(c),
 	}
 }

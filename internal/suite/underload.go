@@ -83,7 +83,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		gh := gen.Stop()
 		lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 		lr.Generator = &gh
-		lr.Verdict = load.Verdict(lr.Checks)
+		lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 		bg.done <- lr
 	}()
 	go func() {
@@ -180,7 +180,7 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 		res.Model = mr
 	}
 	if lr.Verdict != "pass" {
-		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + LoadFailure(lr)
+		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + LoadFailure(r.Judge(), lr)
 	}
 	res.Passed = res.NewServerFailures == 0 && len(modes) > 0
 	r.Update(func(m *sidecar.Metrics) { m.ToolCallingUnderLoad = &res })
@@ -210,7 +210,7 @@ func (r *Run) RunUnderLoad(ctx context.Context) []UnderLoadMode {
 
 // UnderLoadFailure is a scenario mode's failure line: the server codes
 // seen under load only, with their remedies.
-func UnderLoadFailure(m UnderLoadMode, rate float64) string {
+func UnderLoadFailure(m sidecar.UnderLoadScenario, rate float64) string {
 	var codes []string
 	for _, d := range m.Diagnoses {
 		line := fmt.Sprintf("%s ×%d (%s)", d.Code, d.Count, d.Message)

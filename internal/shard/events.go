@@ -1,0 +1,192 @@
+package shard
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+)
+
+// Package is the Go package of the live suite, the one its go test -json
+// events (and so its junit.xml) name.
+const Package = "github.com/vllm-acceptance/vllm-acceptance/acceptance"
+
+// event is one line of go test -json (cmd/test2json's TestEvent).
+type event struct {
+	Time    time.Time `json:"Time"`
+	Action  string    `json:"Action"`
+	Package string    `json:"Package"`
+	Test    string    `json:"Test,omitempty"`
+	Elapsed float64   `json:"Elapsed,omitempty"`
+	Output  string    `json:"Output,omitempty"`
+}
+
+// testCase is one test or subtest the merged run ran, with its outcome:
+// failure is the live suite's failure text ("" on a pass), logs what it
+// logs.
+type testCase struct {
+	name    string
+	secs    float64
+	failure string
+	logs    []string
+	subs    []*testCase
+}
+
+// Events is the merged run as go test -json would have printed it had
+// one process run it: one test or subtest per case the shards ran
+// (tool calling and its model rates, stability, concurrency, the
+// conversation, capacity, tool calling under load), each failing exactly
+// where the merged verdict (sidecar.JudgeOf(m)) fails it, with the failure
+// text the live test prints (the same suite and verdict functions). merge
+// turns them into junit.xml through gotestsum, the way live runs get theirs.
+func Events(m *sidecar.Metrics) []byte {
+	j := sidecar.JudgeOf(m)
+	var tests []*testCase
+	if tc := m.ToolCalling; tc != nil && len(tc.Scenarios) > 0 {
+		root := &testCase{name: "TestToolCalling"}
+		byScenario := map[string]*testCase{}
+		for _, sc := range tc.Scenarios {
+			parent := byScenario[sc.Name]
+			if parent == nil {
+				parent = &testCase{name: "TestToolCalling/" + sc.Name}
+				byScenario[sc.Name] = parent
+				root.subs = append(root.subs, parent)
+			}
+			name := sc.Test
+			if name == "" {
+				name = parent.name + "/" + sc.Mode
+			}
+			c := &testCase{name: name, secs: sc.E2Ems.Mean * float64(sc.Attempts) / 1000}
+			if sc.Verdict != sidecar.VerdictPass {
+				c.failure = verdict.FailureMessage(verdict.Result{Scenario: sc})
+			}
+			parent.subs = append(parent.subs, c)
+		}
+		tests = append(tests, root)
+		rates := &testCase{name: "TestToolCallingModelRates"}
+		for _, c := range tc.Categories {
+			rates.subs = append(rates.subs, &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)})
+		}
+		if tc.Model != nil {
+			rates.failure = verdict.RateFailure("", *tc.Model, tc.Scenarios)
+		}
+		tests = append(tests, rates)
+	}
+	if st := m.Stability; st != nil {
+		root := &testCase{name: "TestStability"}
+		for _, r := range st.Runs {
+			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.StabilityLine(r), suite.UnknownLine(j, r)}}
+			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+				c.failure = suite.LoadFailure(j, r)
+			}
+			root.subs = append(root.subs, c)
+		}
+		tests = append(tests, root)
+	}
+	if cc := m.Concurrency; cc != nil {
+		root := &testCase{name: "TestConcurrency"}
+		for _, r := range cc.Runs {
+			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.ConcurrencyLine(r), suite.UnknownLine(j, r)}}
+			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+				c.failure = suite.LoadFailure(j, r)
+			}
+			root.subs = append(root.subs, c)
+		}
+		tests = append(tests, root)
+	}
+	if cv := m.Conversation; cv != nil {
+		root := &testCase{name: "TestConversation"}
+		for _, r := range cv.Runs {
+			c := &testCase{name: root.name + "/" + r.Name, logs: []string{suite.UnknownLine(j, r)}}
+			if j.RunVerdict(r.Checks) != sidecar.VerdictPass || (len(r.Checks) == 0 && r.Verdict != sidecar.VerdictPass) {
+				c.failure = suite.LoadFailure(j, r)
+			}
+			root.subs = append(root.subs, c)
+		}
+		tests = append(tests, root)
+	}
+	if c := m.Capacity; c != nil {
+		tc := &testCase{name: "TestCapacity", secs: c.DurationS}
+		for _, st := range c.Steps {
+			tc.logs = append(tc.logs, suite.CapacityStepLine(st))
+		}
+		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
+			tc.failure = suite.CapacityFailure(j, *c)
+		}
+		tests = append(tests, tc)
+	}
+	if u := m.ToolCallingUnderLoad; u != nil {
+		root := &testCase{name: suite.UnderLoadTest, logs: []string{suite.BackgroundLine(*u), u.Note}}
+		for _, s := range u.Scenarios {
+			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
+			if s.NewServerFailure {
+				c.failure = suite.UnderLoadFailure(s, u.RatePerS)
+			}
+			root.subs = append(root.subs, c)
+		}
+		if len(u.Scenarios) == 0 {
+			root.failure = "no tool-calling scenario ran under load"
+		}
+		tests = append(tests, root)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	at := m.FinishedAt
+	emit := func(e event) {
+		e.Time, e.Package = at, Package
+		_ = enc.Encode(e) // a bytes.Buffer does not fail
+	}
+	failed := false
+	var walk func(c *testCase) bool
+	walk = func(c *testCase) bool {
+		emit(event{Action: "run", Test: c.name})
+		ok := c.failure == ""
+		for _, s := range c.subs {
+			ok = walk(s) && ok
+		}
+		for _, l := range c.logs {
+			if l != "" {
+				emit(event{Action: "output", Test: c.name, Output: "    " + l + "\n"})
+			}
+		}
+		if c.failure != "" {
+			emit(event{Action: "output", Test: c.name, Output: "    " + indent(c.failure) + "\n"})
+		}
+		action := "pass"
+		if !ok {
+			action = "fail"
+		}
+		emit(event{Action: "output", Test: c.name, Output: "--- " + upper(action) + ": " + c.name + "\n"})
+		emit(event{Action: action, Test: c.name, Elapsed: c.secs})
+		return ok
+	}
+	for _, t := range tests {
+		if !walk(t) {
+			failed = true
+		}
+	}
+	// The run's own verdict beyond its cases (incomplete, a shard missing):
+	// the package fails as TestMain's exit code would make it.
+	action := "pass"
+	if failed || !j.Passed(m) {
+		action = "fail"
+	}
+	emit(event{Action: action, Elapsed: m.FinishedAt.Sub(m.StartedAt).Seconds()})
+	return b.Bytes()
+}
+
+func upper(action string) string {
+	if action == "pass" {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// indent continues a multi-line message under its first line, as
+// testing.T's output does.
+func indent(s string) string {
+	return string(bytes.ReplaceAll([]byte(s), []byte("\n"), []byte("\n        ")))
+}
