@@ -127,8 +127,8 @@ type Config struct {
 	// MetricsInterval is the /metrics scrape period; 0 disables scraping.
 	MetricsInterval time.Duration `env:"ACCEPTANCE_METRICS_INTERVAL" yaml:"metrics_interval" example:"5s"`
 	// MaxClientServerGap is how much the path in front of the engine
-	// (network, gateway, vLLM's API server) may add to the mean TTFT of a
-	// load run, measured against vLLM's own TTFT histogram on /metrics
+	// (network, gateway, vLLM's API server) may add to a load run's TTFT:
+	// the client's TTFT against vLLM's own histogram on /metrics
 	// (client_server_gap check, docs/methods.md); 0 turns the check off.
 	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// FailUnknown names the checks whose unknown outcome (not measured: no

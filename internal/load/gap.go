@@ -8,16 +8,12 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// CheckClientServerGap names the check that sets the client's TTFT against
-// vLLM's own.
-const CheckClientServerGap = "client_server_gap"
-
 // SetClient fills the client's side of a server view: the run's requests
 // with a first token, and the gap, client minus server: in TTFT by shift
-// (ShiftGap, on the client's TTFT histogram ttftHist, encoded as in the
-// sidecar), by mean and by median, and in end-to-end latency by mean. It
-// does nothing to a nil or unavailable view.
-func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist string) {
+// (ShiftGap, on the client's TTFT histogram ttftHist), by mean and by
+// median, and in end-to-end latency by mean. It does nothing to a nil or
+// unavailable view.
+func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist *stats.Histogram) {
 	if v == nil || !v.Available {
 		return
 	}
@@ -28,8 +24,8 @@ func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist string) 
 	r := func(x float64) float64 { return math.Round(x*1000) / 1000 }
 	g := &sidecar.ClientServerGap{TTFTMeanMs: r(ttft.Mean - v.TTFTms.Mean), TTFTP50Ms: r(ttft.P50 - v.TTFTms.P50)}
 	g.TTFTShiftMs, g.ShiftAt = r(ttft.P50-v.TTFTms.Mean), 0.5
-	if h, err := stats.DecodeHistogram(ttftHist); err == nil && h.Count() > 0 && v.TTFTms.Histogram != nil {
-		d, at := ShiftGap(v.TTFTms.Histogram, h.Quantile)
+	if ttftHist != nil && ttftHist.Count() > 0 && v.TTFTms.Histogram != nil {
+		d, at := ShiftGap(v.TTFTms.Histogram, ttftHist.Quantile)
 		g.TTFTShiftMs, g.ShiftAt = r(d), at
 	}
 	if v.E2Ems != nil && v.E2Ems.N > 0 && e2e.N > 0 {
@@ -44,10 +40,13 @@ func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist string) 
 // inside a bucket. If the client's TTFT is the server's plus d, the
 // fraction of server observations at or below a bucket bound le,
 // p = F(le), is exact, and the client's p-quantile is le + d: so
-// d = clientQ(p) − le. Of the bounds with p in [0.1, 0.9] the one nearest
-// the median is used (robust to tails on either side, as a median is);
+// d = clientQ(p) − le. Of the bounds with p in [0.25, 0.75] the one
+// nearest the median is used (robust to tails on either side, as a median
+// is: a client machine's stalls fatten the client's tail, not the
+// server's, so a bound far out would read them as gap);
 // at returns its p. When no bound falls there (the observations sit in
-// one or two buckets, e.g. a steady TTFT between 20 and 40 ms), d is the
+// one bucket or split far from even, e.g. a steady TTFT between 20 and
+// 40 ms), d is the
 // client's median minus the server's exact mean, and at is 0.5: a
 // distribution confined to one bucket has its median within the bucket's
 // spread of its mean.
@@ -55,7 +54,7 @@ func ShiftGap(server *sidecar.Histogram, clientQ func(q float64) float64) (d, at
 	best := -1.0
 	for _, b := range server.Buckets {
 		p := b.Count / server.Count
-		if p < 0.1 || p > 0.9 {
+		if p < 0.25 || p > 0.75 {
 			continue
 		}
 		if best < 0 || math.Abs(p-0.5) < math.Abs(best-0.5) {
@@ -91,7 +90,7 @@ func ShiftGap(server *sidecar.Histogram, clientQ func(q float64) float64) (d, at
 // load generator fell behind (loadGen not passed): then the client's
 // figures measure the client machine.
 func GapCheck(v *sidecar.ServerView, loadGen *sidecar.Check, limitMs float64) sidecar.Check {
-	c := sidecar.Check{Name: CheckClientServerGap, Threshold: limitMs}
+	c := sidecar.Check{Name: sidecar.CheckClientServerGap, Threshold: limitMs}
 	unknown := func(why string) sidecar.Check {
 		c.Skipped, c.Detail = true, "gap unknown: "+why
 		return c

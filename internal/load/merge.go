@@ -39,6 +39,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	var rate float64
 	var gens []sidecar.Generator
 	var replays []*sidecar.Workload
+	var view *sidecar.ServerView
 	done, planned, cut := 0, 0, false
 	for i, p := range parts {
 		switch {
@@ -88,6 +89,13 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 			gens = append(gens, *p.Generator)
 		}
 		replays = append(replays, p.Workload)
+		// Every shard reads the same server over nearly the same window,
+		// so the views are not added: the widest one (most first tokens
+		// seen) stands for the merged run.
+		if v := p.ServerView; v != nil && (view == nil || !view.Available || (v.Available && v.Requests > view.Requests)) {
+			c := *v
+			view = &c
+		}
 		pd, pp := p.Requests, p.Requests
 		if c, ok := find(p.Checks, checkRequests); ok {
 			pd, pp, cut = int(c.Value), int(c.Threshold), true
@@ -117,6 +125,18 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Generator = &g
 		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))
 		lr.Checks = append(lr.Checks, Judge(&g, LagLimit(slo, lr.TTFTms.P50)))
+	}
+	if c, ok := find(first.Checks, sidecar.CheckClientServerGap); ok {
+		if view != nil {
+			SetClient(view, lr.TTFTms, lr.E2Ems, a.TTFT)
+		}
+		lr.ServerView = view
+		gen, _ := find(lr.Checks, sidecar.CheckLoadGenerator)
+		var genp *sidecar.Check
+		if gen.Name != "" {
+			genp = &gen
+		}
+		lr.Checks = append(lr.Checks, GapCheck(view, genp, c.Threshold))
 	}
 	if cut {
 		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),

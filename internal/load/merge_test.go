@@ -118,3 +118,36 @@ func openPart(lr sidecar.ConcurrencyRun, rate float64, start time.Time, d time.D
 	lr.Generator = &gen
 	return lr
 }
+
+// Each shard reads the same server over nearly the same window: the merged
+// run keeps the widest view (not a sum, which would count every request
+// once per shard) and judges client_server_gap again on the merged client
+// figures, with the parts' limit.
+func TestMergeLoadRunsKeepsTheServerView(t *testing.T) {
+	lim := Limits{MinSuccessRate: 0.95, SLOTTFTms: 250, SLOTPOTms: 20}
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	// vLLM saw 4 first tokens between 20 and 40 ms, mean 25 ms.
+	h := &sidecar.Histogram{Count: 4, Sum: 0.1, Buckets: []sidecar.HistogramBucket{{LE: 0.02}, {LE: 0.04, Count: 4}}}
+	var parts []sidecar.ConcurrencyRun
+	for i, seen := range []float64{3, 4} {
+		a := NewAgg(lim)
+		for range 2 {
+			a.Add(&record.Record{Status: 200, CompletionTokens: 10, TTFTms: 45, TPOTms: 10, E2Ems: 135})
+		}
+		lr := openPart(a.ConcurrencyRun("open_2", 10*time.Second, 0.9), 1, start.Add(time.Duration(i)*time.Millisecond), 10*time.Second)
+		lr.ServerView = &sidecar.ServerView{Available: true, Requests: seen,
+			TTFTms: &sidecar.ServerLatency{N: seen, Mean: 25, P50: 30, P50Low: 20, P50High: 40, Histogram: h}}
+		lr.Checks = append(lr.Checks, sidecar.Check{Name: sidecar.CheckClientServerGap, Threshold: 10})
+		parts = append(parts, lr)
+	}
+	merged, err := MergeLoadRuns(parts)
+	require.NoError(t, err)
+	require.NotNil(t, merged.ServerView)
+	assert.Equal(t, 4.0, merged.ServerView.Requests, "the widest view, not 3+4")
+	assert.Equal(t, 4, merged.ServerView.ClientRequests, "the merged client side")
+	c, ok := find(merged.Checks, sidecar.CheckClientServerGap)
+	require.True(t, ok, "the gap is judged again")
+	assert.Equal(t, 10.0, c.Threshold)
+	assert.False(t, c.Passed, "45 ms at the client against vLLM's 25 ms: %s", c.Detail)
+	assert.InDelta(t, 20, c.Value, 0.1)
+}

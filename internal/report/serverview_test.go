@@ -22,10 +22,10 @@ func TestServerViewSection(t *testing.T) {
 	h := &sidecar.Histogram{Count: 10, Sum: 0.25, Buckets: []sidecar.HistogramBucket{{LE: 0.02, Count: 0}, {LE: 0.04, Count: 10}, {LE: 0.06, Count: 10}}}
 	m.Stability.Runs[0].ServerView = &sidecar.ServerView{
 		Available: true, Requests: 10, ClientRequests: 10,
-		TTFTms:  &sidecar.ServerLatency{N: 10, Mean: 25, P50: 30, P90: 38, P99: 39.8, P50Low: 20, P50High: 40, Histogram: h},
-		QueueMs: &sidecar.ServerLatency{N: 10, Mean: 0.5, P50: 0.1, P99: 3, P50High: 300},
-		Gap:     &sidecar.ClientServerGap{TTFTShiftMs: 20, ShiftAt: 0.5, TTFTMeanMs: 21, TTFTP50Ms: 15},
-		Note:    "not published: vllm:e2e_request_latency_seconds",
+		TTFTms:             &sidecar.ServerLatency{N: 10, Mean: 25, P50: 30, P90: 38, P99: 39.8, P50Low: 20, P50High: 40, Histogram: h},
+		QueueMs:            &sidecar.ServerLatency{N: 10, Mean: 0.5, P50: 0.1, P99: 3, P50High: 300},
+		Gap:                &sidecar.ClientServerGap{TTFTShiftMs: 20, ShiftAt: 0.5, TTFTMeanMs: 21, TTFTP50Ms: 15},
+		Note:               "not published: vllm:e2e_request_latency_seconds",
 		PrefixCacheQueries: 2000, PrefixCacheHits: 1000, PrefixCacheHitRate: &hit,
 	}
 	m.Concurrency.Runs[0].ServerView = &sidecar.ServerView{Note: "no /metrics: HTTP 404"}

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -98,7 +97,7 @@ func TestInteropLLMDServerView(t *testing.T) {
 		}
 		var gap *sidecar.Check
 		for i := range r.Checks {
-			if r.Checks[i].Name == load.CheckClientServerGap {
+			if r.Checks[i].Name == sidecar.CheckClientServerGap {
 				gap = &r.Checks[i]
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -20,7 +19,7 @@ func gapChecks(t *testing.T, o Outcome) (map[string]sidecar.Check, map[string]*s
 	checks, views := map[string]sidecar.Check{}, map[string]*sidecar.ServerView{}
 	put := func(name string, cs []sidecar.Check, v *sidecar.ServerView) {
 		for _, c := range cs {
-			if c.Name == load.CheckClientServerGap {
+			if c.Name == sidecar.CheckClientServerGap {
 				checks[name] = c
 			}
 		}
@@ -79,7 +78,7 @@ func TestClientServerGap(t *testing.T) {
 		v := gwViews[name]
 		require.NotNil(t, v, name)
 		require.NotNil(t, v.TTFTms, name)
-		assert.InDelta(t, 20, v.TTFTms.Mean, 5, "%s: the engine's own TTFT is the persona's 20 ms", name)
+		assert.GreaterOrEqual(t, v.TTFTms.Mean, 19.5, "%s: the engine's own TTFT is at least the persona's 20 ms, the gateway's outside it", name)
 		assert.Equal(t, float64(v.ClientRequests), v.Requests, "%s: the server saw this run's requests only", name)
 		assert.NotNil(t, v.E2Ems, name)
 		assert.NotNil(t, v.ITLms, name)

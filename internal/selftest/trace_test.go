@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/report"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
@@ -79,7 +78,7 @@ func serverChecksPass(t *testing.T, o Outcome) {
 	require.NotNil(t, o.Metrics.Concurrency, tail(o.Output))
 	for _, run := range o.Metrics.Concurrency.Runs {
 		for _, c := range run.Checks {
-			if (c.Name == sidecar.CheckLoadGenerator || c.Name == load.CheckClientServerGap) && !c.Passed {
+			if (c.Name == sidecar.CheckLoadGenerator || c.Name == sidecar.CheckClientServerGap) && !c.Passed {
 				t.Logf("%s: %s (this machine)", run.Name, c.Detail)
 				continue
 			}

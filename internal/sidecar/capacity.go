@@ -94,9 +94,12 @@ type CapacityStep struct {
 	TTFTms stats.Summary `json:"ttft_ms"`
 	TPOTms stats.Summary `json:"tpot_ms"`
 	// Server is vLLM's /metrics during the step (nil when not scraped).
-	Server    *StepServer `json:"server,omitempty"`
-	Generator *Generator  `json:"load_generator,omitempty"`
-	Checks    []Check     `json:"checks"`
+	Server *StepServer `json:"server,omitempty"`
+	// ServerView is vLLM's own latency histograms and prefix cache over
+	// the step, warm-up included (information, not judged).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	Generator  *Generator  `json:"load_generator,omitempty"`
+	Checks     []Check     `json:"checks"`
 }
 
 // StepServer is vLLM's queue and KV cache during one step, from /metrics.

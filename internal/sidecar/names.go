@@ -11,6 +11,9 @@ const (
 	CheckLatencyGrowth = "latency_growth"
 	CheckLoadGenerator = "load_generator"
 	CheckRequests      = "requests"
+	// CheckClientServerGap: what the path in front of the engine adds to
+	// TTFT, against vLLM's own histogram (load.GapCheck).
+	CheckClientServerGap = "client_server_gap"
 	// CheckShards: every shard of a merged load run finished.
 	CheckShards = "shards"
 	// CheckWorkload: a trace replay's prompts could be built (the

@@ -174,7 +174,7 @@ func TestGatewayDelayIsOutsideTheEngine(t *testing.T) {
 // TTFT is shorter by the prefill of its cached blocks.
 func TestPrefixHitSkipsPrefill(t *testing.T) {
 	t.Parallel()
-	_, url := serve(t, "prefix_caching?ttft=1ms&prefill=200us")
+	_, url := serve(t, "prefix_caching?ttft=1ms&prefill=1ms")
 	ttft := func() float64 {
 		before := scrapeSim(t, url)[histTTFT]
 		var sum0 float64
@@ -185,7 +185,9 @@ func TestPrefixHitSkipsPrefill(t *testing.T) {
 		return scrapeSim(t, url)[histTTFT].GetMetric()[0].GetHistogram().GetSampleSum() - sum0
 	}
 	miss, hit := ttft(), ttft()
-	// ~215 prompt tokens: a miss pays ~43 ms of prefill, a hit ~2 ms.
-	assert.Greater(t, miss, 0.035)
+	// ~215 prompt tokens: a miss pays ~215 ms of prefill, a hit only the
+	// tokens after its last cached block (under 16 ms); the margin is for
+	// timer noise on a loaded machine.
+	assert.Greater(t, miss, 0.2)
 	assert.Less(t, hit, miss/3)
 }

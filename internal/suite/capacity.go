@@ -293,6 +293,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 		every := min(r.Cfg.MetricsInterval, max(b.Step/10, 250*time.Millisecond))
 		sampler = scrape.Start(stepCtx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, every)
 	}
+	closeView := r.serverView(stepCtx)
 	lim := r.limits()
 	agg := load.NewAgg(lim)
 	gen := load.StartGenerator()
@@ -377,6 +378,10 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	st.Sent, st.Completed, st.Good = tally.Sent, agg.Completed, agg.Good
 	st.Errors = agg.Errors
 	st.TTFTms, st.TPOTms = agg.TTFT.Summary(), agg.TPOT.Summary()
+	// The server's view of the step, information only: past saturation
+	// the gap grows with vLLM's API server's own queue, which the step's
+	// goodput already judges.
+	st.ServerView, _ = closeView(st.TTFTms, agg.E2E.Summary(), agg.TTFT, nil)
 	st.DurationS = elapsed.Seconds()
 	if tally.Sent > 0 {
 		st.GoodputRatio = float64(tally.Good) / float64(tally.Sent)

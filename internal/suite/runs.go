@@ -93,7 +93,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
 	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
 	var gap sidecar.Check
-	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, run.Histograms[sidecar.HistTTFT], run.Checks)
+	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
 	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
@@ -161,7 +161,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
 	}
 	var gen *load.Generator
-	var closeView func(ttft, e2e stats.Summary, ttftHist string, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
+	var closeView func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
 	var n int
 	sh := r.Cfg.Sharding
@@ -248,7 +248,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
-	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, lr.Histograms[sidecar.HistTTFT], lr.Checks)
+	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
 	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
 		lr.Checks = append(lr.Checks, c)
@@ -586,7 +586,7 @@ func figures(c sidecar.Check) string {
 		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
 	case sidecar.CheckLoadGenerator:
 		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
-	case load.CheckClientServerGap:
+	case sidecar.CheckClientServerGap:
 		return fmt.Sprintf("%s added in front of the engine (limit %s)", load.FormatMsFine(c.Value), load.FormatMsFine(c.Threshold))
 	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
 		return fmt.Sprintf("%s of VRAM (limit %s)", stats.Percent(c.Value), stats.Percent(c.Threshold))
@@ -621,7 +621,7 @@ var remedies = map[string]string{
 	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
 		"kv_cache_usage and rerun longer to confirm",
 	sidecar.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
-	load.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
+	sidecar.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
 		"to confirm, then fix or bypass the slow hop (gateway, proxy, service mesh, cross-zone network), or raise " +
 		"--api-server-count if vLLM's API server is saturated; a known, accepted hop: raise ACCEPTANCE_MAX_CLIENT_SERVER_GAP",
 }

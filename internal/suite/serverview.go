@@ -12,16 +12,16 @@ import (
 // serverView reads /metrics as a load run starts; its close reads it again
 // as the run ends and returns the server's view of the run (vLLM's own
 // latency histograms and prefix cache, set against the client's TTFT and
-// E2E; ttftHist is the run's encoded TTFT histogram) and the client_server_gap check, judged with the run's
+// E2E; ttftHist is the run's TTFT histogram) and the client_server_gap check, judged with the run's
 // load_generator check among checks. With ACCEPTANCE_METRICS_INTERVAL=0
 // nothing is read: the view is nil and the check skipped.
-func (r *Run) serverView(ctx context.Context) func(ttft, e2e stats.Summary, ttftHist string, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check) {
+func (r *Run) serverView(ctx context.Context) func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check) {
 	limit := float64(r.Cfg.MaxClientServerGap.Microseconds()) / 1000
 	var w *scrape.Window
 	if r.Cfg.MetricsInterval > 0 {
 		w = scrape.OpenWindow(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey)
 	}
-	return func(ttft, e2e stats.Summary, ttftHist string, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check) {
+	return func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check) {
 		var v *sidecar.ServerView
 		if w != nil {
 			v = w.Close()
