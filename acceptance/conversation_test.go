@@ -24,6 +24,9 @@ func TestConversation(t *testing.T) {
 			if u := suite.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
+			if note := suite.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == "pass" {
+				t.Log(note)
+			}
 			if res.Verdict != "pass" {
 				t.Error(suite.LoadFailure(r.Judge(), res))
 			}

@@ -198,7 +198,7 @@ func (c *Client) classify(ctx context.Context, err error, t *tap) (kind record.E
 		}
 		return record.ErrTimeout, fmt.Sprintf("no answer within %s", c.cfg.Timeout)
 	case errors.Is(err, context.Canceled):
-		return record.ErrCanceled, "run interrupted"
+		return record.ErrInterrupted, "the suite stopped the request: run interrupted"
 	}
 	var dnsErr *net.DNSError
 	var opErr *net.OpError

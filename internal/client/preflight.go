@@ -145,7 +145,7 @@ func (c *Client) preflightError(ctx context.Context, what string, status int, er
 		return &PreflightError{Code: "timeout", Message: fmt.Sprintf("%s: %s; check the server is up and not overloaded", what, msg)}
 	case record.ErrUnreachable:
 		return &PreflightError{Code: "unreachable", Message: fmt.Sprintf("%s: %s; check VLLM_BASE_URL and that the server is up", what, msg)}
-	case record.ErrCanceled:
+	case record.ErrInterrupted, record.ErrCanceled:
 		return &PreflightError{Code: "canceled", Message: "run interrupted during preflight"}
 	}
 	return &PreflightError{Code: "bad_response", Message: fmt.Sprintf("%s did not return a model list (%s): is VLLM_BASE_URL the vLLM server itself, ending in /v1, and not a proxy or login page?", what, msg)}

@@ -119,6 +119,15 @@ type Config struct {
 	// MinGoodputRatio is the fraction of requests that must meet the SLOs.
 	MinGoodputRatio float64 `env:"ACCEPTANCE_MIN_GOODPUT_RATIO" yaml:"min_goodput_ratio" example:"0.9"`
 
+	// WarmupWaves is the warm-up before the counted part of every
+	// stability, concurrency and conversation run: this many waves of
+	// uncounted requests at the run's own concurrency and request shape
+	// (a wave: one request of each stability class, one conversation
+	// turn, ACCEPTANCE_CONCURRENCY requests of the closed loop, one
+	// second of the open loop's arrivals). 0 turns it off
+	// (docs/methods.md, "Warm-up").
+	WarmupWaves int `env:"ACCEPTANCE_WARMUP_WAVES" yaml:"warmup_waves" example:"1"`
+
 	// ConversationTurns is the length of the long conversation.
 	ConversationTurns int `env:"ACCEPTANCE_CONVERSATION_TURNS" yaml:"conversation_turns" example:"15"`
 
@@ -206,6 +215,7 @@ func Default() Config {
 		LongTokens:               900,
 		Concurrency:              8,
 		ConcurrencyRequests:      40,
+		WarmupWaves:              1,
 		OpenLoopRate:             2,
 		OpenLoopRequests:         40,
 		Workload:                 WorkloadSynthetic,

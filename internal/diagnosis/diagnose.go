@@ -40,7 +40,7 @@ const detailMax = 120
 // Transport classifies a request that produced no usable answer: a non-2xx
 // status or a transport ErrorKind. It returns nil for a 2xx record without an
 // ErrorKind (use Response for those) and for a run interrupted on purpose
-// (record.ErrCanceled), which is not the server's fault.
+// (record.ErrInterrupted), which is not the server's fault.
 func Transport(r *record.Record) []Finding {
 	if r == nil {
 		return nil
@@ -58,7 +58,7 @@ func Transport(r *record.Record) []Finding {
 		return one(StreamBroken, r.Error)
 	case record.ErrTooLarge:
 		return one(ResponseTooLarge, r.Error)
-	case record.ErrCanceled:
+	case record.ErrInterrupted, record.ErrCanceled:
 		return nil
 	}
 	if r.Status >= 200 && r.Status < 300 {

@@ -131,8 +131,34 @@ type Roofline struct {
 	BoundTokensPerS float64
 	Fraction        float64
 	// Above: the measured rate passed the bound by more than RooflineSlack.
-	Above  bool
+	Above bool
+	// Below: the measured rate is under the minimum fraction of the bound
+	// given to JudgeBelow.
+	Below  bool
 	Detail string
+}
+
+// BelowCauses names the usual causes of single-stream decode far below
+// the roofline, each with how to check it.
+const BelowCauses = "decode is far slower than the GPU's memory allows. Usual causes, with how to check each: " +
+	"CUDA graphs off (vLLM started with --enforce-eager, or the batch size above --max-seq-len-to-capture / " +
+	"cudagraph_capture_sizes: the server log says \"CUDA graphs\" at start; drop --enforce-eager); " +
+	"quantisation without its fast kernels (an AWQ/GPTQ/FP8 model on a GPU or build without Marlin/Machete, " +
+	"falling back to dequantise-then-matmul: the log names the kernel, e.g. \"Using MarlinLinearKernel\"); " +
+	"weights or KV cache offloaded to CPU (--cpu-offload-gb, --kv-offloading, or a model too large for the GPU: " +
+	"nvidia-smi shows low memory and PCIe traffic); " +
+	"a launch- or CPU-bound engine (a slow host CPU, Python overhead, tokenisation or detokenisation in the hot loop, " +
+	"another process on the GPU: nvidia-smi shows low utilisation, top shows the engine at 100 % of a core); " +
+	"or a wrong ACCEPTANCE_MODEL_BYTES (the bytes of the weights, not the parameter count)"
+
+// JudgeBelow sets Below when the measured fraction of the bound is under
+// minFraction (0 leaves it unset) and adds the usual causes to Detail.
+func (r *Roofline) JudgeBelow(minFraction float64) {
+	if minFraction <= 0 || r.Above || r.BoundTokensPerS <= 0 || r.Fraction >= minFraction {
+		return
+	}
+	r.Below = true
+	r.Detail += fmt.Sprintf(": below %.0f %% of the bound (ACCEPTANCE_ROOFLINE_MIN_FRACTION): %s", 100*minFraction, BelowCauses)
 }
 
 // RooflineOf compares a measured single-stream decode rate (tokens/s)

@@ -47,10 +47,17 @@ func ErrorKey(r *record.Record) string {
 // Latency histograms take successful requests only: a failed request's
 // timing says how it failed, not how fast the server serves.
 type Agg struct {
+	// Requests counts the requests judged: every one sent except those
+	// the suite itself interrupted.
 	Requests  int
 	Completed int
 	Timeouts  int
 	Errors    map[string]int
+	// Interrupted counts requests the suite ended itself (SIGINT/SIGTERM,
+	// the test binary's deadline: record.ErrorKind.Interrupted). They are
+	// in neither Requests nor Errors: an interruption is not the server's
+	// failure, and its success and error rates leave them out.
+	Interrupted int
 	// Good counts completed requests meeting every SLO of the Limits given
 	// to NewAgg (vllm bench serve's goodput).
 	Good         int
@@ -73,6 +80,10 @@ func NewAgg(lim Limits) *Agg {
 
 // Add folds one record in.
 func (a *Agg) Add(r *record.Record) {
+	if r.ErrorKind.Interrupted() {
+		a.Interrupted++
+		return
+	}
 	a.Requests++
 	if k := ErrorKey(r); k != "" {
 		a.Errors[k]++
@@ -180,8 +191,14 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	if a.ErrorCount() > 0 {
 		c.Detail += "; errors: " + ErrorsString(a.Errors)
 	}
+	if a.Interrupted > 0 {
+		c.Detail += fmt.Sprintf("; %d interrupted by the suite, not counted", a.Interrupted)
+	}
 	if a.Requests == 0 {
 		c.Detail = "no request was sent"
+		if a.Interrupted > 0 {
+			c.Detail = fmt.Sprintf("no request finished: %d interrupted by the suite", a.Interrupted)
+		}
 	}
 	return c
 }
@@ -231,7 +248,7 @@ func (s *Stability) Run(name string, dur time.Duration) sidecar.StabilityRun {
 	a := s.All
 	run := sidecar.StabilityRun{
 		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
-		Errors: maps.Clone(a.Errors), SuccessRate: a.SuccessRate(), MinSuccessRate: s.lim.MinSuccessRate,
+		Errors: maps.Clone(a.Errors), Interrupted: a.Interrupted, SuccessRate: a.SuccessRate(), MinSuccessRate: s.lim.MinSuccessRate,
 		DurationS: dur.Seconds(),
 		TTFTms:    a.TTFT.Summary(), TTFOms: a.TTFO.Summary(), E2Ems: a.E2E.Summary(),
 		TPOTms: a.TPOT.Summary(), ITLms: a.ITL.Summary(), OutputTokensPerS: a.TokS.Summary(),
@@ -302,7 +319,7 @@ func Degrade(series []float64, threshold float64, metric, class string) sidecar.
 func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio float64) sidecar.ConcurrencyRun {
 	lr := sidecar.ConcurrencyRun{
 		Name: name, Requests: a.Requests, Completed: a.Completed, Timeouts: a.Timeouts,
-		Errors: maps.Clone(a.Errors), DurationS: dur.Seconds(),
+		Errors: maps.Clone(a.Errors), Interrupted: a.Interrupted, DurationS: dur.Seconds(),
 		SLOTTFTms: a.lim.SLOTTFTms, SLOTPOTms: a.lim.SLOTPOTms,
 		TTFTms: a.TTFT.Summary(), TPOTms: a.TPOT.Summary(), E2Ems: a.E2E.Summary(),
 		Histograms: a.Histograms(),

@@ -41,6 +41,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	var replays []*sidecar.Workload
 	var view *sidecar.ServerView
 	done, planned, cut := 0, 0, false
+	var warm *sidecar.Warmup
 	for i, p := range parts {
 		switch {
 		case p.Name != first.Name || p.Mode != first.Mode:
@@ -51,7 +52,11 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		case p.Completed > 0 && len(p.Histograms) == 0:
 			return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: part %d has no histograms (written by a suite before 0.1.0's hdr histograms?): its percentiles cannot be merged", p.Name, i)
 		}
+		// Warm-up requests are in no part's counts or histograms; the
+		// parts' warm-ups add up in the merged run's own warm-up.
 		a.Requests += p.Requests
+		a.Interrupted += p.Interrupted
+		warm = addWarmup(warm, p.Warmup)
 		a.Completed += p.Completed
 		a.Timeouts += p.Timeouts
 		a.Good += p.Good
@@ -114,6 +119,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: %w", first.Name, err)
 	}
 	lr.Workload = w
+	lr.Warmup = warm
 	if len(gens) > 0 {
 		g, err := MergeGenerators(gens, dur.Seconds())
 		if err != nil {
@@ -195,4 +201,30 @@ func find(checks []sidecar.Check, name string) (sidecar.Check, bool) {
 func threshold(checks []sidecar.Check, name string) float64 {
 	c, _ := find(checks, name)
 	return c.Threshold
+}
+
+// addWarmup adds a shard's warm-up counts to the merged ones: requests,
+// completions and errors add up, the wall time is the longest shard's
+// (they warm up together, after the start barrier). The latency summaries
+// of a warm-up are the first part's: they are shown, never judged.
+func addWarmup(sum, w *sidecar.Warmup) *sidecar.Warmup {
+	if w == nil {
+		return sum
+	}
+	if sum == nil {
+		c := *w
+		c.Errors = maps.Clone(w.Errors)
+		if c.Errors == nil {
+			c.Errors = map[string]int{}
+		}
+		return &c
+	}
+	sum.Requests += w.Requests
+	sum.Completed += w.Completed
+	sum.Interrupted += w.Interrupted
+	for k, v := range w.Errors {
+		sum.Errors[k] += v
+	}
+	sum.DurationS = max(sum.DurationS, w.DurationS)
+	return sum
 }

@@ -20,8 +20,28 @@ const (
 	ErrDecode      ErrorKind = "decode"      // 2xx, but the body is not the JSON we expect (HTML page, wrong shape)
 	ErrStream      ErrorKind = "stream"      // the SSE stream broke: cut off, no [DONE], bad chunk
 	ErrTooLarge    ErrorKind = "too_large"   // the body passed the response-size cap
-	ErrCanceled    ErrorKind = "canceled"    // the run was interrupted
+	// ErrInterrupted: the suite itself ended the request (SIGINT/SIGTERM,
+	// the test binary's deadline, the harness cancelling its context).
+	// It says nothing about the server: load runs count it apart
+	// (interrupted), outside every success and error rate, and no
+	// diagnosis or server remedy is given for it.
+	ErrInterrupted ErrorKind = "interrupted"
+	// ErrCanceled is what runs before issue 21 wrote for ErrInterrupted;
+	// it is read as interrupted (Interrupted) and no longer written.
+	ErrCanceled ErrorKind = "canceled"
 )
+
+// ErrorKinds lists every kind the client assigns, so a table test can
+// prove each one is classified and given the remedy of its kind.
+var ErrorKinds = []ErrorKind{ErrTimeout, ErrUnreachable, ErrHTTP, ErrDecode, ErrStream, ErrTooLarge, ErrInterrupted, ErrCanceled}
+
+// Interrupted reports whether the suite itself ended the request (kind
+// interrupted, or canceled from older runs): not the server's doing.
+func (k ErrorKind) Interrupted() bool { return k == ErrInterrupted || k == ErrCanceled }
+
+// ClassWarmup is the Class of a warm-up request: sent before a load run's
+// (or a capacity step's) counted part and part of none of its figures.
+const ClassWarmup = "warmup"
 
 // ToolCall is one call as the server returned it (non-streamed) or as the
 // stream reassembled it.

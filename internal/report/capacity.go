@@ -162,6 +162,14 @@ func capacityAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 		}
 		out = append(out, area{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], fig})
 	}
+	if r := m.Roofline; r != nil {
+		// A row only when the roofline is judged (ACCEPTANCE_ROOFLINE_BELOW_FAILS,
+		// ACCEPTANCE_FAIL_UNKNOWN); otherwise it is advice in its own section.
+		if passed, judged := v[sidecar.SectionRoofline]; judged {
+			out = append(out, area{"roofline", passed, fmt.Sprintf("%s: single-stream decode at %s of the bound (below %s is below_bound)",
+				r.Verdict, pct(r.Fraction), pct(r.MinFraction))})
+		}
+	}
 	return out
 }
 

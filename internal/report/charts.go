@@ -107,11 +107,11 @@ func chartsFor(cs []chart, area, run string) []chart {
 }
 
 // runRecords are the successful records of one run of a test, e.g.
-// TestStability/mixed.
+// TestStability/mixed, its warm-up left out.
 func runRecords(recs []record.Record, test, run string) []record.Record {
 	var out []record.Record
 	for _, r := range recs {
-		if topTest(r.Test) == test && (r.Scenario == run || strings.TrimPrefix(r.Test, test+"/") == run) && r.OK() {
+		if topTest(r.Test) == test && (r.Scenario == run || strings.TrimPrefix(r.Test, test+"/") == run) && r.OK() && r.Class != record.ClassWarmup {
 			out = append(out, r)
 		}
 	}

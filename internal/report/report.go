@@ -404,6 +404,9 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 		if strings.HasPrefix(r.Test, "TestToolCalling") {
 			continue // counted from the sidecar above
 		}
+		if r.Class == record.ClassWarmup {
+			continue // a warm-up request is in no figure (the run's warmup object has its errors)
+		}
 		for _, code := range r.Diagnoses {
 			e := get(code)
 			e.count++

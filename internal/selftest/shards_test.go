@@ -187,7 +187,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			shardsSeen := map[string]bool{}
 			for i := range records {
 				r := &records[i]
-				if r.Test == "TestConcurrency/"+lr.Name {
+				if r.Test == "TestConcurrency/"+lr.Name && r.Class != load.ClassWarmup {
 					one.Add(r)
 					shardsSeen[r.Shard] = true
 				}

@@ -232,6 +232,9 @@ func TestTraceReplayPrefixCache(t *testing.T) {
 	// One worker: no request queues behind another's prefill, so a TTFT is
 	// the line's own prefill.
 	env["ACCEPTANCE_CONCURRENCY"] = "1"
+	// No warm-up: the simulator's own count then holds the probes and the
+	// run only.
+	env["ACCEPTANCE_WARMUP_WAVES"] = "0"
 	o := Run(t, env, 2*time.Minute, "-test.run", "^TestConcurrency$/^closed_1$")
 	serverChecksPass(t, o)
 	require.Len(t, o.Metrics.Concurrency.Runs, 1)

@@ -30,6 +30,8 @@ const (
 	CheckCapacity    = "capacity"
 	CheckMinCapacity = "min_capacity"
 	CheckSearch      = "search"
+	// CheckRoofline is the roofline as a check (Roofline.Check).
+	CheckRoofline = "roofline"
 )
 
 // Histogram keys in a run's "histograms" object.

@@ -29,14 +29,18 @@ type Stability struct {
 
 // StabilityRun is one TestStability/<run>.
 type StabilityRun struct {
-	Name           string         `json:"name"`
-	Requests       int            `json:"requests"`
-	Completed      int            `json:"completed"`
-	Timeouts       int            `json:"timeouts"`
-	Errors         map[string]int `json:"errors"`
-	SuccessRate    float64        `json:"success_rate"`
-	MinSuccessRate float64        `json:"min_success_rate"`
-	DurationS      float64        `json:"duration_s"`
+	Name      string         `json:"name"`
+	Requests  int            `json:"requests"`
+	Completed int            `json:"completed"`
+	Timeouts  int            `json:"timeouts"`
+	Errors    map[string]int `json:"errors"`
+	// Interrupted counts requests the suite itself ended (SIGINT/SIGTERM,
+	// the test binary's deadline): in neither Requests nor Errors, and
+	// outside SuccessRate.
+	Interrupted    int     `json:"interrupted,omitempty"`
+	SuccessRate    float64 `json:"success_rate"`
+	MinSuccessRate float64 `json:"min_success_rate"`
+	DurationS      float64 `json:"duration_s"`
 
 	TTFTms           stats.Summary `json:"ttft_ms"`
 	TTFOms           stats.Summary `json:"ttfo_ms"`
@@ -55,12 +59,61 @@ type StabilityRun struct {
 	Degradation Degradation  `json:"degradation"`
 	// Generator is the load generator's own health (load_generator check).
 	Generator *Generator `json:"load_generator,omitempty"`
+	// Warmup is the uncounted part before the counted requests; nil when
+	// ACCEPTANCE_WARMUP_WAVES=0. ColdStart is set when the first counted
+	// wave was still markedly slower than the rest.
+	Warmup    *Warmup    `json:"warmup,omitempty"`
+	ColdStart *ColdStart `json:"cold_start,omitempty"`
 	// ServerView is vLLM's own latency histograms and prefix cache over
 	// the run, beside the client's (client_server_gap check); nil when
 	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
 	ServerView *ServerView `json:"server_view,omitempty"`
 	Checks     []Check     `json:"checks"`
 	Verdict    string      `json:"verdict"`
+}
+
+// Warmup is a load run's warm-up: ACCEPTANCE_WARMUP_WAVES waves of
+// requests at the run's own concurrency and request shape, sent before
+// the counted part and excluded from every figure of the run (their
+// lines in requests.jsonl have class "warmup").
+type Warmup struct {
+	// Waves is ACCEPTANCE_WARMUP_WAVES; Requests the warm-up requests sent
+	// (Waves × the run's wave), Completed those answered 2xx.
+	Waves     int `json:"waves"`
+	Requests  int `json:"requests"`
+	Completed int `json:"completed"`
+	// Errors counts failed warm-up requests by status or kind, as a run's
+	// errors{}; Interrupted those the suite ended itself.
+	Errors      map[string]int `json:"errors"`
+	Interrupted int            `json:"interrupted,omitempty"`
+	// DurationS is the warm-up's wall time, from its first send to the
+	// last warm-up answer.
+	DurationS float64       `json:"duration_s"`
+	TTFTms    stats.Summary `json:"ttft_ms"`
+	TPOTms    stats.Summary `json:"tpot_ms"`
+	E2Ems     stats.Summary `json:"e2e_ms"`
+}
+
+// ColdStart says the first counted wave of a run was markedly slower
+// than the rest (docs/methods.md, "Cold start"): its median Metric above
+// Ratio × the rest's median and above the rest's p90.
+type ColdStart struct {
+	// Requests is the first wave's size (the run's concurrency).
+	Requests int `json:"requests"`
+	// Metric is the figure that differed most: "ttft_ms" or "tpot_ms".
+	Metric   string  `json:"metric"`
+	FirstP50 float64 `json:"first_p50"`
+	RestP50  float64 `json:"rest_p50"`
+	RestP90  float64 `json:"rest_p90"`
+	// Ratio is FirstP50 / RestP50.
+	Ratio float64 `json:"ratio"`
+	// RestGoodputRatio is the goodput ratio of the requests after the
+	// first wave; ExplainsFailure is true when the run failed goodput_ratio
+	// and would have passed without the first wave: then its failure line
+	// says cold start instead of advising to resize the server.
+	RestGoodputRatio float64 `json:"rest_goodput_ratio"`
+	ExplainsFailure  bool    `json:"explains_failure"`
+	Detail           string  `json:"detail"`
 }
 
 // ClassStats are the figures of one request class (short, long).
@@ -114,7 +167,10 @@ type ConcurrencyRun struct {
 	Completed   int            `json:"completed"`
 	Timeouts    int            `json:"timeouts"`
 	Errors      map[string]int `json:"errors"`
-	DurationS   float64        `json:"duration_s"`
+	// Interrupted counts requests the suite itself ended (see
+	// StabilityRun.Interrupted): in neither Requests nor Errors.
+	Interrupted int     `json:"interrupted,omitempty"`
+	DurationS   float64 `json:"duration_s"`
 	// RequestThroughput is completed requests per second of wall time.
 	RequestThroughput float64 `json:"request_throughput"`
 	// OutputThroughput is completion tokens per second of wall time.
@@ -141,6 +197,9 @@ type ConcurrencyRun struct {
 	Histograms map[string]string `json:"histograms,omitempty"`
 	// Generator is the load generator's own health (load_generator check).
 	Generator *Generator `json:"load_generator,omitempty"`
+	// Warmup and ColdStart: see StabilityRun.
+	Warmup    *Warmup    `json:"warmup,omitempty"`
+	ColdStart *ColdStart `json:"cold_start,omitempty"`
 	// Workload is the trace the run replayed (ACCEPTANCE_WORKLOAD); nil
 	// for the synthetic load.
 	Workload *Workload `json:"workload,omitempty"`
@@ -163,10 +222,16 @@ type ConversationRun struct {
 	Name   string `json:"name"`
 	Turns  []Turn `json:"turns"`
 	Errors int    `json:"errors"`
+	// Interrupted counts turns the suite itself ended: not errors.
+	Interrupted int `json:"interrupted,omitempty"`
 	// OutputTokensPerS over the whole conversation.
 	OutputTokensPerS float64 `json:"output_tokens_per_s"`
-	Checks           []Check `json:"checks"`
-	Verdict          string  `json:"verdict"`
+	// Warmup and ColdStart: see StabilityRun (the cold start is judged
+	// on TPOT alone: a conversation's TTFT grows with its context).
+	Warmup    *Warmup    `json:"warmup,omitempty"`
+	ColdStart *ColdStart `json:"cold_start,omitempty"`
+	Checks    []Check    `json:"checks"`
+	Verdict   string     `json:"verdict"`
 }
 
 // Turn is one turn of a conversation.

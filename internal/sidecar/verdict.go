@@ -176,11 +176,15 @@ const (
 	SectionGPU                  Section = "GPU"
 	SectionCapacity             Section = "capacity"
 	SectionToolCallingUnderLoad Section = "tool calling under load"
+	// SectionRoofline is judged only when ACCEPTANCE_ROOFLINE_BELOW_FAILS
+	// is set or ACCEPTANCE_FAIL_UNKNOWN names "roofline" (or "all"):
+	// otherwise the roofline is advice.
+	SectionRoofline Section = "roofline"
 )
 
 // Sections lists them in report order.
 var Sections = []Section{SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
-	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad}
+	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
 
 // runPassed is a load-style run's verdict: from its checks when it has
 // any, else the verdict it recorded, failed only when it says "fail".
@@ -237,6 +241,13 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 	case SectionToolCallingUnderLoad:
 		if u := m.ToolCallingUnderLoad; u != nil {
 			return u.Passed, true
+		}
+	case SectionRoofline:
+		if r := m.Roofline; r != nil {
+			c := r.Check()
+			if r.BelowFails || j.Check(c) == Fail {
+				return j.Check(c) != Fail, true
+			}
 		}
 	}
 	return false, false

@@ -46,6 +46,11 @@ type Persona struct {
 	Ramp float64
 	// RampRequests is the length of the ramp; default 20 (the stability default).
 	RampRequests int
+	// Cold makes the first Cold chat requests ColdFactor times as slow
+	// (default 6): a real engine's first batch (new batch shapes,
+	// allocator growth, autotuning, CUDA graph capture).
+	Cold       int
+	ColdFactor float64
 	// Load multiplies latency by 1+Load*(in-flight-1).
 	Load float64
 	// BatchK, when > 0, models a batch that fills: each streamed token's
@@ -261,6 +266,10 @@ func init() {
 		Persona{TTFT: 2 * time.Millisecond, ITL: time.Millisecond, Prefill: 20 * time.Microsecond})
 	reg("no_histograms", "healthy answers; /metrics publishes gauges and counters but none of vLLM's latency histograms (histograms=false)",
 		Persona{NoHistograms: true})
+	reg("cold_start", "healthy answers, but the first cold=4 chat requests take cold_factor=6× as long, as a real engine's first batch does (new batch shapes, allocator growth, autotuning): a warm-up absorbs them (ttft=10ms itl=5ms cold=4 cold_factor=6)",
+		Persona{TTFT: 10 * time.Millisecond, ITL: 5 * time.Millisecond, Cold: 4, ColdFactor: 6})
+	reg("slow_decode", "healthy answers decoding one stream at about 50 tok/s (ttft=5ms itl=20ms): 10 % of the 500 tok/s roofline the roofline self-test declares (ACCEPTANCE_MODEL_BYTES=9.6e9 on an H200), as vLLM in eager mode or offloading; itl=2.86ms is 70 %",
+		Persona{TTFT: 5 * time.Millisecond, ITL: 20 * time.Millisecond})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
 		Persona{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
@@ -280,7 +289,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -348,6 +357,8 @@ func (p *Persona) set(k, v string) error {
 		return frac(&p.Ramp, 100)
 	case "load":
 		return frac(&p.Load, 100)
+	case "cold_factor":
+		return frac(&p.ColdFactor, 1000)
 	case "error_rate":
 		return frac(&p.ErrorRate, 1)
 	case "vary":
@@ -360,6 +371,12 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want a non-negative integer (example: seed=7)")
 		}
 		p.Seed = x
+	case "cold":
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 {
+			return fmt.Errorf("want a non-negative integer (example: cold=8)")
+		}
+		p.Cold = x
 	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above":
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
@@ -415,6 +432,9 @@ func (p Persona) withDefaults() Persona {
 	}
 	if p.Style == "" {
 		p.Style = "vllm"
+	}
+	if p.Cold > 0 && p.ColdFactor == 0 {
+		p.ColdFactor = 6
 	}
 	if p.ReasoningField == "" {
 		p.ReasoningField = "reasoning_content"

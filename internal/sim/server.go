@@ -246,6 +246,9 @@ func (s *Server) draw(inFlight int) (latency, bool) {
 		}
 		mult *= 1 + s.p.Ramp*frac
 	}
+	if k < s.p.Cold {
+		mult *= s.p.ColdFactor
+	}
 	if s.p.Load > 0 && inFlight > 1 {
 		mult *= 1 + s.p.Load*float64(inFlight-1)
 	}

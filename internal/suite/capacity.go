@@ -12,7 +12,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -122,7 +121,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	}
 	out := r.capacityResult(res, s.Result(), start)
 	if ctx.Err() != nil {
-		c, _ := r.cutShort(0, 0, 1)
+		c, _ := r.cutShort(0, 1)
 		c.Detail = "the capacity search was stopped before it finished"
 		out.Checks = append(out.Checks, c)
 		out.Verdict = r.Judge().RunVerdict(out.Checks)
@@ -319,7 +318,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			finished++
 			gen.Add(res.Lag, &rec)
 			rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-			rec.Class = "warmup"
+			rec.Class = load.ClassWarmup
 			if res.I >= warm {
 				rec.Class = res.Class
 			}
@@ -333,7 +332,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 					winGood++
 				}
 			}
-			if res.I >= warm && !(stopped != "" && rec.ErrorKind == record.ErrCanceled) {
+			if res.I >= warm && !(stopped != "" && rec.ErrorKind.Interrupted()) {
 				agg.Add(&rec)
 				tally.Sent++
 				if !rec.OK() {

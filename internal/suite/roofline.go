@@ -14,11 +14,15 @@ import (
 // run's median decode rate, 1000 / TPOT p50. The stability run sends one
 // request at a time, so its TPOT is single-stream decode. Called with the
 // run's lock held (Finish).
-func roofline(m *sidecar.Metrics, modelBytes float64, gpuName string) *sidecar.Roofline {
+//
+// The verdict is "above_bound" over the bound, "below_bound" under
+// minFraction of it (it fails the run only when belowFails), "ok" between,
+// and "unknown" when it could not be computed.
+func roofline(m *sidecar.Metrics, modelBytes float64, gpuName string, minFraction float64, belowFails bool) *sidecar.Roofline {
 	if modelBytes <= 0 {
 		return nil
 	}
-	out := &sidecar.Roofline{ModelBytes: modelBytes, Verdict: "skipped"}
+	out := &sidecar.Roofline{ModelBytes: modelBytes, Verdict: sidecar.RooflineUnknown, MinFraction: minFraction, BelowFails: belowFails}
 	name, count := gpu.ParseGPUs(gpuName)
 	if name == "" && m.GPU != nil && len(m.GPU.Devices) > 0 {
 		name, count = m.GPU.Devices[0].Name, len(m.GPU.Devices)
@@ -52,10 +56,15 @@ func roofline(m *sidecar.Metrics, modelBytes float64, gpuName string) *sidecar.R
 		return out
 	}
 	rl = gpu.RooflineOf(bw, count, modelBytes, 1000/tpot)
+	rl.JudgeBelow(minFraction)
 	out.MeasuredTokensPerS, out.Fraction, out.Detail = 1000/tpot, rl.Fraction, rl.Detail
-	out.Verdict = "ok"
-	if rl.Above {
-		out.Verdict = "above_bound"
+	switch {
+	case rl.Above:
+		out.Verdict = sidecar.RooflineAbove
+	case rl.Below:
+		out.Verdict = sidecar.RooflineBelow
+	default:
+		out.Verdict = sidecar.RooflineOK
 	}
 	return out
 }

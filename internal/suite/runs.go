@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,7 +15,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -65,6 +65,11 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	lim := r.limits()
 	agg := load.NewStability(lim)
 	r.waitStart(ctx)
+	// A wave is one request of each class, back to back: the pause is
+	// the run's pattern, not its request shape.
+	warm := load.NewWarmup(r.Cfg.WarmupWaves, 2)
+	r.warmUp(test, name, warm, load.Sequential(ctx, warm.Size, 0, plan, r.Client.ChatAt))
+	cold := load.NewColdStart(2, lim, true)
 	stopMon := r.runMonitors(ctx)
 	closeView := r.serverView(ctx)
 	r.Logf("stability %s: %d requests, %s apart, short/long alternating", name, n, r.Cfg.StabilityInterval)
@@ -74,6 +79,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(res.Class, &rec)
+		cold.Add(res.I, &rec)
 		gen.Add(res.Lag, &rec)
 		// Stability records can be many; the text is not needed to judge
 		// them (token counts stay).
@@ -86,6 +92,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		}
 	}
 	run := agg.Run(name, time.Since(start))
+	run.Warmup, run.ColdStart = warm.Sidecar(), cold.Result(false, 0)
 	gh := gen.Stop()
 	run.Generator = &gh
 	// A paced run's lag only stretches its pauses (latency counts from the
@@ -96,7 +103,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
-	if c, cut := r.cutShort(agg.All.Requests, agg.All.Errors[string(record.ErrCanceled)], n); cut {
+	if c, cut := r.cutShort(agg.All.Requests, n); cut {
 		run.Checks = append(run.Checks, c)
 	}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
@@ -142,6 +149,7 @@ func (r *Run) ConcurrencyRuns() []string {
 // at their times (config.Take), so the merged run holds every line once.
 func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	warmPlan := plan
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
 	var lines []trace.Request
@@ -169,6 +177,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if sh.Sharded() {
 		of = fmt.Sprintf(" (shard %s's part)", sh)
 	}
+	test := "TestConcurrency/" + name
+	var warm *load.Warmup
+	wave := 1
 	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
@@ -179,6 +190,12 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
+		// Each shard warms itself up, after the start barrier, so the
+		// server sees the whole run's concurrency in the warm-up too. A
+		// trace replay warms up with the short class: every trace line is
+		// sent once, counted.
+		warm = load.NewWarmup(r.Cfg.WarmupWaves, run.Concurrency)
+		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, warmPlan, r.Client.ChatAt))
 		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
@@ -186,6 +203,25 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	case names[1]:
 		n = sh.Split(r.Cfg.OpenLoopRequests)
 		run.Mode, run.RatePerS = "open", sh.Rate(r.Cfg.OpenLoopRate)
+		if !r.syncStart(ctx, "concurrency-"+name) {
+			return r.cancelled(run, n)
+		}
+		// The warm-up is the head of the same open loop, as a capacity
+		// step's is: a wave is one second of arrivals at the run's rate
+		// (at most a quarter of its requests), on a seed of its own, dealt
+		// over the shards like the counted schedule, which follows one
+		// mean gap after the last warm-up arrival. One loop, so the
+		// counted part starts on schedule in every shard.
+		wave = min(int(math.Ceil(r.Cfg.OpenLoopRate)), max(1, r.Cfg.OpenLoopRequests/4))
+		warmAll := load.Arrivals(r.Cfg.OpenLoopRate, max(r.Cfg.WarmupWaves, 0)*wave, OpenLoopSeed+7919)
+		warm = load.NewWarmup(r.Cfg.WarmupWaves, 0)
+		head := config.Take(sh, warmAll)
+		warm.Size = len(head)
+		var span time.Duration
+		if len(warmAll) > 0 {
+			span = warmAll[len(warmAll)-1] + time.Duration(float64(time.Second)/r.Cfg.OpenLoopRate)
+			r.Logf("concurrency %s: warm-up, %d arrivals not counted (ACCEPTANCE_WARMUP_WAVES=%d)", name, warm.Size, warm.Waves)
+		}
 		// Each shard sends its round-robin part of the whole run's
 		// schedule (one seed): together the shards send exactly the
 		// arrivals one process would, over the same window, so no shard
@@ -207,25 +243,45 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 				run.RatePerS = sh.Rate(float64(len(all)-1) / span)
 			}
 		}
-		if !r.syncStart(ctx, "concurrency-"+name) {
-			return r.cancelled(run, n)
+		offsets := head
+		for _, off := range config.Take(sh, all) {
+			offsets = append(offsets, span+off)
+		}
+		counted := plan
+		plan = func(i int) (string, client.Request) {
+			if i < len(head) {
+				return warmPlan(i)
+			}
+			return counted(i - len(head))
 		}
 		closeView = r.serverView(ctx)
-		gen, start = load.StartGenerator(), time.Now()
+		gen, start = load.StartGenerator(), time.Now().Add(span)
 		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
-		ch = load.Open(ctx, config.Take(sh, all), 0, plan, r.Client.ChatAt)
+		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
 	}
-	test := "TestConcurrency/" + name
 	lim := r.limits()
 	agg := load.NewAgg(lim)
+	// A closed loop's first wave is sent all at once, the steady state
+	// staggered: their TTFTs differ by design, so only TPOT is compared.
+	cold := load.NewColdStart(max(run.Concurrency, wave), lim, run.Mode != "closed")
+	head := 0 // the open loop's warm-up arrivals, at the head of its schedule
+	if run.Mode == "open" {
+		head = warm.Size
+	}
 	for res := range ch {
+		if res.I < head {
+			r.warmRecord(test, name, warm, res)
+			continue
+		}
+		res.I -= head
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, res.Class, res.I+1
 		agg.Add(&rec)
+		cold.Add(res.I, &rec)
 		gen.Add(res.Lag, &rec)
 		if rp != nil {
 			rec.TraceLine = lines[res.I].Line
@@ -241,6 +297,11 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr := agg.ConcurrencyRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
 	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
+	if run.Mode == "open" {
+		r.warmErrors(name, warm)
+	}
+	lr.Warmup = warm.Sidecar()
+	lr.ColdStart = cold.Result(failed(lr.Checks, sidecar.CheckGoodputRatio), r.Cfg.MinGoodputRatio)
 	gh := gen.Stop()
 	lr.Generator = &gh
 	if rp != nil {
@@ -250,7 +311,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
-	if c, cut := r.cutShort(agg.Requests, agg.Errors[string(record.ErrCanceled)], n); cut {
+	if c, cut := r.cutShort(agg.Requests, n); cut {
 		lr.Checks = append(lr.Checks, c)
 	}
 	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
@@ -269,7 +330,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 // waiting for ACCEPTANCE_START_AT): it fails its requests check.
 func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
 	run.Errors = map[string]int{}
-	c, _ := r.cutShort(0, 0, planned)
+	c, _ := r.cutShort(0, planned)
 	run.Checks = []sidecar.Check{c}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	return run
@@ -322,11 +383,21 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	base.Messages = []fixture.Message{{Role: "system", Content: conversationSystem}}
 	question := func(i int) string { return conversationQuestions[i%len(conversationQuestions)] }
 	test := "TestConversation/" + name
+	// The warm-up is a first turn of the conversation's shape (its system
+	// prompt and budget) with a question of its own, so it neither primes
+	// the prefix cache of the counted turns nor changes their context.
+	warm := load.NewWarmup(r.Cfg.WarmupWaves, 1)
+	warmReq := base
+	warmReq.Messages = append(slices.Clone(base.Messages), fixture.Message{Role: "user", Content: conversationWarmup})
+	r.warmUp(test, name, warm, load.Sequential(ctx, warm.Size, 0, func(int) (string, client.Request) { return "turn", warmReq }, r.Client.ChatAt))
+	run.Warmup = warm.Sidecar()
+	cold := load.NewColdStart(1, r.limits(), false)
 	var tokens int
 	var genS float64
 	for res := range load.Converse(ctx, turns, base, question, r.Client.ChatAt) {
 		rec := res.Record
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = test, name, "turn", 1
+		cold.Add(rec.Step-1, &rec)
 		t := sidecar.Turn{Turn: rec.Step, PromptTokens: rec.PromptTokens, CompletionTokens: rec.CompletionTokens,
 			TTFTms: rec.TTFTms, E2Ems: rec.E2Ems, OutputTokensPerS: rec.OutputTokensPerS()}
 		if k := load.ErrorKey(&rec); k != "" {
@@ -334,7 +405,11 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 			if rec.Error != "" {
 				t.Error += ": " + r.Client.Redact(rec.Error)
 			}
-			run.Errors++
+			if rec.ErrorKind.Interrupted() {
+				run.Interrupted++ // the suite's doing, not the server's
+			} else {
+				run.Errors++
+			}
 		} else {
 			tokens += rec.CompletionTokens
 			genS += rec.E2Ems / 1000
@@ -347,6 +422,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	if genS > 0 {
 		run.OutputTokensPerS = float64(tokens) / genS
 	}
+	run.ColdStart = cold.Result(false, 0)
 	run.Checks = load.JudgeConversation(run.Turns)
 	if len(run.Turns) < turns && run.Errors == 0 {
 		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
@@ -362,6 +438,48 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	})
 	r.Checkpoint()
 	return run
+}
+
+// conversationWarmup is the warm-up turn's question: not one of
+// conversationQuestions, so the counted turns find nothing of it cached.
+const conversationWarmup = "Before we start: in two sentences, what is an algorithm?"
+
+// warmUp drains a load run's warm-up stream: every request is written to
+// requests.jsonl with class "warmup" and folded into w, never into the
+// run's figures.
+func (r *Run) warmUp(test, scenario string, w *load.Warmup, ch <-chan load.Result) {
+	if w.Size == 0 {
+		for range ch {
+		}
+		return
+	}
+	r.Logf("%s %s: warm-up, %d requests not counted (ACCEPTANCE_WARMUP_WAVES=%d)", strings.ToLower(strings.TrimPrefix(strings.SplitN(test, "/", 2)[0], "Test")), scenario, w.Size, w.Waves)
+	for res := range ch {
+		r.warmRecord(test, scenario, w, res)
+	}
+	r.warmErrors(scenario, w)
+}
+
+// warmRecord writes one warm-up request to requests.jsonl (class
+// "warmup") and folds it into w.
+func (r *Run) warmRecord(test, scenario string, w *load.Warmup, res load.Result) {
+	rec := res.Record
+	rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
+	w.Add(&rec)
+	rec.Content, rec.Reasoning = "", ""
+	r.Record(&rec)
+}
+
+// warmErrors logs a warm-up's failed requests, which count nowhere else.
+func (r *Run) warmErrors(scenario string, w *load.Warmup) {
+	if s := w.Sidecar(); s != nil && s.Requests > s.Completed+s.Interrupted {
+		r.Logf("%s: %d of %d warm-up requests failed (%s); they are not counted", scenario, s.Requests-s.Completed-s.Interrupted, s.Requests, load.ErrorsString(s.Errors))
+	}
+}
+
+// failed reports whether the check named name was judged and failed.
+func failed(checks []sidecar.Check, name string) bool {
+	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && !c.Passed && !c.Skipped })
 }
 
 func errSuffix(e string) string {
@@ -481,9 +599,9 @@ func (r *Run) stopMonitors() {
 // cutShort is the failing "requests" check of a run that ended before all
 // planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
 // short proves nothing about stability and must not pass on the requests
-// it did send. canceled requests were stopped by the client, not answered.
-func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
-	done := sent - canceled
+// it did send. done counts the requests that ended on their own (the
+// aggregators leave out those the suite interrupted).
+func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
 	if done >= planned {
 		return sidecar.Check{}, false
 	}
@@ -503,9 +621,13 @@ func (r *Run) cutShort(sent, canceled, planned int) (sidecar.Check, bool) {
 
 // LoadFailure is the failure message of a stability, load or conversation
 // run: one line per check j counts as failed, with its figures and what to
-// do. The live test and merge's junit.xml print it alike.
+// do. The live test and merge's junit.xml print it alike. A goodput
+// failure the first counted wave alone explains names the cold start
+// instead of the sizing remedy; a cold start that explains nothing is a
+// note line.
 func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
 	name, checks := runChecks(res)
+	cold := runColdStart(res)
 	var lines []string
 	for _, c := range j.Failed(checks) {
 		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
@@ -515,15 +637,53 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 		if c.Detail != "" {
 			line += "; " + c.Detail
 		}
-		if fix := remedies[c.Name]; fix != "" && c.Result() == sidecar.Fail {
+		fix := remedies[c.Name]
+		if c.Name == sidecar.CheckGoodputRatio && cold != nil && cold.ExplainsFailure {
+			// The SLOs were missed by the first wave alone: a cold
+			// engine, not a server too small for the load.
+			line += "; " + cold.Detail
+			fix = ColdStartRemedy
+			cold = nil
+		}
+		if fix != "" && c.Result() == sidecar.Fail {
 			line += " → " + fix
 		}
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		return name + ": failed"
+		lines = append(lines, name+": failed")
+	}
+	if cold != nil {
+		lines = append(lines, ColdStartNote(name, cold))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// ColdStartRemedy replaces the sizing advice of a goodput failure that
+// the first counted wave alone explains.
+const ColdStartRemedy = "the engine was still cold when the counted requests began (first batch shapes, allocator growth, " +
+	"autotuning, CUDA graph capture): warm it up before counting with ACCEPTANCE_WARMUP_WAVES (1 or more; 0 turns the " +
+	"warm-up off), and warm the server up after each restart before it takes traffic"
+
+// ColdStartNote is the note line of a run whose first counted wave was
+// markedly slower than the rest ("" when it was not).
+func ColdStartNote(name string, cold *sidecar.ColdStart) string {
+	if cold == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: note: %s → if it repeats, raise ACCEPTANCE_WARMUP_WAVES", name, cold.Detail)
+}
+
+func runColdStart[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) *sidecar.ColdStart {
+	switch v := any(res).(type) {
+	case sidecar.StabilityRun:
+		return v.ColdStart
+	case sidecar.ConcurrencyRun:
+		return v.ColdStart
+	case sidecar.ConversationRun:
+		return v.ColdStart
+	}
+	return nil
 }
 
 // UnknownLine names a run's checks that could not be measured and fail
@@ -558,7 +718,21 @@ func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Convers
 // StabilityLine is a stability run in one line, for its test's log.
 func StabilityLine(r sidecar.StabilityRun) string {
 	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
-		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class)
+		r.Completed, r.Requests, load.FormatMs(r.E2Ems.P50), load.FormatMs(r.E2Ems.P99), stats.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
+		runNotes(r.Interrupted, r.ColdStart)
+}
+
+// runNotes are the interrupted requests and the cold start of a run, for
+// its one-line log.
+func runNotes(interrupted int, cold *sidecar.ColdStart) string {
+	var out string
+	if interrupted > 0 {
+		out += fmt.Sprintf("; %d interrupted by the suite (not counted)", interrupted)
+	}
+	if cold != nil {
+		out += "; " + cold.Detail
+	}
+	return out
 }
 
 // CapacityStepLine is a capacity step in one line, for TestCapacity's log.
@@ -571,7 +745,7 @@ func CapacityStepLine(st sidecar.CapacityStep) string {
 func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
 	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
 		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
-		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99))
+		r.Goodput, stats.Percent(r.GoodputRatio), load.FormatMs(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
 }
 
 func figures(c sidecar.Check) string {

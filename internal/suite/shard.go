@@ -198,5 +198,6 @@ func loadKnobs(c config.Config) map[string]string {
 		"conversation_turns":   strconv.Itoa(c.ConversationTurns),
 		"workload":             c.Workload,
 		"trace_speedup":        f(c.TraceSpeedup),
+		"warmup_waves":         strconv.Itoa(c.WarmupWaves),
 	}
 }

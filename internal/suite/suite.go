@@ -298,7 +298,7 @@ func (r *Run) Finish(reason, detail string) error {
 		p.EngineConfig = sm.EngineConfig
 	}
 	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
-	r.metrics.Roofline = roofline(&r.metrics, r.Cfg.ModelBytes, r.Cfg.GPUName)
+	r.metrics.Roofline = roofline(&r.metrics, r.Cfg.ModelBytes, r.Cfg.GPUName, r.Cfg.RooflineMinFraction, r.Cfg.RooflineBelowFails)
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()
 	if r.simServer != nil {
@@ -312,7 +312,7 @@ func (r *Run) Finish(reason, detail string) error {
 
 // Context returns a context derived from parent (a test's t.Context())
 // that is also cancelled when the run is interrupted, so that in-flight
-// requests end as "canceled" and the tests finish. Call the CancelFunc
+// requests end as "interrupted" and the tests finish. Call the CancelFunc
 // when done with it.
 func (r *Run) Context(parent context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
@@ -339,7 +339,7 @@ func (r *Run) Metrics() sidecar.Metrics {
 }
 
 // watchSignals turns SIGINT/SIGTERM into an interrupted run: in-flight
-// requests end as "canceled", the tests finish, and TestMain writes
+// requests end as "interrupted", the tests finish, and TestMain writes
 // metrics.json with complete=false and exits non-zero. The library never
 // exits the process itself: after the first signal it stops catching
 // signals, so a second one ends the process the default way, and if the

@@ -12,7 +12,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
@@ -69,10 +68,10 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 			rec.Class = res.Class
 			counted := res.Record.Start.Sub(started) >= warm
 			if !counted {
-				rec.Class = "warmup"
+				rec.Class = load.ClassWarmup
 			}
 			stopped = stopped || ctx.Err() != nil
-			if counted && !(stopped && rec.ErrorKind == record.ErrCanceled) {
+			if counted && !(stopped && rec.ErrorKind.Interrupted()) {
 				agg.Add(&rec)
 			}
 			rec.Content, rec.Reasoning = "", ""
