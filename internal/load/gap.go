@@ -43,10 +43,9 @@ func SetClient(v *sidecar.ServerView, ttft, e2e stats.Summary, ttftHist *stats.H
 // d = clientQ(p) − le. Of the bounds with p in [0.25, 0.75] the one
 // nearest the median is used (robust to tails on either side, as a median
 // is: a client machine's stalls fatten the client's tail, not the
-// server's, so a bound far out would read them as gap);
-// at returns its p. When no bound falls there (the observations sit in
-// one bucket or split far from even, e.g. a steady TTFT between 20 and
-// 40 ms), d is the
+// server's, so a bound far out would read them as gap); at returns its p.
+// When no bound falls there (the observations sit in one bucket, or split
+// far from even, e.g. a steady TTFT between 20 and 40 ms), d is the
 // client's median minus the server's exact mean, and at is 0.5: a
 // distribution confined to one bucket has its median within the bucket's
 // spread of its mean.
