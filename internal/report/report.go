@@ -519,6 +519,7 @@ func writeConcurrency(b *strings.Builder, c *sidecar.Concurrency, cs []chart, ha
 			r.Goodput, units.PercentFixed(r.GoodputRatio), units.MsFixed(r.TTFTms.P50), units.MsFixed(r.TTFTms.P90), units.MsFixed(r.TTFTms.P99), units.MsFixed(r.TPOTms.P50), units.MsFixed(r.TPOTms.P99),
 			errorsText(r.Errors), verdictWord(r.Verdict))
 	}
+	writeWorkload(b, c)
 	for _, r := range c.Runs {
 		if len(r.Checks) > 0 {
 			fmt.Fprintf(b, "\nChecks of %s:\n", r.Name)

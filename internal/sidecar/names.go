@@ -16,6 +16,9 @@ const (
 	CheckClientServerGap = "client_server_gap"
 	// CheckShards: every shard of a merged load run finished.
 	CheckShards = "shards"
+	// CheckWorkload: a trace replay's prompts could be built (the
+	// calibration against the server answered).
+	CheckWorkload = "workload"
 	// CheckPreemptions is a stability run's preemption check;
 	// CheckNoPreemptions the /metrics sampler's own name for it.
 	CheckPreemptions   = "preemptions"

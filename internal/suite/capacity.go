@@ -10,10 +10,12 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -38,6 +40,10 @@ const CapacitySeed = 1000
 // Sharded, every shard runs the same search, sending 1/N of each step's
 // rate; rates are reported as the totals, and each shard decides from its
 // own part (a Poisson sample of the whole at the same server state).
+//
+// With a trace (ACCEPTANCE_WORKLOAD), each step sends the trace's next
+// lines with the trace's gaps scaled to the step's rate instead of
+// Poisson arrivals (traceStep); the idle probe stays the short class.
 func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	cfg := r.Cfg
 	crit := capacity.Criteria{MinGoodputRatio: cfg.MinGoodputRatio, MaxErrorRate: 1 - cfg.MinSuccessRate}
@@ -268,6 +274,18 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	warm, counted := sh.Split(plan.Warmup), sh.Split(plan.Counted)
 	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Planned: counted, Errors: map[string]int{}}
 	offsets := stepArrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
+	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	var lines []trace.Request
+	if t := r.Trace(); t != nil {
+		cal, err := r.calibration(ctx, "TestCapacity")
+		if err != nil {
+			st.Outcome, st.Reason = string(capacity.Fail), err.Error()
+			st.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
+			return st
+		}
+		lines, offsets = r.traceStep(t, plan.Warmup, plan.Counted, rate, offsets)
+		req = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
+	}
 	stepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sampler *scrape.Sampler
@@ -280,7 +298,6 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	agg := load.NewAgg(lim)
 	gen := load.StartGenerator()
 	test, scenario := "TestCapacity", fmt.Sprintf("step_%d", k+1)
-	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	began := time.Now()
 	ch := load.Open(stepCtx, offsets, 0, req, r.Client.ChatAt)
 	winEvery := max(b.Step/10, 100*time.Millisecond)
@@ -305,6 +322,9 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			rec.Class = load.ClassWarmup
 			if res.I >= warm {
 				rec.Class = res.Class
+			}
+			if lines != nil {
+				rec.TraceLine = lines[res.I].Line
 			}
 			good := rec.OK() && (lim.SLOTTFTms == 0 || rec.TTFTms <= lim.SLOTTFTms) && (lim.SLOTPOTms == 0 || rec.TPOTms <= lim.SLOTPOTms)
 			if rec.OK() {
@@ -429,6 +449,23 @@ func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
 		return "capacity: failed"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// traceStep is a capacity step's requests from the trace: the next
+// warmup+counted lines (cycling), their gaps scaled so that they arrive at
+// rate on average (trace.Window: the trace's burstiness at the step's
+// rate), and this shard's part of the warm-up and of the counted lines
+// (config.Take of each, so the parts' counts are Split's). A trace
+// without timestamps keeps poisson, the step's own Poisson offsets.
+func (r *Run) traceStep(t *trace.Trace, warmup, counted int, rate float64, poisson []time.Duration) ([]trace.Request, []time.Duration) {
+	sh := r.Cfg.Sharding
+	all, offs := t.Window(r.replay.cursor, warmup+counted, rate)
+	r.replay.cursor = (r.replay.cursor + warmup + counted) % len(t.Requests)
+	lines := append(config.Take(sh, all[:warmup]), config.Take(sh, all[warmup:])...)
+	if !t.Timed {
+		return lines, poisson
+	}
+	return lines, append(config.Take(sh, offs[:warmup]), config.Take(sh, offs[warmup:])...)
 }
 
 // stepArrivals are n Poisson arrivals at rate conditioned on their count:

@@ -18,6 +18,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -115,10 +116,11 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 // ConcurrencyRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
 // and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
 func (r *Run) ConcurrencyRuns() []string {
-	return []string{
-		"closed_" + strconv.Itoa(r.Cfg.Concurrency),
-		"open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64),
+	open := "open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64)
+	if r.replay != nil {
+		open = OpenTrace
 	}
+	return []string{"closed_" + strconv.Itoa(r.Cfg.Concurrency), open}
 }
 
 // Concurrency runs TestConcurrency/<name> with the short class, streamed, thinking
@@ -139,10 +141,34 @@ func (r *Run) ConcurrencyRuns() []string {
 // ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
 // split the same way, the rate divided by N with an arrival seed of its
 // own; the first load run of the process starts at ACCEPTANCE_START_AT.
+//
+// With a trace (ACCEPTANCE_WORKLOAD), both runs send each of its lines
+// once, in order, as built by traceRequest: closed_<N> back to back from
+// the N workers, open_trace at the trace's arrival times divided by
+// ACCEPTANCE_TRACE_SPEEDUP (Poisson at ACCEPTANCE_OPEN_LOOP_RATE for a
+// trace without timestamps). Sharded, shard i sends the lines i, i+N, …
+// at their times (config.Take), so the merged run holds every line once.
 func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	warmPlan := plan
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
+	var lines []trace.Request
+	var shared []int
+	var rp *load.Replay
+	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
+		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
+		if err != nil {
+			run.Errors, run.Verdict = map[string]int{}, "fail"
+			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
+			return run
+		}
+		lines = config.Take(r.Cfg.Sharding, t.Requests)
+		// What the server has seen: every shard's earlier lines.
+		shared = config.Take(r.Cfg.Sharding, trace.SharedPrefix(t.Requests))
+		plan = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
+		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
+	}
 	var gen *load.Generator
 	var closeView func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, warmup int, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
@@ -158,14 +184,19 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
+		if rp != nil {
+			n = len(lines)
+		}
 		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
 		// Each shard warms itself up, after the start barrier, so the
-		// server sees the whole run's concurrency in the warm-up too.
+		// server sees the whole run's concurrency in the warm-up too. A
+		// trace replay warms up with the short class: every trace line is
+		// sent once, counted.
 		warm = load.NewWarmup(r.Cfg.WarmupWaves, run.Concurrency)
-		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, plan, r.Client.ChatAt))
+		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, warmPlan, r.Client.ChatAt))
 		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
@@ -202,12 +233,33 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// Poisson (every N-th arrival); their union, which is what the
 		// server sees, is the Poisson stream at λ.
 		all := load.Arrivals(r.Cfg.OpenLoopRate, r.Cfg.OpenLoopRequests, OpenLoopSeed)
+		what := "Poisson arrivals"
+		if t := r.Trace(); t != nil {
+			// The trace's own schedule, dealt the same way.
+			what = fmt.Sprintf("lines of %s at its arrival times / %g", t.Name, r.Cfg.TraceSpeedup)
+			all = t.Offsets(r.Cfg.TraceSpeedup)
+			if all == nil {
+				what = fmt.Sprintf("lines of %s (no timestamps) as Poisson arrivals", t.Name)
+				all = load.Arrivals(r.Cfg.OpenLoopRate, len(t.Requests), OpenLoopSeed)
+			}
+			n = len(lines)
+			if span := all[len(all)-1].Seconds(); span > 0 {
+				run.RatePerS = sh.Rate(float64(len(all)-1) / span)
+			}
+		}
 		offsets := head
 		for _, off := range config.Take(sh, all) {
 			offsets = append(offsets, span+off)
 		}
+		counted := plan
+		plan = func(i int) (string, client.Request) {
+			if i < len(head) {
+				return warmPlan(i)
+			}
+			return counted(i - len(head))
+		}
 		gen, start = load.StartGenerator(), time.Now().Add(span)
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
@@ -234,6 +286,10 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		agg.Add(&rec)
 		cold.Add(res.I, &rec)
 		gen.Add(res.Lag, &rec)
+		if rp != nil {
+			rec.TraceLine = lines[res.I].Line
+			rp.Add(lines[res.I], shared[res.I], &rec)
+		}
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
 		if r.progressDue(agg.Requests, n) {
@@ -251,6 +307,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr.ColdStart = cold.Result(failed(lr.Checks, sidecar.CheckGoodputRatio), r.Cfg.MinGoodputRatio)
 	gh := gen.Stop()
 	lr.Generator = &gh
+	if rp != nil {
+		lr.Workload = rp.Workload()
+	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
@@ -732,6 +791,8 @@ var remedies = map[string]string{
 	sidecar.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
 		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
 		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
+	sidecar.CheckWorkload: "the trace's prompts are calibrated against the server before the run (vLLM's /tokenize, " +
+		"else two probe requests reading usage.prompt_tokens): make one of them answer, or replay a chat-format trace, sent as written",
 	sidecar.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
 		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
 	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
