@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
 
@@ -78,9 +78,9 @@ func Events(m *sidecar.Metrics) []byte {
 	if st := m.Stability; st != nil {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.StabilityLine(r), suite.UnknownLine(j, r)}}
+			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{area.StabilityLine(r), area.UnknownLine(j, r)}}
 			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
+				c.failure = area.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)
 		}
@@ -89,9 +89,9 @@ func Events(m *sidecar.Metrics) []byte {
 	if cc := m.Concurrency; cc != nil {
 		root := &testCase{name: "TestConcurrency"}
 		for _, r := range cc.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.ConcurrencyLine(r), suite.UnknownLine(j, r)}}
+			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{area.ConcurrencyLine(r), area.UnknownLine(j, r)}}
 			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
+				c.failure = area.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)
 		}
@@ -100,9 +100,9 @@ func Events(m *sidecar.Metrics) []byte {
 	if cv := m.Conversation; cv != nil {
 		root := &testCase{name: "TestConversation"}
 		for _, r := range cv.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, logs: []string{suite.UnknownLine(j, r)}}
+			c := &testCase{name: root.name + "/" + r.Name, logs: []string{area.UnknownLine(j, r)}}
 			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
+				c.failure = area.LoadFailure(j, r)
 			}
 			root.subs = append(root.subs, c)
 		}
@@ -111,19 +111,19 @@ func Events(m *sidecar.Metrics) []byte {
 	if c := m.Capacity; c != nil {
 		tc := &testCase{name: "TestCapacity", secs: c.DurationS}
 		for _, st := range c.Steps {
-			tc.logs = append(tc.logs, suite.CapacityStepLine(st))
+			tc.logs = append(tc.logs, area.CapacityStepLine(st))
 		}
 		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
-			tc.failure = suite.CapacityFailure(j, *c)
+			tc.failure = area.CapacityFailure(j, *c)
 		}
 		tests = append(tests, tc)
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
-		root := &testCase{name: suite.UnderLoadTest, logs: []string{suite.BackgroundLine(*u), u.Note}}
+		root := &testCase{name: area.UnderLoadTest, logs: []string{area.BackgroundLine(*u), u.Note}}
 		for _, s := range u.Scenarios {
 			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
 			if s.NewServerFailure {
-				c.failure = suite.UnderLoadFailure(s, u.RatePerS)
+				c.failure = area.UnderLoadFailure(s, u.RatePerS)
 			}
 			root.subs = append(root.subs, c)
 		}

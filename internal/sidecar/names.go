@@ -51,3 +51,11 @@ const (
 	ConfidenceGeneratorLimited = "generator_limited"
 	ConfidenceNone             = "none"
 )
+
+// The latency_growth check's limits: a conversation turn's TTFT may be at
+// most GrowthFactor times its prediction, or exceed it by at most
+// GrowthSlackMs.
+const (
+	GrowthFactor  = 2.0
+	GrowthSlackMs = 500
+)
