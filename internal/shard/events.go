@@ -78,33 +78,21 @@ func Events(m *sidecar.Metrics) []byte {
 	if st := m.Stability; st != nil {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{area.StabilityLine(r), area.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = area.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.StabilityLine(r)))
 		}
 		tests = append(tests, root)
 	}
 	if cc := m.Concurrency; cc != nil {
 		root := &testCase{name: "TestConcurrency"}
 		for _, r := range cc.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{area.ConcurrencyLine(r), area.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = area.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.ConcurrencyLine(r)))
 		}
 		tests = append(tests, root)
 	}
 	if cv := m.Conversation; cv != nil {
 		root := &testCase{name: "TestConversation"}
 		for _, r := range cv.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, logs: []string{area.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = area.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, 0, r.Checks, r.Verdict, ""))
 		}
 		tests = append(tests, root)
 	}
@@ -189,4 +177,15 @@ func upper(action string) string {
 // testing.T's output does.
 func indent(s string) string {
 	return string(bytes.ReplaceAll([]byte(s), []byte("\n"), []byte("\n        ")))
+}
+
+// loadCase is one load run's subtest: its log line and unknown checks,
+// and the live suite's failure text when the judge fails the run.
+func loadCase[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, root string, r T,
+	name string, secs float64, checks []sidecar.Check, verdict, line string) *testCase {
+	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, area.UnknownLine(j, r)}}
+	if !j.RunPassed(checks, verdict) {
+		c.failure = area.LoadFailure(j, r)
+	}
+	return c
 }
