@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 )
 
 // TestCapacity searches for the highest offered rate (open loop, Poisson)
@@ -24,10 +24,10 @@ func TestCapacity(t *testing.T) {
 	defer cancel()
 	res := r.Capacity(ctx)
 	for _, st := range res.Steps {
-		t.Log(suite.CapacityStepLine(st))
+		t.Log(area.CapacityStepLine(st))
 	}
-	t.Logf("capacity: %s; %d requests in %.0fs; %s", suite.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
+	t.Logf("capacity: %s; %d requests in %.0fs; %s", area.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
 	if res.Verdict != "pass" {
-		t.Error(suite.CapacityFailure(r.Judge(), res))
+		t.Error(area.CapacityFailure(r.Judge(), res))
 	}
 }

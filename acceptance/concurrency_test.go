@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 )
 
 // TestConcurrency loads the server in a closed loop (closed_<N>: N workers
@@ -18,12 +18,12 @@ func TestConcurrency(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Concurrency(ctx, name)
-			t.Log(suite.ConcurrencyLine(res))
-			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+			t.Log(area.ConcurrencyLine(res))
+			if u := area.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(r.Judge(), res))
+				t.Error(area.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 )
 
 // TestConversation holds one ACCEPTANCE_CONVERSATION_TURNS-turn
@@ -21,14 +21,14 @@ func TestConversation(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Conversation(ctx, name)
-			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+			if u := area.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
-			if note := suite.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == "pass" {
+			if note := area.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == "pass" {
 				t.Log(note)
 			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(r.Judge(), res))
+				t.Error(area.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

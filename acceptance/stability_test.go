@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 )
 
 // TestStability sends ACCEPTANCE_STABILITY_REQUESTS streamed requests,
@@ -22,12 +22,12 @@ func TestStability(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Stability(ctx, name)
-			t.Log(suite.StabilityLine(res))
-			if u := suite.UnknownLine(r.Judge(), res); u != "" {
+			t.Log(area.StabilityLine(res))
+			if u := area.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
 			if res.Verdict != "pass" {
-				t.Error(suite.LoadFailure(r.Judge(), res))
+				t.Error(area.LoadFailure(r.Judge(), res))
 			}
 		})
 	}

@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 )
 
 // TestToolCallingUnderLoad runs the tool-calling catalogue again while a
@@ -36,13 +36,13 @@ func TestToolCallingUnderLoad(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
 			if m.NewServerFailure {
-				t.Error(suite.UnderLoadFailure(m.UnderLoadScenario, res.RatePerS))
+				t.Error(area.UnderLoadFailure(m.UnderLoadScenario, res.RatePerS))
 			} else if m.ServerFailures > 0 {
 				t.Logf("%d server failures under load, as in isolation (TestToolCalling reports them)", m.ServerFailures)
 			}
 		})
 	}
-	if line := suite.BackgroundLine(res); line != "" {
+	if line := area.BackgroundLine(res); line != "" {
 		t.Log(line)
 	}
 	if mr := res.Model; mr != nil {

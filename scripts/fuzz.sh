@@ -12,6 +12,7 @@ targets=(
 	"FuzzPlainToolCalls ./internal/client"
 	"FuzzParse ./internal/fixture"
 	"FuzzDecode ./internal/compare"
+	"FuzzParse ./internal/trace"
 )
 status=0
 summary=()

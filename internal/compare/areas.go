@@ -10,8 +10,8 @@ import (
 	"slices"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // areaRow judges an area's own verdict in every candidate run: passed in

@@ -5,8 +5,8 @@ import (
 	"math"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
 // UnitReqPerS prints a rate of requests.

@@ -108,6 +108,13 @@ type Config struct {
 	OpenLoopRate float64 `env:"ACCEPTANCE_OPEN_LOOP_RATE" yaml:"open_loop_rate" example:"2"`
 	// OpenLoopRequests is the number of arrivals of the open-loop run.
 	OpenLoopRequests int `env:"ACCEPTANCE_OPEN_LOOP_REQUESTS" yaml:"open_loop_requests" example:"40"`
+	// Workload is the load of the concurrency runs and the capacity search:
+	// "synthetic" (the short class, Poisson arrivals) or the path of a
+	// trace file (Mooncake JSONL or JSONL chat requests; internal/trace),
+	// relative paths from the repository root.
+	Workload string `env:"ACCEPTANCE_WORKLOAD" yaml:"workload" example:"traces/demo.jsonl"`
+	// TraceSpeedup divides a trace's arrival times (2 replays it twice as fast).
+	TraceSpeedup float64 `env:"ACCEPTANCE_TRACE_SPEEDUP" yaml:"trace_speedup" example:"2"`
 	// SLOTTFT and SLOTPOT define goodput: a request is good when it meets both.
 	SLOTTFT time.Duration `env:"ACCEPTANCE_SLO_TTFT" yaml:"slo_ttft" example:"2s"`
 	SLOTPOT time.Duration `env:"ACCEPTANCE_SLO_TPOT" yaml:"slo_tpot" example:"100ms"`
@@ -174,6 +181,19 @@ type Config struct {
 	Deprecations []string `env:"-" yaml:"-"`
 }
 
+// WorkloadSynthetic is ACCEPTANCE_WORKLOAD's default: the suite's own
+// load, no trace.
+const WorkloadSynthetic = "synthetic"
+
+// Trace is the trace file ACCEPTANCE_WORKLOAD names, resolved from the
+// repository root, or "" for the synthetic load.
+func (c Config) Trace() string {
+	if c.Workload == WorkloadSynthetic {
+		return ""
+	}
+	return FromRoot(c.Workload)
+}
+
 // Default is the configuration with no environment and no settings file.
 func Default() Config {
 	return Config{
@@ -200,6 +220,8 @@ func Default() Config {
 		WarmupWaves:              1,
 		OpenLoopRate:             2,
 		OpenLoopRequests:         40,
+		Workload:                 WorkloadSynthetic,
+		TraceSpeedup:             1,
 		SLOTTFT:                  2 * time.Second,
 		SLOTPOT:                  100 * time.Millisecond,
 		MinGoodputRatio:          0.9,
@@ -495,6 +517,12 @@ func (c *Config) validate() error {
 	}
 	if c.OpenLoopRate == 0 {
 		bad("ACCEPTANCE_OPEN_LOOP_RATE", "must be more than 0 requests per second", "2")
+	}
+	if c.TraceSpeedup <= 0 {
+		bad("ACCEPTANCE_TRACE_SPEEDUP", "must be more than 0", "2")
+	}
+	if c.Workload == "" {
+		bad("ACCEPTANCE_WORKLOAD", "must be synthetic or a trace file", "traces/demo.jsonl")
 	}
 	for _, m := range c.ToolCallModes {
 		if m != "plain" && m != "stream" {

@@ -45,10 +45,12 @@ func Converse(ctx context.Context, turns int, base client.Request, question func
 	return out
 }
 
-// Conversation judgement thresholds (see JudgeConversation).
+// Conversation judgement thresholds (see JudgeConversation): the
+// latency_growth check's limits, kept beside its name in sidecar, where
+// its failure message reads them too.
 const (
-	GrowthFactor  = 2.0 // a turn's TTFT may be at most this times the prediction ...
-	GrowthSlackMs = 500 // ... or exceed it by at most this much
+	GrowthFactor  = sidecar.GrowthFactor
+	GrowthSlackMs = sidecar.GrowthSlackMs
 )
 
 // JudgeConversation decides whether latency grew beyond what the growing

@@ -38,6 +38,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	var users int
 	var rate float64
 	var gens []sidecar.Generator
+	var replays []*sidecar.Workload
 	var view *sidecar.ServerView
 	done, planned, cut := 0, 0, false
 	var warm *sidecar.Warmup
@@ -92,6 +93,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		if p.Generator != nil {
 			gens = append(gens, *p.Generator)
 		}
+		replays = append(replays, p.Workload)
 		// Every shard reads the same server over nearly the same window,
 		// so the views are not added: the widest one (most first tokens
 		// seen) stands for the merged run.
@@ -112,6 +114,11 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 	lr := a.ConcurrencyRun(first.Name, dur, minGood)
 	lr.Mode, lr.Concurrency, lr.RatePerS = first.Mode, users, math.Round(rate*1e9)/1e9
 	lr.StartedAt, lr.FinishedAt = start, end
+	w, err := MergeWorkloads(replays)
+	if err != nil {
+		return sidecar.ConcurrencyRun{}, fmt.Errorf("%s: %w", first.Name, err)
+	}
+	lr.Workload = w
 	lr.Warmup = warm
 	if len(gens) > 0 {
 		g, err := MergeGenerators(gens, dur.Seconds())

@@ -75,7 +75,10 @@ type Record struct {
 	// RequestID is the X-Request-Id the request was sent with: vLLM takes
 	// it as the request's id, answers with id "chatcmpl-<it>" and logs it,
 	// so it joins this record with the server's log lines.
-	RequestID string    `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	// TraceLine is the 1-based line of the trace file (ACCEPTANCE_WORKLOAD)
+	// the request replays; 0 for the synthetic load.
+	TraceLine int       `json:"trace_line,omitempty"`
 	Start     time.Time `json:"start"`
 	Stream    bool      `json:"stream"`
 	// Scheduled is when an open-loop generator meant to send the request.

@@ -217,6 +217,19 @@ func TestBadInput(t *testing.T) {
 				return env
 			},
 			code: "invalid_config", msg: []string{"ACCEPTANCE_STABILITY_INTERVAL=5", "example: ACCEPTANCE_STABILITY_INTERVAL=5s", "ACCEPTANCE_OPEN_LOOP_RATE=-1", "example: ACCEPTANCE_OPEN_LOOP_RATE=2"}, bound: fast},
+		{name: "21_bad_trace", reason: "ACCEPTANCE_WORKLOAD names a trace with a negative length on line 2: refused before any request, naming the line and the field",
+			env: func(t *testing.T) map[string]string {
+				p := filepath.Join(t.TempDir(), "bad-trace.jsonl")
+				require.NoError(t, os.WriteFile(p, []byte(`{"timestamp": 0, "input_length": 600, "output_length": 20, "hash_ids": [1, 2]}`+"\n"+
+					`{"timestamp": 40, "input_length": -3, "output_length": 20, "hash_ids": []}`+"\n"), 0o600))
+				env := base(simURL(t, "healthy"))
+				env["ACCEPTANCE_WORKLOAD"] = p
+				return env
+			},
+			code: "invalid_config", msg: []string{"ACCEPTANCE_WORKLOAD=", "bad-trace.jsonl line 2: input_length: -3"}, bound: fast,
+			check: func(t *testing.T, o Outcome, _ *syscall.Rusage) {
+				assert.Empty(t, o.Records, "no request is sent")
+			}},
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,8 +56,8 @@ func TestLoadGeneratorOverloadedFails(t *testing.T) {
 }
 
 // TestLoadGeneratorModestPasses: make demo's load (settings/demo.yaml: 8
-// closed-loop workers, 40 arrivals at 40/s, 20 stability requests, the
-// demo simulator) passes load_generator in every load run, and each run
+// closed-loop workers and the open loop replaying traces/demo.jsonl, 20
+// stability requests, the demo simulator) passes load_generator in every load run, and each run
 // carries the generator's figures.
 func TestLoadGeneratorModestPasses(t *testing.T) {
 	t.Parallel()

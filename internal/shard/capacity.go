@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 )
 
 // MergeCapacity folds the shards' capacity searches (TestCapacity run in
@@ -69,7 +69,7 @@ func MergeCapacity(parts []*sidecar.Capacity) *sidecar.Capacity {
 	if parted := partedAt(parts, n); parted != "" {
 		sr.Reason = parted
 	}
-	merged := suite.CapacitySection(out, sr, first.MinCapacity)
+	merged := area.CapacitySection(out, sr, first.MinCapacity)
 	return &merged
 }
 

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
 
@@ -78,52 +78,40 @@ func Events(m *sidecar.Metrics) []byte {
 	if st := m.Stability; st != nil {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.StabilityLine(r), suite.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.StabilityLine(r)))
 		}
 		tests = append(tests, root)
 	}
 	if cc := m.Concurrency; cc != nil {
 		root := &testCase{name: "TestConcurrency"}
 		for _, r := range cc.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, secs: r.DurationS, logs: []string{suite.ConcurrencyLine(r), suite.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.ConcurrencyLine(r)))
 		}
 		tests = append(tests, root)
 	}
 	if cv := m.Conversation; cv != nil {
 		root := &testCase{name: "TestConversation"}
 		for _, r := range cv.Runs {
-			c := &testCase{name: root.name + "/" + r.Name, logs: []string{suite.UnknownLine(j, r)}}
-			if !j.RunPassed(r.Checks, r.Verdict) {
-				c.failure = suite.LoadFailure(j, r)
-			}
-			root.subs = append(root.subs, c)
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, 0, r.Checks, r.Verdict, ""))
 		}
 		tests = append(tests, root)
 	}
 	if c := m.Capacity; c != nil {
 		tc := &testCase{name: "TestCapacity", secs: c.DurationS}
 		for _, st := range c.Steps {
-			tc.logs = append(tc.logs, suite.CapacityStepLine(st))
+			tc.logs = append(tc.logs, area.CapacityStepLine(st))
 		}
 		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
-			tc.failure = suite.CapacityFailure(j, *c)
+			tc.failure = area.CapacityFailure(j, *c)
 		}
 		tests = append(tests, tc)
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
-		root := &testCase{name: suite.UnderLoadTest, logs: []string{suite.BackgroundLine(*u), u.Note}}
+		root := &testCase{name: area.UnderLoadTest, logs: []string{area.BackgroundLine(*u), u.Note}}
 		for _, s := range u.Scenarios {
 			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
 			if s.NewServerFailure {
-				c.failure = suite.UnderLoadFailure(s, u.RatePerS)
+				c.failure = area.UnderLoadFailure(s, u.RatePerS)
 			}
 			root.subs = append(root.subs, c)
 		}
@@ -189,4 +177,15 @@ func upper(action string) string {
 // testing.T's output does.
 func indent(s string) string {
 	return string(bytes.ReplaceAll([]byte(s), []byte("\n"), []byte("\n        ")))
+}
+
+// loadCase is one load run's subtest: its log line and unknown checks,
+// and the live suite's failure text when the judge fails the run.
+func loadCase[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, root string, r T,
+	name string, secs float64, checks []sidecar.Check, verdict, line string) *testCase {
+	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, area.UnknownLine(j, r)}}
+	if !j.RunPassed(checks, verdict) {
+		c.failure = area.LoadFailure(j, r)
+	}
+	return c
 }

@@ -16,6 +16,9 @@ const (
 	CheckClientServerGap = "client_server_gap"
 	// CheckShards: every shard of a merged load run finished.
 	CheckShards = "shards"
+	// CheckWorkload: a trace replay's prompts could be built (the
+	// calibration against the server answered).
+	CheckWorkload = "workload"
 	// CheckPreemptions is a stability run's preemption check;
 	// CheckNoPreemptions the /metrics sampler's own name for it.
 	CheckPreemptions   = "preemptions"
@@ -47,4 +50,12 @@ const (
 	ConfidenceAtLeast          = "at_least"
 	ConfidenceGeneratorLimited = "generator_limited"
 	ConfidenceNone             = "none"
+)
+
+// The latency_growth check's limits: a conversation turn's TTFT may be at
+// most GrowthFactor times its prediction, or exceed it by at most
+// GrowthSlackMs.
+const (
+	GrowthFactor  = 2.0
+	GrowthSlackMs = 500
 )

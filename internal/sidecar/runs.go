@@ -200,6 +200,9 @@ type ConcurrencyRun struct {
 	// Warmup and ColdStart: see StabilityRun.
 	Warmup    *Warmup    `json:"warmup,omitempty"`
 	ColdStart *ColdStart `json:"cold_start,omitempty"`
+	// Workload is the trace the run replayed (ACCEPTANCE_WORKLOAD); nil
+	// for the synthetic load.
+	Workload *Workload `json:"workload,omitempty"`
 	// ServerView is vLLM's own latency histograms and prefix cache over
 	// the run, beside the client's (client_server_gap check); nil when
 	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
@@ -357,4 +360,60 @@ type Generator struct {
 	// the window (the edges had fewer shards sending). Information, not a
 	// check: docs/scaling-out.md.
 	ShardOverlap float64 `json:"shard_overlap,omitempty"`
+}
+
+// Workload is a load run's trace replay: which trace, how its text was
+// calibrated to the model's tokens, and the prompt and answer lengths the
+// server counted (usage) against those the trace asked for, over the
+// completed requests.
+type Workload struct {
+	// Trace is the file's name, SHA256 its bytes' digest, Format
+	// "mooncake" or "chat".
+	Trace  string `json:"trace"`
+	SHA256 string `json:"sha256"`
+	Format string `json:"format"`
+	// Lines is how many trace lines the run sent; Speedup
+	// ACCEPTANCE_TRACE_SPEEDUP (open loop).
+	Lines   int     `json:"lines"`
+	Speedup float64 `json:"speedup,omitempty"`
+	// Calibration maps words to the model's tokens (Mooncake traces):
+	// prompt tokens = overhead_tokens + tokens_per_word × words, measured
+	// by "tokenize" (vLLM's /tokenize) or "usage" (probe requests).
+	Calibration *Calibration `json:"calibration,omitempty"`
+	// TraceInputTokens and InputTokens sum the prompt lengths the trace
+	// asked for and the server counted, InputAbsDiff |counted − asked|,
+	// over the completed requests whose trace gives a length (Mooncake);
+	// InputError = InputAbsDiff / TraceInputTokens. The same for answers.
+	TraceInputTokens  int64   `json:"trace_input_tokens"`
+	InputTokens       int64   `json:"input_tokens"`
+	InputAbsDiff      int64   `json:"input_abs_diff"`
+	InputError        float64 `json:"input_error"`
+	TraceOutputTokens int64   `json:"trace_output_tokens"`
+	OutputTokens      int64   `json:"output_tokens"`
+	OutputAbsDiff     int64   `json:"output_abs_diff"`
+	OutputError       float64 `json:"output_error"`
+	// Per-request lengths in tokens (the summaries' "ms" are tokens):
+	// asked by the trace and counted by the server.
+	TraceInput  stats.Summary `json:"trace_input"`
+	Input       stats.Summary `json:"input"`
+	TraceOutput stats.Summary `json:"trace_output"`
+	Output      stats.Summary `json:"output"`
+	// SharedPrefixLines counts the lines at least half of whose prompt
+	// earlier lines of the run had sent, as leading hash blocks
+	// (trace.SharedPrefix, load.SharedPrefixed); the TTFT of those
+	// completed (SharedPrefixTTFTms) against that of the other lines
+	// (NewPrefixTTFTms) shows what prefix caching bought.
+	SharedPrefixLines  int           `json:"shared_prefix_lines"`
+	SharedPrefixTTFTms stats.Summary `json:"shared_prefix_ttft_ms"`
+	NewPrefixTTFTms    stats.Summary `json:"new_prefix_ttft_ms"`
+	// Histograms of the four lengths and the two TTFTs, by those names
+	// (load.HistTraceInput, ...), for merge.
+	Histograms map[string]string `json:"histograms,omitempty"`
+}
+
+// Calibration is trace.Calibration as the sidecar records it.
+type Calibration struct {
+	TokensPerWord float64 `json:"tokens_per_word"`
+	Overhead      float64 `json:"overhead_tokens"`
+	Source        string  `json:"source"`
 }

@@ -8,12 +8,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -38,6 +41,10 @@ const CapacitySeed = 1000
 // Sharded, every shard runs the same search, sending 1/N of each step's
 // rate; rates are reported as the totals, and each shard decides from its
 // own part (a Poisson sample of the whole at the same server state).
+//
+// With a trace (ACCEPTANCE_WORKLOAD), each step sends the trace's next
+// lines with the trace's gaps scaled to the step's rate instead of
+// Poisson arrivals (traceStep); the idle probe stays the short class.
 func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	cfg := r.Cfg
 	crit := capacity.Criteria{MinGoodputRatio: cfg.MinGoodputRatio, MaxErrorRate: 1 - cfg.MinSuccessRate}
@@ -153,66 +160,7 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 // capacityResult is the sidecar section for the search as it stands.
 func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
 	res.DurationS = time.Since(start).Seconds()
-	return CapacitySection(res, sr, r.Cfg.MinCapacity)
-}
-
-// CapacitySection fills res (steps, SLOs and costs already in it) with
-// what the search sr found: the capacity, its bracket and confidence, the
-// checks (capacity, and min_capacity when minCapacity > 0) and the
-// verdict. One process's search and merge's lockstep of the shards'
-// searches both end here.
-func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float64) sidecar.Capacity {
-	res.MaxRatePerS = sr.Capacity
-	res.Interval = stats.Interval{Low: sr.Low, High: sr.High}
-	res.AtLeast, res.Limited, res.StopReason = sr.AtLeast, sr.Limited, sr.Reason
-	res.MinCapacity = minCapacity
-	switch {
-	case sr.Limited && (sr.AtLeast || sr.Capacity == 0):
-		res.Confidence = "generator_limited"
-	case sr.AtLeast:
-		res.Confidence = "at_least"
-	case sr.Capacity > 0:
-		res.Confidence = "bracketed"
-	default:
-		res.Confidence = "none"
-	}
-	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
-	if sr.Capacity == 0 && res.Confidence == "generator_limited" {
-		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
-			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
-	} else if sr.Capacity == 0 && len(res.Steps) > 0 {
-		first := res.Steps[0]
-		c.Detail += fmt.Sprintf("; the first step, at %s, failed: %s", capacity.FormatRate(first.RatePerS), first.Reason)
-	}
-	res.Checks = []sidecar.Check{c}
-	if floor := minCapacity; floor > 0 {
-		mc := sidecar.Check{Name: sidecar.CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
-		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
-		if !mc.Passed && res.Confidence == "generator_limited" {
-			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
-		}
-		res.Checks = append(res.Checks, mc)
-	}
-	res.Verdict = sidecar.Judge{}.RunVerdict(res.Checks)
-	return res
-}
-
-// CapacityLine is the capacity in words: "32 req/s (passes at 32 req/s,
-// fails at 35 req/s)", "at least 64 req/s", "at least 8 req/s; shard the
-// load", "0 req/s".
-func CapacityLine(c sidecar.Capacity) string {
-	switch c.Confidence {
-	case "generator_limited":
-		if c.MaxRatePerS == 0 {
-			return "unknown: the load generator could not keep up at the start rate; shard the load"
-		}
-		return fmt.Sprintf("at least %s; shard the load (the load generator could not keep up beyond it)", capacity.FormatRate(c.MaxRatePerS))
-	case "at_least":
-		return fmt.Sprintf("at least %s (no step failed: %s)", capacity.FormatRate(c.MaxRatePerS), c.StopReason)
-	case "bracketed":
-		return fmt.Sprintf("%s (passes at %s, fails at %s)", capacity.FormatRate(c.MaxRatePerS), capacity.FormatRate(c.Interval.Low), capacity.FormatRate(c.Interval.High))
-	}
-	return "0 req/s"
+	return area.CapacitySection(res, sr, r.Cfg.MinCapacity)
 }
 
 func (r *Run) setCapacity(c sidecar.Capacity) {
@@ -268,6 +216,18 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	warm, counted := sh.Split(plan.Warmup), sh.Split(plan.Counted)
 	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Planned: counted, Errors: map[string]int{}}
 	offsets := stepArrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
+	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	var lines []trace.Request
+	if t := r.Trace(); t != nil {
+		cal, err := r.calibration(ctx, "TestCapacity")
+		if err != nil {
+			st.Outcome, st.Reason = string(capacity.Fail), err.Error()
+			st.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
+			return st
+		}
+		lines, offsets = r.traceStep(t, plan.Warmup, plan.Counted, rate, offsets)
+		req = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
+	}
 	stepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sampler *scrape.Sampler
@@ -280,7 +240,6 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	agg := load.NewAgg(lim)
 	gen := load.StartGenerator()
 	test, scenario := "TestCapacity", fmt.Sprintf("step_%d", k+1)
-	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	began := time.Now()
 	ch := load.Open(stepCtx, offsets, 0, req, r.Client.ChatAt)
 	winEvery := max(b.Step/10, 100*time.Millisecond)
@@ -305,6 +264,9 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			rec.Class = load.ClassWarmup
 			if res.I >= warm {
 				rec.Class = res.Class
+			}
+			if lines != nil {
+				rec.TraceLine = lines[res.I].Line
 			}
 			good := rec.OK() && (lim.SLOTTFTms == 0 || rec.TTFTms <= lim.SLOTTFTms) && (lim.SLOTPOTms == 0 || rec.TPOTms <= lim.SLOTPOTms)
 			if rec.OK() {
@@ -408,27 +370,21 @@ func stepServer(sm sidecar.ServerMetrics) *sidecar.StepServer {
 	return out
 }
 
-// CapacityFailure is TestCapacity's failure message: one line per check
-// j counts as failed, with what to do. The live test and merge's
-// junit.xml print it alike.
-func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
-	var lines []string
-	for _, ch := range j.Failed(c.Checks) {
-		line := "capacity: " + ch.Name + " failed: " + ch.Detail
-		switch ch.Name {
-		case sidecar.CheckCapacity:
-			line += " → the server misses the SLOs even at the lowest rate: look at the first step's errors and TTFT/TPOT, " +
-				"or lower ACCEPTANCE_CAPACITY_START_RATE"
-		case sidecar.CheckMinCapacity:
-			line += " → the configuration serves less than required within the SLOs: scale it, tune --max-num-seqs / " +
-				"--max-num-batched-tokens, or revisit ACCEPTANCE_MIN_CAPACITY"
-		}
-		lines = append(lines, line)
+// traceStep is a capacity step's requests from the trace: the next
+// warmup+counted lines (cycling), their gaps scaled so that they arrive at
+// rate on average (trace.Window: the trace's burstiness at the step's
+// rate), and this shard's part of the warm-up and of the counted lines
+// (config.Take of each, so the parts' counts are Split's). A trace
+// without timestamps keeps poisson, the step's own Poisson offsets.
+func (r *Run) traceStep(t *trace.Trace, warmup, counted int, rate float64, poisson []time.Duration) ([]trace.Request, []time.Duration) {
+	sh := r.Cfg.Sharding
+	all, offs := t.Window(r.replay.cursor, warmup+counted, rate)
+	r.replay.cursor = (r.replay.cursor + warmup + counted) % len(t.Requests)
+	lines := append(config.Take(sh, all[:warmup]), config.Take(sh, all[warmup:])...)
+	if !t.Timed {
+		return lines, poisson
 	}
-	if len(lines) == 0 {
-		return "capacity: failed"
-	}
-	return strings.Join(lines, "\n")
+	return lines, append(config.Take(sh, offs[:warmup]), config.Take(sh, offs[warmup:])...)
 }
 
 // stepArrivals are n Poisson arrivals at rate conditioned on their count:

@@ -18,6 +18,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -115,10 +116,11 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 // ConcurrencyRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
 // and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
 func (r *Run) ConcurrencyRuns() []string {
-	return []string{
-		"closed_" + strconv.Itoa(r.Cfg.Concurrency),
-		"open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64),
+	open := "open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64)
+	if r.replay != nil {
+		open = OpenTrace
 	}
+	return []string{"closed_" + strconv.Itoa(r.Cfg.Concurrency), open}
 }
 
 // Concurrency runs TestConcurrency/<name> with the short class, streamed, thinking
@@ -139,10 +141,34 @@ func (r *Run) ConcurrencyRuns() []string {
 // ACCEPTANCE_OPEN_LOOP_REQUESTS split to sum to the totals, the workers
 // split the same way, the rate divided by N with an arrival seed of its
 // own; the first load run of the process starts at ACCEPTANCE_START_AT.
+//
+// With a trace (ACCEPTANCE_WORKLOAD), both runs send each of its lines
+// once, in order, as built by traceRequest: closed_<N> back to back from
+// the N workers, open_trace at the trace's arrival times divided by
+// ACCEPTANCE_TRACE_SPEEDUP (Poisson at ACCEPTANCE_OPEN_LOOP_RATE for a
+// trace without timestamps). Sharded, shard i sends the lines i, i+N, …
+// at their times (config.Take), so the merged run holds every line once.
 func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
+	warmPlan := plan
 	var ch <-chan load.Result
 	run := sidecar.ConcurrencyRun{Name: name}
+	var lines []trace.Request
+	var shared []int
+	var rp *load.Replay
+	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
+		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
+		if err != nil {
+			run.Errors, run.Verdict = map[string]int{}, "fail"
+			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
+			return run
+		}
+		lines = config.Take(r.Cfg.Sharding, t.Requests)
+		// What the server has seen: every shard's earlier lines.
+		shared = config.Take(r.Cfg.Sharding, trace.SharedPrefix(t.Requests))
+		plan = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
+		rp = load.NewReplay(t, cal, r.Cfg.TraceSpeedup)
+	}
 	var gen *load.Generator
 	var closeView func(ttft, e2e stats.Summary, ttftHist *stats.Histogram, warmup int, checks []sidecar.Check) (*sidecar.ServerView, sidecar.Check)
 	var start time.Time
@@ -158,14 +184,19 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	switch names := r.ConcurrencyRuns(); name {
 	case names[0]:
 		n = sh.Split(r.Cfg.ConcurrencyRequests)
+		if rp != nil {
+			n = len(lines)
+		}
 		run.Mode, run.Concurrency = "closed", sh.Split(r.Cfg.Concurrency)
 		if !r.syncStart(ctx, "concurrency-"+name) {
 			return r.cancelled(run, n)
 		}
 		// Each shard warms itself up, after the start barrier, so the
-		// server sees the whole run's concurrency in the warm-up too.
+		// server sees the whole run's concurrency in the warm-up too. A
+		// trace replay warms up with the short class: every trace line is
+		// sent once, counted.
 		warm = load.NewWarmup(r.Cfg.WarmupWaves, run.Concurrency)
-		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, plan, r.Client.ChatAt))
+		r.warmUp(test, name, warm, load.Closed(ctx, run.Concurrency, warm.Size, warmPlan, r.Client.ChatAt))
 		closeView = r.serverView(ctx)
 		gen, start = load.StartGenerator(), time.Now()
 		r.Logf("concurrency %s: %d requests from %d workers%s", name, n, run.Concurrency, of)
@@ -202,12 +233,33 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// Poisson (every N-th arrival); their union, which is what the
 		// server sees, is the Poisson stream at λ.
 		all := load.Arrivals(r.Cfg.OpenLoopRate, r.Cfg.OpenLoopRequests, OpenLoopSeed)
+		what := "Poisson arrivals"
+		if t := r.Trace(); t != nil {
+			// The trace's own schedule, dealt the same way.
+			what = fmt.Sprintf("lines of %s at its arrival times / %g", t.Name, r.Cfg.TraceSpeedup)
+			all = t.Offsets(r.Cfg.TraceSpeedup)
+			if all == nil {
+				what = fmt.Sprintf("lines of %s (no timestamps) as Poisson arrivals", t.Name)
+				all = load.Arrivals(r.Cfg.OpenLoopRate, len(t.Requests), OpenLoopSeed)
+			}
+			n = len(lines)
+			if span := all[len(all)-1].Seconds(); span > 0 {
+				run.RatePerS = sh.Rate(float64(len(all)-1) / span)
+			}
+		}
 		offsets := head
 		for _, off := range config.Take(sh, all) {
 			offsets = append(offsets, span+off)
 		}
+		counted := plan
+		plan = func(i int) (string, client.Request) {
+			if i < len(head) {
+				return warmPlan(i)
+			}
+			return counted(i - len(head))
+		}
 		gen, start = load.StartGenerator(), time.Now().Add(span)
-		r.Logf("concurrency %s: %d Poisson arrivals at %g/s%s", name, n, run.RatePerS, of)
+		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, "fail"
@@ -234,6 +286,10 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		agg.Add(&rec)
 		cold.Add(res.I, &rec)
 		gen.Add(res.Lag, &rec)
+		if rp != nil {
+			rec.TraceLine = lines[res.I].Line
+			rp.Add(lines[res.I], shared[res.I], &rec)
+		}
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
 		if r.progressDue(agg.Requests, n) {
@@ -251,6 +307,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	lr.ColdStart = cold.Result(failed(lr.Checks, sidecar.CheckGoodputRatio), r.Cfg.MinGoodputRatio)
 	gh := gen.Stop()
 	lr.Generator = &gh
+	if rp != nil {
+		lr.Workload = rp.Workload()
+	}
 	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
@@ -561,183 +620,4 @@ func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
 	}
 	return sidecar.Check{Name: sidecar.CheckRequests, Value: float64(done), Threshold: float64(planned),
 		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
-}
-
-// LoadFailure is the failure message of a stability, load or conversation
-// run: one line per check j counts as failed, with its figures and what to
-// do. The live test and merge's junit.xml print it alike. A goodput
-// failure the first counted wave alone explains names the cold start
-// instead of the sizing remedy; a cold start that explains nothing is a
-// note line.
-func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
-	name, checks := runChecks(res)
-	cold := runColdStart(res)
-	var lines []string
-	for _, c := range j.Failed(checks) {
-		line := fmt.Sprintf("%s: %s failed: %s", name, c.Name, figures(c))
-		if c.Result() == sidecar.Unknown {
-			line = fmt.Sprintf("%s: %s unknown, failed by ACCEPTANCE_FAIL_UNKNOWN", name, c.Name)
-		}
-		if c.Detail != "" {
-			line += "; " + c.Detail
-		}
-		fix := remedies[c.Name]
-		if c.Name == sidecar.CheckGoodputRatio && cold != nil && cold.ExplainsFailure {
-			// The SLOs were missed by the first wave alone: a cold
-			// engine, not a server too small for the load.
-			line += "; " + cold.Detail
-			fix = ColdStartRemedy
-			cold = nil
-		}
-		if fix != "" && c.Result() == sidecar.Fail {
-			line += " → " + fix
-		}
-		lines = append(lines, line)
-	}
-	if len(lines) == 0 {
-		lines = append(lines, name+": failed")
-	}
-	if cold != nil {
-		lines = append(lines, ColdStartNote(name, cold))
-	}
-	return strings.Join(lines, "\n")
-}
-
-// ColdStartRemedy replaces the sizing advice of a goodput failure that
-// the first counted wave alone explains.
-const ColdStartRemedy = "the engine was still cold when the counted requests began (first batch shapes, allocator growth, " +
-	"autotuning, CUDA graph capture): warm it up before counting with ACCEPTANCE_WARMUP_WAVES (1 or more; 0 turns the " +
-	"warm-up off), and warm the server up after each restart before it takes traffic"
-
-// ColdStartNote is the note line of a run whose first counted wave was
-// markedly slower than the rest ("" when it was not).
-func ColdStartNote(name string, cold *sidecar.ColdStart) string {
-	if cold == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s: note: %s → if it repeats, raise ACCEPTANCE_WARMUP_WAVES", name, cold.Detail)
-}
-
-func runColdStart[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) *sidecar.ColdStart {
-	switch v := any(res).(type) {
-	case sidecar.StabilityRun:
-		return v.ColdStart
-	case sidecar.ConcurrencyRun:
-		return v.ColdStart
-	case sidecar.ConversationRun:
-		return v.ColdStart
-	}
-	return nil
-}
-
-// UnknownLine names a run's checks that could not be measured and fail
-// nothing (empty when there are none): the live test logs it, so JUnit
-// shows an unknown as unknown, and merge's junit.xml prints it alike.
-func UnknownLine[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, res T) string {
-	name, checks := runChecks(res)
-	var parts []string
-	for _, c := range checks {
-		if c.Result() == sidecar.Unknown && j.Check(c) == sidecar.Unknown {
-			parts = append(parts, c.Name+" ("+c.Detail+")")
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return name + ": unknown, not judged: " + strings.Join(parts, "; ") + " (ACCEPTANCE_FAIL_UNKNOWN makes a named unknown check fail)"
-}
-
-func runChecks[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](res T) (string, []sidecar.Check) {
-	switch v := any(res).(type) {
-	case sidecar.StabilityRun:
-		return v.Name, v.Checks
-	case sidecar.ConcurrencyRun:
-		return v.Name, v.Checks
-	case sidecar.ConversationRun:
-		return v.Name, v.Checks
-	}
-	return "", nil
-}
-
-// StabilityLine is a stability run in one line, for its test's log.
-func StabilityLine(r sidecar.StabilityRun) string {
-	return fmt.Sprintf("%d/%d completed, e2e p50 %s p99 %s, degradation %s (%s class)",
-		r.Completed, r.Requests, units.Ms(r.E2Ems.P50), units.Ms(r.E2Ems.P99), units.SignedPercent(r.Degradation.Value), r.Degradation.Class) +
-		runNotes(r.Interrupted, r.ColdStart)
-}
-
-// runNotes are the interrupted requests and the cold start of a run, for
-// its one-line log.
-func runNotes(interrupted int, cold *sidecar.ColdStart) string {
-	var out string
-	if interrupted > 0 {
-		out += fmt.Sprintf("; %d interrupted by the suite (not counted)", interrupted)
-	}
-	if cold != nil {
-		out += "; " + cold.Detail
-	}
-	return out
-}
-
-// CapacityStepLine is a capacity step in one line, for TestCapacity's log.
-func CapacityStepLine(st sidecar.CapacityStep) string {
-	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
-		st.RatePerS, st.Outcome, units.Percent(st.GoodputRatio), units.Ms(st.TTFTms.P99), units.Ms(st.TPOTms.P99), st.Reason)
-}
-
-// ConcurrencyLine is a concurrency run in one line, for its test's log.
-func ConcurrencyLine(r sidecar.ConcurrencyRun) string {
-	return fmt.Sprintf("%d/%d completed in %.1fs: %.2f req/s, %.1f tok/s, goodput %.2f req/s (%s), TTFT p99 %s",
-		r.Completed, r.Requests, r.DurationS, r.RequestThroughput, r.OutputThroughput,
-		r.Goodput, units.Percent(r.GoodputRatio), units.Ms(r.TTFTms.P99)) + runNotes(r.Interrupted, r.ColdStart)
-}
-
-func figures(c sidecar.Check) string {
-	switch c.Name {
-	case sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio:
-		return fmt.Sprintf("%s (need ≥ %s)", units.Percent(c.Value), units.Percent(c.Threshold))
-	case sidecar.CheckDegradation:
-		return fmt.Sprintf("%s (limit %s)", units.SignedPercent(c.Value), units.Percent(c.Threshold))
-	case sidecar.CheckLatencyGrowth:
-		return fmt.Sprintf("worst turn at %.2f× its prediction (limit %.0f× and +%d ms)", c.Value, c.Threshold, load.GrowthSlackMs)
-	case sidecar.CheckShards:
-		return fmt.Sprintf("%.0f of %.0f shards finished", c.Value, c.Threshold)
-	case sidecar.CheckLoadGenerator:
-		return fmt.Sprintf("dispatch lag p99 %s (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
-	case sidecar.CheckClientServerGap:
-		return fmt.Sprintf("%s added in front of the engine (limit %s)", units.Ms(c.Value), units.Ms(c.Threshold))
-	case sidecar.CheckVRAMGrowth, sidecar.CheckVRAMMax:
-		return fmt.Sprintf("%s of VRAM (limit %s)", units.Percent(c.Value), units.Percent(c.Threshold))
-	default:
-		return fmt.Sprintf("%g (threshold %g)", c.Value, c.Threshold)
-	}
-}
-
-var remedies = map[string]string{
-	sidecar.CheckRequests: "the run did not finish: rerun it to the end (raise go test -timeout above the run's length, " +
-		"which is about ACCEPTANCE_STABILITY_REQUESTS × (ACCEPTANCE_STABILITY_INTERVAL + one request))",
-	sidecar.CheckSuccessRate: "look up the failing statuses/kinds in requests.jsonl and the server log; " +
-		"timeouts: raise ACCEPTANCE_REQUEST_TIMEOUT or lower the load; http_5xx: server crash or OOM; " +
-		"the limit is ACCEPTANCE_MIN_SUCCESS_RATE",
-	sidecar.CheckDegradation: "latency rose within a request class during the run: look for KV-cache pressure and " +
-		"preemptions (server_metrics), VRAM growth (gpu) or other tenants on the GPU, and rerun to confirm; " +
-		"the limit is ACCEPTANCE_MAX_DEGRADATION",
-	sidecar.CheckGoodputRatio: "too few requests met ACCEPTANCE_SLO_TTFT/ACCEPTANCE_SLO_TPOT at this load: scale the " +
-		"server or tune --max-num-seqs/--max-num-batched-tokens, lower ACCEPTANCE_CONCURRENCY/ACCEPTANCE_OPEN_LOOP_RATE " +
-		"to find the load it sustains, or fix the SLOs if they are wrong",
-	sidecar.CheckErrors: "see the turn's error in requests.jsonl; context_length_exceeded means --max-model-len is too " +
-		"small for ACCEPTANCE_CONVERSATION_TURNS",
-	sidecar.CheckLatencyGrowth: "TTFT grew faster than the context explains: enable prefix caching " +
-		"(--enable-prefix-caching), and check KV-cache usage and preemptions in server_metrics",
-	sidecar.CheckLoadGenerator: "the client could not keep up: run fewer requests per second from this machine " +
-		"(ACCEPTANCE_OPEN_LOOP_RATE, ACCEPTANCE_CONCURRENCY), give it more cores, or split the load over several " +
-		"processes or pods with ACCEPTANCE_SHARD=i/N (docs/scaling-out.md)",
-	sidecar.CheckShards: "a shard is missing or did not finish: look at its pod's log (kubectl logs) or its output folder; " +
-		"rerun the whole run with a new ACCEPTANCE_START_AT (a shard run later would not overlap the others)",
-	sidecar.CheckVRAMGrowth: "VRAM grew during the run: a leak or fragmentation; compare with server_metrics " +
-		"kv_cache_usage and rerun longer to confirm",
-	sidecar.CheckVRAMMax: "VRAM close to full: lower --gpu-memory-utilization or --max-model-len",
-	sidecar.CheckClientServerGap: "the engine's own TTFT is fine; the time is lost before it: point VLLM_BASE_URL past the gateway " +
-		"to confirm, then fix or bypass the slow hop (gateway, proxy, service mesh, cross-zone network), or raise " +
-		"--api-server-count if vLLM's API server is saturated; a known, accepted hop: raise ACCEPTANCE_MAX_CLIENT_SERVER_GAP",
 }

@@ -205,6 +205,8 @@ func loadKnobs(c config.Config) map[string]string {
 		"min_goodput_ratio":    f(c.MinGoodputRatio),
 		"min_success_rate":     f(c.MinSuccessRate),
 		"conversation_turns":   strconv.Itoa(c.ConversationTurns),
+		"workload":             c.Workload,
+		"trace_speedup":        f(c.TraceSpeedup),
 		"warmup_waves":         strconv.Itoa(c.WarmupWaves),
 	}
 }

@@ -56,6 +56,7 @@ type Run struct {
 	gpuMon        *gpu.Monitor    // run-wide, started after preflight (load.go)
 	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
 
+	replay     *replay      // ACCEPTANCE_WORKLOAD's trace, nil for the synthetic load (workload.go)
 	startOnce  sync.Once    // waitStart (shard.go)
 	loadStarts atomic.Int32 // load runs begun, for syncStart (shard.go)
 
@@ -109,6 +110,10 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.Scenarios, err = r.loadFixtures()
 	if err != nil {
 		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
+		return r
+	}
+	if err := r.loadTrace(); err != nil {
+		r.fatal = codeLine("trace", diagnosis.InvalidConfig, oneLine(err))
 		return r
 	}
 	if cfg.Simulator != "" {

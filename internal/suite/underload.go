@@ -2,24 +2,19 @@ package suite
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
-
-// UnderLoadTest is TestToolCallingUnderLoad's name in records.
-const UnderLoadTest = "TestToolCallingUnderLoad"
 
 // Background is the open loop TestToolCallingUnderLoad runs behind the
 // tool-calling scenarios.
@@ -42,7 +37,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 			"run both (go test -tags live ./acceptance -run 'TestCapacity|TestToolCalling')"
 	}
 	if c.MaxRatePerS <= 0 {
-		return nil, "no capacity to load the server at (TestCapacity: " + CapacityLine(*c) + "; " + c.StopReason + ")"
+		return nil, "no capacity to load the server at (TestCapacity: " + area.CapacityLine(*c) + "; " + c.StopReason + ")"
 	}
 	bg = &Background{Fraction: r.Cfg.UnderLoadFraction, Capacity: c.MaxRatePerS, done: make(chan sidecar.ConcurrencyRun, 1)}
 	bg.Rate = bg.Fraction * bg.Capacity
@@ -65,7 +60,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		for res := range ch {
 			rec := res.Record
 			gen.Add(res.Lag, &rec)
-			rec.Test, rec.Scenario, rec.Attempt = UnderLoadTest, "background", res.I+1
+			rec.Test, rec.Scenario, rec.Attempt = area.UnderLoadTest, "background", res.I+1
 			rec.Class = res.Class
 			counted := res.Record.Start.Sub(started) >= warm
 			if !counted {
@@ -106,7 +101,7 @@ type UnderLoadMode struct {
 // is new. The records go to requests.jsonl under
 // TestToolCallingUnderLoad/<scenario>.
 func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMode {
-	modes := r.ScenarioModes(ctx, UnderLoadTest+"/"+sc.Name, sc)
+	modes := r.ScenarioModes(ctx, area.UnderLoadTest+"/"+sc.Name, sc)
 	iso := map[string]sidecar.Scenario{}
 	if tc := r.Metrics().ToolCalling; tc != nil {
 		for _, s := range tc.Scenarios {
@@ -180,7 +175,7 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 		res.Model = mr
 	}
 	if lr.Verdict != "pass" {
-		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + LoadFailure(r.Judge(), lr)
+		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + area.LoadFailure(r.Judge(), lr)
 	}
 	res.Passed = res.NewServerFailures == 0 && len(modes) > 0
 	r.Update(func(m *sidecar.Metrics) { m.ToolCallingUnderLoad = &res })
@@ -206,38 +201,4 @@ func (r *Run) RunUnderLoad(ctx context.Context) []UnderLoadMode {
 		out = append(out, p...)
 	}
 	return out
-}
-
-// UnderLoadFailure is a scenario mode's failure line: the server codes
-// seen under load only, with their remedies.
-func UnderLoadFailure(m sidecar.UnderLoadScenario, rate float64) string {
-	var codes []string
-	for _, d := range m.Diagnoses {
-		line := fmt.Sprintf("%s ×%d (%s)", d.Code, d.Count, d.Message)
-		if d.Example != "" {
-			line += ": " + d.Example
-		}
-		if d.Remedy != "" {
-			line += " → fix: " + d.Remedy
-		}
-		codes = append(codes, line)
-	}
-	iso := "the isolated run had none"
-	if m.IsolatedServerFailures < 0 {
-		iso = "TestToolCalling did not run this mode in isolation"
-	}
-	return fmt.Sprintf("%s/%s: %d of %d attempts failed a server check under a background load of %s (%s): "+
-		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  %s",
-		m.Name, m.Mode, m.ServerFailures, m.Attempts, capacity.FormatRate(rate), iso, strings.Join(codes, "\n  "))
-}
-
-// BackgroundLine is the background load of TestToolCallingUnderLoad in one
-// line, for its log; "" when there was none.
-func BackgroundLine(u sidecar.ToolCallingUnderLoad) string {
-	b := u.Background
-	if b == nil {
-		return ""
-	}
-	return fmt.Sprintf("background: %d requests at %.3g req/s, goodput ratio %s, TTFT p99 %s",
-		b.Requests, u.RatePerS, units.Percent(b.GoodputRatio), units.Ms(b.TTFTms.P99))
 }

@@ -1,0 +1,111 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+func rate(v float64) string {
+	return fmt.Sprintf("%.3f", v)
+}
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+func optRate(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return rate(*v)
+}
+
+func optNum(m map[string]float64, k string) string {
+	if v, ok := m[k]; ok {
+		return num(v)
+	}
+	return "–"
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "**FAIL**"
+}
+
+func verdictWord(v string) string {
+	switch v {
+	case "pass":
+		return "PASS"
+	case "fail":
+		return "**FAIL**"
+	case "regressed", "refused":
+		return "**" + strings.ToUpper(v) + "**"
+	case "":
+		return "–"
+	}
+	return v
+}
+
+func errorsText(errs map[string]int) string {
+	if len(errs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, errs[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func detail(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func noteOr(note, def string) string {
+	if note == "" {
+		return def
+	}
+	return strings.TrimSuffix(oneLine(note), ".")
+}
+
+func row2(b *strings.Builder, k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, cell(v)) }
+
+func cell(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return strings.ReplaceAll(mdText(s), "|", `\|`)
+}
+
+// mdText is s on one line with "<" escaped, so markup quoted in a message
+// (<tool_call>, <think>) shows instead of vanishing as an HTML tag.
+func mdText(s string) string {
+	return strings.ReplaceAll(oneLine(s), "<", "&lt;")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func topTest(test string) string {
+	top, _, _ := strings.Cut(test, "/")
+	return top
+}
