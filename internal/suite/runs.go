@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,9 +12,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
@@ -447,39 +444,6 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 // conversationQuestions, so the counted turns find nothing of it cached.
 const conversationWarmup = "Before we start: in two sentences, what is an algorithm?"
 
-// warmUp drains a load run's warm-up stream: every request is written to
-// requests.jsonl with class "warmup" and folded into w, never into the
-// run's figures.
-func (r *Run) warmUp(test, scenario string, w *load.Warmup, ch <-chan load.Result) {
-	if w.Size == 0 {
-		for range ch {
-		}
-		return
-	}
-	r.Logf("%s %s: warm-up, %d requests not counted (ACCEPTANCE_WARMUP_WAVES=%d)", strings.ToLower(strings.TrimPrefix(strings.SplitN(test, "/", 2)[0], "Test")), scenario, w.Size, w.Waves)
-	for res := range ch {
-		r.warmRecord(test, scenario, w, res)
-	}
-	r.warmErrors(scenario, w)
-}
-
-// warmRecord writes one warm-up request to requests.jsonl (class
-// "warmup") and folds it into w.
-func (r *Run) warmRecord(test, scenario string, w *load.Warmup, res load.Result) {
-	rec := res.Record
-	rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-	w.Add(&rec)
-	rec.Content, rec.Reasoning = "", ""
-	r.Record(&rec)
-}
-
-// warmErrors logs a warm-up's failed requests, which count nowhere else.
-func (r *Run) warmErrors(scenario string, w *load.Warmup) {
-	if s := w.Sidecar(); s != nil && s.Requests > s.Completed+s.Interrupted {
-		r.Logf("%s: %d of %d warm-up requests failed (%s); they are not counted", scenario, s.Requests-s.Completed-s.Interrupted, s.Requests, load.ErrorsString(s.Errors))
-	}
-}
-
 // failed reports whether the check named name was judged and failed.
 func failed(checks []sidecar.Check, name string) bool {
 	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && !c.Passed && !c.Skipped })
@@ -533,69 +497,6 @@ func putRun[T any](runs *[]T, run T, name func(T) string) {
 		(*runs)[i] = run
 	} else {
 		*runs = append(*runs, run)
-	}
-}
-
-// sideClient is the API client's transport with a timeout of its own, for
-// /metrics.
-func (r *Run) sideClient() *http.Client {
-	return &http.Client{Transport: r.Client.HTTPClient().Transport, Timeout: 10 * time.Second}
-}
-
-// runMonitors watches one run: vLLM's /metrics before and after (for the
-// preemptions check) and the local GPU (vram_growth, vram_max). The
-// returned function stops them and returns those checks, skipped when a
-// source is unavailable or switched off (interval 0).
-func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
-	var s *scrape.Sampler
-	var g *gpu.Monitor
-	if r.Cfg.MetricsInterval > 0 {
-		s = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
-	}
-	if r.Cfg.GPUInterval > 0 {
-		g = gpu.Start(ctx, r.Cfg.GPUInterval)
-	}
-	return func() []sidecar.Check {
-		pre := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
-		if s != nil {
-			pre = scrape.PreemptionCheck(s.Stop())
-			pre.Name = sidecar.CheckPreemptions
-		}
-		checks := []sidecar.Check{pre}
-		if g != nil {
-			checks = append(checks, g.Stop().Checks...)
-		} else {
-			checks = append(checks, sidecar.Check{Name: sidecar.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
-		}
-		return checks
-	}
-}
-
-// startMonitors starts the run-wide GPU monitor and /metrics sampler after
-// a successful preflight; stopMonitors (from Finish) puts what they saw in
-// metrics.gpu and metrics.server_metrics. An interval of 0 switches one off.
-func (r *Run) startMonitors() {
-	ctx, cancel := r.Context(context.Background())
-	r.monCancel = cancel
-	if r.Cfg.GPUInterval > 0 {
-		r.gpuMon = gpu.Start(ctx, r.Cfg.GPUInterval)
-	}
-	if r.Cfg.MetricsInterval > 0 {
-		r.sampler = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
-	}
-}
-
-func (r *Run) stopMonitors() {
-	if r.gpuMon != nil {
-		g := r.gpuMon.Stop()
-		r.Update(func(m *sidecar.Metrics) { m.GPU = &g })
-	}
-	if r.sampler != nil {
-		sm := r.sampler.Stop()
-		r.Update(func(m *sidecar.Metrics) { m.ServerMetrics = &sm })
-	}
-	if r.monCancel != nil {
-		r.monCancel()
 	}
 }
 
