@@ -48,7 +48,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // local GPU, skipped without one).
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if name != StabilityAlternating {
-		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: "fail",
+		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: sidecar.VerdictFail,
 			Checks: []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
 		return res
 	}
@@ -156,7 +156,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
 		if err != nil {
-			run.Errors, run.Verdict = map[string]int{}, "fail"
+			run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
 			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
 			return run
 		}
@@ -259,7 +259,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
-		run.Errors, run.Verdict = map[string]int{}, "fail"
+		run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
 	}
@@ -375,7 +375,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
 	if name != r.ConversationRuns()[0] {
-		run.Verdict = "fail"
+		run.Verdict = sidecar.VerdictFail
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
 		return run
 	}
@@ -446,7 +446,7 @@ const conversationWarmup = "Before we start: in two sentences, what is an algori
 
 // failed reports whether the check named name was judged and failed.
 func failed(checks []sidecar.Check, name string) bool {
-	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && !c.Passed && !c.Skipped })
+	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && c.Result() == sidecar.Fail })
 }
 
 func errSuffix(e string) string {
