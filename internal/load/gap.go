@@ -107,7 +107,7 @@ func GapCheck(v *sidecar.ServerView, loadGen *sidecar.Check, limitMs float64) si
 		return unknown("the server publishes no vllm:time_to_first_token_seconds histogram on /metrics, so its own TTFT cannot be set against the client's")
 	case v.Gap == nil:
 		return unknown(fmt.Sprintf("no first token on one side (client %d, server %g): TTFT needs streamed answers", v.ClientRequests, v.TTFTms.N))
-	case loadGen != nil && !loadGen.Passed && !loadGen.Skipped:
+	case loadGen != nil && loadGen.Result() == sidecar.Fail:
 		return unknown("the load generator fell behind, so the client's TTFT measures this machine, not the path to the server")
 	}
 	g := v.Gap

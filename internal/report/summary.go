@@ -86,11 +86,11 @@ func failedChecks(m *sidecar.Metrics) []string {
 	if t := m.ToolCalling; t != nil {
 		// Model-check rates: the run's and each category's (a scenario's
 		// failure shows in its row and codes).
-		if t.Model != nil && t.Model.Verdict == "fail" {
+		if t.Model != nil && t.Model.Verdict == sidecar.VerdictFail {
 			out = append(out, fmt.Sprintf("- tool calling: model checks %s, below %s beyond chance", rateCI(*t.Model), rate(t.Model.Min)))
 		}
 		for _, c := range t.Categories {
-			if c.Model.Verdict == "fail" {
+			if c.Model.Verdict == sidecar.VerdictFail {
 				out = append(out, fmt.Sprintf("- tool calling %s: model checks %s, below %s beyond chance", c.Name, rateCI(c.Model), rate(c.Model.Min)))
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // without a verdict: some attempt failed).
 func scenarioFailed(s sidecar.Scenario) bool {
 	if s.Verdict != "" {
-		return s.Verdict == "fail"
+		return s.Verdict == sidecar.VerdictFail
 	}
 	return s.Passed < s.Attempts
 }
@@ -73,7 +73,7 @@ func writeToolCalling(b *strings.Builder, t *sidecar.ToolCalling) {
 		}
 		c, ok := cats[name]
 		v := "PASS"
-		if len(failed) > 0 || (ok && c.Model.Verdict == "fail") {
+		if len(failed) > 0 || (ok && c.Model.Verdict == sidecar.VerdictFail) {
 			v = "**FAIL**"
 		}
 		fmt.Fprintf(b, "### %s: %s\n\n", name, v)

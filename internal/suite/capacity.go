@@ -151,7 +151,7 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 	res.StopReason = "refused: " + strings.Join(lines, "; ")
 	res.DurationS = time.Since(start).Seconds()
 	res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Detail: strings.Join(lines, "\n")}}
-	res.Verdict = "fail"
+	res.Verdict = sidecar.VerdictFail
 	r.setCapacity(res)
 	r.Checkpoint()
 	return res

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,9 +12,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
@@ -51,7 +48,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // local GPU, skipped without one).
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if name != StabilityAlternating {
-		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: "fail",
+		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: sidecar.VerdictFail,
 			Checks: []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
 		return res
 	}
@@ -159,7 +156,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
 		if err != nil {
-			run.Errors, run.Verdict = map[string]int{}, "fail"
+			run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
 			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
 			return run
 		}
@@ -262,7 +259,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
-		run.Errors, run.Verdict = map[string]int{}, "fail"
+		run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
 	}
@@ -378,7 +375,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
 	if name != r.ConversationRuns()[0] {
-		run.Verdict = "fail"
+		run.Verdict = sidecar.VerdictFail
 		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
 		return run
 	}
@@ -447,42 +444,9 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 // conversationQuestions, so the counted turns find nothing of it cached.
 const conversationWarmup = "Before we start: in two sentences, what is an algorithm?"
 
-// warmUp drains a load run's warm-up stream: every request is written to
-// requests.jsonl with class "warmup" and folded into w, never into the
-// run's figures.
-func (r *Run) warmUp(test, scenario string, w *load.Warmup, ch <-chan load.Result) {
-	if w.Size == 0 {
-		for range ch {
-		}
-		return
-	}
-	r.Logf("%s %s: warm-up, %d requests not counted (ACCEPTANCE_WARMUP_WAVES=%d)", strings.ToLower(strings.TrimPrefix(strings.SplitN(test, "/", 2)[0], "Test")), scenario, w.Size, w.Waves)
-	for res := range ch {
-		r.warmRecord(test, scenario, w, res)
-	}
-	r.warmErrors(scenario, w)
-}
-
-// warmRecord writes one warm-up request to requests.jsonl (class
-// "warmup") and folds it into w.
-func (r *Run) warmRecord(test, scenario string, w *load.Warmup, res load.Result) {
-	rec := res.Record
-	rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-	w.Add(&rec)
-	rec.Content, rec.Reasoning = "", ""
-	r.Record(&rec)
-}
-
-// warmErrors logs a warm-up's failed requests, which count nowhere else.
-func (r *Run) warmErrors(scenario string, w *load.Warmup) {
-	if s := w.Sidecar(); s != nil && s.Requests > s.Completed+s.Interrupted {
-		r.Logf("%s: %d of %d warm-up requests failed (%s); they are not counted", scenario, s.Requests-s.Completed-s.Interrupted, s.Requests, load.ErrorsString(s.Errors))
-	}
-}
-
 // failed reports whether the check named name was judged and failed.
 func failed(checks []sidecar.Check, name string) bool {
-	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && !c.Passed && !c.Skipped })
+	return slices.ContainsFunc(checks, func(c sidecar.Check) bool { return c.Name == name && c.Result() == sidecar.Fail })
 }
 
 func errSuffix(e string) string {
@@ -533,69 +497,6 @@ func putRun[T any](runs *[]T, run T, name func(T) string) {
 		(*runs)[i] = run
 	} else {
 		*runs = append(*runs, run)
-	}
-}
-
-// sideClient is the API client's transport with a timeout of its own, for
-// /metrics.
-func (r *Run) sideClient() *http.Client {
-	return &http.Client{Transport: r.Client.HTTPClient().Transport, Timeout: 10 * time.Second}
-}
-
-// runMonitors watches one run: vLLM's /metrics before and after (for the
-// preemptions check) and the local GPU (vram_growth, vram_max). The
-// returned function stops them and returns those checks, skipped when a
-// source is unavailable or switched off (interval 0).
-func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
-	var s *scrape.Sampler
-	var g *gpu.Monitor
-	if r.Cfg.MetricsInterval > 0 {
-		s = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
-	}
-	if r.Cfg.GPUInterval > 0 {
-		g = gpu.Start(ctx, r.Cfg.GPUInterval)
-	}
-	return func() []sidecar.Check {
-		pre := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
-		if s != nil {
-			pre = scrape.PreemptionCheck(s.Stop())
-			pre.Name = sidecar.CheckPreemptions
-		}
-		checks := []sidecar.Check{pre}
-		if g != nil {
-			checks = append(checks, g.Stop().Checks...)
-		} else {
-			checks = append(checks, sidecar.Check{Name: sidecar.CheckVRAMGrowth, Passed: true, Skipped: true, Detail: "ACCEPTANCE_GPU_INTERVAL=0: GPU not sampled"})
-		}
-		return checks
-	}
-}
-
-// startMonitors starts the run-wide GPU monitor and /metrics sampler after
-// a successful preflight; stopMonitors (from Finish) puts what they saw in
-// metrics.gpu and metrics.server_metrics. An interval of 0 switches one off.
-func (r *Run) startMonitors() {
-	ctx, cancel := r.Context(context.Background())
-	r.monCancel = cancel
-	if r.Cfg.GPUInterval > 0 {
-		r.gpuMon = gpu.Start(ctx, r.Cfg.GPUInterval)
-	}
-	if r.Cfg.MetricsInterval > 0 {
-		r.sampler = scrape.Start(ctx, r.sideClient(), scrape.MetricsURL(r.Cfg.BaseURL), r.Cfg.APIKey, r.Cfg.MetricsInterval)
-	}
-}
-
-func (r *Run) stopMonitors() {
-	if r.gpuMon != nil {
-		g := r.gpuMon.Stop()
-		r.Update(func(m *sidecar.Metrics) { m.GPU = &g })
-	}
-	if r.sampler != nil {
-		sm := r.sampler.Stop()
-		r.Update(func(m *sidecar.Metrics) { m.ServerMetrics = &sm })
-	}
-	if r.monCancel != nil {
-		r.monCancel()
 	}
 }
 

@@ -174,7 +174,7 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 		}
 		res.Model = mr
 	}
-	if lr.Verdict != "pass" {
+	if lr.Verdict != sidecar.VerdictPass {
 		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + area.LoadFailure(r.Judge(), lr)
 	}
 	res.Passed = res.NewServerFailures == 0 && len(modes) > 0
