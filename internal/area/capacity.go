@@ -13,9 +13,9 @@ import (
 // CapacitySection fills res (steps, SLOs and costs already in it) with
 // what the search sr found: the capacity, its bracket and confidence, the
 // checks (capacity, and min_capacity when minCapacity > 0) and the
-// verdict. One process's search and merge's lockstep of the shards'
-// searches both end here.
-func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float64) sidecar.Capacity {
+// verdict by j, the run's judge. One process's search and merge's
+// lockstep of the shards' searches both end here.
+func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, minCapacity float64) sidecar.Capacity {
 	res.MaxRatePerS = sr.Capacity
 	res.Interval = stats.Interval{Low: sr.Low, High: sr.High}
 	res.AtLeast, res.Limited, res.StopReason = sr.AtLeast, sr.Limited, sr.Reason
@@ -47,7 +47,7 @@ func CapacitySection(res sidecar.Capacity, sr capacity.Result, minCapacity float
 		}
 		res.Checks = append(res.Checks, mc)
 	}
-	res.Verdict = sidecar.Judge{}.RunVerdict(res.Checks)
+	res.Verdict = j.RunVerdict(res.Checks)
 	return res
 }
 

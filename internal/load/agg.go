@@ -279,6 +279,8 @@ func (s *StabilityAgg) Run(name string, dur time.Duration) sidecar.StabilityRun 
 		}
 	}
 	run.Checks = []sidecar.Check{a.SuccessCheck(s.lim), dc}
+	// Provisional: the suite and merge add checks and judge the run again
+	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
 	run.Verdict = sidecar.Judge{}.RunVerdict(run.Checks)
 	return run
 }
@@ -332,6 +334,8 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 			a.Good, a.Requests, units.Ms(a.lim.SLOTTFTms), units.Ms(a.lim.SLOTPOTms), lr.Goodput,
 			units.Ms(lr.TTFTms.P99), units.Ms(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
+	// Provisional: the suite and merge add checks and judge the run again
+	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
 	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr
 }

@@ -148,6 +148,8 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
 			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
 	}
+	// Provisional: the suite and merge add checks and judge the run again
+	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
 	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
 	return lr, nil
 }

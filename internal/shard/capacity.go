@@ -36,7 +36,7 @@ import (
 // between the shards', so these are upper bounds); the server's /metrics
 // are shard 0's (one server). Nil when no part ran a search; the one part
 // itself when only one did.
-func MergeCapacity(parts []*sidecar.Capacity) *sidecar.Capacity {
+func MergeCapacity(j sidecar.Judge, parts []*sidecar.Capacity) *sidecar.Capacity {
 	parts = slices.DeleteFunc(slices.Clone(parts), func(c *sidecar.Capacity) bool { return c == nil })
 	switch len(parts) {
 	case 0:
@@ -69,7 +69,7 @@ func MergeCapacity(parts []*sidecar.Capacity) *sidecar.Capacity {
 	if parted := partedAt(parts, n); parted != "" {
 		sr.Reason = parted
 	}
-	merged := area.CapacitySection(out, sr, first.MinCapacity)
+	merged := area.CapacitySection(j, out, sr, first.MinCapacity)
 	return &merged
 }
 

@@ -30,7 +30,7 @@ func TestMergeCapacity(t *testing.T) {
 		// fails (34 of 40 good = 85 %).
 		a := search("bracketed", step(8, 20, 20, "pass"), step(16, 20, 17, "fail"), step(12, 20, 19, "pass"))
 		b := search("bracketed", step(8, 20, 20, "pass"), step(16, 20, 17, "fail"), step(12, 20, 20, "pass"))
-		m := MergeCapacity([]*sidecar.Capacity{a, b})
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
 		require.NotNil(t, m)
 		require.Len(t, m.Steps, 3)
 		assert.Equal(t, 40, m.Steps[1].Sent, "the step's requests add up")
@@ -49,7 +49,7 @@ func TestMergeCapacity(t *testing.T) {
 		// shard 1 tries 32: no later step ran at a planned total rate.
 		a := search("bracketed", step(8, 20, 20, "pass"), step(16, 20, 17, "fail"), step(12, 20, 20, "pass"))
 		b := search("at least", step(8, 20, 20, "pass"), step(16, 20, 20, "pass"), step(32, 20, 20, "pass"))
-		m := MergeCapacity([]*sidecar.Capacity{a, b})
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
 		require.Len(t, m.Steps, 2, "only the steps run in lockstep")
 		assert.Equal(t, "pass", m.Steps[1].Outcome)
 		assert.InDelta(t, 16, m.MaxRatePerS, 1e-9)
@@ -63,7 +63,7 @@ func TestMergeCapacity(t *testing.T) {
 		lim.Reason = "dispatch lag p99 600ms"
 		a := search("generator", step(8, 20, 20, "pass"), lim)
 		b := search("generator", step(8, 20, 20, "pass"), step(16, 20, 20, "pass"))
-		m := MergeCapacity([]*sidecar.Capacity{a, b})
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
 		require.Len(t, m.Steps, 2)
 		assert.Equal(t, "limited", m.Steps[1].Outcome)
 		assert.Contains(t, m.Steps[1].Reason, "shard 0: dispatch lag")
@@ -75,13 +75,13 @@ func TestMergeCapacity(t *testing.T) {
 		sat.StoppedEarly, sat.Reason = true, "stopped early: in flight doubled"
 		a := search("bracketed", step(8, 20, 20, "pass"), sat)
 		b := search("bracketed", step(8, 20, 20, "pass"), step(16, 20, 20, "pass"))
-		m := MergeCapacity([]*sidecar.Capacity{a, b})
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
 		assert.Equal(t, "saturated", m.Steps[1].Outcome, "30 of 30 good, but shard 0 stopped sending half-way")
 		assert.InDelta(t, 8, m.MaxRatePerS, 1e-9)
 	})
 	t.Run("one search or none", func(t *testing.T) {
 		a := search("x", step(8, 20, 20, "pass"))
-		assert.Same(t, a, MergeCapacity([]*sidecar.Capacity{nil, a}))
-		assert.Nil(t, MergeCapacity([]*sidecar.Capacity{nil, nil}))
+		assert.Same(t, a, MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{nil, a}))
+		assert.Nil(t, MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{nil, nil}))
 	})
 }

@@ -91,7 +91,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		for _, p := range parts {
 			caps = append(caps, p.Metrics.Capacity)
 		}
-		if c := MergeCapacity(caps); c != nil {
+		if c := MergeCapacity(sidecar.JudgeOf(m), caps); c != nil {
 			m.Capacity = c
 		}
 	}

@@ -160,7 +160,7 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 // capacityResult is the sidecar section for the search as it stands.
 func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
 	res.DurationS = time.Since(start).Seconds()
-	return area.CapacitySection(res, sr, r.Cfg.MinCapacity)
+	return area.CapacitySection(r.Judge(), res, sr, r.Cfg.MinCapacity)
 }
 
 func (r *Run) setCapacity(c sidecar.Capacity) {
