@@ -270,6 +270,8 @@ func init() {
 		Persona{TTFT: 10 * time.Millisecond, ITL: 5 * time.Millisecond, Cold: 4, ColdFactor: 6})
 	reg("slow_decode", "healthy answers decoding one stream at about 50 tok/s (ttft=5ms itl=20ms): 10 % of the 500 tok/s roofline the roofline self-test declares (ACCEPTANCE_MODEL_BYTES=9.6e9 on an H200), as vLLM in eager mode or offloading; itl=2.86ms is 70 %",
 		Persona{TTFT: 5 * time.Millisecond, ITL: 20 * time.Millisecond})
+	reg("seed_pace", "a healthy server at the pace of the seed report's Qwen3-32B-AWQ card: TTFT about 200 ms, about 33 tok/s for one stream (itl=30ms), ±20 % noise, a batch that slows as it fills (batch_k=16), 300 reasoning tokens with thinking on (ttft=200ms itl=30ms noise=0.2 batch_k=16 reasoning_tokens=300)",
+		Persona{TTFT: 200 * time.Millisecond, ITL: 30 * time.Millisecond, Noise: 0.2, BatchK: 16, ReasoningTokens: 300})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
 		Persona{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
