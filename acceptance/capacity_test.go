@@ -5,7 +5,7 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 )
 
 // TestCapacity searches for the highest offered rate (open loop, Poisson)
@@ -24,10 +24,10 @@ func TestCapacity(t *testing.T) {
 	defer cancel()
 	res := r.Capacity(ctx)
 	for _, st := range res.Steps {
-		t.Log(area.CapacityStepLine(st))
+		t.Log(capacity.StepLine(st))
 	}
-	t.Logf("capacity: %s; %d requests in %.0fs; %s", area.CapacityLine(res), res.Requests, res.DurationS, res.StopReason)
+	t.Logf("capacity: %s; %d requests in %.0fs; %s", capacity.Line(res), res.Requests, res.DurationS, res.StopReason)
 	if res.Verdict != "pass" {
-		t.Error(area.CapacityFailure(r.Judge(), res))
+		t.Error(capacity.Failure(r.Judge(), res))
 	}
 }

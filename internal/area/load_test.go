@@ -1,12 +1,10 @@
 package area
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -67,23 +65,4 @@ func TestUnknownLine(t *testing.T) {
 	assert.Empty(t, UnknownLine(sidecar.Judge{FailUnknown: []string{sidecar.FailUnknownAll}}, r), "a failing unknown is a failure line, not this one")
 	r.Checks = r.Checks[:1]
 	assert.Empty(t, UnknownLine(sidecar.Judge{}, r))
-}
-
-// TestCapacitySection: the search's result becomes the section's checks
-// and verdict, the same for one process and for merge's lockstep.
-func TestCapacitySection(t *testing.T) {
-	bracketed := CapacitySection(sidecar.Judge{}, sidecar.Capacity{}, capacity.Result{Capacity: 32, Low: 32, High: 35}, 0)
-	assert.Equal(t, "bracketed", bracketed.Confidence)
-	assert.Equal(t, sidecar.VerdictPass, bracketed.Verdict)
-	assert.Len(t, bracketed.Checks, 1, "no min_capacity check without ACCEPTANCE_MIN_CAPACITY")
-
-	short := CapacitySection(sidecar.Judge{}, sidecar.Capacity{}, capacity.Result{Capacity: 32, Low: 32, High: 35}, 40)
-	assert.Equal(t, sidecar.VerdictFail, short.Verdict, "below ACCEPTANCE_MIN_CAPACITY fails")
-	msg := CapacityFailure(sidecar.Judge{}, short)
-	assert.True(t, strings.HasPrefix(msg, "capacity: min_capacity failed: "), msg)
-	assert.Contains(t, msg, "revisit ACCEPTANCE_MIN_CAPACITY")
-
-	limited := CapacitySection(sidecar.Judge{}, sidecar.Capacity{}, capacity.Result{Limited: true}, 0)
-	assert.Equal(t, "generator_limited", limited.Confidence)
-	assert.Contains(t, limited.Checks[0].Detail, "this machine, not the server")
 }

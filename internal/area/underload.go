@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
@@ -32,7 +31,7 @@ func UnderLoadFailure(m sidecar.UnderLoadScenario, rate float64) string {
 	}
 	return fmt.Sprintf("%s/%s: %d of %d attempts failed a server check under a background load of %s (%s): "+
 		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  %s",
-		m.Name, m.Mode, m.ServerFailures, m.Attempts, capacity.FormatRate(rate), iso, strings.Join(codes, "\n  "))
+		m.Name, m.Mode, m.ServerFailures, m.Attempts, units.ReqPerS(rate), iso, strings.Join(codes, "\n  "))
 }
 
 // BackgroundLine is the background load of TestToolCallingUnderLoad in one

@@ -186,7 +186,120 @@ func TestBoundsCheck(t *testing.T) {
 func TestPlanAt(t *testing.T) {
 	b := bounds()
 	assert.Equal(t, Plan{Rate: 10, Warmup: 20, Counted: 100}, b.PlanAt(10))
-	assert.Equal(t, Plan{Rate: 0.5, Warmup: 1, Counted: 20}, b.PlanAt(0.5), "MinRequests at low rates")
+	assert.Equal(t, Plan{Rate: 0.5, Warmup: 1, Counted: 5}, b.PlanAt(0.5),
+		"sized by time: a slow server's step stays Step long (the evidence, not a count, decides whether it is enough)")
+	b.Drain = 4 * time.Second
+	assert.Equal(t, Plan{Rate: 10, Warmup: 20, Counted: 100, Tail: 40}, b.PlanAt(10), "the drain's load: uncounted arrivals")
+	_, d := b.Cost(10)
+	assert.Equal(t, b.Warmup+b.Step+b.Drain, d, "a step's longest length: warm-up, counted part, drain")
+}
+
+// server is a search's view of a server whose capacity is c: a step
+// passes at or below it and fails above.
+func runSearch(b Bounds, c float64, cutAt int) Result {
+	s := New(b)
+	for k := 0; ; k++ {
+		rate, ok := s.Next()
+		if !ok {
+			break
+		}
+		o := Pass
+		switch {
+		case k == cutAt:
+			o = NotJudged
+		case rate > c:
+			o = Fail
+		}
+		_, d := b.Cost(rate)
+		s.Record(Step{Rate: rate, Outcome: o, Elapsed: d})
+	}
+	return s.Result()
+}
+
+// TestSearchFromCeiling: planned from the probe's ceiling, the search
+// starts at half of it and bisects under it to the resolution, in a few
+// steps, whatever the capacity's place under the ceiling; a ceiling below
+// the capacity is tried, then the search doubles past it.
+func TestSearchFromCeiling(t *testing.T) {
+	for _, c := range []float64{1.1, 2.4, 3.0, 3.9} {
+		b := bounds()
+		b.StartRate, b.Floor, b.Ceiling, b.Resolution = 0, 0.1, 4, 0.1
+		r := runSearch(b, c, -1)
+		assert.Equal(t, 2.0, r.Steps[0].Rate, "the first step at half the ceiling")
+		assert.LessOrEqual(t, r.Capacity, c)
+		assert.GreaterOrEqual(t, r.Capacity, c/1.1-1e-9, "within the resolution: %+v", r.Steps)
+		assert.LessOrEqual(t, len(r.Steps), 6, "%+v", r.Steps)
+	}
+	b := bounds()
+	b.StartRate, b.Floor, b.Ceiling, b.Resolution = 0, 0.1, 4, 0.1
+	r := runSearch(b, 9, -1)
+	assert.Greater(t, r.Capacity, 4.0, "a low ceiling is tried, then passed: %+v", r.Steps)
+	assert.Greater(t, r.High, 9.0)
+}
+
+// TestSearchInterrupted: a step the suite's stop cut is not judged: never
+// the failing bound; the search ends, "at least" the highest pass.
+func TestSearchInterrupted(t *testing.T) {
+	b := bounds()
+	b.StartRate, b.Floor, b.Ceiling = 0, 0.1, 4
+	r := runSearch(b, 3, 1)
+	assert.True(t, r.Interrupted)
+	assert.True(t, r.AtLeast)
+	assert.Equal(t, 2.0, r.Capacity)
+	assert.Zero(t, r.High, "the cut step is no failing bound")
+	assert.Len(t, r.Steps, 2, "nothing runs after the cut step")
+	assert.Contains(t, r.Reason, "interrupted")
+
+	first := runSearch(b, 3, 0)
+	assert.True(t, first.Interrupted)
+	assert.Zero(t, first.Capacity)
+	assert.False(t, first.AtLeast, "nothing passed: not even a lower bound")
+}
+
+// TestEvidence: the goodput ratio's Wilson interval settles a step early
+// only when it lies wholly on one side of the threshold.
+func TestEvidence(t *testing.T) {
+	c := Criteria{MinGoodputRatio: 0.9, MaxErrorRate: 0.05}
+	for _, x := range []struct {
+		name    string
+		t       Tally
+		settled bool
+	}{
+		{"too few", Tally{Sent: 10, Good: 10}, false},
+		{"all good, enough for the interval", Tally{Sent: 40, Good: 40}, true},
+		{"all good, not yet enough", Tally{Sent: 30, Good: 30}, false},
+		{"at the threshold", Tally{Sent: 200, Good: 180}, false},
+		{"clearly below", Tally{Sent: 30, Good: 15}, true},
+		{"errors over budget", Tally{Sent: 40, Good: 20, Errors: 20}, true},
+		{"good but errors over the budget so far", Tally{Sent: 100, Good: 97, Errors: 6}, false},
+	} {
+		got, why := c.Evidence(x.t, 20)
+		assert.Equal(t, x.settled, got, "%s: %s", x.name, why)
+	}
+}
+
+// TestDecide: the one rule, in its order: not judged, limited, lost,
+// saturated, then the counts.
+func TestDecide(t *testing.T) {
+	c := Criteria{MinGoodputRatio: 0.9, MaxErrorRate: 0.05}
+	good := Tally{Planned: 50, Sent: 50, Good: 50}
+	for _, x := range []struct {
+		f    Facts
+		want Outcome
+	}{
+		{Facts{Tally: good}, Pass},
+		{Facts{Tally: good, Interrupted: true, Limited: "lag"}, NotJudged},
+		{Facts{Tally: Tally{}, Interrupted: true}, NotJudged},
+		{Facts{Tally: good, Limited: "lag"}, Limited},
+		{Facts{Tally: good, Lost: "6 of 50 bad"}, Fail},
+		{Facts{Tally: good, Saturated: "queue"}, Saturated},
+		{Facts{Tally: Tally{Planned: 50, Sent: 40, Good: 40, Late: 10}}, Fail},
+	} {
+		got, why := c.Decide(x.f)
+		assert.Equal(t, x.want, got, "%+v: %s", x.f, why)
+	}
+	_, why := c.Decide(Facts{Tally: Tally{Planned: 50, Sent: 40, Good: 40, Late: 10}})
+	assert.Contains(t, why, "10 still running past the SLOs")
 }
 
 func TestJudge(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
@@ -345,7 +345,7 @@ func TestShardsMergeIntoTheRunOneProcessMeasures(t *testing.T) {
 			assert.Equal(t, sent, st.Sent, "step %d: the shards' requests add up", i)
 			assert.Equal(t, good, st.Good, "step %d", i)
 		}
-		t.Logf("capacity: %s over %d merged steps (%s); stop: %s", area.CapacityLine(*c), len(c.Steps), c.Confidence, c.StopReason)
+		t.Logf("capacity: %s over %d merged steps (%s); stop: %s", capacity.Line(*c), len(c.Steps), c.Confidence, c.StopReason)
 		assert.Contains(t, []string{"pass", "limited"}, c.Steps[0].Outcome,
 			"30 req/s in all against a 20 ms server passes, unless this loaded machine's generator fell behind")
 	})

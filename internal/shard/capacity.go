@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
@@ -26,8 +25,9 @@ import (
 // by the rule a single process uses (capacity.Criteria.Judge): a step
 // passes when the whole run's goodput and error rate are within the SLOs,
 // whatever each shard decided. A step a shard's load generator could not
-// keep up with is "limited", and one a shard stopped early (saturation) is
-// "saturated", as in one process. The steps after the searches part ran at
+// keep up with is "limited", one a shard stopped early (saturation) is
+// "saturated", and one a shard's stop cut is "not_judged", as in one
+// process: capacity.Criteria.Decide is the one rule. The steps after the searches part ran at
 // no planned total rate, so the merged search ends where lockstep ends, and
 // its StopReason says so.
 //
@@ -53,6 +53,10 @@ func MergeCapacity(j sidecar.Judge, parts []*sidecar.Capacity) *sidecar.Capacity
 		SLOs: first.SLOs, Idle: first.Idle, MinCapacity: first.MinCapacity, Shards: len(parts),
 		Steps: []sidecar.CapacityStep{},
 	}
+	if first.Probe != nil {
+		p := *first.Probe
+		out.Probe = &p // every shard scales its probe to the whole; shard 0's stands
+	}
 	search := capacity.New(capacity.Bounds{})
 	n := lockstep(parts)
 	for i := range n {
@@ -69,7 +73,7 @@ func MergeCapacity(j sidecar.Judge, parts []*sidecar.Capacity) *sidecar.Capacity
 	if parted := partedAt(parts, n); parted != "" {
 		sr.Reason = parted
 	}
-	merged := area.CapacitySection(j, out, sr, first.MinCapacity)
+	merged := capacity.Section(j, out, sr, first.MinCapacity)
 	return &merged
 }
 
@@ -111,19 +115,24 @@ func partedAt(parts []*sidecar.Capacity, n int) string {
 		"A narrower search (ACCEPTANCE_CAPACITY_START_RATE near the capacity) keeps them together", n, strings.Join(next, "; "))
 }
 
-// mergeStep adds up step i of every part and judges the sum.
+// mergeStep adds up step i of every part and judges the sum by the one
+// rule (capacity.Criteria.Decide): a step any shard's stop cut is not
+// judged, one any shard's load generator could not keep up with is
+// limited, one any shard stopped early failed (a shard that stopped
+// sending left the step below its total rate), else the summed counts
+// decide.
 func mergeStep(parts []*sidecar.Capacity, i int, crit capacity.Criteria, sloTTFTms float64) sidecar.CapacityStep {
 	st := sidecar.CapacityStep{RatePerS: parts[0].Steps[i].RatePerS, Errors: map[string]int{}, Server: parts[0].Steps[i].Server}
 	var gens []sidecar.Generator
 	var slowest *sidecar.CapacityStep
-	var stopped []string
-	stopOutcome := capacity.Fail
-	limited := ""
+	var lost, saturated []string
+	facts := capacity.Facts{}
 	for k, p := range parts {
 		s := p.Steps[i]
 		st.Warmup += s.Warmup
 		st.Planned += s.Planned
 		st.Sent += s.Sent
+		st.Late += s.Late
 		st.Completed += s.Completed
 		st.Good += s.Good
 		for e, c := range s.Errors {
@@ -138,13 +147,14 @@ func mergeStep(parts []*sidecar.Capacity, i int, crit capacity.Criteria, sloTTFT
 			slowest = &p.Steps[i]
 		}
 		switch {
-		case s.Outcome == string(capacity.Limited) && limited == "":
-			limited = fmt.Sprintf("shard %d: %s", k, s.Reason)
+		case s.Outcome == string(capacity.NotJudged):
+			facts.Interrupted = true
+		case s.Outcome == string(capacity.Limited) && facts.Limited == "":
+			facts.Limited = fmt.Sprintf("shard %d: %s", k, s.Reason)
+		case s.StoppedEarly && s.Outcome == string(capacity.Saturated):
+			saturated = append(saturated, fmt.Sprintf("shard %d %s", k, s.Reason))
 		case s.StoppedEarly:
-			stopped = append(stopped, fmt.Sprintf("shard %d %s", k, s.Reason))
-			if s.Outcome == string(capacity.Saturated) {
-				stopOutcome = capacity.Saturated
-			}
+			lost = append(lost, fmt.Sprintf("shard %d %s", k, s.Reason))
 		}
 	}
 	st.TTFTms, st.TPOTms = slowest.TTFTms, slowest.TPOTms
@@ -157,31 +167,29 @@ func mergeStep(parts []*sidecar.Capacity, i int, crit capacity.Criteria, sloTTFT
 	for _, c := range st.Errors {
 		errs += c
 	}
-	if st.Sent > 0 {
-		st.GoodputRatio = float64(st.Good) / float64(st.Sent)
-		iv := stats.Wilson(st.Good, st.Sent)
+	facts.Tally = capacity.Tally{Planned: st.Planned, Sent: st.Sent, Good: st.Good, Errors: errs, Late: st.Late}
+	if n := facts.Tally.Judged(); n > 0 {
+		st.GoodputRatio = float64(st.Good) / float64(n)
+		iv := stats.Wilson(st.Good, n)
 		st.GoodputCI95 = &iv
 	}
 	st.Goodput = st.RatePerS * st.GoodputRatio
-	outcome, why := crit.Judge(capacity.Tally{Planned: st.Planned, Sent: st.Sent, Good: st.Good, Errors: errs})
 	if len(gens) > 0 {
 		if g, err := load.MergeGenerators(gens, st.DurationS); err == nil {
 			gc := load.Judge(&g, load.LagLimit(time.Duration(sloTTFTms*float64(time.Millisecond)), st.TTFTms.P50))
 			st.Generator = &g
 			st.Checks = []sidecar.Check{gc}
-			if !gc.Passed && limited == "" {
-				limited = gc.Detail
+			if !gc.Passed && facts.Limited == "" {
+				facts.Limited = gc.Detail
 			}
 		}
 	}
-	switch {
-	case limited != "":
-		outcome, why = capacity.Limited, limited
-	case len(stopped) > 0:
-		// A shard that stopped sending left the step below its total
-		// rate: not a pass, whatever the counts say.
-		outcome, why = stopOutcome, strings.Join(stopped, "; ")
+	if len(saturated) > 0 {
+		facts.Saturated = strings.Join(append(saturated, lost...), "; ")
+	} else if len(lost) > 0 {
+		facts.Lost = strings.Join(lost, "; ")
 	}
+	outcome, why := crit.Decide(facts)
 	st.Outcome, st.Reason = string(outcome), why
 	return st
 }

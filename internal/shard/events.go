@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
@@ -99,10 +100,10 @@ func Events(m *sidecar.Metrics) []byte {
 	if c := m.Capacity; c != nil {
 		tc := &testCase{name: "TestCapacity", secs: c.DurationS}
 		for _, st := range c.Steps {
-			tc.logs = append(tc.logs, area.CapacityStepLine(st))
+			tc.logs = append(tc.logs, capacity.StepLine(st))
 		}
 		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
-			tc.failure = area.CapacityFailure(j, *c)
+			tc.failure = capacity.Failure(j, *c)
 		}
 		tests = append(tests, tc)
 	}

@@ -25,6 +25,9 @@ type Capacity struct {
 	SLOs CapacitySLOs `json:"slos"`
 	// Idle is the server alone (sequential requests before the search).
 	Idle *IdleProbe `json:"idle,omitempty"`
+	// Probe is the saturating closed loop that bounded the throughput
+	// before the steps (nil when the search did not run one).
+	Probe *CapacityProbe `json:"probe,omitempty"`
 	// Steps in the order they ran.
 	Steps []CapacityStep `json:"steps"`
 	// Requests and DurationS are the search's whole cost, warm-ups and
@@ -58,21 +61,47 @@ type IdleProbe struct {
 	E2Ems     float64 `json:"e2e_ms"`
 }
 
+// CapacityProbe is a short closed loop at the server's batch limit: its
+// throughput is a rate no open loop can sustain, the ceiling the search
+// bisects under until a step fails.
+type CapacityProbe struct {
+	// Concurrency is the closed loop's requests in flight, and
+	// ConcurrencySource where it came from: "max_num_seqs" (vLLM's
+	// /metrics), "kv_cache" (num_gpu_blocks × block_size over a request's
+	// tokens) or "default".
+	Concurrency       int    `json:"concurrency"`
+	ConcurrencySource string `json:"concurrency_source"`
+	Requests          int    `json:"requests"`
+	Completed         int    `json:"completed"`
+	// ThroughputPerS is the completed requests over their mean
+	// end-to-end latency's share of the loop (Concurrency / mean E2E);
+	// 0 when none completed.
+	ThroughputPerS float64 `json:"throughput_per_s"`
+	DurationS      float64 `json:"duration_s"`
+	// Detail says how the ceiling was read, or why there is none.
+	Detail string `json:"detail,omitempty"`
+}
+
 // CapacityStep is one open-loop step of the search.
 type CapacityStep struct {
 	RatePerS float64 `json:"rate_per_s"`
-	// Outcome: "pass", "fail", "saturated" (stopped early, a failure) or
-	// "limited" (the load generator fell behind: not the server's figure).
+	// Outcome: "pass", "fail", "saturated" (stopped early, a failure),
+	// "limited" (the load generator fell behind: not the server's figure)
+	// or "not_judged" (the suite's own stop cut it: never a failing bound).
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason"`
 	// Warmup arrivals were sent first and are not counted; Planned counted
 	// arrivals followed, of which Sent finished before the step ended
 	// (fewer when it stopped early).
-	Warmup       int             `json:"warmup"`
-	Planned      int             `json:"planned"`
-	Sent         int             `json:"sent"`
-	Completed    int             `json:"completed"`
-	Good         int             `json:"good"`
+	Warmup    int `json:"warmup"`
+	Planned   int `json:"planned"`
+	Sent      int `json:"sent"`
+	Completed int `json:"completed"`
+	Good      int `json:"good"`
+	// Late counted requests were still running when the drain ended,
+	// past the TTFT SLO plus every token at the TPOT SLO: judged outside
+	// the SLOs without waiting (docs/capacity.md).
+	Late         int             `json:"late,omitempty"`
 	Errors       map[string]int  `json:"errors"`
 	GoodputRatio float64         `json:"goodput_ratio"`
 	GoodputCI95  *stats.Interval `json:"goodput_ratio_ci95,omitempty"`

@@ -50,6 +50,9 @@ const (
 	ConfidenceAtLeast          = "at_least"
 	ConfidenceGeneratorLimited = "generator_limited"
 	ConfidenceNone             = "none"
+	// ConfidenceInterrupted: the suite's own stop cut a step, which is
+	// not judged; the capacity is at least the highest passing rate.
+	ConfidenceInterrupted = "interrupted"
 )
 
 // The latency_growth check's limits: a conversation turn's TTFT may be at

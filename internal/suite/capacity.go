@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
@@ -34,9 +33,11 @@ const CapacitySeed = 1000
 // ACCEPTANCE_MIN_GOODPUT_RATIO of the requests with at most
 // 1 - ACCEPTANCE_MIN_SUCCESS_RATE of them failing (internal/capacity;
 // docs/capacity.md). It measures the idle server first, refuses SLOs the
-// idle server already misses and budgets too small for one step, then
-// runs the steps. The result goes to the sidecar's capacity section
-// after every step.
+// idle server already misses and budgets too small for one step, bounds
+// the throughput with a saturating closed loop (saturationProbe), then
+// runs the steps the search plans from it. Every decision is
+// internal/capacity's; this runs the requests. The result goes to the
+// sidecar's capacity section after every step.
 //
 // Sharded, every shard runs the same search, sending 1/N of each step's
 // rate; rates are reported as the totals, and each shard decides from its
@@ -52,14 +53,21 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	res := sidecar.Capacity{
 		SLOs:        sidecar.CapacitySLOs{TTFTms: lim.SLOTTFTms, TPOTms: lim.SLOTPOTms, MinGoodputRatio: crit.MinGoodputRatio, MaxErrorRate: crit.MaxErrorRate},
 		Steps:       []sidecar.CapacityStep{},
-		MinCapacity: cfg.MinCapacity, Confidence: "none",
+		MinCapacity: cfg.MinCapacity, Confidence: sidecar.ConfidenceNone,
 	}
 	if cfg.Sharding.Sharded() {
 		res.Shards = cfg.Sharding.Count
 	}
 	start := time.Now()
 	if !r.syncStart(ctx, "capacity") {
-		return r.refuse(res, start, "interrupted before the search began")
+		res.StopReason = "interrupted before the search began"
+		res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Skipped: true, Detail: "not run: the suite's own stop came before the capacity search began"}}
+		res.Confidence = sidecar.ConfidenceInterrupted
+		res.Verdict = r.Judge().RunVerdict(res.Checks)
+		res.DurationS = time.Since(start).Seconds()
+		r.setCapacity(res)
+		r.Checkpoint()
+		return res
 	}
 	idle := r.idleProbe(ctx)
 	res.Idle = &idle
@@ -78,13 +86,17 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 			return r.refuse(res, start, lines...)
 		}
 	}
+	drain := cfg.CapacityStep
+	if r.Trace() == nil {
+		drain = capacity.DrainFor(cfg.SLOTTFT, cfg.SLOTPOT, cfg.ShortTokens, cfg.CapacityStep)
+	}
 	b := capacity.Bounds{
-		StartRate: cfg.CapacityStartRate, MaxRate: cfg.CapacityMaxRate, Resolution: cfg.CapacityResolution,
-		Step: cfg.CapacityStep, Warmup: cfg.CapacityWarmup, MinRequests: cfg.CapacityMinStepRequests,
+		StartRate: cfg.CapacityStartRate, Floor: cfg.CapacityStartRate, MaxRate: cfg.CapacityMaxRate, Resolution: cfg.CapacityResolution,
+		Step: cfg.CapacityStep, Warmup: cfg.CapacityWarmup, Drain: drain, MinRequests: cfg.CapacityMinStepRequests,
 		MaxRequests: cfg.CapacityMaxRequests - idle.Requests, MaxTime: cfg.CapacityMaxTime - time.Since(start), MaxSteps: cfg.CapacityMaxSteps,
 	}
-	if b.StartRate == 0 {
-		b.StartRate = autoStartRate(idle, b.MaxRate)
+	if b.Floor == 0 {
+		b.Floor = autoStartRate(idle, b.MaxRate)
 	}
 	if probs := b.Check(); len(probs) > 0 {
 		for i, p := range probs {
@@ -92,9 +104,21 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		}
 		return r.refuse(res, start, probs...)
 	}
-	r.Logf("capacity: idle TTFT %s, TPOT %s; search from %s up to %s, steps of %s after %s warm-up, %.0f %% resolution",
-		units.Ms(idle.TTFTms), units.Ms(idle.TPOTms), capacity.FormatRate(b.StartRate), capacity.FormatRate(b.MaxRate),
-		b.Step, b.Warmup, 100*b.Resolution)
+	if ctx.Err() == nil && idle.Completed > 0 {
+		// The probe may take what is left of the budget beyond one step
+		// at the floor, so the search can always run at least that.
+		_, one := b.Cost(b.Floor)
+		probe := r.saturationProbe(ctx, b.MaxTime-one)
+		res.Probe = &probe
+		res.Requests += probe.Requests
+		b.Ceiling = probe.ThroughputPerS
+		b.MaxRequests -= probe.Requests
+		b.MaxTime = cfg.CapacityMaxTime - time.Since(start)
+		r.Logf("capacity: probe of %d in flight (%s): %s", probe.Concurrency, probe.ConcurrencySource, probe.Detail)
+	}
+	r.Logf("capacity: idle TTFT %s, TPOT %s; ceiling %s; search from %s up to %s, steps of %s warm-up, at most %s counted and %s drain, %.0f %% resolution",
+		units.Ms(idle.TTFTms), units.Ms(idle.TPOTms), capacity.FormatRate(b.Ceiling), capacity.FormatRate(b.Floor), capacity.FormatRate(b.MaxRate),
+		b.Warmup, b.Step, b.Drain, 100*b.Resolution)
 	s := capacity.New(b)
 	for k := 0; ; k++ {
 		rate, ok := s.Next()
@@ -122,10 +146,13 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		r.Checkpoint()
 	}
 	out := r.capacityResult(res, s.Result(), start)
-	if ctx.Err() != nil {
-		c, _ := r.cutShort(0, 1)
-		c.Detail = "the capacity search was stopped before it finished"
-		out.Checks = append(out.Checks, c)
+	if ctx.Err() != nil && !out.AtLeast && out.Confidence != sidecar.ConfidenceInterrupted {
+		// Stopped between steps (or during a probe): what ran stands, the
+		// rest is not run.
+		out.Confidence = sidecar.ConfidenceInterrupted
+		out.StopReason = "interrupted: the suite's own stop ended the search; " + out.StopReason
+		out.Checks = append(out.Checks, sidecar.Check{Name: sidecar.CheckSearch, Skipped: true,
+			Detail: "not run: the capacity search was stopped before it finished"})
 		out.Verdict = r.Judge().RunVerdict(out.Checks)
 	}
 	r.setCapacity(out)
@@ -160,7 +187,7 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 // capacityResult is the sidecar section for the search as it stands.
 func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
 	res.DurationS = time.Since(start).Seconds()
-	return area.CapacitySection(r.Judge(), res, sr, r.Cfg.MinCapacity)
+	return capacity.Section(r.Judge(), res, sr, r.Cfg.MinCapacity)
 }
 
 func (r *Run) setCapacity(c sidecar.Capacity) {
@@ -205,17 +232,22 @@ func median(xs []float64) float64 {
 }
 
 // capacityStep runs step k of the search: an open loop at rate (this
-// shard's part of it) of b.PlanAt(rate) arrivals, the warm-up first and
-// not counted. It stops early, failed, when the step can no longer pass
-// (capacity.Criteria.Lost) or is clearly over saturation
-// (capacity.OverSaturated, judged on windows of a tenth of the step).
-// A failed load_generator check makes the step "limited".
+// shard's part of it) of b.PlanAt(rate) arrivals: the warm-up, not
+// counted; the counted part, which ends early once the goodput ratio's
+// interval settles the step (capacity.Criteria.Evidence); then uncounted
+// arrivals that keep the load up while the counted requests still in
+// flight finish (the drain, at most b.Drain: one still running then is
+// late, certainly outside the SLOs). It stops early when the step can no
+// longer pass (capacity.Criteria.Lost) or is clearly over saturation
+// (capacity.OverSaturated, on windows of a tenth of the step). The
+// outcome is capacity.Criteria.Decide's: cut by the suite's stop, the
+// step is not judged.
 func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.Bounds, crit capacity.Criteria) sidecar.CapacityStep {
 	sh := r.Cfg.Sharding
 	plan := b.PlanAt(rate)
-	warm, counted := sh.Split(plan.Warmup), sh.Split(plan.Counted)
-	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Planned: counted, Errors: map[string]int{}}
-	offsets := stepArrivals(sh.Rate(rate), warm+counted, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
+	warm, counted, tail := sh.Split(plan.Warmup), sh.Split(plan.Counted), sh.Split(plan.Tail)
+	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Errors: map[string]int{}}
+	offsets := stepArrivals(sh.Rate(rate), warm+counted+tail, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
 	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	var lines []trace.Request
 	if t := r.Trace(); t != nil {
@@ -225,7 +257,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			st.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
 			return st
 		}
-		lines, offsets = r.traceStep(t, plan.Warmup, plan.Counted, rate, offsets)
+		lines, offsets = r.traceStep(t, plan.Warmup, plan.Counted+plan.Tail, rate, offsets)
 		req = func(i int) (string, client.Request) { return ClassTrace, r.traceRequest(lines[i], cal) }
 	}
 	stepCtx, cancel := context.WithCancel(ctx)
@@ -243,13 +275,24 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	began := time.Now()
 	ch := load.Open(stepCtx, offsets, 0, req, r.Client.ChatAt)
 	winEvery := max(b.Step/10, 100*time.Millisecond)
-	tick := time.NewTicker(winEvery)
+	tick := time.NewTicker(min(winEvery, 250*time.Millisecond))
 	defer tick.Stop()
 	var windows []capacity.Window
 	win := stats.NewHistogram()
-	winGood, finished := 0, 0
+	winGood, finished, winStart := 0, 0, began
+	cut := min(warm+counted, len(offsets)) // arrivals before cut are counted (from warm on)
+	due := func(now time.Time) int {
+		return sort.Search(len(offsets), func(i int) bool { return began.Add(offsets[i]).After(now) })
+	}
 	tally := capacity.Tally{Planned: counted}
-	stopped, lostStep := "", false
+	facts := capacity.Facts{}
+	ended := false // the step ended itself (drained, settled or stopped early)
+	end := func() {
+		if !ended {
+			ended = true
+			cancel()
+		}
+	}
 	for ch != nil {
 		select {
 		case res, ok := <-ch:
@@ -261,8 +304,9 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			finished++
 			gen.Add(res.Lag, &rec)
 			rec.Test, rec.Scenario, rec.Attempt = test, scenario, res.I+1
-			rec.Class = load.ClassWarmup
-			if res.I >= warm {
+			isCounted := res.I >= warm && res.I < cut
+			rec.Class = load.ClassWarmup // uncounted: warm-up and the drain's load
+			if isCounted {
 				rec.Class = res.Class
 			}
 			if lines != nil {
@@ -275,7 +319,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 					winGood++
 				}
 			}
-			if res.I >= warm && !(stopped != "" && rec.ErrorKind.Interrupted()) {
+			if isCounted && !(ended || ctx.Err() != nil) {
 				agg.Add(&rec)
 				tally.Sent++
 				if !rec.OK() {
@@ -283,30 +327,54 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 				} else if good {
 					tally.Good++
 				}
-				if lost, why := crit.Lost(tally); lost && stopped == "" {
-					stopped, lostStep = why, true
-					cancel()
+				if lost, why := crit.Lost(tally); lost {
+					facts.Lost = why
+					end()
+				} else if settled, why := crit.Evidence(tally, b.MinRequests); settled && facts.Settled == "" && cut == warm+counted {
+					// Enough evidence: no more counted arrivals; the ones
+					// in flight still count (drained under load).
+					facts.Settled = why
+					cut = max(min(due(time.Now()), cut), warm+1)
 				}
 			}
 			rec.Content, rec.Reasoning = "", ""
 			r.Record(&rec)
 		case now := <-tick.C:
+			if ended {
+				continue
+			}
+			// The counted part is over once its last arrival is due; the
+			// drain then waits for its requests in flight, at most b.Drain.
+			if cut > warm && cut <= len(offsets) && !now.Before(began.Add(offsets[cut-1])) {
+				if tally.Sent >= cut-warm {
+					end()
+					continue
+				}
+				if now.Sub(began.Add(offsets[cut-1])) >= b.Drain {
+					tally.Late = cut - warm - tally.Sent
+					end()
+					continue
+				}
+			}
+			if now.Sub(winStart) < winEvery {
+				continue
+			}
+			winStart = now
 			if warm < len(offsets) && now.Before(began.Add(offsets[warm])) {
 				// Still warming up: the server filling from idle is not a
 				// queue building up.
 				win, winGood = stats.NewHistogram(), 0
 				continue
 			}
-			due := sort.Search(len(offsets), func(i int) bool { return began.Add(offsets[i]).After(now) })
-			w := capacity.Window{InFlight: due - finished, Finished: int(win.Count()), GoodWithin: winGood}
+			w := capacity.Window{InFlight: due(now) - finished, Finished: int(win.Count()), GoodWithin: winGood}
 			if win.Count() > 0 {
 				w.TTFTp50ms = win.Quantile(0.5)
 			}
 			windows = append(windows, w)
 			win, winGood = stats.NewHistogram(), 0
-			if sat, why := capacity.OverSaturated(windows, crit.MinGoodputRatio); sat && stopped == "" {
-				stopped = why
-				cancel()
+			if sat, why := capacity.OverSaturated(windows, crit.MinGoodputRatio); sat {
+				facts.Saturated = why
+				end()
 			}
 		}
 	}
@@ -317,7 +385,17 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	if sampler != nil {
 		st.Server = stepServer(sampler.Stop())
 	}
-	st.Sent, st.Completed, st.Good = tally.Sent, agg.Completed, agg.Good
+	facts.Interrupted = ctx.Err() != nil && !ended
+	if !gc.Passed {
+		facts.Limited = gc.Detail
+	}
+	st.Planned = cut - warm
+	if facts.Interrupted || facts.Lost != "" || facts.Saturated != "" {
+		st.Planned = min(st.Planned, max(due(time.Now())-warm, tally.Sent))
+	}
+	tally.Planned = st.Planned
+	facts.Tally = tally
+	st.Sent, st.Late, st.Completed, st.Good = tally.Sent, tally.Late, agg.Completed, agg.Good
 	st.Errors = agg.Errors
 	st.TTFTms, st.TPOTms = agg.TTFT.Summary(), agg.TPOT.Summary()
 	// The server's view of the step, information only: past saturation
@@ -325,28 +403,17 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	// goodput already judges.
 	st.ServerView, _ = closeView(st.TTFTms, agg.E2E.Summary(), agg.TTFT, warm, nil)
 	st.DurationS = elapsed.Seconds()
-	if tally.Sent > 0 {
-		st.GoodputRatio = float64(tally.Good) / float64(tally.Sent)
-		iv := stats.Wilson(tally.Good, tally.Sent)
+	if n := tally.Judged(); n > 0 {
+		st.GoodputRatio = float64(tally.Good) / float64(n)
+		iv := stats.Wilson(tally.Good, n)
 		st.GoodputCI95 = &iv
 	}
 	// Goodput per second of offered time: the rate times the share of
 	// requests that were good (the wall time would add the last
 	// answers' drain and read below the offered rate at a clean pass).
 	st.Goodput = rate * st.GoodputRatio
-	outcome, why := crit.Judge(tally)
-	switch {
-	case ctx.Err() != nil:
-		outcome, why = capacity.Fail, "interrupted"
-	case !gc.Passed:
-		outcome, why = capacity.Limited, gc.Detail
-	case lostStep:
-		outcome, why = capacity.Fail, "stopped early: "+stopped
-		st.StoppedEarly = true
-	case stopped != "":
-		outcome, why = capacity.Saturated, "stopped early: "+stopped
-		st.StoppedEarly = true
-	}
+	outcome, why := crit.Decide(facts)
+	st.StoppedEarly = facts.Lost != "" || facts.Saturated != ""
 	st.Outcome, st.Reason = string(outcome), why
 	st.Checks = []sidecar.Check{gc}
 	return st

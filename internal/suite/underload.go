@@ -37,7 +37,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 			"run both (go test -tags live ./acceptance -run 'TestCapacity|TestToolCalling')"
 	}
 	if c.MaxRatePerS <= 0 {
-		return nil, "no capacity to load the server at (TestCapacity: " + area.CapacityLine(*c) + "; " + c.StopReason + ")"
+		return nil, "no capacity to load the server at (TestCapacity: " + capacity.Line(*c) + "; " + c.StopReason + ")"
 	}
 	bg = &Background{Fraction: r.Cfg.UnderLoadFraction, Capacity: c.MaxRatePerS, done: make(chan sidecar.ConcurrencyRun, 1)}
 	bg.Rate = bg.Fraction * bg.Capacity

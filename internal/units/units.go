@@ -70,3 +70,12 @@ func TokensPerS(v float64) string { return fmt.Sprintf("%.1f tok/s", v) }
 
 // MiB writes a memory size in whole mebibytes, "812 MiB".
 func MiB(v float64) string { return fmt.Sprintf("%.0f MiB", v) }
+
+// ReqPerS is a request rate to three significant digits: "32 req/s",
+// "10.5 req/s", "0.125 req/s"; "1234 req/s" from 1000 up.
+func ReqPerS(r float64) string {
+	if r >= 1000 {
+		return fmt.Sprintf("%.0f req/s", r)
+	}
+	return fmt.Sprintf("%.3g req/s", r)
+}

@@ -1,48 +1,59 @@
-package area
+package capacity
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
-// CapacitySection fills res (steps, SLOs and costs already in it) with
+// Section fills res (steps, SLOs and costs already in it) with
 // what the search sr found: the capacity, its bracket and confidence, the
 // checks (capacity, and min_capacity when minCapacity > 0) and the
 // verdict by j, the run's judge. One process's search and merge's
 // lockstep of the shards' searches both end here.
-func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, minCapacity float64) sidecar.Capacity {
+func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float64) sidecar.Capacity {
 	res.MaxRatePerS = sr.Capacity
 	res.Interval = stats.Interval{Low: sr.Low, High: sr.High}
 	res.AtLeast, res.Limited, res.StopReason = sr.AtLeast, sr.Limited, sr.Reason
 	res.MinCapacity = minCapacity
 	switch {
+	case sr.Interrupted:
+		res.Confidence = sidecar.ConfidenceInterrupted
 	case sr.Limited && (sr.AtLeast || sr.Capacity == 0):
-		res.Confidence = "generator_limited"
+		res.Confidence = sidecar.ConfidenceGeneratorLimited
 	case sr.AtLeast:
-		res.Confidence = "at_least"
+		res.Confidence = sidecar.ConfidenceAtLeast
 	case sr.Capacity > 0:
-		res.Confidence = "bracketed"
+		res.Confidence = sidecar.ConfidenceBracketed
 	default:
-		res.Confidence = "none"
+		res.Confidence = sidecar.ConfidenceNone
 	}
-	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
-	if sr.Capacity == 0 && res.Confidence == "generator_limited" {
+	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: Line(res)}
+	if sr.Interrupted && sr.Capacity == 0 {
+		// Cut before any step passed: nothing measured, nothing failed.
+		c.Skipped = true
+		c.Detail = "not judged: the suite's own stop cut the search before any step passed (" + sr.Reason + ")"
+	} else if sr.Capacity == 0 && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
 			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
 	} else if sr.Capacity == 0 && len(res.Steps) > 0 {
 		first := res.Steps[0]
-		c.Detail += fmt.Sprintf("; the first step, at %s, failed: %s", capacity.FormatRate(first.RatePerS), first.Reason)
+		c.Detail += fmt.Sprintf("; the first step, at %s, failed: %s", FormatRate(first.RatePerS), first.Reason)
 	}
 	res.Checks = []sidecar.Check{c}
 	if floor := minCapacity; floor > 0 {
 		mc := sidecar.Check{Name: sidecar.CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
-		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
-		if !mc.Passed && res.Confidence == "generator_limited" {
+		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", Line(res), FormatRate(floor))
+		if !mc.Passed && sr.Interrupted {
+			// The search was stopped below the floor: the rates that
+			// would have reached it were never judged.
+			mc.Skipped = true
+			mc.Detail += ": not judged, the suite's own stop cut the search below the minimum"
+		}
+		if !mc.Passed && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
 		}
 		res.Checks = append(res.Checks, mc)
@@ -51,34 +62,39 @@ func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, 
 	return res
 }
 
-// CapacityLine is the capacity in words: "32 req/s (passes at 32 req/s,
+// Line is the capacity in words: "32 req/s (passes at 32 req/s,
 // fails at 35 req/s)", "at least 64 req/s", "at least 8 req/s; shard the
-// load", "0 req/s".
-func CapacityLine(c sidecar.Capacity) string {
+// load", "at least 2.5 req/s (interrupted)", "0 req/s".
+func Line(c sidecar.Capacity) string {
 	switch c.Confidence {
-	case "generator_limited":
+	case sidecar.ConfidenceInterrupted:
+		if c.MaxRatePerS == 0 {
+			return "not judged (interrupted before any step passed)"
+		}
+		return fmt.Sprintf("at least %s (interrupted)", FormatRate(c.MaxRatePerS))
+	case sidecar.ConfidenceGeneratorLimited:
 		if c.MaxRatePerS == 0 {
 			return "unknown: the load generator could not keep up at the start rate; shard the load"
 		}
-		return fmt.Sprintf("at least %s; shard the load (the load generator could not keep up beyond it)", capacity.FormatRate(c.MaxRatePerS))
-	case "at_least":
-		return fmt.Sprintf("at least %s (no step failed: %s)", capacity.FormatRate(c.MaxRatePerS), c.StopReason)
-	case "bracketed":
-		return fmt.Sprintf("%s (passes at %s, fails at %s)", capacity.FormatRate(c.MaxRatePerS), capacity.FormatRate(c.Interval.Low), capacity.FormatRate(c.Interval.High))
+		return fmt.Sprintf("at least %s; shard the load (the load generator could not keep up beyond it)", FormatRate(c.MaxRatePerS))
+	case sidecar.ConfidenceAtLeast:
+		return fmt.Sprintf("at least %s (no step failed: %s)", FormatRate(c.MaxRatePerS), c.StopReason)
+	case sidecar.ConfidenceBracketed:
+		return fmt.Sprintf("%s (passes at %s, fails at %s)", FormatRate(c.MaxRatePerS), FormatRate(c.Interval.Low), FormatRate(c.Interval.High))
 	}
 	return "0 req/s"
 }
 
-// CapacityStepLine is a capacity step in one line, for TestCapacity's log.
-func CapacityStepLine(st sidecar.CapacityStep) string {
+// StepLine is a capacity step in one line, for TestCapacity's log.
+func StepLine(st sidecar.CapacityStep) string {
 	return fmt.Sprintf("step at %.3g req/s: %s, goodput ratio %s, TTFT p99 %s, TPOT p99 %s (%s)",
 		st.RatePerS, st.Outcome, units.Percent(st.GoodputRatio), units.Ms(st.TTFTms.P99), units.Ms(st.TPOTms.P99), st.Reason)
 }
 
-// CapacityFailure is TestCapacity's failure message: one line per check
+// Failure is TestCapacity's failure message: one line per check
 // j counts as failed, with what to do. The live test and merge's
 // junit.xml print it alike.
-func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
+func Failure(j sidecar.Judge, c sidecar.Capacity) string {
 	var lines []string
 	for _, ch := range j.Failed(c.Checks) {
 		line := "capacity: " + ch.Name + " failed: " + ch.Detail

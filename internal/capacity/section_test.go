@@ -1,0 +1,52 @@
+package capacity
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+)
+
+// TestSection: the search's result becomes the section's checks and
+// verdict, the same for one process and for merge's lockstep.
+func TestSection(t *testing.T) {
+	bracketed := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Capacity: 32, Low: 32, High: 35}, 0)
+	assert.Equal(t, sidecar.ConfidenceBracketed, bracketed.Confidence)
+	assert.Equal(t, sidecar.VerdictPass, bracketed.Verdict)
+	assert.Len(t, bracketed.Checks, 1, "no min_capacity check without ACCEPTANCE_MIN_CAPACITY")
+
+	short := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Capacity: 32, Low: 32, High: 35}, 40)
+	assert.Equal(t, sidecar.VerdictFail, short.Verdict, "below ACCEPTANCE_MIN_CAPACITY fails")
+	msg := Failure(sidecar.Judge{}, short)
+	assert.True(t, strings.HasPrefix(msg, "capacity: min_capacity failed: "), msg)
+	assert.Contains(t, msg, "revisit ACCEPTANCE_MIN_CAPACITY")
+
+	limited := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Limited: true}, 0)
+	assert.Equal(t, sidecar.ConfidenceGeneratorLimited, limited.Confidence)
+	assert.Contains(t, limited.Checks[0].Detail, "this machine, not the server")
+}
+
+// TestSectionInterrupted: a search the suite's stop cut reads "at least
+// X req/s (interrupted)" and passes on the steps that passed; cut before
+// any passed, it is not judged (unknown), never a failure; a minimum it
+// never reached is not judged either.
+func TestSectionInterrupted(t *testing.T) {
+	cut := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 0)
+	assert.Equal(t, sidecar.ConfidenceInterrupted, cut.Confidence)
+	assert.Equal(t, "at least 2.5 req/s (interrupted)", Line(cut))
+	assert.Equal(t, sidecar.VerdictPass, cut.Verdict)
+
+	none := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Interrupted: true, Reason: "interrupted"}, 0)
+	assert.Equal(t, sidecar.Unknown, none.Checks[0].Result())
+	assert.NotEqual(t, sidecar.VerdictFail, none.Verdict, "work that did not run is never a failure")
+	assert.Contains(t, Line(none), "not judged")
+
+	below := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 10)
+	assert.Equal(t, sidecar.Unknown, below.Checks[1].Result(), "min_capacity not reached before the stop: not judged")
+	assert.NotEqual(t, sidecar.VerdictFail, below.Verdict)
+	failAll := Section(sidecar.Judge{FailUnknown: []string{sidecar.FailUnknownAll}}, sidecar.Capacity{},
+		Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 10)
+	assert.Equal(t, sidecar.VerdictFail, failAll.Verdict, "ACCEPTANCE_FAIL_UNKNOWN=all makes the unknown fail")
+}
