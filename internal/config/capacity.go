@@ -15,20 +15,25 @@ type Capacity struct {
 	// switch them off: a search costs minutes by default).
 	CapacityEnabled bool `env:"ACCEPTANCE_CAPACITY" yaml:"capacity" example:"false"`
 	// CapacityStartRate is the first step's rate (req/s), the lowest
-	// tried; 0 picks it from the server's idle latency: half a request in
-	// flight on average (0.5 / idle end-to-end latency).
+	// tried; 0 plans it from the measured server: half the throughput of
+	// a short saturating closed loop at the batch limit, the lowest rate
+	// tried being half a request in flight at the idle latency.
 	CapacityStartRate float64 `env:"ACCEPTANCE_CAPACITY_START_RATE" yaml:"capacity_start_rate" example:"2"`
 	// CapacityMaxRate caps the rates tried; a pass there reports "at least".
 	CapacityMaxRate float64 `env:"ACCEPTANCE_CAPACITY_MAX_RATE" yaml:"capacity_max_rate" example:"500"`
 	// CapacityResolution ends the bisection when the passing and failing
 	// rates are within this fraction of each other.
 	CapacityResolution float64 `env:"ACCEPTANCE_CAPACITY_RESOLUTION" yaml:"capacity_resolution" example:"0.1"`
-	// CapacityStep is each step's counted part, CapacityWarmup the
-	// uncounted open loop before it at the same rate.
+	// CapacityStep is each step's counted part at most (it ends sooner
+	// once the goodput ratio's 95 % interval lies wholly above or below
+	// the threshold), CapacityWarmup the uncounted open loop before it at
+	// the same rate. The counted requests still in flight at its end are
+	// drained under the same load (docs/capacity.md).
 	CapacityStep   time.Duration `env:"ACCEPTANCE_CAPACITY_STEP" yaml:"capacity_step" example:"30s"`
 	CapacityWarmup time.Duration `env:"ACCEPTANCE_CAPACITY_WARMUP" yaml:"capacity_warmup" example:"10s"`
-	// CapacityMinStepRequests is the fewest counted requests of a step.
-	CapacityMinStepRequests int `env:"ACCEPTANCE_CAPACITY_MIN_STEP_REQUESTS" yaml:"capacity_min_step_requests" example:"50"`
+	// CapacityMinStepRequests is the fewest finished counted requests
+	// before the goodput ratio's interval may end a step early.
+	CapacityMinStepRequests int `env:"ACCEPTANCE_CAPACITY_MIN_STEP_REQUESTS" yaml:"capacity_min_step_requests" example:"20"`
 	// CapacityMaxRequests, CapacityMaxTime and CapacityMaxSteps bound the
 	// whole search; a step that would pass one is not started.
 	CapacityMaxRequests int           `env:"ACCEPTANCE_CAPACITY_MAX_REQUESTS" yaml:"capacity_max_requests" example:"20000"`
@@ -67,7 +72,8 @@ type Capacity struct {
 
 // DefaultCapacity are the capacity knobs' defaults: a search of at most
 // 20 steps, 20000 requests and 15 minutes, each step 10 s of warm-up and
-// 30 s counted (at least 50 requests), bisected to 10 %.
+// at most 30 s counted (settled sooner by the interval after 20 requests),
+// bisected to 10 %.
 func DefaultCapacity() Capacity {
 	return Capacity{
 		CapacityEnabled:         true,
@@ -75,7 +81,7 @@ func DefaultCapacity() Capacity {
 		CapacityResolution:      0.1,
 		CapacityStep:            30 * time.Second,
 		CapacityWarmup:          10 * time.Second,
-		CapacityMinStepRequests: 50,
+		CapacityMinStepRequests: 20,
 		CapacityMaxRequests:     20000,
 		CapacityMaxTime:         15 * time.Minute,
 		CapacityMaxSteps:        20,
