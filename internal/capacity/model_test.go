@@ -44,3 +44,39 @@ func TestModelMonotone(t *testing.T) {
 	assert.Less(t, seedPace.GoodputRatio(1.2*rate, n, 1), base)
 	assert.Greater(t, base, 0.5)
 }
+
+// BenchmarkModelCapacity prints the discrete-event model's capacity of
+// the personas scripts/capacity-figures.sh measures (a figure, not a
+// timed test): seed_pace under the default knobs, and the batching
+// persona of the self-tests at goodput ratios 0.5 and 0.9.
+//
+//	go test -run '^$' -bench ModelCapacity -benchtime 1x ./internal/capacity
+func BenchmarkModelCapacity(b *testing.B) {
+	batching := func(k int, ratio float64) Model {
+		return Model{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: k, Tokens: 20,
+			SLOTTFT: 2 * time.Second, SLOTPOT: 20 * time.Millisecond, MinGoodputRatio: ratio}
+	}
+	seedShort := seedPace
+	seedShort.Tokens = 20
+	for _, c := range []struct {
+		name string
+		m    Model
+	}{
+		{"seed_pace_defaults", seedPace},
+		{"seed_pace_20tokens", seedShort},
+		{"batching_k16_r05", batching(16, 0.5)},
+		{"batching_k16_r09", batching(16, 0.9)},
+		{"batching_k8_r05", batching(8, 0.5)},
+		{"batching_k24_r05", batching(24, 0.5)},
+		{"batching_k32_r05", batching(32, 0.5)},
+		{"batching_k64_r05", batching(64, 0.5)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var got float64
+			for range b.N {
+				got = c.m.Capacity()
+			}
+			b.ReportMetric(got, "req/s")
+		})
+	}
+}

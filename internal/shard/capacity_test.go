@@ -79,6 +79,34 @@ func TestMergeCapacity(t *testing.T) {
 		assert.Equal(t, "saturated", m.Steps[1].Outcome, "30 of 30 good, but shard 0 stopped sending half-way")
 		assert.InDelta(t, 8, m.MaxRatePerS, 1e-9)
 	})
+	t.Run("a shard's step cut by the suite's stop: not judged, never the failing bound", func(t *testing.T) {
+		cut := step(16, 5, 2, "not_judged")
+		a := search("interrupted", step(8, 20, 20, "pass"), cut)
+		b := search("interrupted", step(8, 20, 20, "pass"), step(16, 20, 20, "pass"))
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
+		require.Len(t, m.Steps, 2)
+		assert.Equal(t, "not_judged", m.Steps[1].Outcome, "22 of 25 good would fail; cut, it is not judged")
+		assert.InDelta(t, 8, m.MaxRatePerS, 1e-9)
+		assert.Zero(t, m.Interval.High, "no failing bound")
+		assert.Equal(t, sidecar.ConfidenceInterrupted, m.Confidence)
+		assert.Equal(t, "pass", m.Verdict, "the steps that ran passed; the rest is not run")
+	})
+	t.Run("a shard lost a step (certain failure): the merged step fails", func(t *testing.T) {
+		lost := step(16, 8, 2, "fail")
+		lost.StoppedEarly, lost.Reason = true, "stopped early: 6 of 20 planned requests already outside the SLOs"
+		a := search("bracketed", step(8, 20, 20, "pass"), lost)
+		b := search("bracketed", step(8, 20, 20, "pass"), step(16, 20, 20, "pass"))
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{a, b})
+		assert.Equal(t, "fail", m.Steps[1].Outcome)
+		assert.Contains(t, m.Steps[1].Reason, "shard 0 stopped early")
+	})
+	t.Run("late requests add up and count outside the SLOs", func(t *testing.T) {
+		la, lb := step(16, 18, 17, "fail"), step(16, 18, 17, "fail")
+		la.Late, lb.Late = 2, 2
+		m := MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{search("x", la), search("x", lb)})
+		assert.Equal(t, 4, m.Steps[0].Late)
+		assert.Equal(t, "fail", m.Steps[0].Outcome, "34 of 40 judged is below 90 %%, 34 of the 36 finished would pass: %s", m.Steps[0].Reason)
+	})
 	t.Run("one search or none", func(t *testing.T) {
 		a := search("x", step(8, 20, 20, "pass"))
 		assert.Same(t, a, MergeCapacity(sidecar.Judge{}, []*sidecar.Capacity{nil, a}))
