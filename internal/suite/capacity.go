@@ -104,8 +104,10 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		}
 		return r.refuse(res, start, probs...)
 	}
-	if ctx.Err() == nil && idle.Completed > 0 {
-		// The probe may take what is left of the budget beyond one step
+	if ctx.Err() == nil && idle.Completed > 0 && r.Trace() == nil {
+		// With a trace the steps send its lines, whose lengths the short
+		// class's probe says nothing about: no ceiling, the search
+		// doubles from its start rate. The probe may take what is left of the budget beyond one step
 		// at the floor, so the search can always run at least that.
 		_, one := b.Cost(b.Floor)
 		probe := r.saturationProbe(ctx, b.MaxTime-one)
