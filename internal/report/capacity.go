@@ -161,6 +161,11 @@ func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 func capacityFigure(c *sidecar.Capacity) string {
 	var s string
 	switch c.Confidence {
+	case sidecar.ConfidenceInterrupted:
+		s = fmt.Sprintf("at least %.3g req/s (interrupted: the step the suite's stop cut is not judged)", c.MaxRatePerS)
+		if c.MaxRatePerS == 0 {
+			s = "not judged (interrupted before any step passed)"
+		}
 	case "generator_limited":
 		s = fmt.Sprintf("at least %.3g req/s; shard the load (the load generator could not keep up beyond it)", c.MaxRatePerS)
 	case "at_least":
