@@ -58,6 +58,12 @@ func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float
 		}
 		res.Checks = append(res.Checks, mc)
 	}
+	if sr.Interrupted {
+		// The search did not run to its end: the rest of it is not run
+		// (unknown), never a pass or a failure of the server.
+		res.Checks = append(res.Checks, sidecar.Check{Name: sidecar.CheckSearch, Skipped: true,
+			Detail: "not run to its end: " + sr.Reason})
+	}
 	res.Verdict = j.RunVerdict(res.Checks)
 	return res
 }

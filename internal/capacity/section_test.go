@@ -37,6 +37,9 @@ func TestSectionInterrupted(t *testing.T) {
 	assert.Equal(t, sidecar.ConfidenceInterrupted, cut.Confidence)
 	assert.Equal(t, "at least 2.5 req/s (interrupted)", Line(cut))
 	assert.Equal(t, sidecar.VerdictPass, cut.Verdict)
+	last := cut.Checks[len(cut.Checks)-1]
+	assert.Equal(t, sidecar.CheckSearch, last.Name)
+	assert.Equal(t, sidecar.Unknown, last.Result(), "the rest of the search is not run")
 
 	none := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Interrupted: true, Reason: "interrupted"}, 0)
 	assert.Equal(t, sidecar.Unknown, none.Checks[0].Result())

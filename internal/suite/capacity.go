@@ -122,8 +122,10 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		units.Ms(idle.TTFTms), units.Ms(idle.TPOTms), capacity.FormatRate(b.Ceiling), capacity.FormatRate(b.Floor), capacity.FormatRate(b.MaxRate),
 		b.Warmup, b.Step, b.Drain, 100*b.Resolution)
 	s := capacity.New(b)
+	finished := false // the search said it was over
 	for k := 0; ; k++ {
 		rate, ok := s.Next()
+		finished = !ok
 		if !ok || ctx.Err() != nil {
 			break
 		}
@@ -147,16 +149,14 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		r.setCapacity(r.capacityResult(res, s.Result(), start))
 		r.Checkpoint()
 	}
-	out := r.capacityResult(res, s.Result(), start)
-	if ctx.Err() != nil && !out.AtLeast && out.Confidence != sidecar.ConfidenceInterrupted {
-		// Stopped between steps (or during a probe): what ran stands, the
-		// rest is not run.
-		out.Confidence = sidecar.ConfidenceInterrupted
-		out.StopReason = "interrupted: the suite's own stop ended the search; " + out.StopReason
-		out.Checks = append(out.Checks, sidecar.Check{Name: sidecar.CheckSearch, Skipped: true,
-			Detail: "not run: the capacity search was stopped before it finished"})
-		out.Verdict = r.Judge().RunVerdict(out.Checks)
+	sr := s.Result()
+	if ctx.Err() != nil && !finished && !sr.Interrupted {
+		// Stopped between steps or during a probe: what ran stands, the
+		// rest was not run.
+		sr.Interrupted, sr.AtLeast = true, sr.Capacity > 0
+		sr.Reason = "interrupted: the suite's own stop came before the search finished"
 	}
+	out := r.capacityResult(res, sr, start)
 	r.setCapacity(out)
 	r.Checkpoint()
 	return out
@@ -247,7 +247,7 @@ func median(xs []float64) float64 {
 func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.Bounds, crit capacity.Criteria) sidecar.CapacityStep {
 	sh := r.Cfg.Sharding
 	plan := b.PlanAt(rate)
-	warm, counted, tail := sh.Split(plan.Warmup), sh.Split(plan.Counted), sh.Split(plan.Tail)
+	warm, counted, tail := sh.Split(plan.Warmup), max(sh.Split(plan.Counted), 1), sh.Split(plan.Tail)
 	st := sidecar.CapacityStep{RatePerS: rate, Warmup: warm, Errors: map[string]int{}}
 	offsets := stepArrivals(sh.Rate(rate), warm+counted+tail, CapacitySeed+uint64(k)*1000+uint64(sh.Index))
 	req := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
