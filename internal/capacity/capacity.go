@@ -75,8 +75,9 @@ type Bounds struct {
 	// still in flight at the counted part's end are waited for, the
 	// load kept up by uncounted arrivals meanwhile.
 	Step, Warmup, Drain time.Duration
-	// MinRequests is the fewest finished counted requests before the
-	// goodput ratio's interval may end a step early (Criteria.Evidence).
+	// MinRequests is the fewest counted requests of a step, and the
+	// fewest finished before the goodput ratio's interval may end it
+	// early (Criteria.Evidence).
 	MinRequests int
 	// MaxRequests and MaxTime bound the whole search: a step whose
 	// planned cost would pass either is not started.
@@ -141,13 +142,15 @@ type Plan struct {
 // Total is every arrival the step may send.
 func (p Plan) Total() int { return p.Warmup + p.Counted + p.Tail }
 
-// PlanAt is the step at rate: rate×Warmup uncounted arrivals, rate×Step
-// counted ones (one at least), rate×Drain uncounted ones after them.
+// PlanAt is the step at rate: rate×Warmup uncounted arrivals, at most
+// rate×Step counted ones but never fewer than MinRequests (below that the
+// interval cannot settle a step: a rate under MinRequests/Step runs
+// longer than Step), rate×Drain uncounted ones after them.
 func (b Bounds) PlanAt(rate float64) Plan {
 	return Plan{
 		Rate:    rate,
 		Warmup:  int(math.Round(rate * b.Warmup.Seconds())),
-		Counted: max(int(math.Round(rate*b.Step.Seconds())), 1),
+		Counted: max(int(math.Round(rate*b.Step.Seconds())), b.MinRequests, 1),
 		Tail:    int(math.Round(rate * b.Drain.Seconds())),
 	}
 }

@@ -186,8 +186,8 @@ func TestBoundsCheck(t *testing.T) {
 func TestPlanAt(t *testing.T) {
 	b := bounds()
 	assert.Equal(t, Plan{Rate: 10, Warmup: 20, Counted: 100}, b.PlanAt(10))
-	assert.Equal(t, Plan{Rate: 0.5, Warmup: 1, Counted: 5}, b.PlanAt(0.5),
-		"sized by time: a slow server's step stays Step long (the evidence, not a count, decides whether it is enough)")
+	assert.Equal(t, Plan{Rate: 0.5, Warmup: 1, Counted: 20}, b.PlanAt(0.5),
+		"MinRequests at low rates: fewer could never settle the interval")
 	b.Drain = 4 * time.Second
 	assert.Equal(t, Plan{Rate: 10, Warmup: 20, Counted: 100, Tail: 40}, b.PlanAt(10), "the drain's load: uncounted arrivals")
 	_, d := b.Cost(10)

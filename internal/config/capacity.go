@@ -31,8 +31,10 @@ type Capacity struct {
 	// drained under the same load (docs/capacity.md).
 	CapacityStep   time.Duration `env:"ACCEPTANCE_CAPACITY_STEP" yaml:"capacity_step" example:"30s"`
 	CapacityWarmup time.Duration `env:"ACCEPTANCE_CAPACITY_WARMUP" yaml:"capacity_warmup" example:"10s"`
-	// CapacityMinStepRequests is the fewest finished counted requests
-	// before the goodput ratio's interval may end a step early.
+	// CapacityMinStepRequests is the fewest counted requests of a step
+	// (a rate too low to send them within CapacityStep runs longer), and
+	// the fewest finished before the goodput ratio's interval may end a
+	// step early.
 	CapacityMinStepRequests int `env:"ACCEPTANCE_CAPACITY_MIN_STEP_REQUESTS" yaml:"capacity_min_step_requests" example:"20"`
 	// CapacityMaxRequests, CapacityMaxTime and CapacityMaxSteps bound the
 	// whole search; a step that would pass one is not started.
