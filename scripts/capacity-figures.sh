@@ -47,8 +47,9 @@ cases=(
   "k32_r05|batching?ttft=50ms&itl=10ms&batch_k=32|short ACCEPTANCE_MIN_GOODPUT_RATIO=0.5"
   "k64_r05|batching?ttft=50ms&itl=10ms&batch_k=64|short ACCEPTANCE_MIN_GOODPUT_RATIO=0.5"
 )
-echo "the discrete-event model (capacity.Model):"
+if [[ -z ${SKIP_MODEL:-} ]]; then echo "the discrete-event model (capacity.Model):"
 (cd "$root" && go test -run '^$' -bench ModelCapacity -benchtime 1x ./internal/capacity | grep -E 'req/s' | awk '{print "  " $1 ": " $(NF-1) " req/s"}')
+fi
 n=0
 for c in "${cases[@]}"; do
   IFS='|' read -r name spec extra <<<"$c"
