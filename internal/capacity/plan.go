@@ -39,7 +39,9 @@ const (
 // a max_num_seqs label where an engine publishes one; else the KV cache's
 // room, num_gpu_blocks × block_size tokens of vllm:cache_config_info (vLLM
 // labels the gauge with CacheConfig's fields, num_gpu_blocks included once
-// profiled: vllm/v1/metrics/loggers.py, log_metrics_info("cache_config")),
+// profiled: PrometheusStatLogger.log_engine_initialized → log_metrics_info(
+// "cache_config") in vllm/v1/metrics/loggers.py, v0.10–v0.11, and
+// CacheConfig.metrics_info, every field as a label),
 // over tokensPerRequest; else DefaultProbeConcurrency.
 func ProbeConcurrency(info map[string]string, tokensPerRequest int) (int, string, string) {
 	for k, v := range info {
