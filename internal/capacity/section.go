@@ -115,7 +115,9 @@ func Failure(j sidecar.Judge, c sidecar.Capacity) string {
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		return "capacity: failed"
+		// No check failed by name (a verdict read from an older file):
+		// the search's own words say why.
+		return "capacity: failed: " + Line(c) + "; " + c.StopReason
 	}
 	return strings.Join(lines, "\n")
 }

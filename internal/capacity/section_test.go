@@ -53,3 +53,10 @@ func TestSectionInterrupted(t *testing.T) {
 		Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 10)
 	assert.Equal(t, sidecar.VerdictFail, failAll.Verdict, "ACCEPTANCE_FAIL_UNKNOWN=all makes the unknown fail")
 }
+
+// TestFailureSaysWhy: with no failed check to name, the failure line
+// still gives the capacity and why the search stopped.
+func TestFailureSaysWhy(t *testing.T) {
+	c := sidecar.Capacity{Confidence: sidecar.ConfidenceNone, StopReason: "the lowest rate (2 req/s) failed", Verdict: sidecar.VerdictFail}
+	assert.Equal(t, "capacity: failed: 0 req/s; the lowest rate (2 req/s) failed", Failure(sidecar.Judge{}, c))
+}
