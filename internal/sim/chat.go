@@ -381,13 +381,19 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 	if s.p.BreakAbove > 0 && lat.inFlight > s.p.BreakAbove {
 		f = FaultStreamArgsRepeat
 	}
+	// Tokens are due at absolute times, each the last one's due time plus
+	// its delay: a timer that fires late (a loaded machine) makes the
+	// next gap shorter instead of slowing the whole stream, so the
+	// declared TTFT and ITL hold on average (docs/capacity.md).
+	due := time.Now()
 	for i, ev := range s.events(a, f) {
 		if ev.token {
 			d := lat.itl
 			if first {
 				d = lat.ttft
 			}
-			if !wait.Sleep(ctx, lat.at(d)) {
+			due = due.Add(lat.at(d))
+			if !wait.Until(ctx, due) {
 				return ttft, itl, false
 			}
 			now := time.Now()

@@ -9,6 +9,14 @@ import (
 	"time"
 )
 
+// Until waits until the wall-clock time t, or until ctx is done, and
+// reports whether the run goes on, as Sleep does. A caller that paces a
+// series of events by absolute due times (due = due.Add(step)) keeps its
+// declared rate when a timer fires late, as timers do on a loaded machine:
+// the next wait is shorter by the overshoot, where relative sleeps would
+// add every overshoot to the total.
+func Until(ctx context.Context, t time.Time) bool { return Sleep(ctx, time.Until(t)) }
+
 // Sleep waits d, or until ctx is done, and reports whether the run goes
 // on: true after a full wait, false when ctx ended. d <= 0 does not wait.
 func Sleep(ctx context.Context, d time.Duration) bool {

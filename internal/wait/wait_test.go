@@ -39,3 +39,11 @@ func TestEvery(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, n.Load(), int32(3))
 }
+
+func TestUntil(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	assert.True(t, Until(ctx, time.Now().Add(time.Millisecond)), "a full wait goes on")
+	assert.True(t, Until(ctx, time.Now().Add(-time.Hour)), "a time already past does not wait")
+	cancel()
+	assert.False(t, Until(ctx, time.Now().Add(time.Hour)), "a cancelled run stops")
+}
