@@ -18,6 +18,8 @@ import (
 
 	envbind "github.com/caarlos0/env/v11"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 )
 
 // Config is every knob. The `env` tag names the variable, `yaml` the settings
@@ -144,8 +146,9 @@ type Config struct {
 	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// FailUnknown names the checks whose unknown outcome (not measured: no
 	// /metrics, no preemption counter, no local GPU) fails the run, as a
-	// comma list of check names, or "all". Empty: an unknown check is shown
-	// as unknown and fails nothing.
+	// comma list of check names (the table "Check names" below), or "all".
+	// A name that is not a check stops the run at start. Empty: an unknown
+	// check is shown as unknown and fails nothing.
 	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"preemptions"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
@@ -523,6 +526,11 @@ func (c *Config) validate() error {
 	}
 	if c.Workload == "" {
 		bad("ACCEPTANCE_WORKLOAD", "must be synthetic or a trace file", "traces/demo.jsonl")
+	} else if c.Workload != WorkloadSynthetic {
+		if _, err := os.Stat(c.Trace()); err != nil {
+			errs = append(errs, fmt.Errorf("ACCEPTANCE_WORKLOAD=%s: neither %q nor a readable trace file (%v); a trace is a Mooncake JSONL or chat JSONL file, its format read from its first line; example: ACCEPTANCE_WORKLOAD=traces/demo.jsonl",
+				c.Workload, WorkloadSynthetic, errors.Unwrap(err)))
+		}
 	}
 	for _, m := range c.ToolCallModes {
 		if m != "plain" && m != "stream" {
@@ -534,11 +542,27 @@ func (c *Config) validate() error {
 			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m), "off,on")
 		}
 	}
+	if bad := checkname.Unknown(c.FailUnknown); len(bad) > 0 {
+		errs = append(errs, fmt.Errorf("ACCEPTANCE_FAIL_UNKNOWN=%s: %s not a check name, so it would fail nothing; the check names: %s, or %s for every check (docs/reference.md, \"Check names\")",
+			c.FailUnknown, quoted(bad), strings.Join(checkname.Names(), ", "), checkname.All))
+	}
 	errs = append(errs, c.Capacity.validate()...)
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
 	}
 	return errors.Join(errs...)
+}
+
+// quoted is names as "a" or "a", "b" are, for an error line.
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0] + " is"
+	}
+	return strings.Join(q, ", ") + " are"
 }
 
 // FromRoot resolves a relative path the way docs/reference.md promises: from the
