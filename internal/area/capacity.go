@@ -93,7 +93,7 @@ func CapacityFailure(j sidecar.Judge, c sidecar.Capacity) string {
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		return "capacity: failed"
+		return noFailedCheck("capacity", c.Checks, c.StopReason)
 	}
 	return strings.Join(lines, "\n")
 }
