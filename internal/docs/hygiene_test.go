@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -115,4 +116,34 @@ func TestBuiltBinariesAreIgnored(t *testing.T) {
 		err := exec.Command("git", "-C", root, "check-ignore", "-q", "--no-index", dir+"/main.go").Run()
 		assert.Error(t, err, "%s's own files must not be ignored", dir)
 	}
+}
+
+// TestMakeTargetsHaveRules: every target the Makefile declares .PHONY has a
+// rule, and `make help` lists every rule that is not internal (issue 26:
+// make report and make interop were declared with no rule, printed
+// "Nothing to be done" and exited 0).
+func TestMakeTargetsHaveRules(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	require.NoError(t, err)
+	text := string(src)
+	phony := regexp.MustCompile(`(?m)^\.PHONY:(.*)$`).FindStringSubmatch(text)
+	require.NotNil(t, phony, "the Makefile declares its .PHONY targets")
+	rules := map[string]bool{}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-z0-9-]+):(.*)$`).FindAllStringSubmatch(text, -1) {
+		if strings.HasPrefix(m[2], "=") {
+			continue // name := value
+		}
+		rules[m[1]] = true
+		documented[m[1]] = strings.Contains(m[2], "## ")
+	}
+	for _, name := range strings.Fields(phony[1]) {
+		assert.True(t, rules[name], "make %s is declared .PHONY but has no rule: add one or drop it", name)
+	}
+	for name, doc := range documented {
+		if name != "acceptance-once" {
+			assert.True(t, doc, "make %s has no \"## what it does\" for make help", name)
+		}
+	}
+	assert.GreaterOrEqual(t, len(rules), 10, "the scan read the rules")
 }
