@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -533,20 +534,38 @@ func TestRequestsCountsChat(t *testing.T) {
 	assert.Equal(t, 3, s.Requests())
 }
 
+// TestHangEndsWithTheClient: the hang persona holds a request until the
+// client goes away (its context ends), then the handler returns and the
+// request leaves the running gauge. It runs under testing/synctest's fake
+// clock (issue 26: no wall-clock bound): the client's 200 ms timeout ends
+// it at exactly 200 ms of the bubble's time, however slow the machine.
 func TestHangEndsWithTheClient(t *testing.T) {
 	t.Parallel()
-	s, url := serve(t, "hang")
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
+	p, err := Lookup("hang")
+	require.NoError(t, err)
 	b, _ := json.Marshal(body(t, false, nil))
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/chat/completions", bytes.NewReader(b))
-	start := time.Now()
-	_, err := http.DefaultClient.Do(req)
-	require.Error(t, err)
-	assert.Less(t, time.Since(start), 2*time.Second)
-	require.Eventually(t, func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		s := New(p, []*fixture.Scenario{scenario(t)})
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/chat/completions", bytes.NewReader(b))
+		start := time.Now()
+		returned := make(chan time.Duration, 1)
+		go func() {
+			s.ServeHTTP(httptest.NewRecorder(), req)
+			returned <- time.Since(start)
+		}()
+		synctest.Wait() // the handler is blocked: the request is running
+		s.mu.Lock()
+		running := s.m.running
+		s.mu.Unlock()
+		assert.Equal(t, 1, running, "the hung request is in flight")
+		assert.Empty(t, returned, "the handler holds the request until the client goes away")
+
+		elapsed := <-returned
+		assert.Equal(t, 200*time.Millisecond, elapsed, "the handler returned when the client's context ended, not later")
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.m.running == 0
-	}, 2*time.Second, 10*time.Millisecond, "the handler returned once the client went away")
+		assert.Equal(t, 0, s.m.running, "the handler returned once the client went away")
+	})
 }
