@@ -32,13 +32,7 @@ func Update() bool { return *update }
 // against goldens that -update alone regenerates.
 func AssertInput(t testing.TB, path string, got []byte) {
 	t.Helper()
-	if *updateInputs {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "no input file: run 'go test -run %s . -update-inputs' in its package to create it", t.Name())
-	assert.Equal(t, string(want), string(got), "%s (a test input) differs from the code that generates it; if the change is intended, rerun the test with -update-inputs, review the diff, then regenerate the outputs with -update", path)
+	compare(t, path, got, *updateInputs, "-update-inputs", "a test input, differs from the code that generates it; if the change is intended, rerun the test with -update-inputs, review the diff, then regenerate the outputs with -update")
 }
 
 // Assert compares got with the file at path (relative to the test's
@@ -46,11 +40,18 @@ func AssertInput(t testing.TB, path string, got []byte) {
 // there. The failure says how to regenerate it.
 func Assert(t testing.TB, path string, got []byte) {
 	t.Helper()
-	if *update {
+	compare(t, path, got, *update, "-update", "differs from the output; if the change is intended, rerun the test with -update and review the diff")
+}
+
+// compare is Assert and AssertInput: rewrite the file first when rewrite
+// is set (by flag), then compare; what says what a difference means.
+func compare(t testing.TB, path string, got []byte, rewrite bool, flag, what string) {
+	t.Helper()
+	if rewrite {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "no golden file: run 'go test -run %s . -update' in its package to create it", t.Name())
-	assert.Equal(t, string(want), string(got), "%s differs from the output; if the change is intended, rerun the test with -update and review the diff", path)
+	require.NoError(t, err, "no file %s: run 'go test -run %s . %s' in its package to create it", path, t.Name(), flag)
+	assert.Equal(t, string(want), string(got), "%s %s", path, what)
 }
