@@ -32,14 +32,14 @@ type exitCase struct {
 	code   int
 }
 
-// documentedExits are the codes a --help's "Exit status:" paragraph names.
-func documentedExits(t *testing.T, help string) []int {
-	t.Helper()
-	_, para, ok := strings.Cut(help, "Exit status:")
-	require.True(t, ok, "the --help has an \"Exit status:\" paragraph")
-	para, _, _ = strings.Cut(para, "\n\n")
+// exitDigits are the exit codes named in text: the digits that stand
+// alone.
+var exitDigits = regexp.MustCompile(`(?:^|[\s,;(])(\d)(?:[\s,;)]|$)`)
+
+// codesIn are the distinct exit codes text names, in order.
+func codesIn(text string) []int {
 	var out []int
-	for _, m := range regexp.MustCompile(`(?:^|[\s,])(\d)(?:[\s,]|$)`).FindAllStringSubmatch(para, -1) {
+	for _, m := range exitDigits.FindAllStringSubmatch(text, -1) {
 		n, _ := strconv.Atoi(m[1])
 		if !slices.Contains(out, n) {
 			out = append(out, n)
@@ -47,6 +47,15 @@ func documentedExits(t *testing.T, help string) []int {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// documentedExits are the codes a --help's "Exit status:" paragraph names.
+func documentedExits(t *testing.T, help string) []int {
+	t.Helper()
+	_, para, ok := strings.Cut(help, "Exit status:")
+	require.True(t, ok, "the --help has an \"Exit status:\" paragraph")
+	para, _, _ = strings.Cut(para, "\n\n")
+	return codesIn(para)
 }
 
 // TestHelpExitStatusMatchesBehaviour: every command's --help names
@@ -138,4 +147,23 @@ func TestHelpExitStatusMatchesBehaviour(t *testing.T) {
 			assert.Equal(t, documentedExits(t, c.help), shown, "%s --help's \"Exit status:\" against the codes it returns", c.name)
 		})
 	}
+}
+
+// TestOutputsTableExitCodes: docs/outputs.md's table of exit codes names,
+// for each command it lists, the codes its --help names (and so, through
+// TestHelpExitStatusMatchesBehaviour, the codes it returns).
+func TestOutputsTableExitCodes(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "outputs.md"))
+	require.NoError(t, err)
+	rows := regexp.MustCompile("(?m)^\\| `([a-z]+) [^|]*\\| ([^|]+) \\|$").FindAllStringSubmatch(string(doc), -1)
+	seen := 0
+	for _, row := range rows {
+		c, ok := lookup(row[1])
+		if !ok || c.run != nil {
+			continue
+		}
+		seen++
+		assert.Equal(t, documentedExits(t, c.help), codesIn(row[2]), "docs/outputs.md's exit codes of %s against its --help", c.name)
+	}
+	assert.GreaterOrEqual(t, seen, 4, "the table lists report, compare, merge and rank")
 }
