@@ -1,8 +1,9 @@
 // Package checkname is the one table of check names: the "name" of every
-// check a run writes to metrics.json, with the section it belongs to and
-// what it judges. internal/sidecar declares its Check* constants from it,
+// check a run writes to metrics.json (Table), and the tool-calling attempt
+// checks (AttemptTable), each with where it is written and what it judges.
+// internal/sidecar and internal/check declare their constants from it,
 // internal/config refuses an ACCEPTANCE_FAIL_UNKNOWN name that is not in
-// it, and internal/docs prints it in docs/reference.md.
+// Table, and internal/docs prints both in docs/reference.md.
 package checkname
 
 import (
@@ -68,6 +69,35 @@ var Table = []Entry{
 	{MinCapacity, "capacity", "the capacity found reaches ACCEPTANCE_MIN_CAPACITY"},
 	{Search, "capacity", "the capacity search ran (why it did not, when it did not)"},
 	{Roofline, "roofline", "the decode rate against the memory-bandwidth roofline (ACCEPTANCE_ROOFLINE_MIN_FRACTION); advice unless ACCEPTANCE_ROOFLINE_BELOW_FAILS"},
+}
+
+// The tool-calling attempt checks: the keys of an attempt's checks and of
+// a scenario's checks counts in metrics.json (internal/check computes them).
+// Each holds or not on every attempt and is never unknown, so
+// ACCEPTANCE_FAIL_UNKNOWN takes none of them.
+const (
+	Parsed       = "parsed"
+	JSONValid    = "json_valid"
+	SchemaValid  = "schema_valid"
+	ArgsMatch    = "args_match"
+	FinishReason = "finish_reason"
+	NoCall       = "no_call"
+	Answer       = "answer"
+	Wire         = "wire"
+)
+
+// AttemptTable is every tool-calling attempt check, in the order
+// docs/reference.md lists them. Whether a failure is the server's or the
+// model's is internal/check's Kind (by tool_choice).
+var AttemptTable = []Entry{
+	{Parsed, "every tool-calling step that expects calls", "calls are present, every name is an offered tool, every call has a function"},
+	{JSONValid, "steps with calls", "every call's arguments are a JSON object"},
+	{SchemaValid, "steps with calls", "every call's arguments satisfy its tool's parameters schema"},
+	{ArgsMatch, "steps with calls", "the calls match the step's expected calls (argument matchers)"},
+	{FinishReason, "every step", "finish_reason fits the answer (tool_calls with calls, stop or length without)"},
+	{NoCall, "no_call steps", "no call and no call markup in the content"},
+	{Answer, "steps with answer_contains", "every expected string is in the final answer"},
+	{Wire, "every step", "the OpenAI wire format of tool calls: arguments a string, ids present and unique, type function, streamed deltas with index, usage when asked for"},
 }
 
 // Names are the table's names, in its order.

@@ -175,6 +175,19 @@ any other name stops the run at start, listing these. Source:
 	for _, e := range checkname.Table {
 		fmt.Fprintf(b, "| `%s` | %s | %s |\n", e.Name, cell(e.Where), cell(e.Judges))
 	}
+	b.WriteString(`
+A tool-calling attempt has checks of its own (` + "`tool_calling`" + `'s
+per-scenario ` + "`checks`" + ` counts); each holds or not on every attempt and is
+never unknown, so ` + "`ACCEPTANCE_FAIL_UNKNOWN`" + ` takes none of them. Whether a
+failure is the server's or the model's depends on ` + "`tool_choice`" + `
+(` + "`internal/check`" + `, ` + "`Kind`" + `). Source: ` + "`internal/checkname`" + ` (` + "`AttemptTable`" + `).
+
+| attempt check | checked on | what it judges |
+| --- | --- | --- |
+`)
+	for _, e := range checkname.AttemptTable {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", e.Name, cell(e.Where), cell(e.Judges))
+	}
 }
 
 // meaning is a field comment as a knob's meaning: without the Go field
