@@ -6,10 +6,10 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test k8scheck acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop clean
+.PHONY: help demo test k8scheck acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop gpuengine-check clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 demo: ## the whole suite against the embedded simulator; writes every output to $(OUT)/
 	@mkdir -p $(OUT)
@@ -17,12 +17,22 @@ demo: ## the whole suite against the embedded simulator; writes every output to 
 		$(GO) tool gotestsum --format testname --junitfile $(OUT)/junit.xml -- -tags live -count=1 -timeout 10m ./acceptance
 	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
 
-test: ## unit tests, self-tests against misbehaving simulators, the llm-d-inference-sim interop run, the Kubernetes manifests, and report.html in headless chromium
+test: ## unit tests, self-tests against misbehaving simulators, the llm-d-inference-sim interop run, the Kubernetes manifests, report.html in headless chromium, and tools/gpuengine's Python checks
 	$(GO) vet ./... && $(GO) vet -tags live ./...
 	$(GO) test -count=1 -timeout 20m ./...
-	./scripts/interop.sh
+	$(MAKE) --no-print-directory interop
 	OUT_PNG=$(OUT)/report.png ./scripts/browser-test.sh
-	$(MAKE) k8scheck
+	$(MAKE) --no-print-directory k8scheck
+	$(MAKE) --no-print-directory gpuengine-check
+
+interop: ## the live suite against llm-d-inference-sim on a loopback port (builds it from the module proxy; minutes the first time)
+	./scripts/interop.sh
+
+report: ## rewrite report.md, report.html and the charts of $(OUT) from its metrics.json and requests.jsonl
+	$(GO) run ./cmd/vllm-acceptance report --out $(OUT)
+
+gpuengine-check: ## tools/gpuengine (Python): lint, and a CPU smoke test of the tiny shape; each part says why it is skipped where its packages are missing
+	./scripts/gpuengine-check.sh
 
 k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manifests strictly (a module of its own: tools/k8scheck)
 	$(GO) -C tools/k8scheck vet ./...

@@ -37,13 +37,7 @@ PAIRS1="${VARIANCE_PAIRS1:-30}"
 
 # VARIANCE_BIN: a folder with prebuilt acceptance.test and vllm-acceptance
 # (for a machine without Go); otherwise they are built here.
-if [ -n "${VARIANCE_BIN:-}" ]; then
-	cp "$VARIANCE_BIN/acceptance.test" "$VARIANCE_BIN/vllm-acceptance" "$W/"
-else
-	echo "variance: building into $W" >&2
-	go test -c -tags live -o "$W/acceptance.test" ./acceptance
-	go build -o "$W/vllm-acceptance" ./cmd/vllm-acceptance
-fi
+scripts/build-bins.sh "$W" "${VARIANCE_BIN:-}" variance
 VA="$W/vllm-acceptance"
 
 # run_one DIR SEED SHIFT SLOW: one run of the suite into DIR, against a

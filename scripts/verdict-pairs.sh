@@ -37,13 +37,7 @@ PAIRS3="${VERDICT_PAIRS3:-10}"
 VARIANTS="${VERDICT_VARIANTS:-none no_preemptions 404 500}"
 start=$(date +%s)
 
-if [ -n "${VERDICT_BIN:-}" ]; then
-	cp "$VERDICT_BIN/acceptance.test" "$VERDICT_BIN/vllm-acceptance" "$W/"
-else
-	echo "verdict-pairs: building into $W" >&2
-	go test -c -tags live -o "$W/acceptance.test" ./acceptance
-	go build -o "$W/vllm-acceptance" ./cmd/vllm-acceptance
-fi
+scripts/build-bins.sh "$W" "${VERDICT_BIN:-}" verdict-pairs
 VA="$W/vllm-acceptance"
 
 # run_one DIR VARIANT: one stability run into DIR; DIR.rc holds its exit.

@@ -21,8 +21,11 @@ var gpuCommand = command{
 Samples every local NVIDIA GPU (memory used/total, utilisation, temperature,
 power) through NVML, then prints the metrics.json "gpu" section to stdout:
 devices, samples and the vram_growth and vram_max checks. Without a local GPU
-or driver it prints "available": false with the reason, and exits 0.
+or driver it prints "available": false with the reason.
 Ctrl-C ends sampling early and still prints.
+
+Exit status: 0 printed (with or without a GPU), 1 the JSON cannot be
+written, 2 usage error.
 
 Example:
   vllm-acceptance gpu --duration 30s --interval 2s > gpu.json

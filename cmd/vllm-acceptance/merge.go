@@ -35,7 +35,9 @@ unfinished shard is named, and the merged run is marked incomplete and
 fails its "shards" check.
 
 Exit status: 0 the merged run passes, 1 it fails (or is incomplete),
-2 bad input. report and compare read DIR like any other run.
+2 usage error, bad input, or the merged files cannot be written.
+
+report and compare read DIR like any other run.
 
 Example:
   vllm-acceptance merge --out out/merged out/shard-0 out/shard-1

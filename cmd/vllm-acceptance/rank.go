@@ -28,8 +28,9 @@ are tied and share a rank ("="). Provenance columns (server version,
 max_model_len, engine config) make a grid of configurations read as a
 grid. ▲ marks a column's best value and ▼ its worst.
 
-Exit status: 0, or 2 when an input cannot be read, 3 when the runs of one
-folder disagree (another model, server version, engine config, knobs...).
+Exit status: 0 ranked, 1 the table or the --json file cannot be written,
+2 usage error or an input cannot be read, 3 the runs of one folder
+disagree (another model, server version, engine config, knobs...).
 
 Example:
   vllm-acceptance rank runs/chunked_only_safe runs/prefix_caching runs/gpu_mem_095

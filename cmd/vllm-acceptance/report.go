@@ -40,7 +40,9 @@ decided or improved (the first 10; compare lists every figure). The step
 summary gets the verdict line only. The baseline does not change the exit
 status: the promotion gate is vllm-acceptance compare.
 
-Exits 0 unless an input (the baseline included) cannot be read: 2.
+Exit status: 0 written, 1 an output cannot be written (the --out folder,
+report.md, report.html or a chart), 2 usage error or an input (the
+baseline included) cannot be read.
 
 Example:
   go test -tags live ./acceptance && vllm-acceptance report --out out

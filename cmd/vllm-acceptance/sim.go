@@ -32,6 +32,11 @@ load, error_rate (fractions), seed, ramp_requests, reasoning_tokens
 (integers), preempt (bool), style (vllm|llmd), reasoning_field
 (reasoning|reasoning_content|both).
 
+Exit status: 0 after Ctrl-C or SIGTERM (or --list), 1 the address cannot
+be listened on or serving fails, 2 usage error (an unknown persona, an
+--addr beyond this machine without --allow-remote, an empty
+--api-key-env variable, unreadable fixtures).
+
 Example:
   vllm-acceptance sim --persona 'hermes_leak?ttft=50ms&itl=2ms'
   VLLM_BASE_URL=http://127.0.0.1:8000/v1 go test -tags live ./acceptance

@@ -341,7 +341,7 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 	if present() {
 		cc := &sidecar.Concurrency{}
 		for _, n := range []string{"closed", "open"}[:1+rng.IntN(2)] {
-			cs := checks(sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio, sidecar.CheckLoadGenerator, sidecar.CheckNoPreemptions)
+			cs := checks(sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio, sidecar.CheckLoadGenerator, sidecar.CheckPreemptions)
 			cc.Runs = append(cc.Runs, sidecar.ConcurrencyRun{Name: n, Mode: n, Checks: cs, Verdict: j.RunVerdict(cs)})
 		}
 		cc.Passed, _ = j.Section(m, sidecar.SectionConcurrency)

@@ -40,12 +40,32 @@ func LoadFailure[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		lines = append(lines, name+": failed")
+		lines = append(lines, noFailedCheck(name, checks, ""))
 	}
 	if cold != nil {
 		lines = append(lines, ColdStartNote(name, cold))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// noFailedCheck is the failure line of an area whose verdict is fail while
+// no check of it counts as failed: no checks at all (it did not run to a
+// measurement: stopped is why, when known), or checks that disagree with
+// the recorded verdict.
+func noFailedCheck(name string, checks []sidecar.Check, stopped string) string {
+	if len(checks) == 0 {
+		line := name + ": failed: it recorded no checks, so nothing was measured"
+		if stopped != "" {
+			line += " (stopped: " + stopped + ")"
+		}
+		return line + "; the log above and metrics.json say what stopped it"
+	}
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.Name
+	}
+	return name + ": failed: its recorded verdict is fail while none of its checks (" + strings.Join(names, ", ") +
+		") failed; metrics.json was changed by hand or written by another version: rerun the suite"
 }
 
 // ColdStartRemedy replaces the sizing advice of a goodput failure that

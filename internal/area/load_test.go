@@ -48,6 +48,12 @@ func TestLoadFailure(t *testing.T) {
 			judge: sidecar.Judge{FailUnknown: []string{sidecar.CheckPreemptions}},
 			run:   sidecar.ConcurrencyRun{Name: "open_40", Checks: []sidecar.Check{unknown}},
 			want:  []string{"open_40: preemptions unknown, failed by ACCEPTANCE_FAIL_UNKNOWN"}, not: []string{"→"}},
+		{name: "no checks", reason: "issue 26: the fallback line gives its reason, never a bare \"<run>: failed\"",
+			run:  sidecar.ConcurrencyRun{Name: "open_40", Verdict: sidecar.VerdictFail},
+			want: []string{"open_40: failed: it recorded no checks, so nothing was measured"}},
+		{name: "checks that disagree with the verdict", reason: "a fail verdict no check explains says so",
+			run:  sidecar.ConcurrencyRun{Name: "open_40", Verdict: sidecar.VerdictFail, Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Passed: true}}},
+			want: []string{"open_40: failed: its recorded verdict is fail while none of its checks (success_rate) failed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}

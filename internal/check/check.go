@@ -10,24 +10,27 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
 
 // Check names, the keys of Result.Checks and of the sidecar's checks counts.
+// Declared from internal/checkname's AttemptTable, which docs/reference.md
+// lists.
 const (
-	Parsed       = "parsed"        // calls present, every name offered, every call has a function
-	JSONValid    = "json_valid"    // every call's arguments are a JSON object
-	SchemaValid  = "schema_valid"  // every call's arguments satisfy its tool's parameters schema
-	ArgsMatch    = "args_match"    // the calls match the step's expected calls
-	FinishReason = "finish_reason" // finish_reason fits the answer (see diagnosis.Response)
-	NoCall       = "no_call"       // no_call steps: no call and no call markup
-	Answer       = "answer"        // steps with answer_contains: every string is in the content
+	Parsed       = checkname.Parsed       // calls present, every name offered, every call has a function
+	JSONValid    = checkname.JSONValid    // every call's arguments are a JSON object
+	SchemaValid  = checkname.SchemaValid  // every call's arguments satisfy its tool's parameters schema
+	ArgsMatch    = checkname.ArgsMatch    // the calls match the step's expected calls
+	FinishReason = checkname.FinishReason // finish_reason fits the answer (see diagnosis.Response)
+	NoCall       = checkname.NoCall       // no_call steps: no call and no call markup
+	Answer       = checkname.Answer       // steps with answer_contains: every string is in the content
 	// Wire: every tool call keeps the OpenAI wire format (arguments a
 	// string, id present and unique, type "function", streamed deltas with
 	// index, usage in a stream that asked for it). A server check.
-	Wire = "wire"
+	Wire = checkname.Wire
 )
 
 // ParsedCall is one returned call with its arguments decoded.

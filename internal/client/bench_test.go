@@ -287,30 +287,38 @@ func (p *plainServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, bPlain)
 }
 
-// oursPlain runs workers goroutines sending non-streamed requests through
-// Client.Chat for d, validating every record (status 200, decoded content,
-// finish_reason, usage); it returns validated requests per second.
-func oursPlain(b *testing.B, c *Client, workers int, d time.Duration) float64 {
-	var ok, bad atomic.Int64
-	var firstBad atomic.Value
+// hammer calls f in a loop on workers goroutines until d has passed, and
+// returns how long they ran.
+func hammer(workers int, d time.Duration, f func()) time.Duration {
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
-				rec := c.Chat(context.Background(), benchReq(false, nil))
-				if rec.OK() && rec.Status == 200 && rec.Content == "ok bench answer" && rec.FinishReason == "stop" && rec.CompletionTokens == 4 && rec.PromptTokens == 10 {
-					ok.Add(1)
-				} else {
-					bad.Add(1)
-					firstBad.CompareAndSwap(nil, fmt.Sprintf("%d %s %s %q", rec.Status, rec.ErrorKind, rec.Error, rec.Content))
-				}
+				f()
 			}
 		})
 	}
 	wg.Wait()
-	el := time.Since(start)
+	return time.Since(start)
+}
+
+// oursPlain runs workers goroutines sending non-streamed requests through
+// Client.Chat for d, validating every record (status 200, decoded content,
+// finish_reason, usage); it returns validated requests per second.
+func oursPlain(b *testing.B, c *Client, workers int, d time.Duration) float64 {
+	var ok, bad atomic.Int64
+	var firstBad atomic.Value
+	el := hammer(workers, d, func() {
+		rec := c.Chat(context.Background(), benchReq(false, nil))
+		if rec.OK() && rec.Status == 200 && rec.Content == "ok bench answer" && rec.FinishReason == "stop" && rec.CompletionTokens == 4 && rec.PromptTokens == 10 {
+			ok.Add(1)
+		} else {
+			bad.Add(1)
+			firstBad.CompareAndSwap(nil, fmt.Sprintf("%d %s %s %q", rec.Status, rec.ErrorKind, rec.Error, rec.Content))
+		}
+	})
 	if bad.Load() > 0 {
 		b.Fatalf("%d of %d requests failed validation; first: %v", bad.Load(), ok.Load()+bad.Load(), firstBad.Load())
 	}
@@ -428,25 +436,17 @@ func BenchmarkStreamChunks(b *testing.B) {
 	want := strings.Repeat("tok ", tokens)
 	for b.Loop() {
 		var chunks, bad atomic.Int64
-		deadline := time.Now().Add(d)
-		start := time.Now()
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for time.Now().Before(deadline) {
-					rec := c.Chat(context.Background(), benchReq(true, nil))
-					if !rec.OK() || rec.Content != want || rec.CompletionTokens != tokens || len(rec.StreamIssues) > 0 {
-						bad.Add(1)
-					}
-					chunks.Add(int64(rec.Chunks))
-				}
-			})
-		}
-		wg.Wait()
+		el := hammer(workers, d, func() {
+			rec := c.Chat(context.Background(), benchReq(true, nil))
+			if !rec.OK() || rec.Content != want || rec.CompletionTokens != tokens || len(rec.StreamIssues) > 0 {
+				bad.Add(1)
+			}
+			chunks.Add(int64(rec.Chunks))
+		})
 		if bad.Load() > 0 {
 			b.Fatalf("%d streams failed validation", bad.Load())
 		}
-		b.ReportMetric(float64(chunks.Load())/time.Since(start).Seconds(), "chunks/s")
+		b.ReportMetric(float64(chunks.Load())/el.Seconds(), "chunks/s")
 	}
 }
 

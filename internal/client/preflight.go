@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/openai/openai-go/v3"
@@ -79,7 +80,7 @@ func (c *Client) Preflight(ctx context.Context, model string) (Server, error) {
 	if len(srv.Models) == 0 {
 		return srv, &PreflightError{Code: "model_not_found", Message: "GET /v1/models lists no model; is the model still loading? Check the server log"}
 	}
-	if model != "" && !contains(srv.Models, model) {
+	if model != "" && !slices.Contains(srv.Models, model) {
 		return srv, &PreflightError{Code: "model_not_found", Message: fmt.Sprintf("VLLM_MODEL=%q is not served; /v1/models lists %s. Set VLLM_MODEL to one of them", model, strings.Join(srv.Models, ", "))}
 	}
 	srv.Health = c.probe(ctx, "/health", nil)
@@ -98,15 +99,6 @@ func (c *Client) Preflight(ctx context.Context, model string) (Server, error) {
 		srv.Kind = "openai-compatible"
 	}
 	return srv, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, e := range xs {
-		if e == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Client) preflightError(ctx context.Context, what string, status int, err error) error {

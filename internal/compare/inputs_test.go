@@ -15,7 +15,8 @@ import (
 
 // TestTestdataInputs keeps testdata/baseline.json and candidate.json equal,
 // byte for byte, to the Go values they are written from (as sidecar.Write
-// writes them); -update rewrites them. The run folders under
+// writes them); -update-inputs rewrites them, -update does not (it
+// rewrites the golden outputs made from them). The run folders under
 // testdata/runs/ are TestTestdataRuns'.
 func TestTestdataInputs(t *testing.T) {
 	for name, m := range map[string]func() *sidecar.Metrics{"baseline.json": baseMetrics, "candidate.json": candidateMetrics} {
@@ -43,7 +44,7 @@ func TestTestdataInputsAreCurrent(t *testing.T) {
 		n++
 		raw, err := os.ReadFile(path)
 		require.NoError(t, err)
-		assert.NoError(t, sidecar.ValidateCurrent(raw), "%s: regenerate it ('go test ./internal/compare -update')", path)
+		assert.NoError(t, sidecar.ValidateCurrent(raw), "%s: regenerate it ('go test ./internal/compare -update-inputs')", path)
 		return nil
 	})
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,7 +125,7 @@ var testdataSides = []struct {
 }
 
 // TestTestdataRuns keeps testdata/runs/ equal, byte for byte, to what
-// synth draws as sidecar.Write writes it; -update rewrites it.
+// synth draws as sidecar.Write writes it; -update-inputs rewrites it.
 func TestTestdataRuns(t *testing.T) {
 	for _, s := range testdataSides {
 		for _, r := range side(rand.New(rand.NewPCG(s.seed, 0)), s.w(), 3) {
@@ -133,29 +134,21 @@ func TestTestdataRuns(t *testing.T) {
 	}
 }
 
-// assertWritten: the file at path is m as sidecar.Write writes it; with
-// -update it is rewritten so.
+// assertWritten: the input file at path is m as sidecar.Write writes it;
+// with -update-inputs (not -update, which rewrites the outputs) it is
+// rewritten so.
 func assertWritten(t *testing.T, path string, m *sidecar.Metrics) {
 	t.Helper()
 	tmp := filepath.Join(t.TempDir(), "metrics.json")
 	require.NoError(t, sidecar.Write(tmp, m))
 	want, err := os.ReadFile(tmp)
 	require.NoError(t, err)
-	golden.Assert(t, path, want)
+	golden.AssertInput(t, path, want)
 }
 
 func regressedOn(res Result, prefix string) bool {
 	for _, r := range res.Rows {
-		if r.Verdict == RowRegressed && len(r.Metric) >= len(prefix) && containsStr(r.Metric, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
+		if r.Verdict == RowRegressed && len(r.Metric) >= len(prefix) && strings.Contains(r.Metric, prefix) {
 			return true
 		}
 	}

@@ -10,14 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	envbind "github.com/caarlos0/env/v11"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 )
 
 // Config is every knob. The `env` tag names the variable, `yaml` the settings
@@ -144,8 +143,9 @@ type Config struct {
 	MaxClientServerGap time.Duration `env:"ACCEPTANCE_MAX_CLIENT_SERVER_GAP" yaml:"max_client_server_gap" example:"10ms"`
 	// FailUnknown names the checks whose unknown outcome (not measured: no
 	// /metrics, no preemption counter, no local GPU) fails the run, as a
-	// comma list of check names, or "all". Empty: an unknown check is shown
-	// as unknown and fails nothing.
+	// comma list of check names (the table "Check names" below), or "all".
+	// A name that is not a check stops the run at start. Empty: an unknown
+	// check is shown as unknown and fails nothing.
 	FailUnknown string `env:"ACCEPTANCE_FAIL_UNKNOWN" yaml:"fail_unknown" example:"preemptions"`
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
@@ -311,9 +311,6 @@ func (c *Config) applyYAML(data []byte, file string) error {
 	return errors.Join(errs...)
 }
 
-// unknownField is yaml's error for a key KnownFields rejects.
-var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
-
 // applyEnv sets the knobs the environment names (a variable set to "" is
 // not set).
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -329,139 +326,6 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		return fmt.Errorf("%s=%s: %v; example: %s=%s", k.env, v, err, k.env, k.example)
 	})
-}
-
-// bind sets the knobs named in vals (environment variable → text) with
-// caarlos0/env and the suite's parsers; each value it rejects becomes one
-// error, worded by explain.
-func (c *Config) bind(vals map[string]string, explain func(k knob, v string, err error) error) error {
-	err := envbind.ParseWithOptions(c, envbind.Options{Environment: vals, FuncMap: parsers})
-	c.StartAt = c.StartAt.UTC()
-	if err == nil {
-		return nil
-	}
-	var agg envbind.AggregateError
-	if !errors.As(err, &agg) {
-		return err
-	}
-	byField := map[string]knob{}
-	for _, k := range knobs() {
-		byField[k.field] = k
-	}
-	var errs []error
-	for _, e := range agg.Errors {
-		var pe envbind.ParseError
-		if !errors.As(e, &pe) {
-			errs = append(errs, e)
-			continue
-		}
-		k := byField[pe.Name]
-		msg := pe.Err
-		if pe.Type == reflect.TypeFor[time.Time]() {
-			msg = errors.New("not an RFC 3339 time (2026-11-30T12:00:00Z)")
-		}
-		errs = append(errs, explain(k, vals[k.env], msg))
-	}
-	return errors.Join(errs...)
-}
-
-// knob is one Config field's names: its Go field, environment variable,
-// settings key and example.
-type knob struct{ field, env, yaml, example string }
-
-// knobs are Config's knobs in declaration order (Capacity's included),
-// read from the struct tags.
-func knobs() []knob {
-	var out []knob
-	var walk func(t reflect.Type)
-	walk = func(t reflect.Type) {
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-				walk(sf.Type) // Capacity's knobs
-				continue
-			}
-			if e := sf.Tag.Get("env"); e != "" && e != "-" {
-				out = append(out, knob{sf.Name, e, sf.Tag.Get("yaml"), sf.Tag.Get("example")})
-			}
-		}
-	}
-	walk(reflect.TypeFor[Config]())
-	return out
-}
-
-// yamlKeys are the settings keys, in declaration order.
-func yamlKeys() []string {
-	var out []string
-	for _, k := range knobs() {
-		if k.yaml != "" && k.yaml != "-" {
-			out = append(out, k.yaml)
-		}
-	}
-	return out
-}
-
-// parsers read each knob type from text, with the messages a user reads.
-var parsers = map[reflect.Type]envbind.ParserFunc{
-	reflect.TypeFor[bool](): func(s string) (any, error) {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, errors.New("not a boolean (true or false)")
-		}
-		return b, nil
-	},
-	reflect.TypeFor[int](): func(s string) (any, error) {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, errors.New("not a whole number")
-		}
-		if n < 0 {
-			return nil, errors.New("must not be negative")
-		}
-		return int(n), nil
-	},
-	reflect.TypeFor[int64](): func(s string) (any, error) {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, errors.New("not a whole number")
-		}
-		if n < 0 {
-			return nil, errors.New("must not be negative")
-		}
-		return n, nil
-	},
-	reflect.TypeFor[float64](): func(s string) (any, error) {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, errors.New("not a number")
-		}
-		if f < 0 {
-			return nil, errors.New("must not be negative")
-		}
-		return f, nil
-	},
-	reflect.TypeFor[time.Duration](): func(s string) (any, error) {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
-				return nil, errors.New("a duration needs a unit (ms, s, m)")
-			}
-			return nil, errors.New("not a duration")
-		}
-		if d < 0 {
-			return nil, errors.New("must not be negative")
-		}
-		return d, nil
-	},
-	reflect.TypeFor[[]string](): func(s string) (any, error) {
-		var out []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out, nil
-	},
 }
 
 // deprecate maps deprecated knobs onto their replacements, with a line to
@@ -523,6 +387,11 @@ func (c *Config) validate() error {
 	}
 	if c.Workload == "" {
 		bad("ACCEPTANCE_WORKLOAD", "must be synthetic or a trace file", "traces/demo.jsonl")
+	} else if c.Workload != WorkloadSynthetic {
+		if _, err := os.Stat(c.Trace()); err != nil {
+			errs = append(errs, fmt.Errorf("ACCEPTANCE_WORKLOAD=%s: neither %q nor a readable trace file (%v); a trace is a Mooncake JSONL or chat JSONL file, its format read from its first line; example: ACCEPTANCE_WORKLOAD=traces/demo.jsonl",
+				c.Workload, WorkloadSynthetic, errors.Unwrap(err)))
+		}
 	}
 	for _, m := range c.ToolCallModes {
 		if m != "plain" && m != "stream" {
@@ -534,11 +403,27 @@ func (c *Config) validate() error {
 			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m), "off,on")
 		}
 	}
+	if bad := checkname.Unknown(c.FailUnknown); len(bad) > 0 {
+		errs = append(errs, fmt.Errorf("ACCEPTANCE_FAIL_UNKNOWN=%s: %s not a check name, so it would fail nothing; the check names: %s, or %s for every check (docs/reference.md, \"Check names\")",
+			c.FailUnknown, quoted(bad), strings.Join(checkname.Names(), ", "), checkname.All))
+	}
 	errs = append(errs, c.Capacity.validate()...)
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
 	}
 	return errors.Join(errs...)
+}
+
+// quoted is names as "a" or "a", "b" are, for an error line.
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0] + " is"
+	}
+	return strings.Join(q, ", ") + " are"
 }
 
 // FromRoot resolves a relative path the way docs/reference.md promises: from the

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -47,6 +49,14 @@ func TestBadValuesNameTheVariableAndAnExample(t *testing.T) {
 		{"rate above one", map[string]string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE": "90"}, []string{"ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "between 0 and 1"}, "a percentage typed as 90 is caught"},
 		{"bad mode", map[string]string{"ACCEPTANCE_TOOLCALL_MODES": "plain,sse"}, []string{`"sse"`, "plain,stream"}, "unknown modes are rejected"},
 		{"bad url", map[string]string{"VLLM_BASE_URL": "gpu-box:5002/v1"}, []string{"VLLM_BASE_URL", "http://"}, "a URL without scheme is caught before any request"},
+		{"fail_unknown names no check", map[string]string{"ACCEPTANCE_FAIL_UNKNOWN": "no_preemptions"},
+			[]string{`ACCEPTANCE_FAIL_UNKNOWN=no_preemptions: "no_preemptions" is not a check name`, "preemptions, vram_growth", "or all"},
+			"issue 26: the old comment's no_preemptions (the check is preemptions) silently failed nothing"},
+		{"fail_unknown with one typo among good names", map[string]string{"ACCEPTANCE_FAIL_UNKNOWN": "preemptions, vram_grwth,all"},
+			[]string{`"vram_grwth" is not a check name`, "success_rate"}, "every name is checked, not only the first"},
+		{"bad thinking mode", map[string]string{"ACCEPTANCE_THINKING": "off,yes"}, []string{`"yes"`, "off, on or default"}, "thinking settings are names too"},
+		{"workload is neither synthetic nor a file", map[string]string{"ACCEPTANCE_WORKLOAD": "mooncake"},
+			[]string{"ACCEPTANCE_WORKLOAD=mooncake", `neither "synthetic" nor a readable trace file`, "Mooncake JSONL or chat JSONL"}, "a format's name is not a workload"},
 		{"several at once", map[string]string{"ACCEPTANCE_REQUEST_TIMEOUT": "soon", "ACCEPTANCE_PARALLEL": "x"}, []string{"ACCEPTANCE_REQUEST_TIMEOUT", "ACCEPTANCE_PARALLEL"}, "every bad knob is reported, not just the first"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -126,4 +136,22 @@ func TestDeprecatedMinPassRateNeverOverridesTheProfile(t *testing.T) {
 	assert.Equal(t, 0.4, c.ModelScenarioMinPassRate, "the new knob set in the profile wins over the deprecated one in the environment")
 	require.Len(t, c.Deprecations, 1)
 	assert.Contains(t, c.Deprecations[0], "ignored")
+}
+
+func TestNamedKnobsAcceptEveryValidName(t *testing.T) {
+	for _, n := range append(checkname.Names(), checkname.All) {
+		c, err := Load(env(map[string]string{"ACCEPTANCE_FAIL_UNKNOWN": n}))
+		require.NoError(t, err, "%s is a check name", n)
+		assert.Equal(t, n, c.FailUnknown)
+	}
+	_, err := Load(env(map[string]string{"ACCEPTANCE_WORKLOAD": "traces/demo.jsonl", "ACCEPTANCE_THINKING": "default"}))
+	require.NoError(t, err, "the demo trace exists (relative to the repository root)")
+}
+
+func TestFailUnknownInSettingsFileIsRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("fail_unknown: [preemptions, no_preemptions]\n"), 0o600))
+	_, err := Load(env(map[string]string{"ACCEPTANCE_PROFILE": p}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"no_preemptions" is not a check name`)
 }

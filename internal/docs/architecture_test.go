@@ -2,6 +2,7 @@ package docs
 
 import (
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -43,16 +44,9 @@ func layers(t *testing.T) map[string]int {
 // non-test files import (under any build tag).
 func internalImports(t *testing.T, dir string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	require.NoError(t, err)
 	seen := map[string]bool{}
 	var out []string
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		require.NoError(t, err)
+	for _, af := range parseNonTest(t, dir, parser.ImportsOnly) {
 		for _, imp := range af.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if rest, ok := strings.CutPrefix(p, module+"internal/"); ok && !seen[rest] {
@@ -60,6 +54,23 @@ func internalImports(t *testing.T, dir string) []string {
 				out = append(out, rest)
 			}
 		}
+	}
+	return out
+}
+
+// parseNonTest parses the non-test Go files of the package in dir.
+func parseNonTest(t *testing.T, dir string, mode parser.Mode) []*ast.File {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	var out []*ast.File
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, mode)
+		require.NoError(t, err)
+		out = append(out, af)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 // Package docs generates docs/reference.md from the code that holds each
 // fact, so the reference cannot drift from it: the knobs from
 // internal/config (struct tags, doc comments and Default), the diagnosis
+// check names from internal/checkname (Table), the
 // codes from internal/diagnosis (Catalog and KindOf), the simulator
 // personas from internal/sim's registry, and compare's tolerances from
 // internal/compare (ToleranceRules and DefaultTolerances).
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
@@ -58,6 +60,7 @@ outputs contain see [outputs.md](outputs.md); for how the parts fit together
 see [ARCHITECTURE.md](ARCHITECTURE.md).
 
 - [Knobs](#knobs)
+- [Check names](#check-names)
 - [Diagnosis codes](#diagnosis-codes)
 - [Simulator personas](#simulator-personas)
 - [Tolerances](#tolerances)
@@ -104,6 +107,7 @@ cannot be set from the file. Source: ` + "`internal/config/config.go`" + ` (the
 		prev = doc
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", env, key, defaultText(values[i]), cell(doc))
 	}
+	checkNames(&b)
 
 	b.WriteString(`
 ## Diagnosis codes
@@ -152,6 +156,38 @@ lists them). Source: ` + "`internal/sim`" + ` (its registry, ` + "`sim.Names`" +
 	tolerances(&b)
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// checkNames writes the table of check names: what metrics.json's checks
+// are called and what ACCEPTANCE_FAIL_UNKNOWN may name.
+func checkNames(b *strings.Builder) {
+	b.WriteString(`
+## Check names
+
+The ` + "`name`" + ` of every check in ` + "`metrics.json`" + ` (a run's or section's
+` + "`checks`" + `), and the names ` + "`ACCEPTANCE_FAIL_UNKNOWN`" + ` takes (or ` + "`" + checkname.All + "`" + `):
+any other name stops the run at start, listing these. Source:
+` + "`internal/checkname`" + ` (` + "`Table`" + `).
+
+| check | written by | what it judges |
+| --- | --- | --- |
+`)
+	for _, e := range checkname.Table {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", e.Name, cell(e.Where), cell(e.Judges))
+	}
+	b.WriteString(`
+A tool-calling attempt has checks of its own (` + "`tool_calling`" + `'s
+per-scenario ` + "`checks`" + ` counts); each holds or not on every attempt and is
+never unknown, so ` + "`ACCEPTANCE_FAIL_UNKNOWN`" + ` takes none of them. Whether a
+failure is the server's or the model's depends on ` + "`tool_choice`" + `
+(` + "`internal/check`" + `, ` + "`Kind`" + `). Source: ` + "`internal/checkname`" + ` (` + "`AttemptTable`" + `).
+
+| attempt check | checked on | what it judges |
+| --- | --- | --- |
+`)
+	for _, e := range checkname.AttemptTable {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", e.Name, cell(e.Where), cell(e.Judges))
+	}
 }
 
 // meaning is a field comment as a knob's meaning: without the Go field

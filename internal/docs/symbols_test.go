@@ -3,15 +3,12 @@ package docs
 import (
 	"go/ast"
 	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // symbolSpanRE is a Go symbol of one of the module's packages named in a
@@ -51,15 +48,8 @@ func TestDocSymbols(t *testing.T) {
 // and "Type.Method" and "Type.Field" for its types.
 func declared(t *testing.T, dir string) map[string]bool {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	require.NoError(t, err)
 	out := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.SkipObjectResolution)
-		require.NoError(t, err)
+	for _, af := range parseNonTest(t, dir, parser.SkipObjectResolution) {
 		for _, d := range af.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:

@@ -11,9 +11,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// checkRequests is sidecar.CheckRequests: the check a run cut short fails.
-const checkRequests = "requests"
-
 // MergeLoadRuns folds the shards' parts of one load run into the run one
 // process would have measured, for `vllm-acceptance merge`. Counts,
 // errors, good requests and output tokens add up; the HDR histograms add
@@ -102,7 +99,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 			view = &c
 		}
 		pd, pp := p.Requests, p.Requests
-		if c, ok := find(p.Checks, checkRequests); ok {
+		if c, ok := find(p.Checks, sidecar.CheckRequests); ok {
 			pd, pp, cut = int(c.Value), int(c.Threshold), true
 		}
 		done, planned = done+pd, planned+pp
@@ -145,7 +142,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, GapCheck(view, genp, c.Threshold))
 	}
 	if cut {
-		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
+		lr.Checks = append(lr.Checks, sidecar.Check{Name: sidecar.CheckRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
 			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
 	}
 	// Provisional: the suite and merge add checks and judge the run again

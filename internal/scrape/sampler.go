@@ -279,7 +279,7 @@ func (s *Sampler) finish() sidecar.ServerMetrics {
 // skipped checks (load.Verdict), so an unknown neither fails the run nor
 // counts as a pass; the report prints it as "unknown" with the reason.
 func PreemptionCheck(sm sidecar.ServerMetrics) sidecar.Check {
-	c := sidecar.Check{Name: sidecar.CheckNoPreemptions, Passed: true, Threshold: 0}
+	c := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Threshold: 0}
 	unknown := func(why string) sidecar.Check {
 		c.Passed, c.Skipped = false, true
 		c.Detail = "preemptions unknown: " + why

@@ -270,7 +270,7 @@ func TestPreemptionCheck(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		c := PreemptionCheck(tc.sm)
-		assert.Equal(t, sidecar.CheckNoPreemptions, c.Name)
+		assert.Equal(t, sidecar.CheckPreemptions, c.Name)
 		assert.Equal(t, tc.passed, c.Passed, c.Detail)
 		assert.Equal(t, tc.skipped, c.Skipped, c.Detail)
 		assert.NotEmpty(t, c.Detail)

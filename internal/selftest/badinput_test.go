@@ -230,6 +230,17 @@ func TestBadInput(t *testing.T) {
 			check: func(t *testing.T, o Outcome, _ *syscall.Rusage) {
 				assert.Empty(t, o.Records, "no request is sent")
 			}},
+		{name: "22_fail_unknown_not_a_check", reason: "issue 26: ACCEPTANCE_FAIL_UNKNOWN=no_preemptions (the check is preemptions) would fail nothing; it stops the run at config load with the check names",
+			env:  withEnv(persona("healthy"), "ACCEPTANCE_FAIL_UNKNOWN", "no_preemptions"),
+			code: "invalid_config", msg: []string{`ACCEPTANCE_FAIL_UNKNOWN=no_preemptions: "no_preemptions" is not a check name`, sidecar.CheckPreemptions + ", " + sidecar.CheckVRAMGrowth}, bound: fast,
+			check: func(t *testing.T, o Outcome, _ *syscall.Rusage) {
+				assert.Empty(t, o.Records, "no request is sent")
+			}},
+		{name: "23_unknown_persona", reason: "ACCEPTANCE_SIMULATOR names no persona: refused at config load with the known ones",
+			env: func(t *testing.T) map[string]string {
+				return map[string]string{"ACCEPTANCE_SIMULATOR": "helthy"}
+			},
+			code: "invalid_config", msg: []string{`ACCEPTANCE_SIMULATOR=helthy: simulator persona "helthy" is unknown; known personas:`, "healthy"}, bound: fast},
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {

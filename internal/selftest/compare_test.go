@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,22 @@ func cli(t *testing.T) string {
 	return cliPath
 }
 
+// runCLI runs the built CLI bin with args: its exit status and its
+// stdout and stderr together.
+func runCLI(t *testing.T, bin string, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String()
+	}
+	require.NoError(t, err)
+	return 0, out.String()
+}
+
 // TestComparePromotionGate runs the live stability area against a healthy
 // simulator twice and against a degrading one, then runs the real
 // `vllm-acceptance compare`: healthy vs healthy must pass or be
@@ -64,17 +81,7 @@ func TestComparePromotionGate(t *testing.T) {
 	again := runStability(healthy)
 	degraded := runStability("degrading?ttft=200ms&itl=20ms")
 
-	compare := func(a, b string) (int, string) {
-		var out bytes.Buffer
-		cmd := exec.Command(bin, "compare", a, b)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), out.String()
-		}
-		require.NoError(t, err)
-		return 0, out.String()
-	}
+	compare := func(a, b string) (int, string) { return runCLI(t, bin, "compare", a, b) }
 	code, out := compare(base, again)
 	// One run per side of ~20 requests: the intervals are wide, so on a
 	// loaded machine a figure may honestly be inconclusive (exit 4, with

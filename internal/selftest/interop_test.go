@@ -26,10 +26,7 @@ import (
 // model's tool-calling quality, or vLLM's parsers (the parser and reasoning
 // diagnoses cannot occur there).
 func TestInteropLLMD(t *testing.T) {
-	url := os.Getenv("LLMD_BASE_URL")
-	if url == "" {
-		t.Skip("LLMD_BASE_URL not set: scripts/interop.sh (part of make test) starts llm-d-inference-sim and sets it")
-	}
+	url := llmdURL(t)
 	o := Run(t, map[string]string{
 		"VLLM_BASE_URL":               url,
 		"ACCEPTANCE_FIXTURES":         filepath.Join(config.RepoRoot(), "internal/selftest/testdata/interop"),
@@ -72,10 +69,7 @@ func TestInteropLLMD(t *testing.T) {
 // client_server_gap must come out judged or unknown, never crash the run.
 // What it says there is logged (docs/methods.md quotes it).
 func TestInteropLLMDServerView(t *testing.T) {
-	url := os.Getenv("LLMD_BASE_URL")
-	if url == "" {
-		t.Skip("LLMD_BASE_URL not set: scripts/interop.sh (part of make test) starts llm-d-inference-sim and sets it")
-	}
+	url := llmdURL(t)
 	o := Run(t, map[string]string{
 		"VLLM_BASE_URL":                   url,
 		"ACCEPTANCE_SHORT_TOKENS":         "8",
@@ -106,4 +100,14 @@ func TestInteropLLMDServerView(t *testing.T) {
 		assert.True(t, v.Available, "%s: llm-d-inference-sim publishes vllm: series: %s", r.Name, v.Note)
 		assert.NotContains(t, gap.Detail, "panic", r.Name)
 	}
+}
+
+// llmdURL is the llm-d-inference-sim to test, or skips with the reason.
+func llmdURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("LLMD_BASE_URL")
+	if url == "" {
+		t.Skip("LLMD_BASE_URL not set: scripts/interop.sh (make interop, part of make test) starts llm-d-inference-sim and sets it")
+	}
+	return url
 }

@@ -146,13 +146,8 @@ func TestShardsCapacityOnlyFailure(t *testing.T) {
 	}
 
 	merged := filepath.Join(out, "merged")
-	cmd := exec.Command(cli(t), "merge", "--out", merged, filepath.Join(out, "shards"))
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	err = cmd.Run()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee, "merge fails the run:\n%s", buf.String())
-	assert.Equal(t, 1, ee.ExitCode(), buf.String())
+	code, mergeOut := runCLI(t, cli(t), "merge", "--out", merged, filepath.Join(out, "shards"))
+	assert.Equal(t, 1, code, "merge fails the run:\n%s", mergeOut)
 
 	m, err := sidecar.Read(merged)
 	require.NoError(t, err)

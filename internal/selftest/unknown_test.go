@@ -1,9 +1,7 @@
 package selftest
 
 import (
-	"bytes"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,17 +39,7 @@ func TestUnknownNeverRegresses(t *testing.T) {
 		require.NotNil(t, o.Metrics, tail(o.Output))
 		return o
 	}
-	compare := func(t *testing.T, a, b string) (int, string) {
-		var out bytes.Buffer
-		cmd := exec.Command(bin, "compare", a, b)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), out.String()
-		}
-		require.NoError(t, err)
-		return 0, out.String()
-	}
+	compare := func(t *testing.T, a, b string) (int, string) { return runCLI(t, bin, "compare", a, b) }
 	unknownPassing := func(t *testing.T, o Outcome) {
 		t.Helper()
 		assert.Equal(t, 0, o.ExitCode, "a healthy run passes with preemptions unknown:\n%s", tail(o.Output))

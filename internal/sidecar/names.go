@@ -1,37 +1,43 @@
 package sidecar
 
+import "github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
+
 // Check names: the "name" of a Check in metrics.json and in failure
-// messages, defined here once for every package that writes or reads them.
+// messages, declared from internal/checkname's one table (which
+// ACCEPTANCE_FAIL_UNKNOWN is checked against and docs/reference.md lists).
 const (
 	// A load-style run (stability, concurrency, conversation).
-	CheckSuccessRate   = "success_rate"
-	CheckDegradation   = "degradation"
-	CheckGoodputRatio  = "goodput_ratio"
-	CheckErrors        = "errors"
-	CheckLatencyGrowth = "latency_growth"
-	CheckLoadGenerator = "load_generator"
-	CheckRequests      = "requests"
+	CheckSuccessRate   = checkname.SuccessRate
+	CheckDegradation   = checkname.Degradation
+	CheckGoodputRatio  = checkname.GoodputRatio
+	CheckErrors        = checkname.Errors
+	CheckLatencyGrowth = checkname.LatencyGrowth
+	CheckLoadGenerator = checkname.LoadGenerator
+	CheckRequests      = checkname.Requests
+	// CheckTurns: every planned turn of a conversation ran.
+	CheckTurns = checkname.Turns
+	// CheckRun: the run named in the configuration exists.
+	CheckRun = checkname.Run
 	// CheckClientServerGap: what the path in front of the engine adds to
 	// TTFT, against vLLM's own histogram (load.GapCheck).
-	CheckClientServerGap = "client_server_gap"
+	CheckClientServerGap = checkname.ClientServerGap
 	// CheckShards: every shard of a merged load run finished.
-	CheckShards = "shards"
+	CheckShards = checkname.Shards
 	// CheckWorkload: a trace replay's prompts could be built (the
 	// calibration against the server answered).
-	CheckWorkload = "workload"
-	// CheckPreemptions is a stability run's preemption check;
-	// CheckNoPreemptions the /metrics sampler's own name for it.
-	CheckPreemptions   = "preemptions"
-	CheckNoPreemptions = "no_preemptions"
+	CheckWorkload = checkname.Workload
+	// CheckPreemptions is a stability run's preemption check (the /metrics
+	// sampler's scrape.PreemptionCheck).
+	CheckPreemptions = checkname.Preemptions
 	// The local GPU.
-	CheckVRAMGrowth = "vram_growth"
-	CheckVRAMMax    = "vram_max"
+	CheckVRAMGrowth = checkname.VRAMGrowth
+	CheckVRAMMax    = checkname.VRAMMax
 	// The capacity search.
-	CheckCapacity    = "capacity"
-	CheckMinCapacity = "min_capacity"
-	CheckSearch      = "search"
+	CheckCapacity    = checkname.Capacity
+	CheckMinCapacity = checkname.MinCapacity
+	CheckSearch      = checkname.Search
 	// CheckRoofline is the roofline as a check (Roofline.Check).
-	CheckRoofline = "roofline"
+	CheckRoofline = checkname.Roofline
 )
 
 // Histogram keys in a run's "histograms" object.

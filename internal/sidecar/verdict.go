@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 )
 
 // Outcome is what one check found: it held, it did not, or it could not be
@@ -71,7 +73,7 @@ func (c *Check) UnmarshalJSON(b []byte) error {
 
 // FailUnknownAll is the ACCEPTANCE_FAIL_UNKNOWN value that makes every
 // unknown check fail.
-const FailUnknownAll = "all"
+const FailUnknownAll = checkname.All
 
 // Judge derives every verdict above a check: a run's, a section's and
 // the whole run's. It is the one pass rule; the suite, merge, report,
@@ -79,7 +81,8 @@ const FailUnknownAll = "all"
 // it recorded).
 type Judge struct {
 	// FailUnknown names the checks whose Unknown outcome fails the run
-	// (ACCEPTANCE_FAIL_UNKNOWN: "no_preemptions,vram_growth", or "all").
+	// (ACCEPTANCE_FAIL_UNKNOWN: "preemptions,vram_growth", or "all";
+	// config refuses a name internal/checkname does not list).
 	// Otherwise an unknown check fails nothing.
 	FailUnknown []string
 	// Exclude names checks the caller judges itself and this judge leaves

@@ -321,7 +321,7 @@ func otherValue(v any, ps, root map[string]any, m fixture.Matcher) (any, bool) {
 	case string:
 		if enum, ok := ps["enum"].([]any); ok {
 			for _, e := range enum {
-				if e != x && !contains(m.OneOf, e) {
+				if e != x && !slices.Contains(m.OneOf, e) {
 					return e, true
 				}
 			}
@@ -357,15 +357,6 @@ func otherValue(v any, ps, root map[string]any, m fixture.Matcher) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-func contains(xs []any, x any) bool {
-	for _, e := range xs {
-		if e == x {
-			return true
-		}
-	}
-	return false
 }
 
 // streamVariant is what stream_args_differ streams instead of c's

@@ -3,7 +3,6 @@ package sim
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -531,22 +530,4 @@ func TestRequestsCountsChat(t *testing.T) {
 		assert.Equal(t, 500, resp.StatusCode)
 	}
 	assert.Equal(t, 3, s.Requests())
-}
-
-func TestHangEndsWithTheClient(t *testing.T) {
-	t.Parallel()
-	s, url := serve(t, "hang")
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	b, _ := json.Marshal(body(t, false, nil))
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/chat/completions", bytes.NewReader(b))
-	start := time.Now()
-	_, err := http.DefaultClient.Do(req)
-	require.Error(t, err)
-	assert.Less(t, time.Since(start), 2*time.Second)
-	require.Eventually(t, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.m.running == 0
-	}, 2*time.Second, 10*time.Millisecond, "the handler returned once the client went away")
 }

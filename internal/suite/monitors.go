@@ -33,7 +33,6 @@ func (r *Run) runMonitors(ctx context.Context) func() []sidecar.Check {
 		pre := sidecar.Check{Name: sidecar.CheckPreemptions, Passed: true, Skipped: true, Detail: "ACCEPTANCE_METRICS_INTERVAL=0: /metrics not read"}
 		if s != nil {
 			pre = scrape.PreemptionCheck(s.Stop())
-			pre.Name = sidecar.CheckPreemptions
 		}
 		checks := []sidecar.Check{pre}
 		if g != nil {

@@ -49,7 +49,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if name != StabilityAlternating {
 		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: sidecar.VerdictFail,
-			Checks: []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
+			Checks: []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
 		return res
 	}
 	n := r.Cfg.StabilityRequests
@@ -260,7 +260,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
 		run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
-		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
+		run.Checks = []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
 		return run
 	}
 	lim := r.limits()
@@ -376,7 +376,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
 	if name != r.ConversationRuns()[0] {
 		run.Verdict = sidecar.VerdictFail
-		run.Checks = []sidecar.Check{{Name: "run", Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
+		run.Checks = []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
 		return run
 	}
 	base := r.loadRequest("", (r.Cfg.ShortTokens+r.Cfg.LongTokens)/2)
@@ -425,7 +425,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	run.ColdStart = cold.Result(false, 0)
 	run.Checks = load.JudgeConversation(run.Turns)
 	if len(run.Turns) < turns && run.Errors == 0 {
-		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
+		run.Checks = append(run.Checks, sidecar.Check{Name: sidecar.CheckTurns, Value: float64(len(run.Turns)), Threshold: float64(turns),
 			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
 	}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)

@@ -99,6 +99,13 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		r.fatal = wErr.Error()
 		return r
 	}
+	if err == nil && cfg.Simulator != "" {
+		// A persona is a name too: refused with the known ones before
+		// fixtures or a trace are read.
+		if _, pErr := sim.Lookup(cfg.Simulator); pErr != nil {
+			err = fmt.Errorf("ACCEPTANCE_SIMULATOR=%s: %w", cfg.Simulator, pErr)
+		}
+	}
 	if err != nil {
 		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r

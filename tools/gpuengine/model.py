@@ -119,6 +119,28 @@ class Model:
         for layer in self.layers:
             yield from layer.values()
 
+    # ----- a layer's parts that prefill and decode share.
+
+    def _qkv(self, i, L, x, cos, sin, slots):
+        """Layer i's attention inputs for the rows of x [N, hidden]: q
+        [N,H,D] and k, v [N,KV,D], q and k normed and rotated; k and v are
+        written to the KV cache at slots [N]."""
+        s, n = self.s, x.shape[0]
+        h = _rms_norm(x, L["in_norm"], s.eps)
+        q, k, v = (h @ L["qkv"].t()).split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
+        q = _rope(_rms_norm(q.view(n, s.heads, s.head_dim), L["q_norm"], s.eps), cos, sin)
+        k = _rope(_rms_norm(k.view(n, s.kv_heads, s.head_dim), L["k_norm"], s.eps), cos, sin)
+        v = v.view(n, s.kv_heads, s.head_dim)
+        self.k_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, k)
+        self.v_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, v)
+        return q, k, v
+
+    def _mlp(self, L, x):
+        """x after the layer's SwiGLU block (residual added)."""
+        h = _rms_norm(x, L["post_norm"], self.s.eps)
+        gt, up = (h @ L["gate_up"].t()).chunk(2, dim=-1)
+        return x + (F.silu(gt) * up) @ L["down"].t()
+
     # ----- prefill: one sequence, all its tokens, KV written to its blocks.
 
     @torch.inference_mode()
@@ -132,13 +154,7 @@ class Model:
         x = self.embed[tokens]
         rep = s.heads // s.kv_heads
         for i, L in enumerate(self.layers):
-            h = _rms_norm(x, L["in_norm"], s.eps)
-            q, k, v = (h @ L["qkv"].t()).split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
-            q = _rope(_rms_norm(q.view(p, s.heads, s.head_dim), L["q_norm"], s.eps), cos, sin)
-            k = _rope(_rms_norm(k.view(p, s.kv_heads, s.head_dim), L["k_norm"], s.eps), cos, sin)
-            v = v.view(p, s.kv_heads, s.head_dim)
-            self.k_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, k)
-            self.v_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, v)
+            q, k, v = self._qkv(i, L, x, cos, sin, slots)
             qh = q.transpose(0, 1).unsqueeze(0)  # [1,H,P,D]
             kh = k.repeat_interleave(rep, dim=1).transpose(0, 1).unsqueeze(0)
             vh = v.repeat_interleave(rep, dim=1).transpose(0, 1).unsqueeze(0)
@@ -149,9 +165,7 @@ class Model:
                 sc = sc + torch.full((p, p), float("-inf"), device=self.device).triu(1)
                 o = (sc.softmax(-1) @ vh.float()).to(self.dtype)
             x = x + o.squeeze(0).transpose(0, 1).reshape(p, -1) @ L["o"].t()
-            h = _rms_norm(x, L["post_norm"], s.eps)
-            gt, up = (h @ L["gate_up"].t()).chunk(2, dim=-1)
-            x = x + (F.silu(gt) * up) @ L["down"].t()
+            x = self._mlp(L, x)
         x = _rms_norm(x[-1:], self.final_norm, s.eps)
         return (x @ self.lm_head.t()).float()[0]
 
@@ -172,22 +186,14 @@ class Model:
         grp = s.heads // s.kv_heads
         x = self.embed[tokens]
         for i, L in enumerate(self.layers):
-            h = _rms_norm(x, L["in_norm"], s.eps)
-            q, k, v = (h @ L["qkv"].t()).split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
-            q = _rope(_rms_norm(q.view(b, s.heads, s.head_dim), L["q_norm"], s.eps), cos, sin)
-            k = _rope(_rms_norm(k.view(b, s.kv_heads, s.head_dim), L["k_norm"], s.eps), cos, sin)
-            v = v.view(b, s.kv_heads, s.head_dim)
-            self.k_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, k)
-            self.v_cache[i].view(-1, s.kv_heads, s.head_dim).index_copy_(0, slots, v)
+            q, k, v = self._qkv(i, L, x, cos, sin, slots)
             K = self.k_cache[i][block_tables].view(b, ctx, s.kv_heads, s.head_dim).permute(0, 2, 3, 1)  # [B,KV,D,ctx]
             V = self.v_cache[i][block_tables].view(b, ctx, s.kv_heads, s.head_dim).transpose(1, 2)  # [B,KV,ctx,D]
             qg = q.view(b, s.kv_heads, grp, s.head_dim)
             sc = torch.matmul(qg, K).float() * self.scale + bias  # [B,KV,G,ctx]
             o = torch.matmul(sc.softmax(-1).to(self.dtype), V)  # [B,KV,G,D]
             x = x + o.reshape(b, -1) @ L["o"].t()
-            h = _rms_norm(x, L["post_norm"], s.eps)
-            gt, up = (h @ L["gate_up"].t()).chunk(2, dim=-1)
-            x = x + (F.silu(gt) * up) @ L["down"].t()
+            x = self._mlp(L, x)
         x = _rms_norm(x, self.final_norm, s.eps)
         return (x @ self.lm_head.t()).float()
 

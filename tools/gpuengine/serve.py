@@ -181,7 +181,9 @@ class Server:
             return error(500, str(e), "InternalServerError")
         rid, created, name = "chatcmpl-" + req.id, int(time.time()), self.a.served_model_name
         detok = Detokenizer(self.tok, ids)
-        usage = lambda n: {"prompt_tokens": len(ids), "total_tokens": len(ids) + n, "completion_tokens": n}  # noqa: E731
+
+        def usage(n):
+            return {"prompt_tokens": len(ids), "total_tokens": len(ids) + n, "completion_tokens": n}
 
         def chunk(delta, finish=None):
             return {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
