@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
@@ -19,6 +20,9 @@ func Transport(r *record.Record) []Finding {
 	}
 	switch r.ErrorKind {
 	case record.ErrTimeout:
+		if d, ok := stillStreaming(r); ok {
+			return one(TimeoutWhileStreaming, d)
+		}
 		return one(Timeout, firstNonEmpty(r.Error, "no answer within the request timeout"))
 	case record.ErrUnreachable:
 		return one(Unreachable, r.Error)
@@ -190,4 +194,42 @@ func errorMessage(body string) string {
 		}
 	}
 	return snippet(body)
+}
+
+// Still streaming when the budget ended (TimeoutWhileStreaming): at least
+// MinStreamTokens tokens came at MinStreamRate tokens/s or more, and the
+// last one came no longer before the end than StreamGapFactor mean gaps
+// between tokens (at least MinStreamSilence). A stream that had gone
+// silent longer than that stays a Timeout: the server stopped sending.
+const (
+	MinStreamTokens  = 2
+	MinStreamRate    = 1.0
+	StreamGapFactor  = 4.0
+	MinStreamSilence = time.Second
+)
+
+// stillStreaming says whether a timed-out streamed request was still
+// delivering tokens at a steady rate when its budget ended, and if so the
+// figures: tokens received, rate, budget and the knob.
+func stillStreaming(r *record.Record) (string, bool) {
+	if !r.Stream || r.TokenChunks < MinStreamTokens || r.LastTokenMs <= r.TTFTms || r.TTFTms <= 0 {
+		return "", false
+	}
+	span := r.LastTokenMs - r.TTFTms
+	gap := span / float64(r.TokenChunks-1)
+	rate := 1000 / gap
+	silence := r.E2Ems - r.LastTokenMs
+	if rate < MinStreamRate || silence > max(StreamGapFactor*gap, float64(MinStreamSilence.Milliseconds())) {
+		return "", false
+	}
+	budget := time.Duration(r.TimeoutMs * float64(time.Millisecond)).Round(100 * time.Millisecond)
+	from := "ACCEPTANCE_REQUEST_TIMEOUT=" + budget.String()
+	if r.TimeoutFrom != "" && r.TimeoutFrom != "ACCEPTANCE_REQUEST_TIMEOUT" {
+		from = fmt.Sprintf("the request budget %s (%s; ACCEPTANCE_REQUEST_TIMEOUT overrides it)", budget, r.TimeoutFrom)
+	}
+	if r.TimeoutMs <= 0 {
+		from = "the request timeout (ACCEPTANCE_REQUEST_TIMEOUT)"
+	}
+	return fmt.Sprintf("%s ended the stream while it was still delivering tokens: %d tokens received at %.1f tok/s, the last %s before the end; %s; not a server fault",
+		from, r.TokenChunks, rate, time.Duration(silence*float64(time.Millisecond)).Round(time.Millisecond), budgetName(r)), true
 }

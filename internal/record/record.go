@@ -106,6 +106,18 @@ type Record struct {
 	ITLms []float64 `json:"-"`
 	// Chunks counts SSE data events received, [DONE] excluded.
 	Chunks int `json:"chunks,omitempty"`
+	// TokenChunks counts the streamed chunks that carried a token
+	// (content, reasoning or a tool-call delta; vLLM sends one token a
+	// chunk), and LastTokenMs is when the last of them arrived, measured
+	// as E2Ems is: together with E2Ems they tell a stream still flowing
+	// when its budget ended from one that had gone silent.
+	TokenChunks int     `json:"token_chunks,omitempty"`
+	LastTokenMs float64 `json:"last_token_ms,omitempty"`
+	// TimeoutMs is the time budget the request was sent with, and
+	// TimeoutFrom where it came from (ACCEPTANCE_REQUEST_TIMEOUT, or
+	// max_tokens at the measured pace).
+	TimeoutMs   float64 `json:"timeout_ms,omitempty"`
+	TimeoutFrom string  `json:"timeout_from,omitempty"`
 
 	PromptTokens     int    `json:"prompt_tokens,omitempty"`
 	CompletionTokens int    `json:"completion_tokens,omitempty"`
