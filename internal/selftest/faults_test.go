@@ -248,8 +248,12 @@ func intactLines(t *testing.T, path string) int {
 // (complete=false, end_reason test_timeout) just before.
 func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	t.Parallel()
-	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms"), nil))
-	env := stabilityEnv(url, 10000, "20ms")
+	// The plan (internal/suite/pace.go) refuses at once a run it knows
+	// cannot fit, so this server slows down after the pace probe: its
+	// latency ramps to ×51 over 200 requests. At the probe's pace the 40
+	// requests fit the 4 s; at the ramped pace they take about 14 s.
+	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms&ramp=50&ramp_requests=200"), nil))
+	env := stabilityEnv(url, 40, "20ms")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "4s")
