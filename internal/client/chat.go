@@ -39,6 +39,10 @@ type Request struct {
 	// says where it came from, for the record and the diagnosis.
 	Timeout     time.Duration
 	TimeoutFrom string
+	// Need is how long MaxTokens takes at the measured pace of PaceTPS
+	// tokens/s (recorded for the diagnosis of a timeout).
+	Need    time.Duration
+	PaceTPS float64
 }
 
 func (r *Request) params() openai.ChatCompletionNewParams {
@@ -133,6 +137,7 @@ func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) r
 		rec.TimeoutFrom = req.TimeoutFrom
 	}
 	rec.TimeoutMs = ms(timeout)
+	rec.NeedMs, rec.PaceTPS = ms(req.Need), req.PaceTPS
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -68,7 +68,7 @@ func KindOf(c Code, toolChoice string) Kind {
 		// How long the model writes: the budget ran out inside the call.
 		// Its own code all the same, since the remedy is the budget.
 		return KindModel
-	case TimeoutWhileStreaming:
+	case TimeoutTooShort:
 		// The budget ended a healthy stream: the suite's budget (the
 		// remedy names the knob), never a server fault. Judged with the
 		// model-kind rates, as the other budget codes are.

@@ -118,6 +118,12 @@ type Record struct {
 	// max_tokens at the measured pace).
 	TimeoutMs   float64 `json:"timeout_ms,omitempty"`
 	TimeoutFrom string  `json:"timeout_from,omitempty"`
+	// NeedMs is how long max_tokens takes at the pace the suite measured
+	// before the run (TTFT + max_tokens / decode rate), 0 when unknown:
+	// a non-streamed request that timed out with NeedMs over TimeoutMs
+	// may have been decoding all along.
+	NeedMs  float64 `json:"need_ms,omitempty"`
+	PaceTPS float64 `json:"pace_tok_s,omitempty"`
 
 	PromptTokens     int    `json:"prompt_tokens,omitempty"`
 	CompletionTokens int    `json:"completion_tokens,omitempty"`

@@ -109,7 +109,7 @@ func (r *Run) timeoutWarning(plan []AreaPlan, p Pace) string {
 	if need <= r.Cfg.RequestTimeout {
 		return ""
 	}
-	return fmt.Sprintf("warning: %s tokens at %.0f tok/s need %s; ACCEPTANCE_REQUEST_TIMEOUT is %s: a request still streaming at its end reads timeout_while_streaming (unset the knob to budget each request from its max_tokens)",
+	return fmt.Sprintf("warning: %s tokens at %.0f tok/s need %s; ACCEPTANCE_REQUEST_TIMEOUT is %s: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)",
 		thousands(mt), p.TokPerS, Human(need), Human(r.Cfg.RequestTimeout))
 }
 
@@ -157,7 +157,11 @@ func (r *Run) Pace() Pace {
 // request sends no max_tokens.
 func (r *Run) budget(req client.Request) client.Request {
 	p := r.Pace()
-	if r.userTimeout || !p.Known() || req.MaxTokens <= 0 {
+	if !p.Known() || req.MaxTokens <= 0 {
+		return req
+	}
+	req.Need, req.PaceTPS = p.Request(req.MaxTokens), p.TokPerS
+	if r.userTimeout {
 		return req
 	}
 	need := time.Duration(BudgetMargin * float64(p.Request(req.MaxTokens)))
