@@ -15,6 +15,10 @@ import (
 // the idle server's pace before any area runs.
 const PaceRequests = 3
 
+// PaceTokens is the probe's max_tokens: enough tokens for a decode rate,
+// few enough to fit a short ACCEPTANCE_REQUEST_TIMEOUT at a slow pace.
+const PaceTokens = 32
+
 // BudgetMargin multiplies the time a request needs at the measured pace
 // (TTFT + max_tokens / decode rate) to give its deadline: room for a
 // batch that slows as it fills, prefill of long prompts and a noisy
@@ -113,23 +117,26 @@ func (r *Run) timeoutWarning(plan []AreaPlan, p Pace) string {
 		thousands(mt), p.TokPerS, Human(need), Human(r.Cfg.RequestTimeout))
 }
 
-// probePace sends PaceRequests short requests (the load's short class,
-// streamed, thinking off) one after the other and takes the median TTFT
-// and decode rate (1 / TPOT) of those that completed. It stops at the
-// first that fails: a server that cannot answer has no pace to plan by
-// (the areas then say what is wrong). Its records carry the warm-up
-// class, so they count in no area's figures.
+// probePace sends PaceRequests short requests (the load's short prompt,
+// PaceTokens, streamed, thinking off) one after the other and takes the
+// median TTFT and decode rate (token chunks over the time between the
+// first and the last) of those that streamed tokens, even if their
+// budget ended them. It stops at the first without tokens: a server that
+// cannot answer has no pace to plan by (the areas then say what is
+// wrong). Its records carry the warm-up class, so they count in no
+// area's figures.
 func (r *Run) probePace(ctx context.Context) Pace {
 	var ttft, tpot []float64
 	for i := range PaceRequests {
 		if ctx.Err() != nil {
 			break
 		}
-		rec := r.Client.Chat(ctx, r.loadRequest(ShortPrompt, r.Cfg.ShortTokens))
+		rec := r.Client.Chat(ctx, r.loadRequest(ShortPrompt, PaceTokens))
 		rec.Test, rec.Scenario, rec.Class, rec.Attempt = PaceTest, "idle", record.ClassWarmup, i+1
-		ok := rec.OK()
-		if ok && rec.TTFTms > 0 && rec.TPOTms > 0 {
-			ttft, tpot = append(ttft, rec.TTFTms), append(tpot, rec.TPOTms)
+		ok := rec.TTFTms > 0 && rec.TokenChunks >= 2 && rec.LastTokenMs > rec.TTFTms
+		if ok {
+			ttft = append(ttft, rec.TTFTms)
+			tpot = append(tpot, (rec.LastTokenMs-rec.TTFTms)/float64(rec.TokenChunks-1))
 		}
 		rec.Content, rec.Reasoning = "", ""
 		r.Record(&rec)
