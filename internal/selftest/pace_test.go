@@ -182,7 +182,10 @@ func TestThinkingPastShortTimeout(t *testing.T) {
 }
 
 // A server that stops sending tokens mid-stream stays a server timeout:
-// the budget code is only for a stream still flowing.
+// the budget code is only for a stream still flowing. (A non-streamed
+// answer shows no tokens: its max_tokens needs longer than 3 s at the
+// measured pace, so it reads the budget code; its streamed twin is what
+// shows the stall, and fails the scenario as a server fault.)
 func TestStalledStreamStaysTimeout(t *testing.T) {
 	t.Parallel()
 	o := Run(t, thinkEnv(t, "seed_pace?stall_after=20"), 3*time.Minute, "-test.timeout", "10m", "-test.run", "TestToolCalling$")
@@ -190,7 +193,9 @@ func TestStalledStreamStaysTimeout(t *testing.T) {
 	require.NotNil(t, o.Metrics)
 	require.NotNil(t, o.Metrics.ToolCalling)
 	for _, s := range o.Metrics.ToolCalling.Scenarios {
-		assert.Positive(t, s.ServerFailures, "%s [%s]: a stalled server is a server fault", s.Name, s.Mode)
+		if strings.HasSuffix(s.Mode, "stream") {
+			assert.Positive(t, s.ServerFailures, "%s [%s]: a stalled server is a server fault", s.Name, s.Mode)
+		}
 	}
 	streamed := 0
 	for _, r := range o.Records {
@@ -200,5 +205,4 @@ func TestStalledStreamStaysTimeout(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, streamed)
-	assert.NotContains(t, o.Output, string(diagnosis.TimeoutTooShort))
 }
