@@ -74,8 +74,8 @@ func (r *Run) CheckPlan(deadline time.Time, timeout time.Duration, selected func
 		return
 	}
 	{
-		if floor := Total(plan, Pace{}); floor > time.Until(deadline) {
-			r.fatal = fmt.Sprintf("the plan needs at least %s whatever the server's pace (pauses, arrival schedules and time budgets alone); go test -timeout is %s: run with -timeout %s, or narrow with -run / the area knobs",
+		if floor := Floor(plan); floor > time.Until(deadline) {
+			r.fatal = fmt.Sprintf("the plan needs at least %s whatever the server's pace (its pauses, arrival schedules and warm-ups alone); go test -timeout is %s: run with -timeout %s, or narrow with -run / the area knobs",
 				Human(floor), FlagDuration(timeout), FlagDuration(SuggestTimeout(floor)))
 			return
 		}

@@ -62,6 +62,9 @@ type Batch struct {
 	Interval time.Duration
 	Rate     float64
 	Fixed    time.Duration
+	// UpTo marks a Fixed part that may end sooner (a search that stops
+	// when it has its answer): Floor leaves it out.
+	UpTo bool
 }
 
 // Wall is the batch's wall time at pace.
@@ -117,6 +120,21 @@ func Total(plan []AreaPlan, p Pace) time.Duration {
 	return d
 }
 
+// Floor is the least wall time the plan needs on any server, however
+// fast: its pauses, arrival schedules and the time-sized parts that run
+// to their end (the zero Pace; parts marked UpTo left out).
+func Floor(plan []AreaPlan) time.Duration {
+	var d time.Duration
+	for _, a := range plan {
+		for _, b := range a.Batches {
+			if !b.UpTo {
+				d += b.Wall(Pace{})
+			}
+		}
+	}
+	return d
+}
+
 // MaxTokensOf is the largest budget a plan sends.
 func MaxTokensOf(plan []AreaPlan) int {
 	m := 0
@@ -151,7 +169,7 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 	if cfg.CapacityEnabled {
 		add(AreaPlan{Area: "capacity", Test: "TestCapacity", Batches: []Batch{
 			{What: "idle probe", Requests: IdleRequests, Tokens: cfg.ShortTokens, MaxTokens: cfg.ShortTokens},
-			{What: "search (ACCEPTANCE_CAPACITY_MAX_TIME)", Fixed: capacityBudget(cfg)},
+			{What: "search, at most", Fixed: capacityBudget(cfg), UpTo: true},
 		}})
 		ul := tc
 		ul.Area, ul.Test = "tool calling under load", "TestToolCallingUnderLoad"
@@ -162,9 +180,18 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 	return out
 }
 
-// capacityBudget is the capacity search's time budget: the one figure the
-// plan takes for the search, which sizes its steps by time.
-func capacityBudget(cfg config.Config) time.Duration { return cfg.CapacityMaxTime }
+// capacityBudget is the most time the capacity search takes: its time
+// budget (ACCEPTANCE_CAPACITY_MAX_TIME), or all its steps at their
+// length (ACCEPTANCE_CAPACITY_MAX_STEPS × (ACCEPTANCE_CAPACITY_STEP +
+// ACCEPTANCE_CAPACITY_WARMUP)) when that is less. The one figure the plan
+// takes for the search.
+func capacityBudget(cfg config.Config) time.Duration {
+	steps := time.Duration(max(cfg.CapacityMaxSteps, 0)) * (cfg.CapacityStep + cfg.CapacityWarmup)
+	if steps > 0 {
+		return min(cfg.CapacityMaxTime, steps)
+	}
+	return cfg.CapacityMaxTime
+}
 
 // toolCallSends says which transports an attempt sends: the plain request
 // goes out whenever any mode runs (a streamed step is compared with it),

@@ -46,7 +46,8 @@ func TestDefaultPlanAtSeedPace(t *testing.T) {
 	assert.Equal(t, cfg.WarmupWaves*cfg.Concurrency+cfg.ConcurrencyRequests+cfg.WarmupWaves*2+cfg.OpenLoopRequests, byTest["TestConcurrency"].Requests())
 	assert.Equal(t, cfg.WarmupWaves+cfg.ConversationTurns, byTest["TestConversation"].Requests())
 	assert.Equal(t, IdleRequests, byTest["TestCapacity"].Requests(), "the search is sized by time, not counted ahead")
-	assert.Equal(t, cfg.CapacityMaxTime, Estimate(byTest["TestCapacity"], seedPace)-Batch{Requests: IdleRequests, Tokens: cfg.ShortTokens}.Wall(seedPace))
+	assert.Equal(t, min(cfg.CapacityMaxTime, time.Duration(cfg.CapacityMaxSteps)*(cfg.CapacityStep+cfg.CapacityWarmup)),
+		Estimate(byTest["TestCapacity"], seedPace)-Batch{Requests: IdleRequests, Tokens: cfg.ShortTokens}.Wall(seedPace), "the search at most")
 
 	// Stability at 33 tok/s: 22 requests of 500 tokens on average, 19
 	// pauses of 5 s.
@@ -56,10 +57,9 @@ func TestDefaultPlanAtSeedPace(t *testing.T) {
 	need := Total(plan, seedPace)
 	assert.Greater(t, need, 10*time.Minute, "go test's default -timeout cannot hold the default plan at the seed's pace")
 	assert.Greater(t, Total(plan, seedPace), Total(plan, Pace{TTFT: seedPace.TTFT, TokPerS: 100}), "a faster server needs less")
-	floor := Total(plan, Pace{})
-	assert.Equal(t, cfg.CapacityMaxTime+cfg.CapacityWarmup+19*5*time.Second+
-		time.Duration(float64(2+cfg.OpenLoopRequests)/cfg.OpenLoopRate*float64(time.Second)), floor,
-		"without server time: the pauses, the open loop's schedule and the search's budget")
+	assert.Equal(t, cfg.CapacityWarmup+19*5*time.Second+
+		time.Duration(float64(2+cfg.OpenLoopRequests)/cfg.OpenLoopRate*float64(time.Second)), Floor(plan),
+		"on any server: the pauses, the open loop's schedule and the background's warm-up; the search may end sooner than its budget")
 
 	only := Plan(cfg, sc, Selected("TestConversation", ""))
 	require.Len(t, only, 1)
