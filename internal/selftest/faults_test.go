@@ -177,7 +177,9 @@ func TestInterruptWritesIncompleteSidecar(t *testing.T) {
 			url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=150ms"), nil))
 			env := stabilityEnv(url, 10000, "20ms")
 			env["ACCEPTANCE_REQUEST_TIMEOUT"] = "60s"
-			cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "10m")
+			// -timeout 0: a run of 10000 requests is meant to be
+			// interrupted, and the plan would refuse it under a deadline.
+			cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "0")
 			require.NoError(t, cmd.Start())
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
