@@ -28,8 +28,7 @@ misbehaviour per persona. Scenarios from --fixtures are answered correctly
 until Ctrl-C or SIGTERM.
 
 Parameters (after "?", joined by "&"): ttft, itl (durations), noise, ramp,
-load, error_rate (fractions), seed, ramp_requests, reasoning_tokens,
-stall_after
+load, error_rate (fractions), seed, ramp_requests, reasoning_tokens
 (integers), preempt (bool), style (vllm|llmd), reasoning_field
 (reasoning|reasoning_content|both).
 
