@@ -143,7 +143,7 @@ func thinkEnv(t *testing.T, persona string) map[string]string {
 func TestThinkingPastShortTimeout(t *testing.T) {
 	t.Parallel()
 	o := Run(t, thinkEnv(t, "seed_pace"), 3*time.Minute, "-test.timeout", "10m", "-test.run", "TestToolCalling$")
-	warn := strings.Index(o.Output, "8,192 tokens at ")
+	warn := strings.Index(o.Output, "8,192 thinking tokens (ACCEPTANCE_THINKING_MAX_TOKENS) at ")
 	require.GreaterOrEqual(t, warn, 0, "the warning:\n%s", tail(o.Output))
 	assert.Contains(t, o.Output, "ACCEPTANCE_REQUEST_TIMEOUT is 3 s")
 	assert.Less(t, warn, strings.Index(o.Output, "=== RUN"), "warned before any load")

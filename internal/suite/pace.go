@@ -113,8 +113,12 @@ func (r *Run) timeoutWarning(plan []AreaPlan, p Pace) string {
 	if need <= r.Cfg.RequestTimeout {
 		return ""
 	}
-	return fmt.Sprintf("warning: %s tokens at %.0f tok/s need %s; ACCEPTANCE_REQUEST_TIMEOUT is %s: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)",
-		thousands(mt), p.TokPerS, Human(need), Human(r.Cfg.RequestTimeout))
+	what := "tokens"
+	if mt == r.Cfg.ThinkingMaxTokens {
+		what = "thinking tokens (ACCEPTANCE_THINKING_MAX_TOKENS)"
+	}
+	return fmt.Sprintf("warning: %s %s at %.0f tok/s need %s; ACCEPTANCE_REQUEST_TIMEOUT is %s: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)",
+		thousands(mt), what, p.TokPerS, Human(need), Human(r.Cfg.RequestTimeout))
 }
 
 // probePace sends PaceRequests short requests (the load's short prompt,

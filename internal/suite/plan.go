@@ -156,7 +156,12 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 		selected = func(string) bool { return true }
 	}
 	var out []AreaPlan
+	// Sharded, only the load areas run beyond shard 0 (OnlyOnFirstShard).
+	firstOnly := map[string]bool{"TestToolCalling": true, "TestStability": true, "TestConversation": true, "TestToolCallingUnderLoad": true}
 	add := func(a AreaPlan) {
+		if !cfg.Sharding.First() && firstOnly[a.Test] {
+			return
+		}
 		if selected(a.Test) && (a.Requests() > 0 || Estimate(a, Pace{}) > 0) {
 			out = append(out, a)
 		}

@@ -64,6 +64,13 @@ func TestDefaultPlanAtSeedPace(t *testing.T) {
 	only := Plan(cfg, sc, Selected("TestConversation", ""))
 	require.Len(t, only, 1)
 	assert.Equal(t, "TestConversation", only[0].Test)
+
+	cfg.Sharding = config.Sharding{Index: 1, Count: 2}
+	var shard []string
+	for _, a := range Plan(cfg, sc, nil) {
+		shard = append(shard, a.Test)
+	}
+	assert.Equal(t, []string{"TestConcurrency", "TestCapacity"}, shard, "beyond shard 0 only the load areas run")
 }
 
 func TestSelected(t *testing.T) {
@@ -120,6 +127,6 @@ func TestRequestBudget(t *testing.T) {
 
 	r.Cfg.RequestTimeout = 2 * time.Minute
 	w := r.timeoutWarning([]AreaPlan{{Batches: []Batch{{MaxTokens: 8192}}}}, Pace{TokPerS: 31})
-	assert.Equal(t, "warning: 8,192 tokens at 31 tok/s need 4 min 24 s; ACCEPTANCE_REQUEST_TIMEOUT is 2 min: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)", w)
+	assert.Equal(t, "warning: 8,192 thinking tokens (ACCEPTANCE_THINKING_MAX_TOKENS) at 31 tok/s need 4 min 24 s; ACCEPTANCE_REQUEST_TIMEOUT is 2 min: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)", w)
 	assert.Empty(t, (&Run{Cfg: r.Cfg}).timeoutWarning([]AreaPlan{{Batches: []Batch{{MaxTokens: 8192}}}}, Pace{TokPerS: 31}), "no warning when the suite derives the budget")
 }
