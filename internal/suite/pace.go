@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 )
 
 // PaceRequests is how many short requests, one after the other, measure
@@ -70,6 +73,13 @@ func (r *Run) CheckPlan(deadline time.Time, timeout time.Duration, selected func
 		return
 	}
 	plan := Plan(r.Cfg, r.Scenarios, selected)
+	if t := r.Trace(); t != nil {
+		for i := range plan {
+			if plan[i].Test == "TestConcurrency" {
+				plan[i] = traceConcurrencyPlan(r.Cfg, t)
+			}
+		}
+	}
 	if len(plan) == 0 {
 		return
 	}
@@ -188,4 +198,30 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// traceConcurrencyPlan is TestConcurrency's plan with ACCEPTANCE_WORKLOAD's
+// trace: each run sends every line once (the closed run from its workers,
+// the open run at the trace's arrival times over
+// ACCEPTANCE_TRACE_SPEEDUP, or at ACCEPTANCE_OPEN_LOOP_RATE for a trace
+// without times), each writing its output length; the warm-ups stay the
+// short class.
+func traceConcurrencyPlan(cfg config.Config, t *trace.Trace) AreaPlan {
+	n, tokens, most := len(t.Requests), 0, 0
+	for _, l := range t.Requests {
+		tokens += l.OutputLength
+		most = max(most, l.OutputLength)
+	}
+	mean := tokens / max(n, 1)
+	rate := cfg.OpenLoopRate
+	if span := t.Span(); t.Timed && span > 0 && cfg.TraceSpeedup > 0 {
+		rate = float64(n) / (span.Seconds() / cfg.TraceSpeedup)
+	}
+	s := cfg.ShortTokens
+	return AreaPlan{Area: "concurrency", Test: "TestConcurrency", Note: "the trace " + t.Name, Batches: []Batch{
+		{What: "closed warm-up", Requests: load.NewWarmup(cfg.WarmupWaves, cfg.Concurrency).Size, Tokens: s, MaxTokens: s, Workers: cfg.Concurrency},
+		{What: fmt.Sprintf("closed, %d workers", cfg.Concurrency), Requests: n, Tokens: mean, MaxTokens: most, Workers: cfg.Concurrency},
+		{What: "open warm-up", Requests: openWarmup(cfg), Tokens: s, MaxTokens: s, Rate: cfg.OpenLoopRate},
+		{What: "open, the trace's times", Requests: n, Tokens: mean, MaxTokens: most, Rate: rate},
+	}}
 }

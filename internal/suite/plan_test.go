@@ -11,6 +11,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
 )
 
 // seedPace: the seed report's Qwen3-32B-AWQ card, as the seed_pace persona
@@ -129,4 +130,18 @@ func TestRequestBudget(t *testing.T) {
 	w := r.timeoutWarning([]AreaPlan{{Batches: []Batch{{MaxTokens: 8192}}}}, Pace{TokPerS: 31})
 	assert.Equal(t, "warning: 8,192 thinking tokens (ACCEPTANCE_THINKING_MAX_TOKENS) at 31 tok/s need 4 min 24 s; ACCEPTANCE_REQUEST_TIMEOUT is 2 min: a request still streaming at its end reads request_timeout_too_short (unset the knob to budget each request from its max_tokens)", w)
 	assert.Empty(t, (&Run{Cfg: r.Cfg}).timeoutWarning([]AreaPlan{{Batches: []Batch{{MaxTokens: 8192}}}}, Pace{TokPerS: 31}), "no warning when the suite derives the budget")
+}
+
+// With a trace, each concurrency run sends every line once, at the
+// trace's pace for the open run.
+func TestTraceConcurrencyPlan(t *testing.T) {
+	cfg := config.Default()
+	tr := &trace.Trace{Name: "t.jsonl", Timed: true, Requests: []trace.Request{
+		{Line: 1, OutputLength: 10}, {Line: 2, At: 5 * time.Second, OutputLength: 30}, {Line: 3, At: 10 * time.Second, OutputLength: 20}}}
+	a := traceConcurrencyPlan(cfg, tr)
+	assert.Equal(t, cfg.WarmupWaves*cfg.Concurrency+3+openWarmup(cfg)+3, a.Requests())
+	open := a.Batches[3]
+	assert.InDelta(t, 0.3, open.Rate, 1e-9, "3 lines over 10 s")
+	assert.Equal(t, 20, open.Tokens)
+	assert.Equal(t, 30, open.MaxTokens)
 }
