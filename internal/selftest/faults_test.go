@@ -252,13 +252,14 @@ func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	t.Parallel()
 	// The plan (internal/suite/pace.go) refuses at once a run it knows
 	// cannot fit, so this server slows down after the pace probe: its
-	// latency ramps to ×51 over 200 requests. At the probe's pace the 40
-	// requests fit the 4 s; at the ramped pace they take about 14 s.
-	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms&ramp=50&ramp_requests=200"), nil))
+	// latency ramps to ×101 over 200 requests. At the probe's pace (×1.5)
+	// the 42 requests take about 4 s of the 10; at the ramped pace about
+	// 27 s.
+	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms&ramp=100&ramp_requests=200"), nil))
 	env := stabilityEnv(url, 40, "20ms")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "4s")
+	cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "10s")
 	start := time.Now()
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -273,7 +274,7 @@ func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	// ExpireBefore writes the sidecar and cancels the run, so the run
 	// usually ends just before go test's panic; either way it is red.
 	assert.Contains(t, o.Output, "go test -timeout is about to expire")
-	if !strings.Contains(o.Output, "test timed out after 4s") {
+	if !strings.Contains(o.Output, "test timed out after 10s") {
 		assert.Equal(t, "FAIL", collectTests(o.Output)["TestStability/alternating"], "a run cut short fails:\n%s", tail(o.Output))
 		assert.Contains(t, o.Output, "requests failed", "the failure says the run was cut short")
 	}
