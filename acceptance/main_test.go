@@ -21,11 +21,18 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	run = suite.Start(os.Getenv, func(s string) { fmt.Fprintln(os.Stderr, "vllm-acceptance:", s) })
 	raiseParallel(run.Cfg.Parallel)
+	var deadline time.Time
+	var timeout time.Duration
 	if f := flag.Lookup("test.timeout"); f != nil {
 		if d, err := time.ParseDuration(f.Value.String()); err == nil && d > 0 {
-			run.ExpireBefore(time.Now().Add(d))
+			deadline, timeout = time.Now().Add(d), d
+			run.ExpireBefore(deadline)
 		}
 	}
+	// The plan: the pace of the idle server, each selected area's wall
+	// time at it, and a refusal before any load when it cannot fit the
+	// deadline (internal/suite/pace.go, docs/pace.md).
+	run.CheckPlan(deadline, timeout, suite.Selected(flagValue("test.run"), flagValue("test.skip")))
 	if msg := run.Fatal(); msg != "" {
 		fmt.Fprintln(os.Stderr, "vllm-acceptance: every case will fail:", msg)
 	}
@@ -47,6 +54,14 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Fprintf(os.Stderr, "vllm-acceptance: outputs in %s (metrics.json, requests.jsonl)\n", run.OutDir)
 	os.Exit(code)
+}
+
+// flagValue is a go test flag's value, "" when it is not defined.
+func flagValue(name string) string {
+	if f := flag.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }
 
 // raiseParallel lets ACCEPTANCE_PARALLEL mean what it says: go test runs at

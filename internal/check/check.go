@@ -247,8 +247,12 @@ func decodeArgs(s string) (map[string]any, string) {
 // "<what was seen> [code] → fix: <remedy>". The finding's Detail is what was
 // seen when it has one, else the catalog's text; the fix part is left out
 // for codes without a remedy.
-func Message(f diagnosis.Finding) string {
-	info := diagnosis.Lookup(f.Code)
+func Message(f diagnosis.Finding) string { return MessageFor(f, "auto") }
+
+// MessageFor is Message with the remedy for the tool_choice the request
+// was sent with (diagnosis.LookupFor).
+func MessageFor(f diagnosis.Finding, toolChoice string) string {
+	info := diagnosis.LookupFor(f.Code, toolChoice)
 	seen := f.Detail
 	if seen == "" {
 		seen = info.Seen

@@ -34,6 +34,15 @@ type Request struct {
 	Thinking *bool
 	// Extra body fields (vLLM extensions such as min_tokens, ignore_eos).
 	Extra map[string]any
+	// Timeout bounds this request instead of Config.Timeout when set (the
+	// suite derives it from MaxTokens at the measured pace); TimeoutFrom
+	// says where it came from, for the record and the diagnosis.
+	Timeout     time.Duration
+	TimeoutFrom string
+	// Need is how long MaxTokens takes at the measured pace of PaceTPS
+	// tokens/s (recorded for the diagnosis of a timeout).
+	Need    time.Duration
+	PaceTPS float64
 }
 
 func (r *Request) params() openai.ChatCompletionNewParams {
@@ -121,7 +130,15 @@ func (c *Client) Chat(ctx context.Context, req Request) record.Record {
 func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) record.Record {
 	rec := record.Record{Stream: req.Stream, MaxTokens: req.MaxTokens, Scheduled: scheduled, ToolChoice: req.ToolChoice, Thinking: req.Thinking,
 		RequestID: newRequestID()}
-	ctx, cancelTimeout := context.WithTimeout(ctx, c.cfg.Timeout)
+	timeout, idle := c.cfg.Timeout, c.cfg.IdleTimeout
+	rec.TimeoutFrom = "ACCEPTANCE_REQUEST_TIMEOUT"
+	if req.Timeout > 0 {
+		timeout, idle = req.Timeout, min(idle, req.Timeout)
+		rec.TimeoutFrom = req.TimeoutFrom
+	}
+	rec.TimeoutMs = ms(timeout)
+	rec.NeedMs, rec.PaceTPS = ms(req.Need), req.PaceTPS
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -134,7 +151,7 @@ func (c *Client) ChatAt(ctx context.Context, req Request, scheduled time.Time) r
 		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 			res, err := next(r)
 			if res != nil && res.Body != nil {
-				t = newTap(res.Body, c.cfg.MaxResponseBytes, c.cfg.IdleTimeout, cancel)
+				t = newTap(res.Body, c.cfg.MaxResponseBytes, idle, cancel)
 				res.Body = t
 			}
 			return res, err
@@ -291,7 +308,7 @@ func (c *Client) fail(ctx context.Context, rec *record.Record, err error, t *tap
 		rec.Error = fmt.Sprintf("HTTP %d: %s", rec.Status, c.redact.String(oneLine(errorMessage(body), 200)))
 		return
 	}
-	kind, msg := c.classify(ctx, err, t)
+	kind, msg := c.classify(ctx, err, t, time.Duration(rec.TimeoutMs*float64(time.Millisecond)))
 	if kind == "" {
 		kind = record.ErrDecode
 		if t != nil {

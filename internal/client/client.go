@@ -186,17 +186,17 @@ func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
 var errIdle = errors.New("idle timeout")
 
 // classify turns an error into a record error kind and a one-line message.
-func (c *Client) classify(ctx context.Context, err error, t *tap) (kind record.ErrorKind, msg string) {
+func (c *Client) classify(ctx context.Context, err error, t *tap, timeout time.Duration) (kind record.ErrorKind, msg string) {
 	switch {
 	case t != nil && t.tooLarge:
 		return record.ErrTooLarge, fmt.Sprintf("response body passed %d bytes (ACCEPTANCE_MAX_RESPONSE_BYTES)", c.cfg.MaxResponseBytes)
 	case errors.Is(context.Cause(ctx), errIdle):
-		return record.ErrTimeout, fmt.Sprintf("no bytes from the server for %s (idle timeout)", c.cfg.IdleTimeout)
+		return record.ErrTimeout, fmt.Sprintf("no bytes from the server for %s (idle timeout)", min(c.cfg.IdleTimeout, timeout))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		if t != nil && t.n > 0 {
-			return record.ErrTimeout, fmt.Sprintf("response not finished within %s (%d bytes received)", c.cfg.Timeout, t.n)
+			return record.ErrTimeout, fmt.Sprintf("response not finished within %s (%d bytes received)", timeout, t.n)
 		}
-		return record.ErrTimeout, fmt.Sprintf("no answer within %s", c.cfg.Timeout)
+		return record.ErrTimeout, fmt.Sprintf("no answer within %s", timeout)
 	case errors.Is(err, context.Canceled):
 		return record.ErrInterrupted, "the suite stopped the request: run interrupted"
 	}

@@ -131,7 +131,7 @@ func (c *Client) preflightError(ctx context.Context, what string, status int, er
 		}
 		return &PreflightError{Code: "bad_request", Message: fmt.Sprintf("%s answered HTTP %d%s", what, apiErr.StatusCode, body)}
 	}
-	kind, msg := c.classify(ctx, err, nil)
+	kind, msg := c.classify(ctx, err, nil, c.cfg.Timeout)
 	switch kind {
 	case record.ErrTimeout:
 		return &PreflightError{Code: "timeout", Message: fmt.Sprintf("%s: %s; check the server is up and not overloaded", what, msg)}

@@ -152,6 +152,8 @@ func (c *Client) stream(ctx context.Context, req Request, rec *record.Record, or
 			}
 		}
 		if token {
+			rec.TokenChunks++
+			rec.LastTokenMs = ms(now.Sub(origin))
 			if rec.TTFTms == 0 {
 				rec.TTFTms = ms(now.Sub(origin))
 			} else {

@@ -75,6 +75,16 @@ const (
 	// not a string, id missing or repeated, type not "function", a streamed
 	// delta without index, usage missing though include_usage was asked).
 	WireFormat Code = "wire_format"
+
+	// TimeoutTooShort: the request's time budget ended while the answer
+	// was still coming (issue 24): a stream still delivering tokens at a
+	// steady rate, or a non-streamed request whose max_tokens needs longer
+	// than the budget at the pace the suite measured. The budget was too
+	// short for the answer, not the server too slow. Not a server fault;
+	// the detail gives the tokens received, the rate and the budget, and
+	// the remedy names the knob. A stream that went silent before the
+	// budget ended stays Timeout.
+	TimeoutTooShort Code = "request_timeout_too_short"
 )
 
 // Info is what the suite prints for a code.
@@ -232,6 +242,10 @@ var Catalog = map[Code]Info{
 	WireFormat: {
 		Seen:   "a tool call breaks the OpenAI wire format (the field is named in the message)",
 		Remedy: "response serializer bug: clients break on it (json.loads on an object, no tool_call_id to answer with); pin a vLLM version whose tool calls are well formed, or fix the proxy that rewrites them",
+	},
+	TimeoutTooShort: {
+		Seen:   "the request's time budget ended while the answer was still coming: a stream still delivering tokens at a steady rate, or a non-streamed answer whose max_tokens needs longer than the budget at the measured pace (tokens, rate and budget in the message)",
+		Remedy: "raise ACCEPTANCE_REQUEST_TIMEOUT to fit max_tokens at the server's decode rate, or unset it so the suite derives each request's budget from max_tokens at the measured pace; lower ACCEPTANCE_THINKING_MAX_TOKENS for thinking-on attempts",
 	},
 	BadRequest: {
 		Seen:   "HTTP 4xx: the server rejected the request",

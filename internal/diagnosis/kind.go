@@ -68,10 +68,51 @@ func KindOf(c Code, toolChoice string) Kind {
 		// How long the model writes: the budget ran out inside the call.
 		// Its own code all the same, since the remedy is the budget.
 		return KindModel
+	case TimeoutTooShort:
+		// The budget ended a healthy stream: the suite's budget (the
+		// remedy names the knob), never a server fault. Judged with the
+		// model-kind rates, as the other budget codes are.
+		return KindModel
 	case ToolMarkupUnderNone:
 		// The model wrote a call it was told not to make; vLLM correctly
 		// parses nothing under "none".
 		return KindModel
 	}
 	return KindServer
+}
+
+// guidedRemedy is the remedy of a code whose kind turns to server under a
+// guided tool_choice ("required" or a named function): there the failure
+// means the server did not apply guided decoding, whatever the model
+// would have chosen (Catalog's remedy is the one for "auto").
+var guidedRemedy = map[Code]string{
+	NoToolCall:           "the server did not apply guided decoding: under tool_choice required or a named function vLLM must force a call; check the vLLM version, its structured-outputs backend, and any proxy that rewrites tool_choice",
+	UnknownFunction:      "the server did not apply guided decoding: under tool_choice required or a named function the name is constrained to the offered tools; check the vLLM version and its structured-outputs backend",
+	InvalidJSONArguments: "the server did not apply guided decoding: under tool_choice required or a named function the arguments are constrained to JSON; check the vLLM version and its structured-outputs backend",
+	SchemaViolation:      "the server did not apply guided decoding: under tool_choice required or a named function the arguments are constrained to the tool's schema; check the vLLM version and its structured-outputs backend",
+}
+
+// noneRemedy is the remedy of a code whose kind turns to server under
+// tool_choice "none".
+var noneRemedy = map[Code]string{
+	UnexpectedToolCall: `the server returned tool_calls under tool_choice "none", where vLLM parses none: check the vLLM version and any proxy that rewrites tool_choice`,
+}
+
+// LookupFor is Lookup under the tool_choice the request was sent with: the
+// remedy follows the code's kind there (KindOf), so a code that is the
+// server's fault under a guided choice never tells the user the model
+// chose. Use it wherever a finding's remedy is printed and the
+// tool_choice is known.
+func LookupFor(c Code, toolChoice string) Info {
+	info := Lookup(c)
+	if KindOf(c, toolChoice) != KindServer {
+		return info
+	}
+	if rem, ok := guidedRemedy[c]; ok && guided(toolChoice) {
+		info.Remedy = rem
+	}
+	if rem, ok := noneRemedy[c]; ok && toolChoice == "none" {
+		info.Remedy = rem
+	}
+	return info
 }

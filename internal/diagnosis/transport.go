@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 )
@@ -19,6 +20,9 @@ func Transport(r *record.Record) []Finding {
 	}
 	switch r.ErrorKind {
 	case record.ErrTimeout:
+		if d, ok := stillStreaming(r); ok {
+			return one(TimeoutTooShort, d)
+		}
 		return one(Timeout, firstNonEmpty(r.Error, "no answer within the request timeout"))
 	case record.ErrUnreachable:
 		return one(Unreachable, r.Error)
@@ -190,4 +194,66 @@ func errorMessage(body string) string {
 		}
 	}
 	return snippet(body)
+}
+
+// Still streaming when the budget ended (TimeoutTooShort): at least
+// MinStreamTokens tokens came at MinStreamRate tokens/s or more, and the
+// last one came no longer before the end than StreamGapFactor mean gaps
+// between tokens (at least MinStreamSilence). A stream that had gone
+// silent longer than that stays a Timeout: the server stopped sending.
+const (
+	MinStreamTokens  = 2
+	MinStreamRate    = 1.0
+	StreamGapFactor  = 4.0
+	MinStreamSilence = time.Second
+)
+
+// stillStreaming says whether a timed-out streamed request was still
+// delivering tokens at a steady rate when its budget ended, and if so the
+// figures: tokens received, rate, budget and the knob.
+func stillStreaming(r *record.Record) (string, bool) {
+	if !r.Stream {
+		return plainTooShort(r)
+	}
+	if r.TokenChunks < MinStreamTokens || r.LastTokenMs <= r.TTFTms || r.TTFTms <= 0 {
+		return "", false
+	}
+	span := r.LastTokenMs - r.TTFTms
+	gap := span / float64(r.TokenChunks-1)
+	rate := 1000 / gap
+	silence := r.E2Ems - r.LastTokenMs
+	if rate < MinStreamRate || silence > max(StreamGapFactor*gap, float64(MinStreamSilence.Milliseconds())) {
+		return "", false
+	}
+	from := budgetKnob(r)
+	return fmt.Sprintf("%s ended the stream while it was still delivering tokens: %d tokens received at %.1f tok/s, the last %s before the end; %s; not a server fault",
+		from, r.TokenChunks, rate, time.Duration(silence*float64(time.Millisecond)).Round(time.Millisecond), budgetName(r)), true
+}
+
+// plainTooShort: a non-streamed request shows no tokens, so its evidence is
+// the pace the suite measured before the run: when max_tokens needs longer
+// than the budget at that pace, the server may have been decoding all
+// along, and the budget is what to change (its streamed twin tells a
+// stalled server apart: it reads timeout).
+func plainTooShort(r *record.Record) (string, bool) {
+	if r.NeedMs <= 0 || r.TimeoutMs <= 0 || r.NeedMs <= r.TimeoutMs {
+		return "", false
+	}
+	ms := func(x float64) time.Duration {
+		return time.Duration(x * float64(time.Millisecond)).Round(100 * time.Millisecond)
+	}
+	return fmt.Sprintf("%s ended a non-streamed answer: %s needs about %s at the measured %.0f tok/s, more than the budget of %s; not a server fault (the streamed attempts show whether tokens were still coming)",
+		budgetKnob(r), budgetName(r), ms(r.NeedMs), r.PaceTPS, ms(r.TimeoutMs)), true
+}
+
+// budgetKnob names the budget and the knob that sets it.
+func budgetKnob(r *record.Record) string {
+	budget := time.Duration(r.TimeoutMs * float64(time.Millisecond)).Round(100 * time.Millisecond)
+	switch {
+	case r.TimeoutMs <= 0:
+		return "the request timeout (ACCEPTANCE_REQUEST_TIMEOUT)"
+	case r.TimeoutFrom != "" && r.TimeoutFrom != "ACCEPTANCE_REQUEST_TIMEOUT":
+		return fmt.Sprintf("the request budget %s (%s; ACCEPTANCE_REQUEST_TIMEOUT overrides it)", budget, r.TimeoutFrom)
+	}
+	return "ACCEPTANCE_REQUEST_TIMEOUT=" + budget.String()
 }

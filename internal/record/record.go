@@ -106,6 +106,24 @@ type Record struct {
 	ITLms []float64 `json:"-"`
 	// Chunks counts SSE data events received, [DONE] excluded.
 	Chunks int `json:"chunks,omitempty"`
+	// TokenChunks counts the streamed chunks that carried a token
+	// (content, reasoning or a tool-call delta; vLLM sends one token a
+	// chunk), and LastTokenMs is when the last of them arrived, measured
+	// as E2Ems is: together with E2Ems they tell a stream still flowing
+	// when its budget ended from one that had gone silent.
+	TokenChunks int     `json:"token_chunks,omitempty"`
+	LastTokenMs float64 `json:"last_token_ms,omitempty"`
+	// TimeoutMs is the time budget the request was sent with, and
+	// TimeoutFrom where it came from (ACCEPTANCE_REQUEST_TIMEOUT, or
+	// max_tokens at the measured pace).
+	TimeoutMs   float64 `json:"timeout_ms,omitempty"`
+	TimeoutFrom string  `json:"timeout_from,omitempty"`
+	// NeedMs is how long max_tokens takes at the pace the suite measured
+	// before the run (TTFT + max_tokens / decode rate), 0 when unknown:
+	// a non-streamed request that timed out with NeedMs over TimeoutMs
+	// may have been decoding all along.
+	NeedMs  float64 `json:"need_ms,omitempty"`
+	PaceTPS float64 `json:"pace_tok_s,omitempty"`
 
 	PromptTokens     int    `json:"prompt_tokens,omitempty"`
 	CompletionTokens int    `json:"completion_tokens,omitempty"`

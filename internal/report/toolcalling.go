@@ -176,7 +176,7 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 			e := get(code)
 			e.count++
 			if e.message == "" {
-				info := diagnosis.Lookup(diagnosis.Code(code))
+				info := diagnosis.LookupFor(diagnosis.Code(code), r.ToolChoice)
 				e.message, e.remedy = info.Seen, info.Remedy
 			}
 			e.where[topTest(r.Test)+"/"+r.Scenario] = true

@@ -177,7 +177,9 @@ func TestInterruptWritesIncompleteSidecar(t *testing.T) {
 			url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=150ms"), nil))
 			env := stabilityEnv(url, 10000, "20ms")
 			env["ACCEPTANCE_REQUEST_TIMEOUT"] = "60s"
-			cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "10m")
+			// -timeout 0: a run of 10000 requests is meant to be
+			// interrupted, and the plan would refuse it under a deadline.
+			cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "0")
 			require.NoError(t, cmd.Start())
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
@@ -248,11 +250,16 @@ func intactLines(t *testing.T, path string) int {
 // (complete=false, end_reason test_timeout) just before.
 func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	t.Parallel()
-	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms"), nil))
-	env := stabilityEnv(url, 10000, "20ms")
+	// The plan (internal/suite/pace.go) refuses at once a run it knows
+	// cannot fit, so this server slows down after the pace probe: its
+	// latency ramps to ×101 over 200 requests. At the probe's pace (×1.5)
+	// the 42 requests take about 4 s of the 10; at the ramped pace about
+	// 27 s.
+	url := Serve(t, sim.New(mustPersona(t, "healthy?ttft=50ms&ramp=100&ramp_requests=200"), nil))
+	env := stabilityEnv(url, 40, "20ms")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "4s")
+	cmd, o, buf := childCommand(t, env, "-test.run", "TestStability", "-test.timeout", "10s")
 	start := time.Now()
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -267,7 +274,7 @@ func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	// ExpireBefore writes the sidecar and cancels the run, so the run
 	// usually ends just before go test's panic; either way it is red.
 	assert.Contains(t, o.Output, "go test -timeout is about to expire")
-	if !strings.Contains(o.Output, "test timed out after 4s") {
+	if !strings.Contains(o.Output, "test timed out after 10s") {
 		assert.Equal(t, "FAIL", collectTests(o.Output)["TestStability/alternating"], "a run cut short fails:\n%s", tail(o.Output))
 		assert.Contains(t, o.Output, "requests failed", "the failure says the run was cut short")
 	}

@@ -386,8 +386,13 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 	// next gap shorter instead of slowing the whole stream, so the
 	// declared TTFT and ITL hold on average (docs/capacity.md).
 	due := time.Now()
+	tokens := 0
 	for i, ev := range s.events(a, f) {
 		if ev.token {
+			if tokens++; s.p.StallAfter > 0 && tokens > s.p.StallAfter {
+				<-ctx.Done() // stopped sending: silence until the client leaves
+				return ttft, itl, false
+			}
 			d := lat.itl
 			if first {
 				d = lat.ttft

@@ -107,6 +107,10 @@ type Persona struct {
 	ReasoningField string
 	// ReasoningTokens is the length of the reasoning text, in tokens; default 8.
 	ReasoningTokens int
+	// StallAfter, when > 0, stops a streamed answer after that many token
+	// chunks: the connection stays open and nothing more is sent until the
+	// client goes away (a server that stops sending tokens mid-stream).
+	StallAfter int
 	// VLLM picks the vLLM version whose behaviour the simulator copies where
 	// versions differ: "0.10" (reasoning in "reasoning_content", a
 	// non-streamed tool_choice "required" finishes with the engine's "stop",
@@ -291,7 +295,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, stall_after, vllm, prefill, gateway, histograms"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -379,7 +383,7 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want a non-negative integer (example: cold=8)")
 		}
 		p.Cold = x
-	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above":
+	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above", "stall_after":
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
 			return fmt.Errorf("want a positive integer (example: %s=16)", k)
@@ -391,6 +395,8 @@ func (p *Persona) set(k, v string) error {
 			p.ReasoningTokens = x
 		case "batch_k":
 			p.BatchK = x
+		case "stall_after":
+			p.StallAfter = x
 		default:
 			p.BreakAbove = x
 		}

@@ -65,7 +65,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	r.waitStart(ctx)
 	// A wave is one request of each class, back to back: the pause is
 	// the run's pattern, not its request shape.
-	warm := load.NewWarmup(r.Cfg.WarmupWaves, 2)
+	warm := stabilityWarmup(r.Cfg)
 	r.warmUp(test, name, warm, load.Sequential(ctx, warm.Size, 0, plan, r.Client.ChatAt))
 	cold := load.NewColdStart(2, lim, true)
 	stopMon := r.runMonitors(ctx)
@@ -211,7 +211,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		// mean gap after the last warm-up arrival. One loop, so the
 		// counted part starts on schedule in every shard.
 		wave = min(int(math.Ceil(r.Cfg.OpenLoopRate)), max(1, r.Cfg.OpenLoopRequests/4))
-		warmAll := load.Arrivals(r.Cfg.OpenLoopRate, max(r.Cfg.WarmupWaves, 0)*wave, OpenLoopSeed+7919)
+		warmAll := load.Arrivals(r.Cfg.OpenLoopRate, openWarmup(r.Cfg), OpenLoopSeed+7919)
 		warm = load.NewWarmup(r.Cfg.WarmupWaves, 0)
 		head := config.Take(sh, warmAll)
 		warm.Size = len(head)
@@ -379,7 +379,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.Checks = []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
 		return run
 	}
-	base := r.loadRequest("", (r.Cfg.ShortTokens+r.Cfg.LongTokens)/2)
+	base := r.loadRequest("", conversationTokens(r.Cfg))
 	base.Messages = []fixture.Message{{Role: "system", Content: conversationSystem}}
 	question := func(i int) string { return conversationQuestions[i%len(conversationQuestions)] }
 	test := "TestConversation/" + name
@@ -463,7 +463,7 @@ func (r *Run) loadRequest(prompt string, maxTokens int) client.Request {
 	if prompt != "" {
 		req.Messages = []fixture.Message{{Role: "user", Content: prompt}}
 	}
-	return req
+	return r.budget(req)
 }
 
 func (r *Run) limits() load.Limits {

@@ -60,6 +60,12 @@ type Run struct {
 	startOnce  sync.Once    // waitStart (shard.go)
 	loadStarts atomic.Int32 // load runs begun, for syncStart (shard.go)
 
+	// pace is the idle server's pace (CheckPlan), zero until measured;
+	// userTimeout says ACCEPTANCE_REQUEST_TIMEOUT was set, so it rules
+	// over the budgets derived from the pace (pace.go).
+	pace        Pace
+	userTimeout bool
+
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
 	finished bool
@@ -85,6 +91,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		cfg.Out = out
 	}
 	r.Cfg = cfg
+	r.userTimeout = getenv("ACCEPTANCE_REQUEST_TIMEOUT") != "" || cfg.RequestTimeout != config.Default().RequestTimeout
 	r.redactor = redact.New(append([]string{cfg.APIKey}, client.URLSecrets(cfg.BaseURL)...)...)
 	r.OutDir = outDir(cfg.Out)
 	r.metrics.Knobs = knobs(cfg)

@@ -87,11 +87,7 @@ func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenar
 // other attempts' plain answers, and extra twins when the stream is
 // suspect (see MaxExtraTwins).
 func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
-	plainOn, streamOn := false, false
-	for _, m := range r.Cfg.ToolCallModes {
-		plainOn = plainOn || m == "plain"
-		streamOn = streamOn || m == "stream"
-	}
+	_, streamOn, plainOn := toolCallSends(r.Cfg)
 	th := r.thresholds()
 	plainMode, streamMode := Mode{Think: think}, Mode{Think: think, Stream: true}
 	plain := verdict.New(sc, test+"/"+plainMode.Name(), plainMode.Name(), false, th)
@@ -187,6 +183,7 @@ func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mo
 			Model: r.Cfg.Model, Messages: append([]fixture.Message(nil), msgs...), Tools: sc.Tools, ToolChoice: sc.ToolChoice,
 			MaxTokens: maxTokens(sc.MaxTokens, mode.Think, r.Cfg.ThinkingMaxTokens), Temperature: &temp, Stream: mode.Stream, Thinking: thinking(mode.Think),
 		}
+		req = r.budget(req)
 		st := r.send(ctx, test, sc, mode, n, k, req, write)
 		a.Steps = append(a.Steps, st)
 		a.requests = append(a.requests, req)

@@ -231,7 +231,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 			for _, f := range group.findings {
 				d := counts[f.Code]
 				if d == nil {
-					info := diagnosis.Lookup(f.Code)
+					info := diagnosis.LookupFor(f.Code, choice)
 					d = &sidecar.Diagnosis{Code: string(f.Code), Kind: string(group.kind),
 						Message: info.Seen, Remedy: info.Remedy, Example: redact(f.Detail)}
 					counts[f.Code] = d
