@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
@@ -185,18 +186,11 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 	return out
 }
 
-// capacityBudget is the most time the capacity search takes: its time
-// budget (ACCEPTANCE_CAPACITY_MAX_TIME), or all its steps at their
-// length (ACCEPTANCE_CAPACITY_MAX_STEPS × (ACCEPTANCE_CAPACITY_STEP +
-// ACCEPTANCE_CAPACITY_WARMUP)) when that is less. The one figure the plan
-// takes for the search.
-func capacityBudget(cfg config.Config) time.Duration {
-	steps := time.Duration(max(cfg.CapacityMaxSteps, 0)) * (cfg.CapacityStep + cfg.CapacityWarmup)
-	if steps > 0 {
-		return min(cfg.CapacityMaxTime, steps)
-	}
-	return cfg.CapacityMaxTime
-}
+// capacityBudget is the most time the capacity search takes: the
+// search's own bound (capacity.TimeBudget), which it never passes. At the
+// seed's pace it ends well before it (docs/capacity.md), so the plan
+// counts it as "at most".
+func capacityBudget(cfg config.Config) time.Duration { return capacity.TimeBudget(cfg.Capacity) }
 
 // toolCallSends says which transports an attempt sends: the plain request
 // goes out whenever any mode runs (a streamed step is compared with it),
