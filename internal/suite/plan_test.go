@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
@@ -47,7 +48,7 @@ func TestDefaultPlanAtSeedPace(t *testing.T) {
 	assert.Equal(t, cfg.WarmupWaves*cfg.Concurrency+cfg.ConcurrencyRequests+cfg.WarmupWaves*2+cfg.OpenLoopRequests, byTest["TestConcurrency"].Requests())
 	assert.Equal(t, cfg.WarmupWaves+cfg.ConversationTurns, byTest["TestConversation"].Requests())
 	assert.Equal(t, IdleRequests, byTest["TestCapacity"].Requests(), "the search is sized by time, not counted ahead")
-	assert.Equal(t, min(cfg.CapacityMaxTime, time.Duration(cfg.CapacityMaxSteps)*(cfg.CapacityStep+cfg.CapacityWarmup)),
+	assert.Equal(t, capacity.TimeBudget(cfg.Capacity),
 		Estimate(byTest["TestCapacity"], seedPace)-Batch{Requests: IdleRequests, Tokens: cfg.ShortTokens}.Wall(seedPace), "the search at most")
 
 	// Stability at 33 tok/s: 22 requests of 500 tokens on average, 19
