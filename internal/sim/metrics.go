@@ -217,8 +217,12 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	}
 	sample := func(name string, v float64) string { return fmt.Sprintf("%s{%s} %s", name, lbl, fl(v)) }
 
+	// The labels are CacheConfig.metrics_info(): every field as str(),
+	// so Python's "True"/"False" (PrometheusStatLogger.log_metrics_info in
+	// vllm/v1/metrics/loggers.py, v0.10, commit 005a810b).
 	metric("vllm:cache_config_info", "gauge", "Information of the LLMEngine CacheConfig",
-		`vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",gpu_memory_utilization="0.9"} 1.0`)
+		fmt.Sprintf(`vllm:cache_config_info{block_size="%d",cache_dtype="auto",enable_prefix_caching=%q,gpu_memory_utilization=%q,num_gpu_blocks="%d"} 1.0`,
+			s.p.BlockSize, pyBool(!s.p.NoPrefixCaching), f(s.p.GPUMemoryUtilization), s.p.NumGPUBlocks))
 	metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", sample("vllm:num_requests_running", float64(m.running)))
 	metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", sample("vllm:num_requests_waiting", float64(waiting)))
 	metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", sample("vllm:kv_cache_usage_perc", kv))
@@ -261,4 +265,12 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// pyBool is str() of a Python bool.
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
 }

@@ -98,6 +98,16 @@ type Persona struct {
 	// server that publishes gauges and counters only).
 	NoHistograms bool
 
+	// GPUMemoryUtilization, BlockSize, NumGPUBlocks and NoPrefixCaching
+	// are the engine configuration /metrics publishes as
+	// vllm:cache_config_info labels (defaults 0.9, 16, 1024 and prefix
+	// caching on): a deployment whose Helm value did not take serves
+	// gpu_memory_utilization=0.8 where 0.9 was declared.
+	GPUMemoryUtilization float64
+	BlockSize            int
+	NumGPUBlocks         int
+	NoPrefixCaching      bool
+
 	// Style is the streaming style: "vllm" (default) or "llmd"
 	// (llm-d-inference-sim: every tool-call chunk repeats id and type, and
 	// function.name is null after the first chunk).
@@ -291,7 +301,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, vllm, prefill, gateway, histograms, gpu_memory_utilization, block_size, num_gpu_blocks, prefix_caching"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -353,6 +363,14 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want true or false")
 		}
 		p.NoHistograms = !x
+	case "gpu_memory_utilization":
+		return frac(&p.GPUMemoryUtilization, 1)
+	case "prefix_caching":
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		p.NoPrefixCaching = !x
 	case "noise":
 		return frac(&p.Noise, 1)
 	case "ramp":
@@ -379,7 +397,7 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want a non-negative integer (example: cold=8)")
 		}
 		p.Cold = x
-	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above":
+	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above", "block_size", "num_gpu_blocks":
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
 			return fmt.Errorf("want a positive integer (example: %s=16)", k)
@@ -391,6 +409,10 @@ func (p *Persona) set(k, v string) error {
 			p.ReasoningTokens = x
 		case "batch_k":
 			p.BatchK = x
+		case "block_size":
+			p.BlockSize = x
+		case "num_gpu_blocks":
+			p.NumGPUBlocks = x
 		default:
 			p.BreakAbove = x
 		}
@@ -444,6 +466,15 @@ func (p Persona) withDefaults() Persona {
 			// vLLM renamed reasoning_content to reasoning after 0.10.
 			p.ReasoningField = "reasoning"
 		}
+	}
+	if p.GPUMemoryUtilization == 0 {
+		p.GPUMemoryUtilization = 0.9
+	}
+	if p.BlockSize == 0 {
+		p.BlockSize = 16
+	}
+	if p.NumGPUBlocks == 0 {
+		p.NumGPUBlocks = kvCapacity / 16
 	}
 	if p.ReasoningTokens == 0 {
 		p.ReasoningTokens = 8

@@ -24,6 +24,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/expect"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
@@ -59,6 +60,9 @@ type Run struct {
 	replay     *replay      // ACCEPTANCE_WORKLOAD's trace, nil for the synthetic load (workload.go)
 	startOnce  sync.Once    // waitStart (shard.go)
 	loadStarts atomic.Int32 // load runs begun, for syncStart (shard.go)
+
+	expected    *expect.Declared // ACCEPTANCE_EXPECT_CONFIG, nil when unset (expect.go)
+	expectedSHA string
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
@@ -110,6 +114,10 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.Scenarios, err = r.loadFixtures()
 	if err != nil {
 		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
+		return r
+	}
+	if err := r.loadExpected(); err != nil {
+		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r
 	}
 	if err := r.loadTrace(); err != nil {
@@ -169,6 +177,9 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.metrics.Target.ServerVersion = srv.Version
 	r.metrics.Provenance = r.provenance(srv)
 	r.metrics.EndReason = sidecar.EndFinished
+	if r.checkExpected(ctx, srv); r.fatal != "" {
+		return r
+	}
 	r.startMonitors()
 	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
 	return r
