@@ -144,6 +144,7 @@ func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
 	rows = append(rows, areaRow("conversation.passed", bm, cm, judged(sidecar.SectionConversation)))
 	rows = append(rows, vramRows(bm, cm, tol.VRAM)...)
 	rows = append(rows, capacityRows(bm, cm, tol.Capacity)...)
+	rows = append(rows, energyRows(bm, cm, tol.Energy)...)
 	for _, r := range rows {
 		if r.Metric == "" {
 			continue
