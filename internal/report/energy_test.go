@@ -70,3 +70,17 @@ func TestExpectedConfigReport(t *testing.T) {
 	assert.Contains(t, md, "| `tensor_parallel_size` | 2 | (not exposed) | unknown |")
 	assert.Contains(t, md, "- expected config: `expected_config.gpu_memory_utilization` expected 0.9, found 0.8 (vllm:cache_config_info); fix:")
 }
+
+func TestEngineCountersInTheServerView(t *testing.T) {
+	rate, length, pre, off := 0.6, 2.8, 3.0, float64(10<<20)
+	m := &sidecar.Metrics{Complete: true, Concurrency: &sidecar.Concurrency{Runs: []sidecar.ConcurrencyRun{
+		{Name: "closed_8", ServerView: &sidecar.ServerView{Available: true, Preemptions: &pre, KVOffloadBytes: &off,
+			SpecDecode: &sidecar.SpecDecode{Drafts: 500, DraftTokens: 1500, AcceptedTokens: 900, AcceptanceRate: &rate, MeanAcceptedLength: &length}}},
+		{Name: "open_2", ServerView: &sidecar.ServerView{Available: true}},
+	}}}
+	var b bytes.Buffer
+	require.NoError(t, Markdown(&b, m, nil, Options{}))
+	md := b.String()
+	assert.Contains(t, md, "| closed_8 | 3 | 60.0 % | 2.80 | 500 | 10 MiB |")
+	assert.Contains(t, md, "| open_2 | – | – | – | – | – |", "not published: a dash, never a zero")
+}
