@@ -39,3 +39,17 @@ func TestEnergyRowWithoutNVMLIsNoFigure(t *testing.T) {
 	require.Len(t, rows, 1)
 	assert.Equal(t, RowMissing, rows[0].Verdict)
 }
+
+func TestSpecDecodeRow(t *testing.T) {
+	sd := func(acc, draft float64) *sidecar.Metrics {
+		return &sidecar.Metrics{Concurrency: &sidecar.Concurrency{Runs: []sidecar.ConcurrencyRun{{Name: "closed_8",
+			ServerView: &sidecar.ServerView{Available: true, SpecDecode: &sidecar.SpecDecode{Drafts: draft / 3, DraftTokens: draft, AcceptedTokens: acc}}}}}}
+	}
+	tol := DefaultTolerances().SpecDecode
+	rows := specDecodeRows([]*sidecar.Metrics{sd(6000, 10000)}, []*sidecar.Metrics{sd(4000, 10000)}, tol)
+	require.Len(t, rows, 1)
+	assert.Equal(t, "concurrency.runs[closed_8].server_view.spec_decode.acceptance_rate", rows[0].Metric)
+	assert.Equal(t, RowRegressed, rows[0].Verdict, "60 % → 40 % accepted")
+	require.NotNil(t, rows[0].Interval)
+	assert.Empty(t, specDecodeRows([]*sidecar.Metrics{energyRun(nil)}, []*sidecar.Metrics{energyRun(nil)}, tol), "no speculative decoding: no row")
+}

@@ -108,6 +108,10 @@ func fullSides() (base, cand []sidecar.Run) {
 			if c := r.Metrics.Concurrency; c != nil {
 				for i := range c.Runs {
 					c.Runs[i].Energy = &sidecar.Energy{Available: true, JPerGoodToken: f(1.5 + 0.01*float64(i))}
+					if c.Runs[i].ServerView == nil {
+						c.Runs[i].ServerView = &sidecar.ServerView{Available: true}
+					}
+					c.Runs[i].ServerView.SpecDecode = &sidecar.SpecDecode{Drafts: 500, DraftTokens: 1500, AcceptedTokens: 900}
 				}
 			}
 		}
