@@ -17,6 +17,13 @@
 #          weights never call a tool, so its model checks fail by design
 #   eager  the engine again with --enforce-eager, TestStability only: the
 #          roofline of a launch-bound engine
+# The load phase also declares the engine's configuration
+# (ACCEPTANCE_EXPECT_CONFIG: model, max_model_len, the cache_config_info
+# labels the engine publishes, the GPU count NVML sees), prices the capacity
+# found at GPUENGINE_GPU_HOUR_PRICE per GPU-hour (default 2.49), and writes
+# report.md with a row of joules per good token for each load run and
+# capacity step (the live suite is a cgo build, so NVML's energy counter is
+# read on this host) and the cost per million good tokens.
 # Knobs: ACCEPTANCE_TEST (a built live suite binary; default: go test -c),
 # GPUENGINE_TOKENIZER (folder of tokenizer.json and tokenizer_config.json),
 # GPUENGINE_ARGS (more engine flags), GPUENGINE_PORT (8000), GPUENGINE_PYTHON
@@ -104,6 +111,17 @@ bytes=${ACCEPTANCE_MODEL_BYTES:-16.38e9}
 nvidia-smi >"$out/nvidia-smi.txt" 2>&1
 "$py" -c 'import torch, aiohttp, tokenizers, jinja2, prometheus_client as p; print("torch", torch.__version__, "cuda", torch.version.cuda, "aiohttp", aiohttp.__version__, "tokenizers", tokenizers.__version__, "jinja2", jinja2.__version__)' | tee "$out/versions.txt"
 
+# What the load phase declares: serve.py's defaults (cache_config_info
+# labels, /v1/models) and the GPUs here.
+cat >"$out/expected.yaml" <<YAML
+model: $model
+max_model_len: 32768
+block_size: 16
+cache_dtype: auto
+enable_prefix_caching: false
+gpu_memory_utilization: 0.9
+gpu: {count: $(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}
+YAML
 if [[ " $phases " == *" load "* || " $phases " == *" tools "* ]]; then
 	start_engine graphs || exit 1
 	if [[ " $phases " == *" load "* ]]; then
@@ -111,7 +129,11 @@ if [[ " $phases " == *" load "* || " $phases " == *" tools "* ]]; then
 			ACCEPTANCE_MODEL_BYTES="$bytes" ACCEPTANCE_STABILITY_REQUESTS=12 ACCEPTANCE_STABILITY_INTERVAL=1s \
 			ACCEPTANCE_CONVERSATION_TURNS=12 ACCEPTANCE_CAPACITY=true ACCEPTANCE_CAPACITY_START_RATE=8 \
 			ACCEPTANCE_CAPACITY_STEP=10s ACCEPTANCE_CAPACITY_WARMUP=5s ACCEPTANCE_CAPACITY_MAX_TIME=90s \
-			ACCEPTANCE_CAPACITY_RESOLUTION=0.15
+			ACCEPTANCE_CAPACITY_RESOLUTION=0.15 ACCEPTANCE_GPU_HOUR_PRICE="${GPUENGINE_GPU_HOUR_PRICE:-2.49}" \
+			ACCEPTANCE_EXPECT_CONFIG="$out/expected.yaml"
+		if command -v go >/dev/null; then
+			go run ./cmd/vllm-acceptance report --out "$out/load" && grep -A 30 '^## Energy and cost' "$out/load/report.md"
+		fi
 	fi
 	if [[ " $phases " == *" tools "* ]]; then
 		suite tools '^TestToolCalling$/^simple_get_weather$' \
