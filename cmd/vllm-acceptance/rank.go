@@ -16,7 +16,7 @@ import (
 var rankCommand = command{
 	name:    "rank",
 	summary: "rank several runs (one per vLLM configuration) on the suite's verdict and figures",
-	help: `Usage: vllm-acceptance rank [--json FILE] RUN...
+	help: `Usage: vllm-acceptance rank [--by cost] [--json FILE] RUN...
 
 Ranks vLLM configurations and prints one Markdown table. Each RUN is one
 configuration: a metrics.json, a run folder holding one, or a folder of run
@@ -26,7 +26,9 @@ worst TTFT p90 (lower first), then the worst output tokens/s p50 (higher
 first), then the name. Neighbours whose 90 % intervals overlap on all three
 are tied and share a rank ("="). Provenance columns (server version,
 max_model_len, engine config) make a grid of configurations read as a
-grid. ▲ marks a column's best value and ▼ its worst.
+grid. ▲ marks a column's best value and ▼ its worst. With --by cost, the
+configurations are ordered by cost per million good tokens at the capacity
+found (runs made with ACCEPTANCE_GPU_HOUR_PRICE), lower first.
 
 Exit status: 0 ranked, 1 the table or the --json file cannot be written,
 2 usage error or an input cannot be read, 3 the runs of one folder
@@ -34,6 +36,7 @@ disagree (another model, server version, engine config, knobs...).
 
 Example:
   vllm-acceptance rank runs/chunked_only_safe runs/prefix_caching runs/gpu_mem_095
+  vllm-acceptance rank --by cost runs/awq runs/fp8 runs/spec_decode
 
 `,
 	flags: rankFlags,
@@ -41,6 +44,7 @@ Example:
 
 func rankFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fset.String("json", "", "also write the ranking as JSON to this file")
+	by := fset.String("by", "", "order by one figure instead: cost (per million good tokens at the capacity found, lower first)")
 	return func(args []string, stdout, stderr io.Writer) int {
 		if fset.NArg() == 0 {
 			fmt.Fprintln(stderr, "vllm-acceptance rank: no RUN given; e.g. vllm-acceptance rank runs/a runs/b")
@@ -65,7 +69,11 @@ func rankFlags(fset *flag.FlagSet) func(args []string, stdout, stderr io.Writer)
 			}
 			names = append(names, name)
 		}
-		rk := compare.RankConfigs(configs, names)
+		rk, err := compare.RankBy(compare.RankConfigs(configs, names), *by)
+		if err != nil {
+			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
+			return 2
+		}
 		if err := compare.WriteRankMarkdown(stdout, rk); err != nil {
 			fmt.Fprintf(stderr, "vllm-acceptance rank: %v\n", err)
 			return 1

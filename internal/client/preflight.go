@@ -31,6 +31,10 @@ type Server struct {
 	// MaxModelLen is each model's max_model_len as /v1/models lists it
 	// (a vLLM extension); absent for servers that do not say.
 	MaxModelLen map[string]int
+	// Roots is each model's root (where vLLM loaded it from) as
+	// /v1/models lists it (a vLLM extension; ModelCard in
+	// vllm/entrypoints/openai/protocol.py).
+	Roots map[string]string
 }
 
 // PreflightError says why the target cannot be tested at all. Code is a
@@ -71,6 +75,15 @@ func (c *Client) Preflight(ctx context.Context, model string) (Server, error) {
 					srv.MaxModelLen = map[string]int{}
 				}
 				srv.MaxModelLen[m.ID] = n
+			}
+		}
+		if f, ok := m.JSON.ExtraFields["root"]; ok {
+			var root string
+			if json.Unmarshal([]byte(f.Raw()), &root) == nil && root != "" {
+				if srv.Roots == nil {
+					srv.Roots = map[string]string{}
+				}
+				srv.Roots[m.ID] = root
 			}
 		}
 		if srv.OwnedBy == "" {

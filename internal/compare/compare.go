@@ -144,6 +144,8 @@ func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
 	rows = append(rows, areaRow("conversation.passed", bm, cm, judged(sidecar.SectionConversation)))
 	rows = append(rows, vramRows(bm, cm, tol.VRAM)...)
 	rows = append(rows, capacityRows(bm, cm, tol.Capacity)...)
+	rows = append(rows, energyRows(bm, cm, tol.Energy)...)
+	rows = append(rows, specDecodeRows(bm, cm, tol.SpecDecode)...)
 	for _, r := range rows {
 		if r.Metric == "" {
 			continue

@@ -85,6 +85,8 @@ func fmtNum(v float64, unit string) string {
 		return fmt.Sprintf("%.0f %% of runs pass", v*100)
 	case UnitReqPerS:
 		return fmt.Sprintf("%.2f req/s", v)
+	case UnitJoules:
+		return fmt.Sprintf("%.4g J/token", v)
 	}
 	return fmt.Sprintf("%.3f", v)
 }

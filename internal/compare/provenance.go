@@ -25,6 +25,7 @@ type Side struct {
 	Suite         string            `json:"suite,omitempty"`
 	Fixtures      string            `json:"fixtures_sha256,omitempty"`
 	Knobs         string            `json:"knobs_sha256,omitempty"`
+	ExpectConfig  string            `json:"expect_config_sha256,omitempty"`
 	StartedAt     string            `json:"started_at"`
 	SchemaVersion int               `json:"schema_version"`
 }
@@ -43,6 +44,7 @@ func sideOf(runs []sidecar.Run) Side {
 	s.ServerVersion, s.SchemaVersion, s.Suite = m.Target.ServerVersion, m.SchemaVersion, m.Suite
 	if p := m.Provenance; p != nil {
 		s.MaxModelLen, s.EngineConfig, s.Fixtures, s.Knobs = p.MaxModelLen, p.EngineConfig, p.FixturesSHA256, p.KnobsSHA256
+		s.ExpectConfig = p.ExpectConfigSHA256
 		if p.ServerVersion != "" {
 			s.ServerVersion = p.ServerVersion
 		}
@@ -79,6 +81,11 @@ var provenanceKeys = []struct {
 	}},
 	{"engine config (/metrics *_info)", false, func(m *sidecar.Metrics) string {
 		return prov(m, func(p *sidecar.Provenance) string { return engineConfigString(p.EngineConfig) })
+	}},
+	// The declared configuration (ACCEPTANCE_EXPECT_CONFIG): the runs of a
+	// side must be declared alike; the sides may declare different ones.
+	{"expected config (sha256)", false, func(m *sidecar.Metrics) string {
+		return prov(m, func(p *sidecar.Provenance) string { return p.ExpectConfigSHA256 })
 	}},
 }
 

@@ -16,6 +16,9 @@ import (
 // Ranking orders several configurations on the suite's verdict and figures.
 type Ranking struct {
 	Rows []RankRow `json:"rows"`
+	// By is the figure the rows were ordered by (RankBy), "" for the
+	// suite's order.
+	By string `json:"by,omitempty"`
 }
 
 // RankRow is one configuration's figures (pooled over its runs). Nil
@@ -61,6 +64,10 @@ type RankRow struct {
 	Degradation *float64 `json:"degradation"`
 	// VRAMMaxMiB is the largest device memory seen; nil without a local GPU.
 	VRAMMaxMiB *float64 `json:"vram_max_mib"`
+	// CostPerMillionGoodTokens is capacity.cost.per_million_good_tokens
+	// (geometric mean over runs): what a million tokens within the SLOs
+	// cost at the capacity found; nil without a GPU-hour price.
+	CostPerMillionGoodTokens *float64 `json:"cost_per_million_good_tokens,omitempty"`
 	// Marks holds "best" or "worst" per column name, where runs differ.
 	Marks map[string]string `json:"marks,omitempty"`
 }
@@ -244,6 +251,7 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 	}
 	r.SuitePassed = passed
 	capacityRank(&r, runs)
+	costRank(&r, runs)
 	return r
 }
 
@@ -357,8 +365,16 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | suite | capacity | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |\n")
-	b.WriteString("| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	cost := hasCost(rk)
+	b.WriteString("| rank | config | runs | model | server version | max_model_len | engine config | suite | capacity | tool-call pass rate | TTFT p90 (worst run) | output tok/s p50 (worst run) | error rate | degradation (worst) | VRAM max |")
+	if cost {
+		b.WriteString(" cost / M good tokens |")
+	}
+	b.WriteString("\n| ---: | --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	if cost {
+		b.WriteString(" ---: |")
+	}
+	b.WriteString("\n")
 	for i := range rk.Rows {
 		r := &rk.Rows[i]
 		suite := "FAIL"
@@ -390,7 +406,15 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 			}
 			fmt.Fprintf(&b, " %s |", s)
 		}
+		if cost {
+			fmt.Fprintf(&b, " %s |", costCell(r))
+		}
 		b.WriteString("\n")
+	}
+	if rk.By == RankByCost {
+		b.WriteString("\nOrdered by cost per million good tokens at the capacity found (lower first; capacity.cost, from ACCEPTANCE_GPU_HOUR_PRICE), configurations without one last.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
 	b.WriteString("\nOrder: suite passed first, then capacity within the SLOs (higher first; only between configurations searched under the same SLOs, its bracket in brackets, an open end for \"at least\"), then tool-call pass rate (higher first), then TTFT p90 (lower first), then output tokens/s (higher first), then name. " +
 		"Neighbours whose intervals (in brackets) overlap on every figure are tied and share a rank (\"=\"): their order is noise. ▲ best, ▼ worst in a column; – not measured.\n")

@@ -75,5 +75,11 @@ func ToleranceRules() []ToleranceRule {
 		ToleranceRule{Key: "capacity.max_drop", Figures: []string{"capacity.max_rate_per_s"}, On: OnRatio,
 			Rule:     "c / b ≥ 1 − max_drop",
 			Interval: "the searches' brackets: [c passed / b failed, c failed / b passed] (docs/capacity.md)"},
+		ToleranceRule{Key: "energy.max_increase", Figures: []string{"concurrency.runs[r].energy.j_per_good_token"}, On: OnRatio,
+			Rule:     "c / b ≤ 1 + max_increase, on joules per good token (NVML on the GPU host; a run without it gives no figure)",
+			Interval: "Welch t on per-run logs with 3 runs or more in all; with one run per side no interval (inconclusive)", Advisory: true},
+		ToleranceRule{Key: "spec_decode.acceptance_rate_max_drop", Figures: []string{"concurrency.runs[r].server_view.spec_decode.acceptance_rate"}, On: OnDifference,
+			Rule:     "c − b ≥ −acceptance_rate_max_drop, on accepted / draft tokens from vLLM's vllm:spec_decode_* counters over the run",
+			Interval: rateInterval + " (draft tokens are not independent trials: narrower than the truth)", Advisory: true},
 	)
 }

@@ -30,6 +30,8 @@ type Tolerances struct {
 	Degradation DegradationTolerance `yaml:"degradation" json:"degradation"`
 	VRAM        VRAMTolerance        `yaml:"vram" json:"vram"`
 	Capacity    CapacityTolerance    `yaml:"capacity" json:"capacity"`
+	Energy      EnergyTolerance      `yaml:"energy" json:"energy"`
+	SpecDecode  SpecDecodeTolerance  `yaml:"spec_decode" json:"spec_decode"`
 }
 
 // ToolCallingTolerance is tool_calling.*: largest acceptable drops of rates
@@ -105,6 +107,8 @@ func DefaultTolerances() Tolerances {
 		Degradation: DegradationTolerance{MaxIncrease: 0.10},
 		VRAM:        VRAMTolerance{MaxIncrease: 0.05, AbsMiB: 256},
 		Capacity:    CapacityTolerance{MaxDrop: 0.10},
+		Energy:      EnergyTolerance{MaxIncrease: 0.10},
+		SpecDecode:  SpecDecodeTolerance{AcceptanceRateMaxDrop: 0.05},
 	}
 }
 

@@ -105,6 +105,15 @@ func fullSides() (base, cand []sidecar.Run) {
 			r.Metrics.GPU = gpu(20800)
 			r.Metrics.Conversation = &sidecar.Conversation{Passed: true}
 			withCapacity(r.Metrics, 10, 11)
+			if c := r.Metrics.Concurrency; c != nil {
+				for i := range c.Runs {
+					c.Runs[i].Energy = &sidecar.Energy{Available: true, JPerGoodToken: f(1.5 + 0.01*float64(i))}
+					if c.Runs[i].ServerView == nil {
+						c.Runs[i].ServerView = &sidecar.ServerView{Available: true}
+					}
+					c.Runs[i].ServerView.SpecDecode = &sidecar.SpecDecode{Drafts: 500, DraftTokens: 1500, AcceptedTokens: 900}
+				}
+			}
 		}
 		return runs
 	}

@@ -150,6 +150,21 @@ type Config struct {
 	// ProgressEvery prints a progress line every N requests of a long run.
 	ProgressEvery int `env:"ACCEPTANCE_PROGRESS_EVERY" yaml:"progress_every" example:"10"`
 
+	// ExpectConfig is a YAML file of what the candidate declares (model,
+	// max_model_len, vLLM version, cache and parser settings, GPUs;
+	// docs/expected-config.md), checked against the server in the
+	// preflight, before any load: a mismatch fails every case with the
+	// table of expected against found. Relative paths are from the
+	// repository root.
+	ExpectConfig string `env:"ACCEPTANCE_EXPECT_CONFIG" yaml:"expect_config" example:"deploy/expected.yaml"`
+	// GPUHourPrice is the price of one GPU-hour (any currency), for the
+	// cost per million good tokens at the capacity found; 0 leaves the cost
+	// out.
+	GPUHourPrice float64 `env:"ACCEPTANCE_GPU_HOUR_PRICE" yaml:"gpu_hour_price" example:"2.49"`
+	// GPUCount is how many GPUs serve the model, for that cost; 0 takes
+	// the GPUs NVML sees here, or else the expected config's gpu.count.
+	GPUCount int `env:"ACCEPTANCE_GPU_COUNT" yaml:"gpu_count" example:"2"`
+
 	// Capacity: the search of TestCapacity (internal/capacity,
 	// docs/capacity.md), and what depends on it.
 	Capacity `yaml:",inline"`

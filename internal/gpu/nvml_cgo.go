@@ -115,3 +115,53 @@ func (r *nvmlReader) Close() error {
 	}
 	return nil
 }
+
+// nvmlEnergy is EnergyDevices over go-nvml.
+type nvmlEnergy struct {
+	lib     nvml.Interface
+	handles []nvml.Device
+}
+
+func openEnergy() (EnergyDevices, error) {
+	lib := nvml.New()
+	if ret := lib.Init(); ret != nvml.SUCCESS {
+		if ret == nvml.ERROR_LIBRARY_NOT_FOUND {
+			return nil, errors.New("libnvidia-ml.so.1 not found (no NVIDIA driver here, or not on the loader path)")
+		}
+		return nil, fmt.Errorf("NVML init: %v", ret)
+	}
+	n, ret := lib.DeviceGetCount()
+	if ret != nvml.SUCCESS {
+		_ = lib.Shutdown()
+		return nil, fmt.Errorf("NVML device count: %v", ret)
+	}
+	e := &nvmlEnergy{lib: lib}
+	for i := 0; i < n; i++ {
+		h, ret := lib.DeviceGetHandleByIndex(i)
+		if ret != nvml.SUCCESS {
+			_ = lib.Shutdown()
+			return nil, fmt.Errorf("NVML device %d: %v", i, ret)
+		}
+		e.handles = append(e.handles, h)
+	}
+	return e, nil
+}
+
+func (e *nvmlEnergy) Count() int { return len(e.handles) }
+
+func (e *nvmlEnergy) EnergyMJ(i int) (uint64, bool) {
+	mj, ret := e.handles[i].GetTotalEnergyConsumption()
+	return mj, ret == nvml.SUCCESS
+}
+
+func (e *nvmlEnergy) PowerW(i int) (float64, bool) {
+	p, ret := e.handles[i].GetPowerUsage()
+	return float64(p) / 1000, ret == nvml.SUCCESS // milliwatts
+}
+
+func (e *nvmlEnergy) Close() error {
+	if ret := e.lib.Shutdown(); ret != nvml.SUCCESS {
+		return ret
+	}
+	return nil
+}

@@ -89,6 +89,7 @@ func charts(m *sidecar.Metrics, recs []record.Record) []chart {
 	if ss := vramSeries(m); len(ss) > 0 {
 		out = append(out, chart{file: "vram.svg", area: "gpu", title: "GPU memory used", xLabel: "seconds since start", yLabel: "memory used (MiB)", series: ss})
 	}
+	out = append(out, energyCharts(m)...)
 	if ss := kvSeries(m); len(ss) > 0 {
 		out = append(out, chart{file: "kv_cache.svg", area: "server", title: "KV-cache usage", xLabel: "seconds since start", yLabel: "KV-cache usage (%)", series: ss})
 	}

@@ -30,6 +30,7 @@ type area struct {
 func areas(m *sidecar.Metrics) []area {
 	var out []area
 	v := m.SectionVerdicts()
+	out = append(out, expectedArea(m, v)...)
 	if t := m.ToolCalling; t != nil {
 		att, ok := 0, 0
 		names := map[string]bool{}
@@ -120,12 +121,14 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 	writeChanges(&b, opt.Changes)
 
 	cs := charts(m, recs)
+	writeExpected(&b, m)
 	writeToolCalling(&b, m.ToolCalling)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeServerView(&b, m, cs)
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
+	writeEnergy(&b, m, cs)
 	writeUnderLoad(&b, m)
 	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)

@@ -81,6 +81,7 @@ func writeServerView(b *strings.Builder, m *sidecar.Metrics, cs []chart) {
 			fmt.Fprintf(b, "- %s\n", mdText(oneLine(n)))
 		}
 	}
+	writeEngineCounters(b, runs)
 	for _, r := range runs {
 		if ch := chartsFor(cs, "serverview", r.name); len(ch) > 0 {
 			writeCharts(b, ch, true)

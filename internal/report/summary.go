@@ -83,6 +83,11 @@ func failedChecks(m *sidecar.Metrics) []string {
 			out = append(out, fmt.Sprintf("- %s: `%s` %.3f against %.3f%s", where, c.Name, c.Value, c.Threshold, detail(mdText(c.Detail))))
 		}
 	}
+	if e := m.ExpectedConfig; e != nil {
+		for _, c := range j.Failed(e.Checks()) {
+			out = append(out, fmt.Sprintf("- expected config: `%s` %s; fix: deploy the declared configuration, or correct the file", c.Name, mdText(c.Detail)))
+		}
+	}
 	if t := m.ToolCalling; t != nil {
 		// Model-check rates: the run's and each category's (a scenario's
 		// failure shows in its row and codes).

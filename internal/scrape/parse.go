@@ -87,6 +87,12 @@ type Snapshot struct {
 	// vllm:prefix_cache_hits (tokens), when Found says so.
 	PrefixQueries float64
 	PrefixHits    float64
+	// SpecDrafts, SpecDraftTokens and SpecAccepted are vLLM's speculative
+	// decoding counters, KVOffloadBytes its KV-offload bytes
+	// (KVOffloadSeries the counters read); extended.go.
+	SpecDrafts, SpecDraftTokens, SpecAccepted float64
+	KVOffloadBytes                            float64
+	KVOffloadSeries                           string
 	// Found lists which of the keys above the text held.
 	Found map[string]bool
 	// Info is the engine configuration vLLM exposes as *_info gauges
@@ -163,6 +169,7 @@ func Parse(r io.Reader) (Snapshot, error) {
 			}
 		}
 	}
+	parseExtended(fams, &s)
 	for name, mf := range fams {
 		if !strings.HasPrefix(name, "vllm:") || !strings.HasSuffix(name, "_info") || len(mf.GetMetric()) == 0 {
 			continue

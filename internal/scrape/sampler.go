@@ -162,6 +162,18 @@ const maxBody = 8 << 20
 
 func (s *Sampler) fetch(ctx context.Context) (Snapshot, error) { return s.cfg.fetch(ctx) }
 
+// Fetch reads and parses /metrics once (the expected-config preflight's
+// read of the *_info gauges).
+func (c Config) Fetch(ctx context.Context) (Snapshot, error) {
+	if c.Client == nil {
+		c.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.URL == "" {
+		return Snapshot{}, errors.New("no usable base URL to derive /metrics from")
+	}
+	return c.fetch(ctx)
+}
+
 // fetch reads and parses /metrics once.
 func (c Config) fetch(ctx context.Context) (Snapshot, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)

@@ -98,6 +98,7 @@ func View(before, after Snapshot) *sidecar.ServerView {
 			}
 		}
 	}
+	extendView(v, before, after)
 	v.Note = strings.Join(notes, "; ")
 	return v
 }

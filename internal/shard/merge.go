@@ -80,6 +80,8 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
 		m.Capacity, m.ToolCallingUnderLoad, m.Roofline = first.Capacity, first.ToolCallingUnderLoad, first.Roofline
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
+		// Every part checked the same declaration against the same server.
+		m.ExpectedConfig = first.ExpectedConfig
 		if first.Provenance != nil {
 			m.Provenance = first.Provenance
 		}

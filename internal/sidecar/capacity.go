@@ -38,7 +38,10 @@ type Capacity struct {
 	MinCapacity float64 `json:"min_capacity,omitempty"`
 	// Shards: each shard sent 1/Shards of every step's rate; rates here
 	// are the totals. The search's decisions are this shard's view.
-	Shards  int     `json:"shards,omitempty"`
+	Shards int `json:"shards,omitempty"`
+	// Cost is the cost per million good tokens at MaxRatePerS, with
+	// ACCEPTANCE_GPU_HOUR_PRICE (cost.go); nil without a price.
+	Cost    *Cost   `json:"cost,omitempty"`
 	Checks  []Check `json:"checks"`
 	Verdict string  `json:"verdict"`
 }
@@ -119,7 +122,10 @@ type CapacityStep struct {
 	// the step, warm-up included (information, not judged).
 	ServerView *ServerView `json:"server_view,omitempty"`
 	Generator  *Generator  `json:"load_generator,omitempty"`
-	Checks     []Check     `json:"checks"`
+	// Energy is the local GPUs' energy over the step, warm-up included
+	// (its tokens too), and joules per output and per good token.
+	Energy *Energy `json:"energy,omitempty"`
+	Checks []Check `json:"checks"`
 }
 
 // StepServer is vLLM's queue and KV cache during one step, from /metrics.

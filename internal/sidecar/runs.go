@@ -207,8 +207,11 @@ type ConcurrencyRun struct {
 	// the run, beside the client's (client_server_gap check); nil when
 	// /metrics was not read (ACCEPTANCE_METRICS_INTERVAL=0).
 	ServerView *ServerView `json:"server_view,omitempty"`
-	Checks     []Check     `json:"checks"`
-	Verdict    string      `json:"verdict"`
+	// Energy is the local GPUs' energy over the run and joules per output
+	// and per good token (energy.go); nil where the run did not measure it.
+	Energy  *Energy `json:"energy,omitempty"`
+	Checks  []Check `json:"checks"`
+	Verdict string  `json:"verdict"`
 }
 
 // Conversation is the long-conversation section.

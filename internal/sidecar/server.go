@@ -39,6 +39,17 @@ type ServerView struct {
 	PrefixCacheQueries float64  `json:"prefix_cache_queries,omitempty"`
 	PrefixCacheHits    float64  `json:"prefix_cache_hits,omitempty"`
 	PrefixCacheHitRate *float64 `json:"prefix_cache_hit_rate,omitempty"`
+	// Preemptions is vllm:num_preemptions' increase over the run; nil
+	// without the counter.
+	Preemptions *float64 `json:"preemptions,omitempty"`
+	// KVOffloadBytes is the KV cache moved by an offloading connector
+	// during the run (KVOffloadSeries names the counter read); nil when
+	// the server publishes none (no offloading).
+	KVOffloadBytes  *float64 `json:"kv_offload_bytes,omitempty"`
+	KVOffloadSeries string   `json:"kv_offload_series,omitempty"`
+	// SpecDecode is speculative decoding over the run; nil when the
+	// server publishes no vllm:spec_decode_* counters (none configured).
+	SpecDecode *SpecDecode `json:"spec_decode,omitempty"`
 	// Gap is the client's figure minus the server's, nil when either side
 	// has no TTFT.
 	Gap *ClientServerGap `json:"gap,omitempty"`
@@ -77,4 +88,17 @@ type ClientServerGap struct {
 	// E2EMeanMs is the same on end-to-end latency, 0 when the server
 	// publishes no e2e histogram.
 	E2EMeanMs float64 `json:"e2e_mean_ms,omitempty"`
+}
+
+// SpecDecode is speculative decoding over one run, from vLLM's counters
+// (SpecDecodingProm in vllm/v1/spec_decode/metrics.py): AcceptanceRate is
+// accepted / draft tokens, MeanAcceptedLength 1 + accepted / drafts (the
+// bonus token included, as vLLM's own log line counts it); nil without
+// drafts.
+type SpecDecode struct {
+	Drafts             float64  `json:"drafts"`
+	DraftTokens        float64  `json:"draft_tokens"`
+	AcceptedTokens     float64  `json:"accepted_tokens"`
+	AcceptanceRate     *float64 `json:"acceptance_rate,omitempty"`
+	MeanAcceptedLength *float64 `json:"mean_accepted_length,omitempty"`
 }

@@ -52,6 +52,9 @@ type Metrics struct {
 	// Provenance is what makes two runs comparable or not; compare refuses
 	// mismatches (docs/statistics.md says which).
 	Provenance *Provenance `json:"provenance,omitempty"`
+	// ExpectedConfig is ACCEPTANCE_EXPECT_CONFIG checked against the
+	// server in the preflight (expected.go); nil when no file was named.
+	ExpectedConfig *ExpectedConfig `json:"expected_config,omitempty"`
 
 	ToolCalling   *ToolCalling   `json:"tool_calling,omitempty"`
 	Stability     *Stability     `json:"stability,omitempty"`
@@ -164,6 +167,10 @@ type Provenance struct {
 	// where outputs go nor the target.
 	FixturesSHA256 string `json:"fixtures_sha256,omitempty"`
 	KnobsSHA256    string `json:"knobs_sha256,omitempty"`
+	// ExpectConfigSHA256 hashes the ACCEPTANCE_EXPECT_CONFIG file's bytes
+	// ("" when none was named): the configuration the run was declared to
+	// test.
+	ExpectConfigSHA256 string `json:"expect_config_sha256,omitempty"`
 }
 
 // Preflight is what GET /v1/models, /health and /version said.

@@ -183,10 +183,13 @@ const (
 	// is set or ACCEPTANCE_FAIL_UNKNOWN names "roofline" (or "all"):
 	// otherwise the roofline is advice.
 	SectionRoofline Section = "roofline"
+	// SectionExpectedConfig is ACCEPTANCE_EXPECT_CONFIG's check, in the
+	// preflight (expected.go).
+	SectionExpectedConfig Section = "expected config"
 )
 
 // Sections lists them in report order.
-var Sections = []Section{SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
+var Sections = []Section{SectionExpectedConfig, SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
 	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
 
 // RunPassed is a load-style run's verdict (a stability, concurrency or
@@ -217,6 +220,10 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 		return true
 	}
 	switch s {
+	case SectionExpectedConfig:
+		if e := m.ExpectedConfig; e != nil {
+			return j.expectedConfigPassed(e), true
+		}
 	case SectionToolCalling:
 		if t := m.ToolCalling; t != nil {
 			return t.Passed, true

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,6 +89,14 @@ type timings struct {
 	itl []float64
 }
 
+// specTokens is the draft tokens per step of the spec_decode persona;
+// kvBytesPerToken the KV cache one token takes (Qwen3-8B in bf16: 36
+// layers × 8 KV heads × 128 × 2 × 2 bytes = 144 KiB).
+const (
+	specTokens      = 3
+	kvBytesPerToken = 36 * 8 * 128 * 2 * 2
+)
+
 // kvCapacity is the simulated KV cache size in tokens; in-flight tokens
 // over it give vllm:kv_cache_usage_perc.
 const kvCapacity = 16384
@@ -100,6 +109,10 @@ type metrics struct {
 	promptTotal int
 	genTotal    int
 	success     map[string]int // by finish reason
+	// Speculative decoding and KV offload counters (Persona.SpecDecode,
+	// Persona.KVOffload).
+	specDrafts, specDraftTokens, specAccepted float64
+	offloadBytes                              float64
 	// hists by name (histTTFT, ...), created on first use.
 	hists map[string]*hist
 }
@@ -151,6 +164,18 @@ func (s *Server) finished(prompt, completion int, finish string, t timings) {
 		s.m.success = map[string]int{}
 	}
 	s.m.success[finish]++
+	if a := s.p.SpecDecode; a > 0 && completion > 0 {
+		// Each step drafts specTokens tokens and accepts a of them on
+		// average, plus the bonus token: completion / (1 + specTokens·a)
+		// steps.
+		drafts := math.Ceil(float64(completion) / (1 + specTokens*a))
+		s.m.specDrafts += drafts
+		s.m.specDraftTokens += drafts * specTokens
+		s.m.specAccepted += drafts * specTokens * a
+	}
+	if s.p.KVOffload {
+		s.m.offloadBytes += float64(prompt+completion) * kvBytesPerToken
+	}
 	s.m.hist(histTTFT, ttftBuckets).observe(t.ttft)
 	s.m.hist(histE2E, requestBuckets).observe(t.e2e)
 	s.m.hist(histQueue, requestBuckets).observe(t.queue)
@@ -217,13 +242,30 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	}
 	sample := func(name string, v float64) string { return fmt.Sprintf("%s{%s} %s", name, lbl, fl(v)) }
 
+	// The labels are CacheConfig.metrics_info(): every field as str(),
+	// so Python's "True"/"False" (PrometheusStatLogger.log_metrics_info in
+	// vllm/v1/metrics/loggers.py, v0.10, commit 005a810b).
 	metric("vllm:cache_config_info", "gauge", "Information of the LLMEngine CacheConfig",
-		`vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",gpu_memory_utilization="0.9"} 1.0`)
+		fmt.Sprintf(`vllm:cache_config_info{block_size="%d",cache_dtype="auto",enable_prefix_caching=%q,gpu_memory_utilization=%q,num_gpu_blocks="%d"} 1.0`,
+			s.p.BlockSize, pyBool(!s.p.NoPrefixCaching), f(s.p.GPUMemoryUtilization), s.p.NumGPUBlocks))
 	metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", sample("vllm:num_requests_running", float64(m.running)))
 	metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", sample("vllm:num_requests_waiting", float64(waiting)))
 	metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", sample("vllm:kv_cache_usage_perc", kv))
 	if s.p.Metrics != "no_preemptions" {
 		metric("vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.", sample("vllm:num_preemptions_total", float64(m.preemptions)))
+	}
+	if s.p.SpecDecode > 0 {
+		// SpecDecodingProm (vllm/v1/spec_decode/metrics.py, commit
+		// 016a8587): registered only with a speculative config.
+		metric("vllm:spec_decode_num_drafts_total", "counter", "Number of spec decoding drafts.", sample("vllm:spec_decode_num_drafts_total", m.specDrafts))
+		metric("vllm:spec_decode_num_draft_tokens_total", "counter", "Number of draft tokens.", sample("vllm:spec_decode_num_draft_tokens_total", m.specDraftTokens))
+		metric("vllm:spec_decode_num_accepted_tokens_total", "counter", "Number of accepted tokens.", sample("vllm:spec_decode_num_accepted_tokens_total", m.specAccepted))
+	}
+	if s.p.KVOffload {
+		// The offloading connector's counter, by transfer type
+		// (vllm/distributed/kv_transfer/kv_connector/v1/offloading/metrics.py).
+		metric("vllm:kv_offload_total_bytes_total", "counter", "Number of bytes offloaded by KV connector",
+			fmt.Sprintf(`vllm:kv_offload_total_bytes_total{%s,transfer_type="GPU_to_CPU"} %s`, lbl, fl(m.offloadBytes)))
 	}
 	metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", sample("vllm:prompt_tokens_total", float64(m.promptTotal)))
 	metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", sample("vllm:generation_tokens_total", float64(m.genTotal)))
@@ -261,4 +303,12 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// pyBool is str() of a Python bool.
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
 }

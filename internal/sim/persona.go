@@ -98,6 +98,24 @@ type Persona struct {
 	// server that publishes gauges and counters only).
 	NoHistograms bool
 
+	// GPUMemoryUtilization, BlockSize, NumGPUBlocks and NoPrefixCaching
+	// are the engine configuration /metrics publishes as
+	// vllm:cache_config_info labels (defaults 0.9, 16, 1024 and prefix
+	// caching on): a deployment whose Helm value did not take serves
+	// gpu_memory_utilization=0.8 where 0.9 was declared.
+	GPUMemoryUtilization float64
+	BlockSize            int
+	NumGPUBlocks         int
+	NoPrefixCaching      bool
+	// SpecDecode, when > 0, is the draft acceptance rate of speculative
+	// decoding with specTokens draft tokens per step: /metrics publishes
+	// vllm:spec_decode_num_drafts, _num_draft_tokens and
+	// _num_accepted_tokens as vLLM does when a speculative config is set.
+	SpecDecode float64
+	// KVOffload makes /metrics publish the offloading connector's
+	// vllm:kv_offload_total_bytes, growing with every finished request.
+	KVOffload bool
+
 	// Style is the streaming style: "vllm" (default) or "llmd"
 	// (llm-d-inference-sim: every tool-call chunk repeats id and type, and
 	// function.name is null after the first chunk).
@@ -276,6 +294,8 @@ func init() {
 		Persona{TTFT: 5 * time.Millisecond, ITL: 20 * time.Millisecond})
 	reg("seed_pace", "a healthy server at the pace of the seed report's Qwen3-32B-AWQ card: TTFT about 200 ms, about 33 tok/s for one stream (itl=30ms), ±20 % noise, a batch that slows as it fills (batch_k=16), 300 reasoning tokens with thinking on (ttft=200ms itl=30ms noise=0.2 batch_k=16 reasoning_tokens=300)",
 		Persona{TTFT: 200 * time.Millisecond, ITL: 30 * time.Millisecond, Noise: 0.2, BatchK: 16, ReasoningTokens: 300})
+	reg("spec_decode", "healthy answers from a vLLM with speculative decoding (3 draft tokens, 60 % accepted: mean accepted length 2.8) and a KV-offloading connector: /metrics publishes vllm:spec_decode_* and vllm:kv_offload_total_bytes (spec_decode=0.6 kv_offload=true ttft=5ms itl=2ms)",
+		Persona{SpecDecode: 0.6, KVOffload: true, TTFT: 5 * time.Millisecond, ITL: 2 * time.Millisecond})
 	reg("preempting", "healthy answers; under concurrent load /metrics shows preemptions and a KV cache near full",
 		Persona{Preempt: true, TTFT: 20 * time.Millisecond, ITL: time.Millisecond, Load: 0.5})
 }
@@ -295,7 +315,7 @@ func Names() []string {
 func Describe(name string) string { return registry[name].desc }
 
 // params lists the spec parameters Lookup accepts, for error messages.
-const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, stall_after, vllm, prefill, gateway, histograms"
+const specParams = "ttft, itl, noise, seed, ramp, ramp_requests, cold, cold_factor, load, batch_k, break_above, error_rate, vary, model_error, preempt, metrics, style, reasoning_field, reasoning_tokens, stall_after, vllm, prefill, gateway, histograms, gpu_memory_utilization, block_size, num_gpu_blocks, prefix_caching, spec_decode, kv_offload"
 
 // Lookup parses a persona spec: a registered name, optionally followed by
 // parameters in URL query form, e.g. "healthy?ttft=200ms&itl=5ms&noise=0.3&seed=7".
@@ -357,6 +377,22 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want true or false")
 		}
 		p.NoHistograms = !x
+	case "gpu_memory_utilization":
+		return frac(&p.GPUMemoryUtilization, 1)
+	case "spec_decode":
+		return frac(&p.SpecDecode, 1)
+	case "kv_offload":
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		p.KVOffload = x
+	case "prefix_caching":
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		p.NoPrefixCaching = !x
 	case "noise":
 		return frac(&p.Noise, 1)
 	case "ramp":
@@ -383,7 +419,7 @@ func (p *Persona) set(k, v string) error {
 			return fmt.Errorf("want a non-negative integer (example: cold=8)")
 		}
 		p.Cold = x
-	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above", "stall_after":
+	case "ramp_requests", "reasoning_tokens", "batch_k", "break_above", "stall_after", "block_size", "num_gpu_blocks":
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
 			return fmt.Errorf("want a positive integer (example: %s=16)", k)
@@ -397,6 +433,10 @@ func (p *Persona) set(k, v string) error {
 			p.BatchK = x
 		case "stall_after":
 			p.StallAfter = x
+		case "block_size":
+			p.BlockSize = x
+		case "num_gpu_blocks":
+			p.NumGPUBlocks = x
 		default:
 			p.BreakAbove = x
 		}
@@ -450,6 +490,15 @@ func (p Persona) withDefaults() Persona {
 			// vLLM renamed reasoning_content to reasoning after 0.10.
 			p.ReasoningField = "reasoning"
 		}
+	}
+	if p.GPUMemoryUtilization == 0 {
+		p.GPUMemoryUtilization = 0.9
+	}
+	if p.BlockSize == 0 {
+		p.BlockSize = 16
+	}
+	if p.NumGPUBlocks == 0 {
+		p.NumGPUBlocks = kvCapacity / 16
 	}
 	if p.ReasoningTokens == 0 {
 		p.ReasoningTokens = 8

@@ -189,7 +189,9 @@ func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sid
 // capacityResult is the sidecar section for the search as it stands.
 func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
 	res.DurationS = time.Since(start).Seconds()
-	return capacity.Section(r.Judge(), res, sr, r.Cfg.MinCapacity)
+	res = capacity.Section(r.Judge(), res, sr, r.Cfg.MinCapacity)
+	res.Cost = r.capacityCost(res)
+	return res
 }
 
 func (r *Run) setCapacity(c sidecar.Capacity) {
@@ -273,6 +275,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	lim := r.limits()
 	agg := load.NewAgg(lim)
 	gen := load.StartGenerator()
+	meter, toks := r.energyMeter(stepCtx), tokens{}
 	test, scenario := "TestCapacity", fmt.Sprintf("step_%d", k+1)
 	began := time.Now()
 	ch := load.Open(stepCtx, offsets, 0, req, r.Client.ChatAt)
@@ -314,7 +317,8 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 			if lines != nil {
 				rec.TraceLine = lines[res.I].Line
 			}
-			good := rec.OK() && (lim.SLOTTFTms == 0 || rec.TTFTms <= lim.SLOTTFTms) && (lim.SLOTPOTms == 0 || rec.TPOTms <= lim.SLOTPOTms)
+			good := withinSLOs(&rec, lim)
+			toks.add(&rec, lim)
 			if rec.OK() {
 				win.Add(rec.TTFTms)
 				if good {
@@ -381,6 +385,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 		}
 	}
 	elapsed := time.Since(began)
+	st.Energy = stopEnergy(meter, toks)
 	gh := gen.Stop()
 	gc := load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
 	st.Generator = &gh

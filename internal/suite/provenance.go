@@ -36,6 +36,9 @@ func (r *Run) provenance(srv client.Server) *sidecar.Provenance {
 func knobsHash(c config.Config) string {
 	c.BaseURL, c.APIKey, c.Model, c.CAFile, c.InsecureSkipVerify = "", "", "", "", false
 	c.Simulator, c.Out, c.SettingsFile, c.Fixtures = "", "", "", ""
+	// The declaration is hashed by content (expect_config_sha256); the
+	// price and GPU count change the cost, not what is measured.
+	c.ExpectConfig, c.GPUHourPrice, c.GPUCount = "", 0, 0
 	c.Parallel, c.GPUInterval, c.MetricsInterval, c.ProgressEvery = 0, 0, 0, 0
 	b, err := json.Marshal(c)
 	if err != nil {

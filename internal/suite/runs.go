@@ -265,6 +265,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	}
 	lim := r.limits()
 	agg := load.NewAgg(lim)
+	// The energy window is the loop's: an open loop's warm-up head is in
+	// it, and its tokens are counted with the rest.
+	meter, toks := r.energyMeter(ctx), tokens{}
 	// A closed loop's first wave is sent all at once, the steady state
 	// staggered: their TTFTs differ by design, so only TPOT is compared.
 	cold := load.NewColdStart(max(run.Concurrency, wave), lim, run.Mode != "closed")
@@ -273,6 +276,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		head = warm.Size
 	}
 	for res := range ch {
+		toks.add(&res.Record, lim)
 		if res.I < head {
 			r.warmRecord(test, name, warm, res)
 			continue
@@ -294,7 +298,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 		}
 	}
 	finished := time.Now()
+	energy := stopEnergy(meter, toks)
 	lr := agg.ConcurrencyRun(name, finished.Sub(start), r.Cfg.MinGoodputRatio)
+	lr.Energy = energy
 	lr.Mode, lr.Concurrency, lr.RatePerS = run.Mode, run.Concurrency, run.RatePerS
 	lr.StartedAt, lr.FinishedAt = start.UTC(), finished.UTC()
 	if run.Mode == "open" {

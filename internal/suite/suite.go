@@ -24,6 +24,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/expect"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
@@ -65,6 +66,8 @@ type Run struct {
 	// over the budgets derived from the pace (pace.go).
 	pace        Pace
 	userTimeout bool
+	expected    *expect.Declared // ACCEPTANCE_EXPECT_CONFIG, nil when unset (expect.go)
+	expectedSHA string
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
@@ -126,6 +129,10 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
 		return r
 	}
+	if err := r.loadExpected(); err != nil {
+		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
+		return r
+	}
 	if err := r.loadTrace(); err != nil {
 		r.fatal = codeLine("trace", diagnosis.InvalidConfig, oneLine(err))
 		return r
@@ -183,6 +190,9 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.metrics.Target.ServerVersion = srv.Version
 	r.metrics.Provenance = r.provenance(srv)
 	r.metrics.EndReason = sidecar.EndFinished
+	if r.checkExpected(ctx, srv); r.fatal != "" {
+		return r
+	}
 	r.startMonitors()
 	r.logf("target %s model %s (%s %s), %d scenarios", r.metrics.Target.BaseURL, r.Cfg.Model, srv.Kind, srv.Version, len(r.Scenarios))
 	return r

@@ -24,6 +24,14 @@
 #          weights never call a tool, so its model checks fail by design
 #   eager  the engine again with --enforce-eager, TestStability only: the
 #          roofline of a launch-bound engine
+# The capacity and load phases also declare the engine's configuration
+# (ACCEPTANCE_EXPECT_CONFIG: model, max_model_len, the cache_config_info
+# labels the engine publishes, the GPU count NVML sees) and price the
+# capacity found at GPUENGINE_GPU_HOUR_PRICE per GPU-hour (default 2.49);
+# metrics.json then holds joules per good token for each load run and
+# capacity step (the live suite is a cgo build, so NVML's energy counter is
+# read on this host) and the cost per million good tokens, which
+# `vllm-acceptance report --out OUT/<phase>` shows (run it where Go is).
 # Knobs: ACCEPTANCE_TEST (a built live suite binary; default: go test -c),
 # GPUENGINE_TOKENIZER (folder of tokenizer.json and tokenizer_config.json),
 # GPUENGINE_ARGS (more engine flags), GPUENGINE_PORT (8000), GPUENGINE_PYTHON
@@ -111,13 +119,25 @@ bytes=${ACCEPTANCE_MODEL_BYTES:-16.38e9}
 nvidia-smi >"$out/nvidia-smi.txt" 2>&1
 "$py" -c 'import torch, aiohttp, tokenizers, jinja2, prometheus_client as p; print("torch", torch.__version__, "cuda", torch.version.cuda, "aiohttp", aiohttp.__version__, "tokenizers", tokenizers.__version__, "jinja2", jinja2.__version__)' | tee "$out/versions.txt"
 
+# What the load phase declares: serve.py's defaults (cache_config_info
+# labels, /v1/models) and the GPUs here.
+cat >"$out/expected.yaml" <<YAML
+model: $model
+max_model_len: 32768
+block_size: 16
+cache_dtype: auto
+enable_prefix_caching: false
+gpu_memory_utilization: 0.9
+gpu: {count: $(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}
+YAML
 if [[ " $phases " == *" load "* || " $phases " == *" capacity "* || " $phases " == *" tools "* ]]; then
 	start_engine graphs || exit 1
 	if [[ " $phases " == *" capacity "* ]]; then
 		# The default capacity knobs: nothing but the 5-minute bound.
 		SUITE_TIMEOUT=${SUITE_TIMEOUT:-420s} suite capacity '^(TestStability|TestCapacity)$' \
 			ACCEPTANCE_MODEL_BYTES="$bytes" ACCEPTANCE_STABILITY_REQUESTS=6 ACCEPTANCE_STABILITY_INTERVAL=500ms \
-			ACCEPTANCE_CAPACITY=true ACCEPTANCE_CAPACITY_MAX_TIME=5m
+			ACCEPTANCE_CAPACITY=true ACCEPTANCE_CAPACITY_MAX_TIME=5m \
+			ACCEPTANCE_GPU_HOUR_PRICE="${GPUENGINE_GPU_HOUR_PRICE:-2.49}" ACCEPTANCE_EXPECT_CONFIG="$out/expected.yaml"
 		"$py" - "$out/capacity/metrics.json" <<'PY' || true
 import json, sys
 c = json.load(open(sys.argv[1]))["capacity"]
@@ -130,7 +150,8 @@ PY
 	if [[ " $phases " == *" load "* ]]; then
 		suite load '^(TestStability|TestConcurrency|TestConversation)$' \
 			ACCEPTANCE_MODEL_BYTES="$bytes" ACCEPTANCE_STABILITY_REQUESTS=12 ACCEPTANCE_STABILITY_INTERVAL=1s \
-			ACCEPTANCE_CONVERSATION_TURNS=12 ACCEPTANCE_CAPACITY=false
+			ACCEPTANCE_CONVERSATION_TURNS=12 ACCEPTANCE_CAPACITY=false \
+			ACCEPTANCE_GPU_HOUR_PRICE="${GPUENGINE_GPU_HOUR_PRICE:-2.49}" ACCEPTANCE_EXPECT_CONFIG="$out/expected.yaml"
 	fi
 	if [[ " $phases " == *" tools "* ]]; then
 		suite tools '^TestToolCalling$/^simple_get_weather$' \
