@@ -190,7 +190,9 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	if a.Requests == 0 {
 		c.Detail = "no request was sent"
 		if a.Interrupted > 0 {
-			c.Detail = fmt.Sprintf("no request finished: %d interrupted by the suite", a.Interrupted)
+			// Nothing ended on its own: no evidence either way.
+			return sidecar.NotRunCheck(sidecar.CheckSuccessRate, 0, lim.MinSuccessRate,
+				fmt.Sprintf("%sno request finished: %d interrupted by the suite", sidecar.NotRunPrefix, a.Interrupted))
 		}
 	}
 	return c

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
@@ -76,6 +77,9 @@ func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
 	errs := sidecar.Check{Name: sidecar.CheckErrors, Passed: true, Threshold: 0}
 	var ok []sidecar.Turn
 	for _, t := range turns {
+		if key, _, _ := strings.Cut(t.Error, ":"); record.ErrorKind(key).Interrupted() {
+			continue // the suite's own stop: not run, not an error
+		}
 		if t.Error != "" {
 			errs.Value++
 			errs.Passed = false

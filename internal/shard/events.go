@@ -31,8 +31,11 @@ type testCase struct {
 	name    string
 	secs    float64
 	failure string
-	logs    []string
-	subs    []*testCase
+	// skip is why a case that did not run is skipped (go test's t.Skip),
+	// never passed.
+	skip string
+	logs []string
+	subs []*testCase
 }
 
 // Events is the merged run as go test -json would have printed it had
@@ -60,7 +63,11 @@ func Events(m *sidecar.Metrics) []byte {
 				name = parent.name + "/" + sc.Mode
 			}
 			c := &testCase{name: name, secs: sc.E2Ems.Mean * float64(sc.Attempts) / 1000}
-			if sc.Verdict != sidecar.VerdictPass {
+			switch sc.Verdict {
+			case sidecar.VerdictPass:
+			case sidecar.VerdictUnknown:
+				c.skip = sc.NotRunReason
+			default:
 				c.failure = verdict.FailureMessage(verdict.Result{Scenario: sc})
 			}
 			parent.subs = append(parent.subs, c)
@@ -101,8 +108,10 @@ func Events(m *sidecar.Metrics) []byte {
 		for _, st := range c.Steps {
 			tc.logs = append(tc.logs, area.CapacityStepLine(st))
 		}
-		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
+		if v, _ := j.SectionOutcome(m, sidecar.SectionCapacity); v.Outcome == sidecar.Fail {
 			tc.failure = area.CapacityFailure(j, *c)
+		} else if v.NotRun != "" {
+			tc.skip = v.NotRun
 		}
 		tests = append(tests, tc)
 	}
@@ -110,8 +119,10 @@ func Events(m *sidecar.Metrics) []byte {
 		root := &testCase{name: area.UnderLoadTest, logs: []string{area.BackgroundLine(*u), u.Note}}
 		for _, s := range u.Scenarios {
 			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
-			if s.NewServerFailure {
+			if sidecar.UnderLoadModeFailed(s) {
 				c.failure = area.UnderLoadFailure(s, u.RatePerS)
+			} else if s.NotRun > 0 {
+				c.skip = sidecar.NotRunPrefix + "attempts cut by the suite's own stop"
 			}
 			root.subs = append(root.subs, c)
 		}
@@ -144,8 +155,12 @@ func Events(m *sidecar.Metrics) []byte {
 			emit(event{Action: "output", Test: c.name, Output: "    " + indent(c.failure) + "\n"})
 		}
 		action := "pass"
-		if !ok {
+		switch {
+		case !ok:
 			action = "fail"
+		case c.skip != "":
+			action = "skip"
+			emit(event{Action: "output", Test: c.name, Output: "    " + indent(c.skip) + "\n"})
 		}
 		emit(event{Action: "output", Test: c.name, Output: "--- " + upper(action) + ": " + c.name + "\n"})
 		emit(event{Action: action, Test: c.name, Elapsed: c.secs})
@@ -167,8 +182,11 @@ func Events(m *sidecar.Metrics) []byte {
 }
 
 func upper(action string) string {
-	if action == "pass" {
+	switch action {
+	case "pass":
 		return "PASS"
+	case "skip":
+		return "SKIP"
 	}
 	return "FAIL"
 }
@@ -184,8 +202,11 @@ func indent(s string) string {
 func loadCase[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, root string, r T,
 	name string, secs float64, checks []sidecar.Check, verdict, line string) *testCase {
 	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, area.UnknownLine(j, r)}}
-	if !j.RunPassed(checks, verdict) {
+	switch j.RunOutcome(checks, verdict) {
+	case sidecar.Fail:
 		c.failure = area.LoadFailure(j, r)
+	case sidecar.Unknown:
+		c.skip = sidecar.NotRunReason(checks)
 	}
 	return c
 }

@@ -11,6 +11,8 @@ const (
 	CheckLatencyGrowth = "latency_growth"
 	CheckLoadGenerator = "load_generator"
 	CheckRequests      = "requests"
+	// CheckTurns: every planned turn of a conversation ran.
+	CheckTurns = "turns"
 	// CheckClientServerGap: what the path in front of the engine adds to
 	// TTFT, against vLLM's own histogram (load.GapCheck).
 	CheckClientServerGap = "client_server_gap"

@@ -59,7 +59,14 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	}
 	start := time.Now()
 	if !r.syncStart(ctx, "capacity") {
-		return r.refuse(res, start, "interrupted before the search began")
+		// Not started: not run, never a refusal held against the server.
+		c, _ := r.cutShort(0, 1)
+		c.Name, c.Detail = sidecar.CheckSearch, sidecar.NotRunPrefix+"interrupted before the search began: "+r.stopWhy()
+		res.StopReason, res.Checks = c.Detail, []sidecar.Check{c}
+		res.Verdict = r.Judge().RunVerdict(res.Checks)
+		r.setCapacity(res)
+		r.Checkpoint()
+		return res
 	}
 	idle := r.idleProbe(ctx)
 	res.Idle = &idle

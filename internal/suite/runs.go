@@ -101,9 +101,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, 0, run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
-	if c, cut := r.cutShort(agg.All.Requests, n); cut {
-		run.Checks = append(run.Checks, c)
-	}
+	run.Checks = r.judgeCut(run.Checks, agg.All.Requests, n)
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.setStability(run)
 	r.Checkpoint()
@@ -311,9 +309,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
-	if c, cut := r.cutShort(agg.Requests, n); cut {
-		lr.Checks = append(lr.Checks, c)
-	}
+	lr.Checks = r.judgeCut(lr.Checks, agg.Requests, n)
 	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
@@ -327,7 +323,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 }
 
 // cancelled is a load run stopped before it began (interrupted while
-// waiting for ACCEPTANCE_START_AT): it fails its requests check.
+// waiting for ACCEPTANCE_START_AT): not run.
 func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
 	run.Errors = map[string]int{}
 	c, _ := r.cutShort(0, planned)
@@ -424,9 +420,16 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 	}
 	run.ColdStart = cold.Result(false, 0)
 	run.Checks = load.JudgeConversation(run.Turns)
-	if len(run.Turns) < turns && run.Errors == 0 {
-		run.Checks = append(run.Checks, sidecar.Check{Name: "turns", Value: float64(len(run.Turns)), Threshold: float64(turns),
-			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
+	if done := len(run.Turns) - run.Interrupted; done < turns && run.Errors == 0 {
+		// A conversation ends at its first error; short of that, the
+		// suite's own stop cut it: the turns that did not run are not run.
+		c, _ := r.cutShort(done, turns)
+		c.Name = sidecar.CheckTurns
+		c.Detail = strings.Replace(c.Detail, "requests finished", "turns ran", 1)
+		if done == 0 {
+			run.Checks = nil
+		}
+		run.Checks = append(run.Checks, c)
 	}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.Update(func(m *sidecar.Metrics) {
@@ -500,25 +503,47 @@ func putRun[T any](runs *[]T, run T, name func(T) string) {
 	}
 }
 
-// cutShort is the failing "requests" check of a run that ended before all
-// planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
-// short proves nothing about stability and must not pass on the requests
-// it did send. done counts the requests that ended on their own (the
-// aggregators leave out those the suite interrupted).
+// stopWhy is why the suite stopped its own work, in words: the signal,
+// go test's deadline, or "the run was stopped" (a cancelled context).
+func (r *Run) stopWhy() string {
+	r.mu.Lock()
+	reason, detail := r.metrics.EndReason, r.metrics.EndDetail
+	r.mu.Unlock()
+	switch reason {
+	case sidecar.EndInterrupted:
+		return "interrupted by " + detail
+	case sidecar.EndTimeout:
+		return "go test -timeout was about to expire"
+	}
+	return "the run was stopped"
+}
+
+// judgeCut adds the not-run "requests" check to the checks of a run cut
+// short (cutShort). When no request ended on its own there is no
+// evidence at all: the run's checks are that one not-run check, so a cut
+// run never reads "0 % success" with a server remedy.
+func (r *Run) judgeCut(cs []sidecar.Check, done, planned int) []sidecar.Check {
+	c, cut := r.cutShort(done, planned)
+	if !cut {
+		return cs
+	}
+	if done == 0 {
+		return []sidecar.Check{c}
+	}
+	return append(cs, c)
+}
+
+// cutShort is the not-run "requests" check of a run that ended before all
+// planned requests finished (SIGINT/SIGTERM, go test -timeout, a context
+// cancelled before the area began): a run cut short proves nothing about
+// stability and must not pass on the requests it did send, nor fail the
+// server for the ones it did not. done counts the requests that ended on
+// their own (the aggregators leave out those the suite interrupted).
 func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
 	if done >= planned {
 		return sidecar.Check{}, false
 	}
-	r.mu.Lock()
-	reason, detail := r.metrics.EndReason, r.metrics.EndDetail
-	r.mu.Unlock()
-	why := "the run was stopped"
-	switch reason {
-	case sidecar.EndInterrupted:
-		why = "interrupted by " + detail
-	case sidecar.EndTimeout:
-		why = "go test -timeout was about to expire"
-	}
-	return sidecar.Check{Name: sidecar.CheckRequests, Value: float64(done), Threshold: float64(planned),
-		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
+	why := r.stopWhy()
+	return sidecar.NotRunCheck(sidecar.CheckRequests, float64(done), float64(planned),
+		fmt.Sprintf("%sonly %d of %d requests finished: %s", sidecar.NotRunPrefix, done, planned, why)), true
 }

@@ -96,6 +96,9 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	plainMode, streamMode := Mode{Think: think}, Mode{Think: think, Stream: true}
 	plain := verdict.New(sc, test+"/"+plainMode.Name(), plainMode.Name(), false, th)
 	stream := verdict.New(sc, test+"/"+streamMode.Name(), streamMode.Name(), true, th)
+	// Attempts never reached (the run stopped first) are not run.
+	plain.Plan(r.Cfg.ToolCallRepeats)
+	stream.Plan(r.Cfg.ToolCallRepeats)
 	addPlain := func(steps []verdict.Step) {
 		for k, st := range steps {
 			plain.AddPlain(k, st)
@@ -103,7 +106,7 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 		}
 	}
 	streamReqs := map[int]client.Request{} // the last streamed request of each step
-	for i := 1; i <= r.Cfg.ToolCallRepeats; i++ {
+	for i := 1; i <= r.Cfg.ToolCallRepeats && ctx.Err() == nil; i++ {
 		if plainOn || streamOn {
 			p := r.attempt(ctx, test+"/"+plainMode.Name(), sc, plainMode, i, plainOn)
 			if plainOn {
@@ -128,6 +131,10 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	}
 	if streamOn && ctx.Err() == nil {
 		r.confirmStream(ctx, test+"/"+streamMode.Name(), sc, streamMode, stream, streamReqs)
+	}
+	if ctx.Err() != nil {
+		plain.Stopped(sidecar.NotRunPrefix + r.stopWhy())
+		stream.Stopped(sidecar.NotRunPrefix + r.stopWhy())
 	}
 	var out []ModeResult
 	for _, m := range []struct {
