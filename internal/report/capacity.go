@@ -150,9 +150,9 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 }
 
 // capacityArea is TestCapacity's verdict row, if it ran.
-func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
+func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdict) []area {
 	if c := m.Capacity; c != nil {
-		return []area{{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)}}
+		return []area{{"capacity", v[sidecar.SectionCapacity], withWhy(v[sidecar.SectionCapacity], capacityFigure(c))}}
 	}
 	return nil
 }

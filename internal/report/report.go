@@ -22,48 +22,53 @@ import (
 
 type area struct {
 	name   string
-	passed bool
+	v      sidecar.SectionVerdict
 	figure string
 }
 
 // areas is the verdict summary: one line per section the run has.
 func areas(m *sidecar.Metrics) []area {
 	var out []area
-	v := m.SectionVerdicts()
+	v := m.SectionOutcomes()
 	if t := m.ToolCalling; t != nil {
-		att, ok := 0, 0
+		att, ok, notRun := 0, 0, 0
 		names := map[string]bool{}
 		for _, s := range t.Scenarios {
 			att += s.Attempts
 			ok += s.Passed
+			notRun += s.NotRun
 			names[s.Name] = true
 		}
-		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
-			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
+		fig := fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
+			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))
+		if notRun > 0 {
+			fig = fmt.Sprintf("%d attempts not run; %s", notRun, fig)
+		}
+		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], withWhy(v[sidecar.SectionToolCalling], fig)})
 	}
 	if s := m.Stability; s != nil {
 		var parts []string
 		for _, r := range s.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, units.MsFixed(r.TTFTms.P90), units.PercentFixed(r.Degradation.Value)))
 		}
-		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
+		out = append(out, area{"stability", v[sidecar.SectionStability], withWhy(v[sidecar.SectionStability], strings.Join(parts, "; "))})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, units.TokensPerS(r.OutputThroughput), units.PercentFixed(r.GoodputRatio)))
 		}
-		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
+		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], withWhy(v[sidecar.SectionConcurrency], strings.Join(parts, "; "))})
 	}
 	if c := m.Conversation; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
 		}
-		out = append(out, area{"conversation", v[sidecar.SectionConversation], strings.Join(parts, "; ")})
+		out = append(out, area{"conversation", v[sidecar.SectionConversation], withWhy(v[sidecar.SectionConversation], strings.Join(parts, "; "))})
 	}
 	if g := m.GPU; g != nil {
-		a := area{name: "GPU", passed: v[sidecar.SectionGPU]}
+		a := area{name: "GPU", v: v[sidecar.SectionGPU]}
 		if !g.Available {
 			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
 		} else {
@@ -79,6 +84,14 @@ func areas(m *sidecar.Metrics) []area {
 	out = append(out, underLoadArea(m, v)...)
 	out = append(out, rooflineArea(m, v)...)
 	return out
+}
+
+// withWhy opens a section's key figure with why its work did not all run.
+func withWhy(v sidecar.SectionVerdict, fig string) string {
+	if v.NotRun == "" || v.Outcome == sidecar.Fail {
+		return fig
+	}
+	return v.NotRun + "; " + fig
 }
 
 // Options are the report's optional inputs.
@@ -114,7 +127,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 		b.WriteString("| – | – | no section ran |\n")
 	}
 	for _, a := range as {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, sectionWord(a.v), cell(a.figure))
 	}
 	writeWhatWentWrong(&b, m, recs)
 	writeChanges(&b, opt.Changes)

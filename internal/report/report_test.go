@@ -176,7 +176,7 @@ func TestMarkdownSections(t *testing.T) {
 				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
 			},
 			recs:    true,
-			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | PASS | skipped: no local GPU"},
+			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | UNKNOWN | skipped: no local GPU"},
 			notWant: []string{"No local GPU: no local GPU", "(vram.svg)"}},
 		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
 			change: func(m *sidecar.Metrics) {}, recs: false,
