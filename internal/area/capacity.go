@@ -22,16 +22,16 @@ func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, 
 	res.MinCapacity = minCapacity
 	switch {
 	case sr.Limited && (sr.AtLeast || sr.Capacity == 0):
-		res.Confidence = "generator_limited"
+		res.Confidence = sidecar.ConfidenceGeneratorLimited
 	case sr.AtLeast:
-		res.Confidence = "at_least"
+		res.Confidence = sidecar.ConfidenceAtLeast
 	case sr.Capacity > 0:
-		res.Confidence = "bracketed"
+		res.Confidence = sidecar.ConfidenceBracketed
 	default:
-		res.Confidence = "none"
+		res.Confidence = sidecar.ConfidenceNone
 	}
 	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: CapacityLine(res)}
-	if sr.Capacity == 0 && res.Confidence == "generator_limited" {
+	if sr.Capacity == 0 && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
 			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
 	} else if sr.Capacity == 0 && len(res.Steps) > 0 {
@@ -42,7 +42,7 @@ func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, 
 	if floor := minCapacity; floor > 0 {
 		mc := sidecar.Check{Name: sidecar.CheckMinCapacity, Value: sr.Capacity, Threshold: floor, Passed: sr.Capacity >= floor}
 		mc.Detail = fmt.Sprintf("capacity %s, ACCEPTANCE_MIN_CAPACITY %s", CapacityLine(res), capacity.FormatRate(floor))
-		if !mc.Passed && res.Confidence == "generator_limited" {
+		if !mc.Passed && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
 		}
 		res.Checks = append(res.Checks, mc)
@@ -56,14 +56,14 @@ func CapacitySection(j sidecar.Judge, res sidecar.Capacity, sr capacity.Result, 
 // load", "0 req/s".
 func CapacityLine(c sidecar.Capacity) string {
 	switch c.Confidence {
-	case "generator_limited":
+	case sidecar.ConfidenceGeneratorLimited:
 		if c.MaxRatePerS == 0 {
 			return "unknown: the load generator could not keep up at the start rate; shard the load"
 		}
 		return fmt.Sprintf("at least %s; shard the load (the load generator could not keep up beyond it)", capacity.FormatRate(c.MaxRatePerS))
-	case "at_least":
+	case sidecar.ConfidenceAtLeast:
 		return fmt.Sprintf("at least %s (no step failed: %s)", capacity.FormatRate(c.MaxRatePerS), c.StopReason)
-	case "bracketed":
+	case sidecar.ConfidenceBracketed:
 		return fmt.Sprintf("%s (passes at %s, fails at %s)", capacity.FormatRate(c.MaxRatePerS), capacity.FormatRate(c.Interval.Low), capacity.FormatRate(c.Interval.High))
 	}
 	return "0 req/s"

@@ -11,9 +11,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// checkRequests is sidecar.CheckRequests: the check a run cut short fails.
-const checkRequests = "requests"
-
 // MergeLoadRuns folds the shards' parts of one load run into the run one
 // process would have measured, for `vllm-acceptance merge`. Counts,
 // errors, good requests and output tokens add up; the HDR histograms add
@@ -102,7 +99,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 			view = &c
 		}
 		pd, pp := p.Requests, p.Requests
-		if c, ok := find(p.Checks, checkRequests); ok {
+		if c, ok := find(p.Checks, sidecar.CheckRequests); ok {
 			pd, pp, cut = int(c.Value), int(c.Threshold), true
 		}
 		done, planned = done+pd, planned+pp
@@ -145,12 +142,19 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, GapCheck(view, genp, c.Threshold))
 	}
 	if cut {
-		lr.Checks = append(lr.Checks, sidecar.Check{Name: checkRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
-			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
+		c := sidecar.Check{Name: sidecar.CheckRequests, Passed: true, Value: float64(done), Threshold: float64(planned)}
+		if done < planned {
+			// A shard stopped by the suite's own stop: not run.
+			c = sidecar.NotRunCheck(sidecar.CheckRequests, float64(done), float64(planned),
+				fmt.Sprintf("%sonly %d of %d requests finished over the shards: a shard was stopped", sidecar.NotRunPrefix, done, planned))
+		}
+		if done == 0 {
+			lr.Checks = nil // no evidence at all
+		}
+		lr.Checks = append(lr.Checks, c)
 	}
-	// Provisional: the suite and merge add checks and judge the run again
-	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
-	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
+	// No verdict here: merge judges the run with the merged run's judge
+	// (sidecar.JudgeOf).
 	return lr, nil
 }
 

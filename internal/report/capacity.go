@@ -161,11 +161,11 @@ func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdi
 func capacityFigure(c *sidecar.Capacity) string {
 	var s string
 	switch c.Confidence {
-	case "generator_limited":
+	case sidecar.ConfidenceGeneratorLimited:
 		s = fmt.Sprintf("at least %.3g req/s; shard the load (the load generator could not keep up beyond it)", c.MaxRatePerS)
-	case "at_least":
+	case sidecar.ConfidenceAtLeast:
 		s = fmt.Sprintf("at least %.3g req/s (no step failed)", c.MaxRatePerS)
-	case "bracketed":
+	case sidecar.ConfidenceBracketed:
 		s = fmt.Sprintf("%.3g req/s (passes at %.3g, fails at %.3g)", c.MaxRatePerS, c.Interval.Low, c.Interval.High)
 	default:
 		s = "0 req/s"

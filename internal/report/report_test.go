@@ -217,7 +217,7 @@ func TestMarkdownSections(t *testing.T) {
 			notWant: []string{"| preemptions | PASS |"}},
 		{name: "model rate below threshold", reason: "a failed model-check rate is listed with the failures, though no code says it",
 			change: func(m *sidecar.Metrics) {
-				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: "fail"}
+				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: sidecar.VerdictFail}
 			},
 			want: []string{"- tool calling: model checks 3/12 0.250 [0.090, 0.530], below 0.800 beyond chance"}},
 		{name: "empty run", reason: "a run that reached no section still renders",

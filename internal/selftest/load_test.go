@@ -112,7 +112,7 @@ func TestStabilityNoisyPasses(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				verdicts[seed] = fmt.Sprintf("%s (%s class: %s)", run.Verdict, run.Degradation.Class, run.Degradation.Detail)
-				if run.Verdict == "pass" && o.Tests["TestStability/alternating"] == "PASS" {
+				if run.Verdict == sidecar.VerdictPass && o.Tests["TestStability/alternating"] == "PASS" {
 					passed++
 				}
 			})

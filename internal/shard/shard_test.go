@@ -194,7 +194,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	g := *m0
 	g.Run = &sidecar.RunInfo{ID: m0.Run.ID, Shards: 1}
 	g.Concurrency = nil
-	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
+	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: sidecar.VerdictFail, Errors: map[string]int{},
 		Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
 	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &g))
 	require.NoError(t, os.WriteFile(filepath.Join(mainDir, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))

@@ -52,7 +52,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	res := sidecar.Capacity{
 		SLOs:        sidecar.CapacitySLOs{TTFTms: lim.SLOTTFTms, TPOTms: lim.SLOTPOTms, MinGoodputRatio: crit.MinGoodputRatio, MaxErrorRate: crit.MaxErrorRate},
 		Steps:       []sidecar.CapacityStep{},
-		MinCapacity: cfg.MinCapacity, Confidence: "none",
+		MinCapacity: cfg.MinCapacity, Confidence: sidecar.ConfidenceNone,
 	}
 	if cfg.Sharding.Sharded() {
 		res.Shards = cfg.Sharding.Count
