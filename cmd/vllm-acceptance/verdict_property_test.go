@@ -344,7 +344,7 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 			att := 4
 			ok := att - rng.IntN(2)*rng.IntN(att+1)
 			s := sidecar.Scenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Category: []string{"single", "multi"}[i%2],
-				Attempts: att, Passed: ok, Model: verdict.JudgeRate(ok, att, 0.5)}
+				Attempts: att, Passed: ok, Model: verdict.ModelRate(ok, att, 0.5)}
 			s.ScenarioModel = s.Model
 			s.Verdict = s.Model.Verdict
 			if !m.Complete && rng.IntN(2) == 0 {

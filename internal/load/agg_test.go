@@ -134,7 +134,7 @@ func turnsOf(ttft func(i int) float64, promptTokens func(i int) int) []sidecar.T
 	return out
 }
 
-func TestJudgeConversation(t *testing.T) {
+func TestConversationChecks(t *testing.T) {
 	grow := func(i int) int { return 100 + 400*i }
 	type testCase struct {
 		name  string
@@ -143,7 +143,7 @@ func TestJudgeConversation(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		got := map[string]bool{}
-		for _, c := range JudgeConversation(tc.turns) {
+		for _, c := range ConversationChecks(tc.turns) {
 			got[c.Name] = c.Passed
 		}
 		assert.Equal(t, tc.want, got)

@@ -127,7 +127,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		}
 		lr.Generator = &g
 		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))
-		lr.Checks = append(lr.Checks, Judge(&g, LagLimit(slo, lr.TTFTms.P50)))
+		lr.Checks = append(lr.Checks, GeneratorCheckAt(&g, LagLimit(slo, lr.TTFTms.P50)))
 	}
 	if c, ok := find(first.Checks, sidecar.CheckClientServerGap); ok {
 		if view != nil {

@@ -166,7 +166,7 @@ func mergeStep(parts []*sidecar.Capacity, i int, crit capacity.Criteria, sloTTFT
 	outcome, why := crit.Judge(capacity.Tally{Planned: st.Planned, Sent: st.Sent, Good: st.Good, Errors: errs})
 	if len(gens) > 0 {
 		if g, err := load.MergeGenerators(gens, st.DurationS); err == nil {
-			gc := load.Judge(&g, load.LagLimit(time.Duration(sloTTFTms*float64(time.Millisecond)), st.TTFTms.P50))
+			gc := load.GeneratorCheckAt(&g, load.LagLimit(time.Duration(sloTTFTms*float64(time.Millisecond)), st.TTFTms.P50))
 			st.Generator = &g
 			st.Checks = []sidecar.Check{gc}
 			if !gc.Passed && limited == "" {

@@ -319,7 +319,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	}
 	elapsed := time.Since(began)
 	gh := gen.Stop()
-	gc := load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
+	gc := load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
 	st.Generator = &gh
 	if sampler != nil {
 		st.Server = stepServer(sampler.Stop())

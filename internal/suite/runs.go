@@ -96,7 +96,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	// A paced run's lag only stretches its pauses (latency counts from the
 	// actual send): late by a tenth of the pause is still the same pattern.
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
-	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
+	run.Checks = append(run.Checks, load.GeneratorCheckAt(&gh, lagLimit))
 	var gap sidecar.Check
 	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, 0, run.Checks)
 	run.Checks = append(run.Checks, gap)
@@ -305,7 +305,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if rp != nil {
 		lr.Workload = rp.Workload()
 	}
-	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+	lr.Checks = append(lr.Checks, load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
@@ -366,7 +366,7 @@ var conversationQuestions = []string{
 // ACCEPTANCE_SHORT_TOKENS and ACCEPTANCE_LONG_TOKENS (answers long enough
 // for the context to grow). Per turn: TTFT, E2E, prompt tokens,
 // throughput. Checks: errors (any failed turn fails the run and ends the
-// conversation) and latency_growth (load.JudgeConversation).
+// conversation) and latency_growth (load.ConversationChecks).
 func (r *Run) Conversation(ctx context.Context, name string) sidecar.ConversationRun {
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
@@ -419,7 +419,7 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.OutputTokensPerS = float64(tokens) / genS
 	}
 	run.ColdStart = cold.Result(false, 0)
-	run.Checks = load.JudgeConversation(run.Turns)
+	run.Checks = load.ConversationChecks(run.Turns)
 	if done := len(run.Turns) - run.Interrupted; done < turns && run.Errors == 0 {
 		// A conversation ends at its first error; short of that, the
 		// suite's own stop cut it: the turns that did not run are not run.

@@ -232,7 +232,7 @@ func (r *Run) send(ctx context.Context, test string, sc *fixture.Scenario, mode 
 	if !rec.OK() {
 		res = check.Result{Checks: map[string]bool{}, Findings: diagnosis.Transport(&rec)}
 	} else {
-		res = check.Judge(&rec, sc, k)
+		res = check.Evaluate(&rec, sc, k)
 	}
 	if req.Stream && rec.OK() {
 		if len(rec.StreamIssues) > 0 {

@@ -76,7 +76,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		lr := agg.ConcurrencyRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
 		lr.Mode, lr.RatePerS = "open", bg.Rate
 		gh := gen.Stop()
-		lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+		lr.Checks = append(lr.Checks, load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 		lr.Generator = &gh
 		lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 		bg.done <- lr

@@ -64,7 +64,7 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	tc.ParseSuccessRate = ratio(total.parsed, total.expect)
 	tc.JSONValidRate = ratio(total.json, total.withCalls)
 	tc.ServerFailures = total.server
-	all := JudgeRate(total.modelOK, total.modelN, th.Rate)
+	all := ModelRate(total.modelOK, total.modelN, th.Rate)
 	tc.Model = &all
 	names := make([]string, 0, len(cats))
 	for n := range cats {
@@ -77,7 +77,7 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 		cat := sidecar.Category{Name: n, Attempts: c.attempts, Passed: c.passed,
 			Parsed: ratio(c.parsed, c.expect), JSONValid: ratio(c.json, c.withCalls),
 			SchemaValid: ratio(c.schema, c.withCalls), ArgsMatch: ratio(c.args, c.expect),
-			ServerFailures: c.server, Model: JudgeRate(c.modelOK, c.modelN, th.Scenario)}
+			ServerFailures: c.server, Model: ModelRate(c.modelOK, c.modelN, th.Scenario)}
 		if c.attempts > 0 {
 			cat.PassRate = float64(c.passed) / float64(c.attempts)
 		}

@@ -97,10 +97,10 @@ func (a Attempt) NotRun() string {
 	return ""
 }
 
-// Judge splits an attempt's findings and checks by kind under toolChoice.
+// Classify splits an attempt's findings and checks by kind under toolChoice.
 // A failed check that no finding of its kind explains gets one, so that
 // every failure has a line to print.
-func Judge(a Attempt, toolChoice string) Judged {
+func Classify(a Attempt, toolChoice string) Judged {
 	j := Judged{Attempt: a, Checks: map[string]bool{}}
 	for _, st := range a.Steps {
 		j.HadCall = j.HadCall || len(st.Record.ToolCalls) > 0
@@ -234,7 +234,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 			}
 			continue
 		}
-		judged = append(judged, Judge(a, choice))
+		judged = append(judged, Classify(a, choice))
 	}
 	if missing := s.planned - len(s.attempts); missing > 0 {
 		notRun += missing
@@ -333,7 +333,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 		out.PassRate = float64(out.Passed) / float64(out.Attempts)
 	}
 	out.PassRateCI = stats.Wilson(out.Passed, out.Attempts)
-	out.Model = JudgeRate(out.Model.Passed, out.Model.Attempts, s.th.Scenario)
+	out.Model = ModelRate(out.Model.Passed, out.Model.Attempts, s.th.Scenario)
 	out.ScenarioModel = out.Model
 	decide(&out)
 	out.TTFTms = stats.Summarize(ttft)
@@ -377,7 +377,7 @@ func Pool(results []Result, th Thresholds) {
 		passed += r.Scenario.Model.Passed
 		n += r.Scenario.Model.Attempts
 	}
-	pooled := JudgeRate(passed, n, th.Scenario)
+	pooled := ModelRate(passed, n, th.Scenario)
 	for i := range results {
 		results[i].Scenario.ScenarioModel = pooled
 		decide(&results[i].Scenario)

@@ -52,7 +52,7 @@ func TestJudgeSplitsByKind(t *testing.T) {
 		reason            string
 	}
 	run := func(t *testing.T, tc testCase) {
-		j := Judge(Attempt{N: 1, Steps: []Step{step(`{"city":"Paris"}`, tc.codes...)}}, tc.choice)
+		j := Classify(Attempt{N: 1, Steps: []Step{step(`{"city":"Paris"}`, tc.codes...)}}, tc.choice)
 		assert.Equal(t, tc.serverOK, j.ServerOK(), tc.reason)
 		assert.Equal(t, tc.modelOK, j.ModelOK(), tc.reason)
 	}
@@ -218,7 +218,7 @@ func TestModelRateRule(t *testing.T) {
 					}
 				}
 			}
-			if JudgeRate(passed, n, th.Rate).Verdict == Fail {
+			if ModelRate(passed, n, th.Rate).Verdict == Fail {
 				fails++
 			}
 		}
@@ -228,14 +228,14 @@ func TestModelRateRule(t *testing.T) {
 	assert.Equal(t, 200, runs(1.0/3, 2), "1 wrong call in 3: red every time")
 }
 
-func TestJudgeRate(t *testing.T) {
-	assert.Equal(t, None, JudgeRate(0, 0, 0.8).Verdict, "no attempts: no verdict")
-	assert.Equal(t, Pass, JudgeRate(3, 3, 1.0).Verdict, "the old strict knob: all passed is a pass")
-	assert.Equal(t, Fail, JudgeRate(2, 3, 1.0).Verdict, "the old strict knob: one miss fails (Wilson upper 94 % < 100 %)")
-	assert.Equal(t, Fail, JudgeRate(0, 6, 0.5).Verdict)
-	assert.Equal(t, Pass, JudgeRate(1, 6, 0.5).Verdict)
-	assert.Equal(t, Fail, JudgeRate(2, 12, 0.5).Verdict)
-	assert.Equal(t, Pass, JudgeRate(3, 12, 0.5).Verdict)
+func TestModelRate(t *testing.T) {
+	assert.Equal(t, None, ModelRate(0, 0, 0.8).Verdict, "no attempts: no verdict")
+	assert.Equal(t, Pass, ModelRate(3, 3, 1.0).Verdict, "the old strict knob: all passed is a pass")
+	assert.Equal(t, Fail, ModelRate(2, 3, 1.0).Verdict, "the old strict knob: one miss fails (Wilson upper 94 % < 100 %)")
+	assert.Equal(t, Fail, ModelRate(0, 6, 0.5).Verdict)
+	assert.Equal(t, Pass, ModelRate(1, 6, 0.5).Verdict)
+	assert.Equal(t, Fail, ModelRate(2, 12, 0.5).Verdict)
+	assert.Equal(t, Pass, ModelRate(3, 12, 0.5).Verdict)
 }
 
 func TestFinalize(t *testing.T) {
