@@ -63,9 +63,9 @@ func sectionWord(v sidecar.SectionVerdict) string {
 
 func verdictWord(v string) string {
 	switch v {
-	case "pass":
+	case sidecar.VerdictPass:
 		return "PASS"
-	case "fail":
+	case sidecar.VerdictFail:
 		return "**FAIL**"
 	case sidecar.VerdictUnknown:
 		return "**NOT RUN**"

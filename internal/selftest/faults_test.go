@@ -160,7 +160,7 @@ func TestServerRestartMidRun(t *testing.T) {
 	require.NotNil(t, sr, "a success_rate check: %+v", run.Checks)
 	assert.Less(t, run.SuccessRate, 1.0, "the outage cost requests")
 	assert.False(t, sr.Passed, "a success rate below ACCEPTANCE_MIN_SUCCESS_RATE=1 fails the check")
-	assert.Equal(t, "fail", run.Verdict)
+	assert.Equal(t, sidecar.VerdictFail, run.Verdict)
 	assert.Equal(t, "FAIL", o.Tests["TestStability/alternating"])
 	assert.Contains(t, o.Output, "unreachable=", "the failure names the kind:\n%s", tail(o.Output))
 	assert.Positive(t, run.Completed-down, "requests after the restart succeed again")

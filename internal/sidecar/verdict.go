@@ -30,6 +30,9 @@ const (
 	// never a server fault. Its reason is in a check marked not_run (a
 	// load run) or in NotRunReason (a scenario).
 	VerdictUnknown = string(Unknown)
+	// VerdictNone is a model-check rate with no attempt to judge (every
+	// one had a server fault, or none ran): Rate.Verdict only.
+	VerdictNone = "none"
 )
 
 // NotRunPrefix opens every not-run reason as people read it.

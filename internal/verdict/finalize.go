@@ -92,7 +92,7 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 // and threshold, the model codes seen most with their remedies, and the
 // scenarios that pulled it down; "" when the rate passed.
 func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
-	if r.Verdict != Fail {
+	if r.Verdict != sidecar.VerdictFail {
 		return ""
 	}
 	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"

@@ -14,14 +14,14 @@ import (
 // is wrong in 1 call in 20 passes run after run, and one wrong in 1 call
 // in 3 fails on the run-wide rate (docs/verdicts.md, "Model-check rates").
 func ModelRate(passed, attempts int, min float64) sidecar.Rate {
-	r := sidecar.Rate{Attempts: attempts, Passed: passed, Min: min, CI95: stats.Wilson(passed, attempts), Verdict: None}
+	r := sidecar.Rate{Attempts: attempts, Passed: passed, Min: min, CI95: stats.Wilson(passed, attempts), Verdict: sidecar.VerdictNone}
 	if attempts == 0 {
 		return r
 	}
 	r.Rate = float64(passed) / float64(attempts)
-	r.Verdict = Pass
+	r.Verdict = sidecar.VerdictPass
 	if r.CI95.High < min-1e-12 {
-		r.Verdict = Fail
+		r.Verdict = sidecar.VerdictFail
 	}
 	return r
 }

@@ -22,15 +22,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Verdict words in the sidecar: the sidecar's one set (sidecar.Verdict*).
-const (
-	Pass = sidecar.VerdictPass
-	Fail = sidecar.VerdictFail
-	// NotRun: an attempt (or a whole mode) that did not run: unknown.
-	NotRun = sidecar.VerdictUnknown
-	// None: no attempt could be judged (every one had a server fault).
-	None = "none"
-)
 
 // Thresholds are the model-check pass rates a healthy model reaches.
 type Thresholds struct {
@@ -209,12 +200,12 @@ type Result struct {
 }
 
 // Passed is the scenario's verdict.
-func (r Result) Passed() bool { return r.Scenario.Verdict == Pass }
+func (r Result) Passed() bool { return r.Scenario.Verdict == sidecar.VerdictPass }
 
 // NotRun is why the mode did not (all) run, "" when it did or when it
 // failed on evidence.
 func (r Result) NotRun() string {
-	if r.Scenario.Verdict != NotRun {
+	if r.Scenario.Verdict != sidecar.VerdictUnknown {
 		return ""
 	}
 	return r.Scenario.NotRunReason
@@ -351,17 +342,17 @@ func decide(out *sidecar.Scenario) {
 	if out.ServerFailures > 0 {
 		failed = append(failed, string(diagnosis.KindServer))
 	}
-	if out.ScenarioModel.Verdict == Fail {
+	if out.ScenarioModel.Verdict == sidecar.VerdictFail {
 		failed = append(failed, string(diagnosis.KindModel))
 	}
-	out.Verdict, out.FailedOn = Pass, ""
+	out.Verdict, out.FailedOn = sidecar.VerdictPass, ""
 	switch {
 	case len(failed) > 0:
-		out.Verdict, out.FailedOn = Fail, strings.Join(failed, ",")
+		out.Verdict, out.FailedOn = sidecar.VerdictFail, strings.Join(failed, ",")
 	case out.NotRun > 0:
 		// Nothing passes without evidence: a mode with unrun attempts
 		// is not run, never pass, and never the server's fault.
-		out.Verdict = NotRun
+		out.Verdict = sidecar.VerdictUnknown
 	}
 }
 
