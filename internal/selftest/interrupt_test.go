@@ -28,6 +28,36 @@ import (
 // passed, tool calling reads not run (never PASS, never a server fault),
 // the areas after it read not run, and report.md's summary says so.
 func TestInterruptedAtSeedPace(t *testing.T) {
+	// Long enough for some attempts to finish at this pace, far too short
+	// for the 3 × 2 attempts of every scenario.
+	m, recs, output := seedPaceRun(t, 6*time.Second)
+	assert.Equal(t, sidecar.EndInterrupted, m.EndReason)
+	cutAreas(t, m, recs, output, "SIGTERM")
+}
+
+// TestDeadlineAtSeedPace is issue 25's scene: go test's -timeout cuts
+// the run while tool calling runs. Tool calling ran first (the gate's
+// order) and reads not run with the deadline as its reason: not 0 %
+// success, not a server remedy.
+func TestDeadlineAtSeedPace(t *testing.T) {
+	m, recs, output := seedPaceRun(t, 0, "-test.timeout=30s")
+	assert.Equal(t, sidecar.EndTimeout, m.EndReason)
+	cutAreas(t, m, recs, output, "go test -timeout")
+	// The areas after it ran on a stopped context before metrics.json was
+	// written: not run, with the deadline as the reason.
+	for _, s := range []sidecar.Section{sidecar.SectionStability, sidecar.SectionConcurrency, sidecar.SectionConversation} {
+		v, ok := m.SectionOutcomes()[s]
+		if assert.True(t, ok, "%s is in metrics.json", s) {
+			assert.Contains(t, v.NotRun, "go test -timeout", s)
+		}
+	}
+}
+
+// seedPaceRun runs the live suite against the seed_pace persona with
+// small request counts, sends SIGTERM after signalAfter (0: never), and
+// returns what it wrote.
+func seedPaceRun(t *testing.T, signalAfter time.Duration, args ...string) (*sidecar.Metrics, []record.Record, string) {
+	t.Helper()
 	p, err := sim.Lookup("seed_pace")
 	require.NoError(t, err)
 	out := t.TempDir()
@@ -42,26 +72,29 @@ func TestInterruptedAtSeedPace(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, SuiteBinary(t), "-test.v", "-test.count=1")
+	cmd := exec.CommandContext(ctx, SuiteBinary(t), append([]string{"-test.v", "-test.count=1"}, args...)...)
 	cmd.Dir = filepath.Join(config.RepoRoot(), "acceptance")
 	cmd.Env = env
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	require.NoError(t, cmd.Start())
-	// Long enough for some attempts to finish at this pace, far too short
-	// for the 3 × 2 attempts of every scenario.
-	time.Sleep(6 * time.Second)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	if signalAfter > 0 {
+		time.Sleep(signalAfter)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	}
 	err = cmd.Wait()
-	require.NoError(t, ctx.Err(), "the suite did not end after SIGTERM:\n%s", tail(buf.String()))
-	require.Error(t, err, "an interrupted run exits non-zero")
-	output := buf.String()
-
+	require.NoError(t, ctx.Err(), "the suite did not end:\n%s", tail(buf.String()))
+	require.Error(t, err, "a cut run exits non-zero")
 	m, err := sidecar.Read(filepath.Join(out, "metrics.json"))
-	require.NoError(t, err)
-	recs := ReadRecords(t, filepath.Join(out, "requests.jsonl"))
+	require.NoError(t, err, tail(buf.String()))
+	return m, ReadRecords(t, filepath.Join(out, "requests.jsonl")), buf.String()
+}
+
+// cutAreas: no attempt that did not run is stored as passed, tool
+// calling reads not run with why, and no area reads PASS or FAIL.
+func cutAreas(t *testing.T, m *sidecar.Metrics, recs []record.Record, output, why string) {
+	t.Helper()
 	assert.False(t, m.Complete)
-	assert.Equal(t, sidecar.EndInterrupted, m.EndReason)
 	require.NotNil(t, m.ToolCalling, "the tool-calling area ran first")
 
 	// Every passed attempt has its completed requests.
@@ -92,10 +125,11 @@ func TestInterruptedAtSeedPace(t *testing.T) {
 			assert.NotEqual(t, "PASS", outcomeOf(output, s.Test), "%s: a mode with unrun attempts is not a PASS in go test's output", s.Test)
 		}
 	}
-	assert.Positive(t, notRun, "SIGTERM cut attempts")
+	assert.Positive(t, notRun, "the stop cut attempts")
 	assert.LessOrEqual(t, passed, countOK(recs), "no more passes than completed requests")
 	v := m.SectionOutcomes()
 	assert.Equal(t, "NOT RUN", v[sidecar.SectionToolCalling].Word(), "%+v", v[sidecar.SectionToolCalling])
+	assert.Contains(t, v[sidecar.SectionToolCalling].NotRun, why, "the reason names the stop")
 	for s, sv := range v {
 		assert.NotEqual(t, "PASS", sv.Word(), "%s read PASS in an interrupted run", s)
 		assert.NotEqual(t, "FAIL", sv.Word(), "%s read FAIL against a healthy server: %+v", s, sv)

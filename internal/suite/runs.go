@@ -85,7 +85,13 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		r.Record(&rec)
 		if r.progressDue(agg.All.Requests, n) {
 			r.Logf("stability %s: %s", name, agg.All.Progress(n))
-			r.setStability(agg.Run(name, time.Since(start)))
+			// A snapshot of a run in progress: a process killed hard
+			// leaves it, and it must not read passed.
+			snap := agg.Run(name, time.Since(start))
+			snap.Checks = append(snap.Checks, sidecar.NotRunCheck(sidecar.CheckRequests, float64(agg.All.Requests), float64(n),
+				fmt.Sprintf("%sonly %d of %d requests finished: the run was in progress when metrics.json was written", sidecar.NotRunPrefix, agg.All.Requests, n)))
+			snap.Verdict = r.Judge().RunVerdict(snap.Checks)
+			r.setStability(snap)
 			r.Checkpoint()
 		}
 	}

@@ -375,11 +375,13 @@ func signalName(sig os.Signal) string {
 	return sig.String()
 }
 
-// Interrupted reports the interrupt reason set by a signal, or "".
+// Interrupted reports why the suite stopped itself (a signal, or go
+// test's deadline about to expire), or "".
 func (r *Run) Interrupted() (reason, detail string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.metrics.EndReason == sidecar.EndInterrupted {
+	switch r.metrics.EndReason {
+	case sidecar.EndInterrupted, sidecar.EndTimeout:
 		return r.metrics.EndReason, r.metrics.EndDetail
 	}
 	return "", ""
@@ -393,9 +395,21 @@ func (r *Run) ExpireBefore(deadline time.Time) {
 		return
 	}
 	margin := min(5*time.Second, time.Until(deadline)/20)
+	const detail = "go test -timeout expired before the suite finished"
 	time.AfterFunc(time.Until(deadline)-margin, func() {
-		r.logf("go test -timeout is about to expire: writing metrics.json with complete=false")
-		_ = r.Finish(sidecar.EndTimeout, "go test -timeout expired before the suite finished")
+		r.logf("go test -timeout is about to expire: stopping, writing metrics.json with complete=false")
+		// Stop first, as a signal does: the area in flight ends its
+		// requests as interrupted and stores its unrun work as not run
+		// (with this reason) before the file is written, three quarters of the margin
+		// later at most.
+		r.mu.Lock()
+		if r.metrics.EndReason != sidecar.EndInterrupted {
+			r.metrics.EndReason, r.metrics.EndDetail = sidecar.EndTimeout, detail
+		}
+		r.mu.Unlock()
+		r.interrupt()
+		time.Sleep(margin * 3 / 4)
+		_ = r.Finish(sidecar.EndTimeout, detail)
 	})
 }
 
