@@ -22,7 +22,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-
 // Thresholds are the model-check pass rates a healthy model reaches.
 type Thresholds struct {
 	// Scenario is ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE: one scenario in
