@@ -72,6 +72,8 @@ func TestToolCallingModelRates(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			if msg := verdict.RateFailure(c.Name, c.Model, tc.Scenarios); msg != "" {
 				t.Error(msg)
+			} else if why := verdict.RatesNotRun(tc); why != "" {
+				t.Skip(why)
 			}
 		})
 	}
@@ -80,6 +82,8 @@ func TestToolCallingModelRates(t *testing.T) {
 	// filtered out by -run TestToolCalling/<scenario>).
 	if msg := verdict.RateFailure("", *tc.Model, tc.Scenarios); msg != "" {
 		t.Error(msg)
+	} else if why := verdict.RatesNotRun(tc); why != "" {
+		t.Skip(why)
 	}
 }
 

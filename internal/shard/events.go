@@ -75,10 +75,17 @@ func Events(m *sidecar.Metrics) []byte {
 		tests = append(tests, root)
 		rates := &testCase{name: "TestToolCallingModelRates"}
 		for _, c := range tc.Categories {
-			rates.subs = append(rates.subs, &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)})
+			rc := &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)}
+			if rc.failure == "" {
+				rc.skip = verdict.RatesNotRun(tc)
+			}
+			rates.subs = append(rates.subs, rc)
 		}
 		if tc.Model != nil {
 			rates.failure = verdict.RateFailure("", *tc.Model, tc.Scenarios)
+		}
+		if rates.failure == "" {
+			rates.skip = verdict.RatesNotRun(tc)
 		}
 		tests = append(tests, rates)
 	}

@@ -87,6 +87,16 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	tc.Passed = sidecar.ToolCallingVerdict(tc).Passed()
 }
 
+// RatesNotRun is why the model-check rates of tc are not a pass, though
+// none failed: attempts did not run (the suite's own stop), so the rates
+// cover only those that did; "" when every attempt ran.
+func RatesNotRun(tc *sidecar.ToolCalling) string {
+	if tc == nil || tc.NotRun == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s%d tool-calling attempts did not run; the rates cover only those that did", sidecar.NotRunPrefix, tc.NotRun)
+}
+
 // RateFailure is the failure text of a model-check rate that failed (scope
 // is a category name, or "" for all scenarios): the rate with its interval
 // and threshold, the model codes seen most with their remedies, and the
