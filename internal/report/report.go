@@ -83,6 +83,30 @@ func areas(m *sidecar.Metrics) []area {
 	out = append(out, capacityArea(m, v)...)
 	out = append(out, underLoadArea(m, v)...)
 	out = append(out, rooflineArea(m, v)...)
+	if len(out) == 0 {
+		return nil // the summary says no section ran
+	}
+	return append(out, notReached(m)...)
+}
+
+// notReached is a row for each of the gate's first areas an incomplete
+// run has no section for: the run stopped before it began (a process
+// killed hard leaves no not-run record of its own).
+func notReached(m *sidecar.Metrics) []area {
+	if m.Complete {
+		return nil
+	}
+	var out []area
+	for _, a := range []struct {
+		s   sidecar.Section
+		has bool
+	}{{sidecar.SectionToolCalling, m.ToolCalling != nil}, {sidecar.SectionStability, m.Stability != nil},
+		{sidecar.SectionConcurrency, m.Concurrency != nil}, {sidecar.SectionConversation, m.Conversation != nil}} {
+		if !a.has {
+			const why = "not reached: the run stopped before it (or go test -run did not select it)"
+			out = append(out, area{string(a.s), sidecar.SectionVerdict{Outcome: sidecar.Unknown, NotRun: why}, why})
+		}
+	}
 	return out
 }
 

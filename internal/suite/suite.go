@@ -272,7 +272,9 @@ func (r *Run) Checkpoint() {
 	}
 	m := r.metrics
 	m.Complete = false
-	m.EndReason = "running"
+	if m.EndReason != sidecar.EndInterrupted && m.EndReason != sidecar.EndTimeout {
+		m.EndReason = "running" // else keep why the suite is stopping
+	}
 	m.FinishedAt = time.Now().UTC()
 	_ = sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &m)
 }
