@@ -131,7 +131,14 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	out := r.capacityResult(res, s.Result(), start)
 	if ctx.Err() != nil {
 		c, _ := r.cutShort(0, 1)
-		c.Detail = "the capacity search was stopped before it finished"
+		c.Detail = sidecar.NotRunPrefix + "the capacity search was stopped before it finished: " + r.stopWhy()
+		judged := false // a step judged on its own evidence, not cut
+		for _, st := range out.Steps {
+			judged = judged || st.Reason != "interrupted"
+		}
+		if out.MaxRatePerS == 0 && !judged {
+			out.Checks = nil // no evidence: not run, not "0 req/s"
+		}
 		out.Checks = append(out.Checks, c)
 		out.Verdict = r.Judge().RunVerdict(out.Checks)
 	}

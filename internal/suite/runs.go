@@ -335,6 +335,14 @@ func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.Concurr
 	c, _ := r.cutShort(0, planned)
 	run.Checks = []sidecar.Check{c}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Concurrency == nil {
+			m.Concurrency = &sidecar.Concurrency{}
+		}
+		putRun(&m.Concurrency.Runs, run, func(x sidecar.ConcurrencyRun) string { return x.Name })
+		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
+	})
+	r.Checkpoint()
 	return run
 }
 

@@ -359,6 +359,11 @@ func (r *Run) watchSignals() {
 		r.metrics.EndDetail = detail
 		r.mu.Unlock()
 		signal.Stop(ch)
+		// A CI job's stop signals the whole process group: go test and
+		// gotestsum die with it, and this binary's stdout becomes a
+		// broken pipe, whose first write would kill it by SIGPIPE before
+		// metrics.json records the not-run work. Writes fail instead.
+		signal.Ignore(syscall.SIGPIPE)
 		r.interrupt()
 		time.Sleep(10 * time.Second)
 		_ = r.Finish(sidecar.EndInterrupted, detail)
