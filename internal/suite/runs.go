@@ -159,7 +159,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var rp *load.Replay
 	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
-		if err != nil && ctx.Err() != nil {
+		if err != nil && (ctx.Err() != nil || r.stopping()) {
 			return r.cancelled(run, len(config.Take(r.Cfg.Sharding, t.Requests))) // stopped: not run
 		}
 		if err != nil {

@@ -318,6 +318,10 @@ func (r *Run) Finish(reason, detail string) error {
 // when done with it.
 func (r *Run) Context(parent context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
+	if r.stopping() {
+		cancel() // at once: an area begun after the stop sees it from the start
+		return ctx, cancel
+	}
 	go func() {
 		select {
 		case <-r.interrupted:
@@ -329,6 +333,17 @@ func (r *Run) Context(parent context.Context) (context.Context, context.CancelFu
 }
 
 func (r *Run) interrupt() { r.interruptOnce.Do(func() { close(r.interrupted) }) }
+
+// stopping reports whether the suite has been stopped (a signal, go
+// test's deadline, Finish).
+func (r *Run) stopping() bool {
+	select {
+	case <-r.interrupted:
+		return true
+	default:
+		return false
+	}
+}
 
 // Judge is the run's one judge of checks (ACCEPTANCE_FAIL_UNKNOWN).
 func (r *Run) Judge() sidecar.Judge { return sidecar.NewJudge(r.Cfg.FailUnknown) }
