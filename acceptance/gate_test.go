@@ -40,7 +40,12 @@ func TestToolCalling(t *testing.T) {
 			defer r.Release()
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			for _, m := range r.ToolCalling(ctx, t.Name(), sc) {
+			modes := r.ToolCalling(ctx, t.Name(), sc)
+			notRun := 0
+			for _, m := range modes {
+				if m.NotRun() != "" {
+					notRun++
+				}
 				t.Run(m.Mode.Name(), func(t *testing.T) {
 					for _, n := range verdict.Notes(m.Result) {
 						t.Log(n)
@@ -52,6 +57,9 @@ func TestToolCalling(t *testing.T) {
 						t.Error(verdict.FailureMessage(m.Result))
 					}
 				})
+			}
+			if notRun > 0 && notRun == len(modes) {
+				t.Skip(modes[0].NotRun()) // no mode ran to its end: the scenario is not run either
 			}
 		})
 	}
@@ -96,7 +104,8 @@ func TestStability(t *testing.T) {
 	if why := r.OnlyOnFirstShard("stability"); why != "" {
 		t.Skip(why)
 	}
-	for _, name := range r.StabilityRuns() {
+	names, notRun := r.StabilityRuns(), 0
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
@@ -105,9 +114,10 @@ func TestStability(t *testing.T) {
 			if u := area.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
-			loadVerdict(t, r, res)
+			loadVerdict(t, r, res, &notRun)
 		})
 	}
+	skipAll(t, notRun, len(names))
 }
 
 // TestConcurrency loads the server in a closed loop (closed_<N>: N workers
@@ -115,7 +125,8 @@ func TestStability(t *testing.T) {
 // from the schedule), and judges success rate and goodput against the SLOs.
 func TestConcurrency(t *testing.T) {
 	r := live(t)
-	for _, name := range r.ConcurrencyRuns() {
+	names, notRun := r.ConcurrencyRuns(), 0
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
@@ -124,9 +135,10 @@ func TestConcurrency(t *testing.T) {
 			if u := area.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
-			loadVerdict(t, r, res)
+			loadVerdict(t, r, res, &notRun)
 		})
 	}
+	skipAll(t, notRun, len(names))
 }
 
 // TestConversation holds one ACCEPTANCE_CONVERSATION_TURNS-turn
@@ -137,7 +149,8 @@ func TestConversation(t *testing.T) {
 	if why := r.OnlyOnFirstShard("the conversation"); why != "" {
 		t.Skip(why)
 	}
-	for _, name := range r.ConversationRuns() {
+	names, notRun := r.ConversationRuns(), 0
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
@@ -148,9 +161,10 @@ func TestConversation(t *testing.T) {
 			if note := area.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == sidecar.VerdictPass {
 				t.Log(note)
 			}
-			loadVerdict(t, r, res)
+			loadVerdict(t, r, res, &notRun)
 		})
 	}
+	skipAll(t, notRun, len(names))
 }
 
 // TestCapacity searches for the highest offered rate (open loop, Poisson)
@@ -232,10 +246,20 @@ func TestToolCallingUnderLoad(t *testing.T) {
 	}
 }
 
+// skipAll skips a load test whose every run was not run: go test would
+// otherwise read a parent of skipped subtests as passed.
+func skipAll(t *testing.T, notRun, runs int) {
+	t.Helper()
+	if runs > 0 && notRun == runs {
+		t.Skip(sidecar.NotRunPrefix + "every run was cut by the suite's own stop")
+	}
+}
+
 // loadVerdict fails a load run the judge fails, with its failure text,
 // and skips one that did not run (cut by the suite's own stop), with the
-// reason: never a pass, never a server fault.
-func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](t *testing.T, r *suite.Run, res T) {
+// reason: never a pass, never a server fault. It counts the runs not run
+// in *notRun (before the skip ends the subtest).
+func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](t *testing.T, r *suite.Run, res T, notRun *int) {
 	t.Helper()
 	var cs []sidecar.Check
 	var v string
@@ -251,6 +275,7 @@ func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 	case sidecar.Fail:
 		t.Error(area.LoadFailure(r.Judge(), res))
 	case sidecar.Unknown:
+		*notRun++
 		t.Skip(sidecar.NotRunReason(cs))
 	}
 }
