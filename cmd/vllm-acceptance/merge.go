@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -100,9 +101,9 @@ func mergeFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) 
 		if !m.Complete {
 			fmt.Fprintf(stderr, "vllm-acceptance merge: the merged run is incomplete: %s\n", m.EndDetail)
 		}
-		verdict := "pass"
+		verdict := sidecar.VerdictPass
 		if !m.Passed() {
-			verdict = "fail"
+			verdict = sidecar.VerdictFail
 		}
 		withMain := ""
 		if set.Main != nil {
@@ -119,7 +120,7 @@ func mergeFlags(fs *flag.FlagSet) func(args []string, stdout, stderr io.Writer) 
 					lr.Name, lr.Completed, lr.Requests, units.Seconds(lr.DurationS), lr.RequestThroughput, units.Percent(lr.GoodputRatio), units.Ms(lr.TTFTms.P50), units.Ms(lr.TTFTms.P99), overlap, lr.Verdict)
 			}
 		}
-		if verdict != "pass" {
+		if verdict != sidecar.VerdictPass {
 			return 1
 		}
 		return 0

@@ -30,7 +30,9 @@ import (
 // the report's heading and area rows, rank's suite_passed, a single
 // shard's merge, the JUnit cases merge's events give, and compare's area
 // rows; and `compare X X` of a complete run never regresses except on the
-// area rows of sections X itself fails.
+// area rows of sections X itself fails. It proves agreement; the judge's
+// correctness is held by TestVerdictOracle's hand-written verdicts, which
+// go through the same agree.
 func TestOneVerdictEverywhere(t *testing.T) {
 	t.Parallel()
 	var cases []verdictCase
@@ -87,7 +89,7 @@ func agree(t *testing.T, c verdictCase, viaGotestsum bool) {
 	t.Helper()
 	m := c.m
 	want := m.Passed()
-	sections := m.SectionVerdicts()
+	sections := m.SectionOutcomes()
 	word := map[bool]string{true: "PASS", false: "FAIL"}[want]
 	where := fmt.Sprintf("%s (passed=%v, sections %v, fail_unknown %q)", c.name, want, sections, m.Knobs.FailUnknown)
 
@@ -96,8 +98,12 @@ func agree(t *testing.T, c verdictCase, viaGotestsum bool) {
 	require.NoError(t, report.Markdown(&md, m, nil, report.Options{}), where)
 	head, _, _ := strings.Cut(md.String(), "\n")
 	assert.Equal(t, "# vLLM acceptance report: "+word, head, where)
-	for s, ok := range sections {
-		row := fmt.Sprintf("\n| %s | %s |", s, map[bool]string{true: "PASS", false: "**FAIL**"}[ok])
+	for s, v := range sections {
+		w := v.Word()
+		if w == "FAIL" || w == "NOT RUN" {
+			w = "**" + w + "**"
+		}
+		row := fmt.Sprintf("\n| %s | %s |", s, w)
 		assert.Contains(t, md.String(), row, where)
 	}
 
@@ -148,7 +154,7 @@ func agree(t *testing.T, c verdictCase, viaGotestsum bool) {
 		require.True(t, has, where)
 		assert.Equal(t, map[bool]string{true: compare.RowPass, false: compare.RowRegressed}[ok], r.Verdict, "%s: %s", r.Metric, where)
 		if !failedOnly(m, s, sidecar.CheckDegradation) {
-			assert.Equal(t, sections[s], ok, "%s agrees with the section's verdict: %s", r.Metric, where)
+			assert.Equal(t, sections[s].Passed(), ok, "%s agrees with the section's verdict: %s", r.Metric, where)
 		}
 	}
 	if want {
@@ -182,7 +188,7 @@ func mergeable(m *sidecar.Metrics) bool {
 	return true
 }
 
-func agreeJUnit(t *testing.T, m *sidecar.Metrics, want bool, sections map[sidecar.Section]bool, where string, viaGotestsum bool) {
+func agreeJUnit(t *testing.T, m *sidecar.Metrics, want bool, sections map[sidecar.Section]sidecar.SectionVerdict, where string, viaGotestsum bool) {
 	t.Helper()
 	word := word2(want)
 	ev := shard.Events(m)
@@ -193,9 +199,11 @@ func agreeJUnit(t *testing.T, m *sidecar.Metrics, want bool, sections map[sideca
 		sidecar.SectionConcurrency: {"TestConcurrency"}, sidecar.SectionConversation: {"TestConversation"},
 		sidecar.SectionCapacity: {"TestCapacity"}, sidecar.SectionToolCallingUnderLoad: {"TestToolCallingUnderLoad"},
 	}
-	for s, ok := range sections {
-		// A section with several top-level tests fails when one does.
-		got, ran := "PASS", false
+	for s, v := range sections {
+		// A section with several top-level tests fails when one does; one
+		// not run shows a skipped case (go test's SKIP), never a pass
+		// alone, and no failure.
+		got, ran, skipped := "PASS", false, false
 		for _, name := range junit[s] {
 			if a, has := tests[name]; has {
 				ran = true
@@ -203,9 +211,21 @@ func agreeJUnit(t *testing.T, m *sidecar.Metrics, want bool, sections map[sideca
 					got = "FAIL"
 				}
 			}
+			for n, a := range tests {
+				skipped = skipped || (a == "SKIP" && (n == name || strings.HasPrefix(n, name+"/")))
+			}
 		}
-		if ran {
-			assert.Equal(t, word2(ok), got, "JUnit cases %v: %s", junit[s], where)
+		if !ran {
+			continue
+		}
+		switch {
+		case v.Outcome == sidecar.Fail:
+			assert.Equal(t, "FAIL", got, "JUnit cases %v: %s", junit[s], where)
+		case v.NotRun != "":
+			assert.NotEqual(t, "FAIL", got, "JUnit cases %v of a section not run: %s", junit[s], where)
+			assert.True(t, skipped, "JUnit cases %v of a section not run are skipped: %s", junit[s], where)
+		default:
+			assert.Equal(t, "PASS", got, "JUnit cases %v: %s", junit[s], where)
 		}
 	}
 	if viaGotestsum {
@@ -247,14 +267,14 @@ func failedOnly(m *sidecar.Metrics, s sidecar.Section, name string) bool {
 }
 
 // eventActions is the outcome of each test in go test -json events
-// ("" for the package): "PASS" or "FAIL".
+// ("" for the package): "PASS", "FAIL" or "SKIP".
 func eventActions(t *testing.T, ev []byte) map[string]string {
 	out := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(ev))
 	for sc.Scan() {
 		var e struct{ Action, Test string }
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
-		if e.Action == "pass" || e.Action == "fail" {
+		if e.Action == "pass" || e.Action == "fail" || e.Action == "skip" {
 			out[e.Test] = strings.ToUpper(e.Action)
 		}
 	}
@@ -312,6 +332,9 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 				cs = append(cs, check(n))
 			}
 		}
+		if !m.Complete && rng.IntN(2) == 0 {
+			cs = append(cs, sidecar.NotRunCheck(sidecar.CheckRequests, 3, 10, sidecar.NotRunPrefix+"only 3 of 10 requests finished: interrupted"))
+		}
 		return cs
 	}
 	present := func() bool { return rng.IntN(3) > 0 }
@@ -321,9 +344,16 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 			att := 4
 			ok := att - rng.IntN(2)*rng.IntN(att+1)
 			s := sidecar.Scenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Category: []string{"single", "multi"}[i%2],
-				Attempts: att, Passed: ok, Model: verdict.JudgeRate(ok, att, 0.5)}
+				Attempts: att, Passed: ok, Model: verdict.ModelRate(ok, att, 0.5)}
 			s.ScenarioModel = s.Model
 			s.Verdict = s.Model.Verdict
+			if !m.Complete && rng.IntN(2) == 0 {
+				// Cut by the suite's own stop: the rest did not run.
+				s.NotRun, s.NotRunReason = 1+rng.IntN(3), sidecar.NotRunPrefix+"interrupted"
+				if s.Verdict != sidecar.VerdictFail {
+					s.Verdict = sidecar.VerdictUnknown
+				}
+			}
 			tc.Scenarios = append(tc.Scenarios, s)
 		}
 		verdict.Finalize(tc, verdict.Thresholds{Scenario: 0.5, Rate: 0.8})
@@ -376,13 +406,18 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 	if present() {
 		u := &sidecar.ToolCallingUnderLoad{}
 		for i := range rng.IntN(3) {
-			s := sidecar.UnderLoadScenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Attempts: 2, NewServerFailure: rng.IntN(4) == 0}
+			s := sidecar.UnderLoadScenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Attempts: 2,
+				ServerFailures: rng.IntN(4) / 3, IsolatedServerFailures: rng.IntN(3) - 1}
+			if !m.Complete && rng.IntN(2) == 0 {
+				s.NotRun = 1
+			}
+			s.NewServerFailure = sidecar.UnderLoadModeFailed(s)
 			if s.NewServerFailure {
 				u.NewServerFailures++
 			}
 			u.Scenarios = append(u.Scenarios, s)
 		}
-		u.Passed = u.NewServerFailures == 0 && len(u.Scenarios) > 0
+		u.Passed = sidecar.UnderLoadVerdict(u).Passed()
 		m.ToolCallingUnderLoad = u
 	}
 	return m

@@ -34,8 +34,8 @@ func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float
 	c := sidecar.Check{Name: sidecar.CheckCapacity, Value: sr.Capacity, Passed: sr.Capacity > 0, Detail: Line(res)}
 	if sr.Interrupted && sr.Capacity == 0 {
 		// Cut before any step passed: nothing measured, nothing failed.
-		c.Skipped = true
-		c.Detail = "not judged: the suite's own stop cut the search before any step passed (" + sr.Reason + ")"
+		c.Skipped, c.NotRun = true, true
+		c.Detail = sidecar.NotRunPrefix + "the suite's own stop cut the search before any step passed (" + sr.Reason + ")"
 	} else if sr.Capacity == 0 && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
 			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
@@ -50,8 +50,8 @@ func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float
 		if !mc.Passed && sr.Interrupted {
 			// The search was stopped below the floor: the rates that
 			// would have reached it were never judged.
-			mc.Skipped = true
-			mc.Detail += ": not judged, the suite's own stop cut the search below the minimum"
+			mc.Skipped, mc.NotRun = true, true
+			mc.Detail = sidecar.NotRunPrefix + mc.Detail + ": the suite's own stop cut the search below the minimum"
 		}
 		if !mc.Passed && res.Confidence == sidecar.ConfidenceGeneratorLimited {
 			mc.Detail += ": the load generator, not the server, stopped the search below the minimum; shard the load (ACCEPTANCE_SHARD) and rerun"
@@ -61,8 +61,8 @@ func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float
 	if sr.Interrupted {
 		// The search did not run to its end: the rest of it is not run
 		// (unknown), never a pass or a failure of the server.
-		res.Checks = append(res.Checks, sidecar.Check{Name: sidecar.CheckSearch, Skipped: true,
-			Detail: "not run to its end: " + sr.Reason})
+		res.Checks = append(res.Checks, sidecar.Check{Name: sidecar.CheckSearch, Skipped: true, NotRun: true,
+			Detail: sidecar.NotRunPrefix + "the search was stopped before its end: " + sr.Reason})
 	}
 	res.Verdict = j.RunVerdict(res.Checks)
 	return res

@@ -57,7 +57,7 @@ func TestCatalogueAnswersPass(t *testing.T) {
 				require.NoError(t, err)
 				rec.ToolCalls = append(rec.ToolCalls, record.ToolCall{Index: i, ID: "call", Type: "function", Name: c.Name, Arguments: string(b)})
 			}
-			res := Judge(&rec, s, k)
+			res := Evaluate(&rec, s, k)
 			assert.True(t, res.Passed, "%s step %d: %v", s.Name, k, res.Findings)
 		}
 	}

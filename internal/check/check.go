@@ -62,7 +62,7 @@ type Result struct {
 	Calls []ParsedCall
 }
 
-// Judge checks the response r to step (0-based) of s. r must be a 2xx
+// Evaluate checks the response r to step (0-based) of s. r must be a 2xx
 // record; for failed requests use diagnosis.Transport.
 //
 // On a step with calls: parsed, json_valid, schema_valid, args_match and
@@ -75,7 +75,7 @@ type Result struct {
 // unexpected call came anyway. On every step: wire (the calls keep the
 // OpenAI wire format; each breach the client recorded is a wire_format
 // finding naming the field).
-func Judge(r *record.Record, s *fixture.Scenario, step int) Result {
+func Evaluate(r *record.Record, s *fixture.Scenario, step int) Result {
 	res := Result{Checks: map[string]bool{}}
 	if r == nil || s == nil || step < 0 || step >= len(s.Steps) {
 		res.Findings = []diagnosis.Finding{{Code: diagnosis.ArgsMismatch, Detail: fmt.Sprintf("no step %d in the scenario", step)}}

@@ -93,7 +93,7 @@ func calls(nameArgs ...string) []record.ToolCall {
 	return out
 }
 
-func TestJudge(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	parAny := scenario(t, weatherYAML, "any")
 	parExact := scenario(t, weatherYAML, "exact")
 	auto := scenario(t, singleYAML, "auto")
@@ -111,7 +111,7 @@ func TestJudge(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		tc.rec.Status = 200
-		res := Judge(&tc.rec, tc.s, tc.step)
+		res := Evaluate(&tc.rec, tc.s, tc.step)
 		assert.Equal(t, tc.passed, res.Passed, tc.reason)
 		for k, v := range tc.checks {
 			got, ok := res.Checks[k]
@@ -244,7 +244,7 @@ func TestJudge(t *testing.T) {
 }
 
 func TestJudgeStepOutOfRange(t *testing.T) {
-	res := Judge(&record.Record{Status: 200}, scenario(t, singleYAML, "auto"), 5)
+	res := Evaluate(&record.Record{Status: 200}, scenario(t, singleYAML, "auto"), 5)
 	assert.False(t, res.Passed)
 	require.Len(t, res.Findings, 1)
 }

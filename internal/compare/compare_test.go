@@ -116,7 +116,12 @@ func TestCompare(t *testing.T) {
 		{name: "pooled pass rate drops to 2/3", reason: "180 attempts at 1.0 against 180 at 0.67 is a regression",
 			base: base(), cand: synthWith(1, func(w *world) { w.passed = 2 }, nil), verdict: VerdictRegressed, metric: "tool_calling.pass_rate", row: RowRegressed},
 		{name: "own gate failed", reason: "a candidate whose own tool-calling gate fails regresses",
-			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) { m.ToolCalling.Passed = false }),
+			base: base(), cand: synthWith(1, nil, func(m *sidecar.Metrics) {
+				// A fact the judge fails (a server fault in one mode), not a
+				// stored bool: the section's verdict is derived.
+				m.ToolCalling.Scenarios[0].Verdict, m.ToolCalling.Scenarios[0].FailedOn = sidecar.VerdictFail, "server"
+				m.ToolCalling.Passed = false
+			}),
 			verdict: VerdictRegressed, metric: "tool_calling.passed", row: RowRegressed},
 		{name: "own gate failed in one of three runs", reason: "a flaky candidate is inconclusive",
 			base: three(3, nil), cand: func() []sidecar.Run {

@@ -89,11 +89,14 @@ func scenario(name, mode, category string, attempts, passed int) sidecar.Scenari
 }
 
 // setPassed sets how many of a scenario's attempts passed, in every figure
-// that counts them.
+// that counts them. Its verdict follows as a model rate's would, against a
+// threshold of 2/3 (2 of 3 passes, 1 of 3 fails), so that the tool-calling
+// section's verdict the judge derives from the scenarios agrees with the
+// Passed the fixtures state.
 func setPassed(s *sidecar.Scenario, passed int) {
-	verdict := "pass"
-	if passed < s.Attempts {
-		verdict = "fail"
+	verdict := sidecar.VerdictPass
+	if 3*passed < 2*s.Attempts {
+		verdict = sidecar.VerdictFail
 	}
 	rate := float64(passed) / float64(s.Attempts)
 	s.Passed, s.PassRate, s.PassRateCI, s.Verdict = passed, rate, stats.Wilson(passed, s.Attempts), verdict

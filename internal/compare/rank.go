@@ -38,6 +38,9 @@ type RankRow struct {
 	EngineConfig  map[string]string `json:"engine_config,omitempty"`
 	// SuitePassed: every run's verdict (sidecar.Metrics.Passed) is pass.
 	SuitePassed bool `json:"suite_passed"`
+	// Incomplete: a run did not finish, or an area of it did not all run
+	// (sidecar.SectionVerdict.NotRun): its figures cover only what ran.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// ToolCallPassRate is passed / attempts over all scenarios and runs,
 	// with its Wilson 90 % interval.
 	ToolCallPassRate   *float64        `json:"toolcall_pass_rate"`
@@ -201,6 +204,12 @@ func rankRow(name string, runs []sidecar.Run) RankRow {
 		m := run.Metrics
 		// One verdict: report and the exit code use metrics.json's too.
 		passed = passed && m.Passed()
+		if !m.Complete {
+			r.Incomplete = true
+		}
+		for _, v := range m.SectionOutcomes() {
+			r.Incomplete = r.Incomplete || v.NotRun != ""
+		}
 		if t := m.ToolCalling; t != nil {
 			for i := range t.Scenarios {
 				k, n := ScenarioCounts(&t.Scenarios[i])
@@ -378,8 +387,11 @@ func WriteRankMarkdown(w io.Writer, rk Ranking) error {
 	for i := range rk.Rows {
 		r := &rk.Rows[i]
 		suite := "FAIL"
-		if r.SuitePassed {
+		switch {
+		case r.SuitePassed:
 			suite = "PASS"
+		case r.Incomplete:
+			suite = "FAIL (incomplete)"
 		}
 		rank := fmt.Sprint(r.Rank)
 		if r.Tied {

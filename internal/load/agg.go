@@ -190,7 +190,9 @@ func (a *Agg) SuccessCheck(lim Limits) sidecar.Check {
 	if a.Requests == 0 {
 		c.Detail = "no request was sent"
 		if a.Interrupted > 0 {
-			c.Detail = fmt.Sprintf("no request finished: %d interrupted by the suite", a.Interrupted)
+			// Nothing ended on its own: no evidence either way.
+			return sidecar.NotRunCheck(sidecar.CheckSuccessRate, 0, lim.MinSuccessRate,
+				fmt.Sprintf("%sno request finished: %d interrupted by the suite", sidecar.NotRunPrefix, a.Interrupted))
 		}
 	}
 	return c
@@ -279,9 +281,8 @@ func (s *StabilityAgg) Run(name string, dur time.Duration) sidecar.StabilityRun 
 		}
 	}
 	run.Checks = []sidecar.Check{a.SuccessCheck(s.lim), dc}
-	// Provisional: the suite and merge add checks and judge the run again
-	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
-	run.Verdict = sidecar.Judge{}.RunVerdict(run.Checks)
+	// No verdict here: the suite and merge add checks, then the run's
+	// own judge (sidecar.Judge, ACCEPTANCE_FAIL_UNKNOWN) gives it.
 	return run
 }
 
@@ -334,8 +335,7 @@ func (a *Agg) ConcurrencyRun(name string, dur time.Duration, minGoodputRatio flo
 			a.Good, a.Requests, units.Ms(a.lim.SLOTTFTms), units.Ms(a.lim.SLOTPOTms), lr.Goodput,
 			units.Ms(lr.TTFTms.P99), units.Ms(lr.TPOTms.P99))}
 	lr.Checks = []sidecar.Check{a.SuccessCheck(a.lim), gc}
-	// Provisional: the suite and merge add checks and judge the run again
-	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
-	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
+	// No verdict here: the suite and merge add checks, then the run's
+	// own judge (sidecar.Judge, ACCEPTANCE_FAIL_UNKNOWN) gives it.
 	return lr
 }

@@ -63,7 +63,7 @@ func TestAggCountsFailuresAndKeepsThemOutOfLatency(t *testing.T) {
 	assert.InDelta(t, 10.5, lr.OutputThroughput, 1e-9)
 	assert.InDelta(t, 1.0, lr.Goodput, 1e-9, "good requests per second")
 	assert.InDelta(t, 2.0/6, lr.GoodputRatio, 1e-9, "failures count against the ratio")
-	assert.Equal(t, "fail", lr.Verdict)
+	assert.Equal(t, sidecar.VerdictFail, sidecar.Judge{}.RunVerdict(lr.Checks))
 
 	require.Contains(t, lr.Histograms, sidecar.HistTTFT, "the distributions go into the sidecar")
 	h, err := stats.DecodeHistogram(lr.Histograms[sidecar.HistE2E])
@@ -109,7 +109,7 @@ func TestStabilityJudgesEachClassOnItsOwn(t *testing.T) {
 		require.NotNil(t, res.Classes[0].TTFTDegradation)
 		assert.Equal(t, "ttft_ms", res.Classes[0].TTFTDegradation.Metric)
 		assert.Equal(t, tc.wantClass, res.Degradation.Class)
-		assert.Equal(t, tc.wantPass, res.Verdict == "pass", "checks: %+v", res.Checks)
+		assert.Equal(t, tc.wantPass, sidecar.Judge{}.RunVerdict(res.Checks) == sidecar.VerdictPass, "checks: %+v", res.Checks)
 	}
 	flat := func(v float64) func(int) float64 { return func(int) float64 { return v } }
 	for _, tc := range []testCase{
@@ -134,7 +134,7 @@ func turnsOf(ttft func(i int) float64, promptTokens func(i int) int) []sidecar.T
 	return out
 }
 
-func TestJudgeConversation(t *testing.T) {
+func TestConversationChecks(t *testing.T) {
 	grow := func(i int) int { return 100 + 400*i }
 	type testCase struct {
 		name  string
@@ -143,7 +143,7 @@ func TestJudgeConversation(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		got := map[string]bool{}
-		for _, c := range JudgeConversation(tc.turns) {
+		for _, c := range ConversationChecks(tc.turns) {
 			got[c.Name] = c.Passed
 		}
 		assert.Equal(t, tc.want, got)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
@@ -45,7 +46,7 @@ func Converse(ctx context.Context, turns int, base client.Request, question func
 	return out
 }
 
-// Conversation judgement thresholds (see JudgeConversation): the
+// Conversation judgement thresholds (see ConversationChecks): the
 // latency_growth check's limits, kept beside its name in sidecar, where
 // its failure message reads them too.
 const (
@@ -53,7 +54,7 @@ const (
 	GrowthSlackMs = sidecar.GrowthSlackMs
 )
 
-// JudgeConversation decides whether latency grew beyond what the growing
+// ConversationChecks decides whether latency grew beyond what the growing
 // context explains. The rule:
 //
 //  1. Baseline: the first half of the turns (at least 3; ceil(n/2)).
@@ -72,10 +73,13 @@ const (
 // Baseline turns are not judged: cold caches make early spikes common and
 // say nothing about growth. With fewer than 4 successful turns the check
 // is skipped. The errors check fails on any failed turn.
-func JudgeConversation(turns []sidecar.Turn) []sidecar.Check {
+func ConversationChecks(turns []sidecar.Turn) []sidecar.Check {
 	errs := sidecar.Check{Name: sidecar.CheckErrors, Passed: true, Threshold: 0}
 	var ok []sidecar.Turn
 	for _, t := range turns {
+		if key, _, _ := strings.Cut(t.Error, ":"); record.ErrorKind(key).Interrupted() {
+			continue // the suite's own stop: not run, not an error
+		}
 		if t.Error != "" {
 			errs.Value++
 			errs.Passed = false

@@ -61,9 +61,9 @@ func LagLimit(sloTTFT time.Duration, ttftP50ms float64) time.Duration {
 	return max(LagFloor, time.Duration(LagFraction*float64(ref)))
 }
 
-// Judge sets g's lag limit and counts its dispatches later than it (from
+// GeneratorCheckAt sets g's lag limit and counts its dispatches later than it (from
 // the dispatch lag histogram), and returns the load_generator check.
-func Judge(g *sidecar.Generator, limit time.Duration) sidecar.Check {
+func GeneratorCheckAt(g *sidecar.Generator, limit time.Duration) sidecar.Check {
 	g.LagLimitMs = float64(limit.Microseconds()) / 1000
 	g.Late = 0
 	if g.LagHistogram != "" {

@@ -90,7 +90,7 @@ func TestGeneratorCountsLateDispatchesChunksAndGoroutines(t *testing.T) {
 	g.sample()
 	close(done)
 	s := g.Stop()
-	c := Judge(&s, 25*time.Millisecond)
+	c := GeneratorCheckAt(&s, 25*time.Millisecond)
 	assert.Equal(t, 10, s.DispatchLagMs.N)
 	assert.Equal(t, 3, s.Late)
 	assert.InDelta(t, 1000, s.DispatchLagMs.Max, 1)
@@ -100,7 +100,7 @@ func TestGeneratorCountsLateDispatchesChunksAndGoroutines(t *testing.T) {
 	assert.Positive(t, s.ChunksPerS)
 	assert.Equal(t, 25.0, s.LagLimitMs)
 	assert.False(t, c.Passed, "3 of 10 late")
-	assert.Equal(t, 0, func() int { Judge(&s, 2*time.Second); return s.Late }(), "none later than 2 s")
+	assert.Equal(t, 0, func() int { GeneratorCheckAt(&s, 2*time.Second); return s.Late }(), "none later than 2 s")
 }
 
 // An open loop whose sender blocks (a generator with no goroutine to

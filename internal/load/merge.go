@@ -127,7 +127,7 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		}
 		lr.Generator = &g
 		slo := time.Duration(first.SLOTTFTms * float64(time.Millisecond))
-		lr.Checks = append(lr.Checks, Judge(&g, LagLimit(slo, lr.TTFTms.P50)))
+		lr.Checks = append(lr.Checks, GeneratorCheckAt(&g, LagLimit(slo, lr.TTFTms.P50)))
 	}
 	if c, ok := find(first.Checks, sidecar.CheckClientServerGap); ok {
 		if view != nil {
@@ -142,12 +142,19 @@ func MergeLoadRuns(parts []sidecar.ConcurrencyRun) (sidecar.ConcurrencyRun, erro
 		lr.Checks = append(lr.Checks, GapCheck(view, genp, c.Threshold))
 	}
 	if cut {
-		lr.Checks = append(lr.Checks, sidecar.Check{Name: sidecar.CheckRequests, Passed: done >= planned, Value: float64(done), Threshold: float64(planned),
-			Detail: fmt.Sprintf("only %d of %d requests finished over the shards: a shard was stopped", done, planned)})
+		c := sidecar.Check{Name: sidecar.CheckRequests, Passed: true, Value: float64(done), Threshold: float64(planned)}
+		if done < planned {
+			// A shard stopped by the suite's own stop: not run.
+			c = sidecar.NotRunCheck(sidecar.CheckRequests, float64(done), float64(planned),
+				fmt.Sprintf("%sonly %d of %d requests finished over the shards: a shard was stopped", sidecar.NotRunPrefix, done, planned))
+		}
+		if done == 0 {
+			lr.Checks = nil // no evidence at all
+		}
+		lr.Checks = append(lr.Checks, c)
 	}
-	// Provisional: the suite and merge add checks and judge the run again
-	// with the run's own judge (ACCEPTANCE_FAIL_UNKNOWN).
-	lr.Verdict = sidecar.Judge{}.RunVerdict(lr.Checks)
+	// No verdict here: merge judges the run with the merged run's judge
+	// (sidecar.JudgeOf).
 	return lr, nil
 }
 

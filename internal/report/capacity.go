@@ -150,9 +150,9 @@ func renderCapacity(m *sidecar.Metrics, ss []series) ([]byte, error) {
 }
 
 // capacityArea is TestCapacity's verdict row, if it ran.
-func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
+func capacityArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdict) []area {
 	if c := m.Capacity; c != nil {
-		return []area{{"capacity", v[sidecar.SectionCapacity], capacityFigure(c)}}
+		return []area{{"capacity", v[sidecar.SectionCapacity], withWhy(v[sidecar.SectionCapacity], capacityFigure(c))}}
 	}
 	return nil
 }
@@ -166,11 +166,11 @@ func capacityFigure(c *sidecar.Capacity) string {
 		if c.MaxRatePerS == 0 {
 			s = "not judged (interrupted before any step passed)"
 		}
-	case "generator_limited":
+	case sidecar.ConfidenceGeneratorLimited:
 		s = fmt.Sprintf("at least %.3g req/s; shard the load (the load generator could not keep up beyond it)", c.MaxRatePerS)
-	case "at_least":
+	case sidecar.ConfidenceAtLeast:
 		s = fmt.Sprintf("at least %.3g req/s (no step failed)", c.MaxRatePerS)
-	case "bracketed":
+	case sidecar.ConfidenceBracketed:
 		s = fmt.Sprintf("%.3g req/s (passes at %.3g, fails at %.3g)", c.MaxRatePerS, c.Interval.Low, c.Interval.High)
 	default:
 		s = "0 req/s"

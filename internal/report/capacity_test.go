@@ -25,13 +25,13 @@ func capacityMetrics() *sidecar.Metrics {
 			Server: &sidecar.StepServer{Samples: 8, WaitingMax: 0, RunningMax: rate / 2, KVCacheUsageMax: rate / 100}}
 	}
 	return &sidecar.Metrics{Complete: true,
-		Capacity: &sidecar.Capacity{MaxRatePerS: 32, Interval: stats.Interval{Low: 32, High: 33}, Confidence: "bracketed",
+		Capacity: &sidecar.Capacity{MaxRatePerS: 32, Interval: stats.Interval{Low: 32, High: 33}, Confidence: sidecar.ConfidenceBracketed,
 			StopReason: "bracketed within 5 %: passes at 32 req/s, fails at 33 req/s",
 			SLOs:       sidecar.CapacitySLOs{TTFTms: 2000, TPOTms: 20, MinGoodputRatio: 0.5, MaxErrorRate: 0.05},
 			Idle:       &sidecar.IdleProbe{Requests: 3, Completed: 3, TTFTms: 53, TPOTms: 10.6, E2Ems: 255},
 			Steps: []sidecar.CapacityStep{step(8, "pass", 30, 30, 80), step(16, "pass", 32, 32, 95), step(32, "pass", 48, 64, 110),
 				step(64, "fail", 0, 65, 400), step(48, "fail", 0, 49, 250), step(33, "fail", 10, 34, 120)},
-			Requests: 950, DurationS: 28, Checks: []sidecar.Check{{Name: "capacity", Passed: true, Value: 32}}, Verdict: "pass"},
+			Requests: 950, DurationS: 28, Checks: []sidecar.Check{{Name: "capacity", Passed: true, Value: 32}}, Verdict: sidecar.VerdictPass},
 		ToolCallingUnderLoad: &sidecar.ToolCallingUnderLoad{RatePerS: 25.6, Fraction: 0.8, Capacity: 32, NewServerFailures: 1,
 			Scenarios: []sidecar.UnderLoadScenario{
 				{Name: "simple_get_weather", Mode: "think_off/plain", Attempts: 3},

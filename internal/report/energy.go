@@ -119,7 +119,7 @@ func gpusText(c *sidecar.Cost) string {
 }
 
 // expectedArea is the expected-config verdict row, when a file was named.
-func expectedArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
+func expectedArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdict) []area {
 	e := m.ExpectedConfig
 	if e == nil {
 		return nil

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
 func rate(v float64) string {
@@ -47,12 +49,26 @@ func passFail(ok bool) string {
 	return "**FAIL**"
 }
 
+// sectionWord is a section's verdict in the summary table: PASS,
+// **FAIL**, **NOT RUN** (its work did not all run) or UNKNOWN (nothing
+// it could measure).
+func sectionWord(v sidecar.SectionVerdict) string {
+	switch w := v.Word(); w {
+	case "FAIL", "NOT RUN":
+		return "**" + w + "**"
+	default:
+		return w
+	}
+}
+
 func verdictWord(v string) string {
 	switch v {
-	case "pass":
+	case sidecar.VerdictPass:
 		return "PASS"
-	case "fail":
+	case sidecar.VerdictFail:
 		return "**FAIL**"
+	case sidecar.VerdictUnknown:
+		return "**NOT RUN**"
 	case "regressed", "refused":
 		return "**" + strings.ToUpper(v) + "**"
 	case "":

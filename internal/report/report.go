@@ -22,49 +22,54 @@ import (
 
 type area struct {
 	name   string
-	passed bool
+	v      sidecar.SectionVerdict
 	figure string
 }
 
 // areas is the verdict summary: one line per section the run has.
 func areas(m *sidecar.Metrics) []area {
 	var out []area
-	v := m.SectionVerdicts()
+	v := m.SectionOutcomes()
 	out = append(out, expectedArea(m, v)...)
 	if t := m.ToolCalling; t != nil {
-		att, ok := 0, 0
+		att, ok, notRun := 0, 0, 0
 		names := map[string]bool{}
 		for _, s := range t.Scenarios {
 			att += s.Attempts
 			ok += s.Passed
+			notRun += s.NotRun
 			names[s.Name] = true
 		}
-		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
-			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))})
+		fig := fmt.Sprintf("%d/%d attempts passed in %d scenarios (%d scenario modes); parse %s, JSON-valid %s",
+			ok, att, len(names), len(t.Scenarios), optRate(t.ParseSuccessRate), optRate(t.JSONValidRate))
+		if notRun > 0 {
+			fig = fmt.Sprintf("%d attempts not run; %s", notRun, fig)
+		}
+		out = append(out, area{"tool calling", v[sidecar.SectionToolCalling], withWhy(v[sidecar.SectionToolCalling], fig)})
 	}
 	if s := m.Stability; s != nil {
 		var parts []string
 		for _, r := range s.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d/%d completed, TTFT p90 %s, degradation %s", r.Name, r.Completed, r.Requests, units.MsFixed(r.TTFTms.P90), units.PercentFixed(r.Degradation.Value)))
 		}
-		out = append(out, area{"stability", v[sidecar.SectionStability], strings.Join(parts, "; ")})
+		out = append(out, area{"stability", v[sidecar.SectionStability], withWhy(v[sidecar.SectionStability], strings.Join(parts, "; "))})
 	}
 	if c := m.Concurrency; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %s, goodput %s", r.Name, units.TokensPerS(r.OutputThroughput), units.PercentFixed(r.GoodputRatio)))
 		}
-		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], strings.Join(parts, "; ")})
+		out = append(out, area{"concurrency", v[sidecar.SectionConcurrency], withWhy(v[sidecar.SectionConcurrency], strings.Join(parts, "; "))})
 	}
 	if c := m.Conversation; c != nil {
 		var parts []string
 		for _, r := range c.Runs {
 			parts = append(parts, fmt.Sprintf("%s: %d turns, %d errors", r.Name, len(r.Turns), r.Errors))
 		}
-		out = append(out, area{"conversation", v[sidecar.SectionConversation], strings.Join(parts, "; ")})
+		out = append(out, area{"conversation", v[sidecar.SectionConversation], withWhy(v[sidecar.SectionConversation], strings.Join(parts, "; "))})
 	}
 	if g := m.GPU; g != nil {
-		a := area{name: "GPU", passed: v[sidecar.SectionGPU]}
+		a := area{name: "GPU", v: v[sidecar.SectionGPU]}
 		if !g.Available {
 			a.figure = "skipped: " + noteOr(g.Note, "no local GPU")
 		} else {
@@ -79,7 +84,39 @@ func areas(m *sidecar.Metrics) []area {
 	out = append(out, capacityArea(m, v)...)
 	out = append(out, underLoadArea(m, v)...)
 	out = append(out, rooflineArea(m, v)...)
+	if len(out) == 0 {
+		return nil // the summary says no section ran
+	}
+	return append(out, notReached(m)...)
+}
+
+// notReached is a row for each of the gate's first areas an incomplete
+// run has no section for: the run stopped before it began (a process
+// killed hard leaves no not-run record of its own).
+func notReached(m *sidecar.Metrics) []area {
+	if m.Complete {
+		return nil
+	}
+	var out []area
+	for _, a := range []struct {
+		s   sidecar.Section
+		has bool
+	}{{sidecar.SectionToolCalling, m.ToolCalling != nil}, {sidecar.SectionStability, m.Stability != nil},
+		{sidecar.SectionConcurrency, m.Concurrency != nil}, {sidecar.SectionConversation, m.Conversation != nil}} {
+		if !a.has {
+			const why = "not reached: the run stopped before it (or go test -run did not select it)"
+			out = append(out, area{string(a.s), sidecar.SectionVerdict{Outcome: sidecar.Unknown, NotRun: why}, why})
+		}
+	}
 	return out
+}
+
+// withWhy opens a section's key figure with why its work did not all run.
+func withWhy(v sidecar.SectionVerdict, fig string) string {
+	if v.NotRun == "" || v.Outcome == sidecar.Fail {
+		return fig
+	}
+	return v.NotRun + "; " + fig
 }
 
 // Options are the report's optional inputs.
@@ -115,7 +152,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 		b.WriteString("| – | – | no section ran |\n")
 	}
 	for _, a := range as {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, sectionWord(a.v), cell(a.figure))
 	}
 	writeWhatWentWrong(&b, m, recs)
 	writeChanges(&b, opt.Changes)

@@ -176,7 +176,7 @@ func TestMarkdownSections(t *testing.T) {
 				m.GPU = &sidecar.GPU{Available: false, Note: "no local GPU: NVML library not found"}
 			},
 			recs:    true,
-			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | PASS | skipped: no local GPU"},
+			want:    []string{"No local GPU: NVML library not found. GPU checks were skipped", "| GPU | UNKNOWN | skipped: no local GPU"},
 			notWant: []string{"No local GPU: no local GPU", "(vram.svg)"}},
 		{name: "no records", reason: "without requests.jsonl the per-request charts are skipped",
 			change: func(m *sidecar.Metrics) {}, recs: false,
@@ -217,7 +217,7 @@ func TestMarkdownSections(t *testing.T) {
 			notWant: []string{"| preemptions | PASS |"}},
 		{name: "model rate below threshold", reason: "a failed model-check rate is listed with the failures, though no code says it",
 			change: func(m *sidecar.Metrics) {
-				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: "fail"}
+				m.ToolCalling.Model = &sidecar.Rate{Passed: 3, Attempts: 12, Rate: 0.25, CI95: stats.Interval{Low: 0.09, High: 0.53}, Min: 0.8, Verdict: sidecar.VerdictFail}
 			},
 			want: []string{"- tool calling: model checks 3/12 0.250 [0.090, 0.530], below 0.800 beyond chance"}},
 		{name: "empty run", reason: "a run that reached no section still renders",

@@ -11,16 +11,16 @@ import (
 // rooflineArea is the roofline's verdict row: only when the roofline is
 // judged (ACCEPTANCE_ROOFLINE_BELOW_FAILS, ACCEPTANCE_FAIL_UNKNOWN);
 // otherwise it is advice in its own section.
-func rooflineArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
+func rooflineArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdict) []area {
 	r := m.Roofline
 	if r == nil {
 		return nil
 	}
-	passed, judged := v[sidecar.SectionRoofline]
+	rv, judged := v[sidecar.SectionRoofline]
 	if !judged {
 		return nil
 	}
-	return []area{{"roofline", passed, fmt.Sprintf("%s: single-stream decode at %s of the bound (below %s is below_bound)",
+	return []area{{"roofline", rv, fmt.Sprintf("%s: single-stream decode at %s of the bound (below %s is below_bound)",
 		r.Verdict, units.PercentFixed(r.Fraction), units.PercentFixed(r.MinFraction))}}
 }
 

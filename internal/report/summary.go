@@ -27,7 +27,7 @@ func Summary(w io.Writer, m *sidecar.Metrics, artifacts string, opt Options) err
 	}
 	b.WriteString(".\n\n| area | verdict | key figure |\n| --- | --- | --- |\n")
 	for _, a := range areas(m) {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, passFail(a.passed), cell(a.figure))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.name, sectionWord(a.v), cell(a.figure))
 	}
 	lines := failedChecks(m)
 	if t := m.ToolCalling; t != nil {

@@ -133,6 +133,21 @@ func sortedDiagnoses(ds []sidecar.Diagnosis) []sidecar.Diagnosis {
 	return out
 }
 
+// writeNotRun lists the areas whose work did not all run, with the
+// reason: not failures, and not passes either.
+func writeNotRun(b *strings.Builder, m *sidecar.Metrics) {
+	out := m.SectionOutcomes()
+	var lines []string
+	for _, s := range sidecar.Sections {
+		if v, ok := out[s]; ok && v.Outcome != sidecar.Fail && v.NotRun != "" {
+			lines = append(lines, fmt.Sprintf("- %s: %s", s, mdText(v.NotRun)))
+		}
+	}
+	if len(lines) > 0 {
+		b.WriteString("\nNot run (no evidence either way, so not passed):\n\n" + strings.Join(lines, "\n") + "\n")
+	}
+}
+
 // writeWhatWentWrong lists every diagnosis code once: from the tool-calling
 // scenarios (with the sidecar's message and remedy) and from the records of
 // other tests (with the catalogue's), each with its count and where it came
@@ -186,8 +201,10 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 	checks := failedChecks(m)
 	if len(byCode) == 0 && len(checks) == 0 {
 		b.WriteString("Nothing: no check failed and no request was diagnosed with a problem.\n")
+		writeNotRun(b, m)
 		return
 	}
+	defer writeNotRun(b, m)
 	if len(checks) > 0 {
 		// Checks of whole runs (degradation, goodput, VRAM) carry no
 		// request's code; their detail says what was measured.

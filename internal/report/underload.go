@@ -9,7 +9,7 @@ import (
 )
 
 // underLoadArea is TestToolCallingUnderLoad's verdict row, if it ran.
-func underLoadArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
+func underLoadArea(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVerdict) []area {
 	u := m.ToolCallingUnderLoad
 	if u == nil {
 		return nil
@@ -19,7 +19,7 @@ func underLoadArea(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 	if mr := u.Model; mr != nil && mr.IsolatedAttempts > 0 {
 		fig += fmt.Sprintf("; model checks %s under load vs %s isolated (%s)", units.PercentFixed(mr.Rate), units.PercentFixed(mr.IsolatedRate), mr.Verdict)
 	}
-	return []area{{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], fig}}
+	return []area{{"tool calling under load", v[sidecar.SectionToolCallingUnderLoad], withWhy(v[sidecar.SectionToolCallingUnderLoad], fig)}}
 }
 
 // writeUnderLoad writes the tool calling under load section.

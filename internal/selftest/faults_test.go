@@ -160,7 +160,7 @@ func TestServerRestartMidRun(t *testing.T) {
 	require.NotNil(t, sr, "a success_rate check: %+v", run.Checks)
 	assert.Less(t, run.SuccessRate, 1.0, "the outage cost requests")
 	assert.False(t, sr.Passed, "a success rate below ACCEPTANCE_MIN_SUCCESS_RATE=1 fails the check")
-	assert.Equal(t, "fail", run.Verdict)
+	assert.Equal(t, sidecar.VerdictFail, run.Verdict)
 	assert.Equal(t, "FAIL", o.Tests["TestStability/alternating"])
 	assert.Contains(t, o.Output, "unreachable=", "the failure names the kind:\n%s", tail(o.Output))
 	assert.Positive(t, run.Completed-down, "requests after the restart succeed again")
@@ -275,8 +275,11 @@ func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	// usually ends just before go test's panic; either way it is red.
 	assert.Contains(t, o.Output, "go test -timeout is about to expire")
 	if !strings.Contains(o.Output, "test timed out after 10s") {
-		assert.Equal(t, "FAIL", collectTests(o.Output)["TestStability/alternating"], "a run cut short fails:\n%s", tail(o.Output))
-		assert.Contains(t, o.Output, "requests failed", "the failure says the run was cut short")
+		// Not run: skipped with the reason, never a pass, never the
+		// server's failure.
+		assert.Equal(t, "SKIP", collectTests(o.Output)["TestStability/alternating"], "a run cut short is not run:\n%s", tail(o.Output))
+		assert.Contains(t, o.Output, "not run: only", "the reason says the run was cut short")
+		assert.Contains(t, o.Output, "go test -timeout was about to expire", "and by what")
 	}
 	assert.NotEqual(t, 0, cmd.ProcessState.ExitCode(), "a run cut short by -timeout is not green:\n%s", tail(o.Output))
 	assert.Less(t, o.Elapsed, 15*time.Second)
@@ -287,6 +290,9 @@ func TestGoTestTimeoutWritesSidecar(t *testing.T) {
 	assert.False(t, m.Complete)
 	assert.Equal(t, sidecar.EndTimeout, m.EndReason)
 	assert.True(t, strings.Contains(m.EndDetail, "-timeout"), m.EndDetail)
+	if v, ok := m.SectionOutcomes()[sidecar.SectionStability]; assert.True(t, ok, "the stability section is in metrics.json") {
+		assert.Equal(t, "NOT RUN", v.Word(), "the deadline's cut is not run, not 0 %% success: %+v", v)
+	}
 	assert.NotContains(t, o.Output, "writer closed", "requests cancelled after the final write are dropped quietly")
 	intactLines(t, filepath.Join(o.OutDir, "requests.jsonl"))
 }

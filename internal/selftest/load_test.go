@@ -69,7 +69,7 @@ func TestStabilityDegradingFails(t *testing.T) {
 	o := Run(t, env, 60*time.Second, "-test.run", "TestStability")
 	assert.Equal(t, "FAIL", o.Tests["TestStability/alternating"], tail(o.Output))
 	run := stabilityRun(t, o)
-	assert.Equal(t, "fail", run.Verdict)
+	assert.Equal(t, sidecar.VerdictFail, run.Verdict)
 	c, found := check(run, "degradation")
 	require.True(t, found)
 	assert.False(t, c.Passed, "degradation: %+v", run.Degradation)
@@ -112,7 +112,7 @@ func TestStabilityNoisyPasses(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				verdicts[seed] = fmt.Sprintf("%s (%s class: %s)", run.Verdict, run.Degradation.Class, run.Degradation.Detail)
-				if run.Verdict == "pass" && o.Tests["TestStability/alternating"] == "PASS" {
+				if run.Verdict == sidecar.VerdictPass && o.Tests["TestStability/alternating"] == "PASS" {
 					passed++
 				}
 			})
@@ -168,7 +168,7 @@ func TestLoadHealthy(t *testing.T) {
 	require.NotNil(t, m)
 
 	run := stabilityRun(t, o)
-	assert.Equal(t, "pass", run.Verdict)
+	assert.Equal(t, sidecar.VerdictPass, run.Verdict)
 	require.Len(t, run.Classes, 2)
 	assert.Equal(t, []string{"short", "long"}, []string{run.Classes[0].Name, run.Classes[1].Name})
 	assert.Equal(t, stabilityRequests/2, run.Classes[0].Requests)
@@ -191,7 +191,7 @@ func TestLoadHealthy(t *testing.T) {
 	assert.Equal(t, "open_100", open.Name)
 	assert.Equal(t, 20, open.Completed)
 	for _, lr := range m.Concurrency.Runs {
-		assert.Equal(t, "pass", lr.Verdict, lr.Name)
+		assert.Equal(t, sidecar.VerdictPass, lr.Verdict, lr.Name)
 		assert.Positive(t, lr.RequestThroughput, lr.Name)
 		assert.Positive(t, lr.OutputThroughput, lr.Name)
 		assert.Positive(t, lr.Goodput, lr.Name)
@@ -207,7 +207,7 @@ func TestLoadHealthy(t *testing.T) {
 	require.NotNil(t, m.Conversation, tail(o.Output))
 	require.Len(t, m.Conversation.Runs, 1)
 	conv := m.Conversation.Runs[0]
-	assert.Equal(t, "pass", conv.Verdict, "%+v", conv.Checks)
+	assert.Equal(t, sidecar.VerdictPass, conv.Verdict, "%+v", conv.Checks)
 	require.Len(t, conv.Turns, 6)
 	for i := 1; i < len(conv.Turns); i++ {
 		assert.Greater(t, conv.Turns[i].PromptTokens, conv.Turns[i-1].PromptTokens, "the context grows each turn")

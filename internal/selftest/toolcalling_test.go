@@ -84,7 +84,7 @@ func TestToolCallingVerdicts(t *testing.T) {
 			want := tc.affected != nil && tc.affected(sc, s.Mode)
 			if want {
 				failed++
-				assert.Equal(t, "fail", s.Verdict, "%s [%s] must fail under %s (%s)", s.Name, s.Mode, tc.persona, tc.reason)
+				assert.Equal(t, sidecar.VerdictFail, s.Verdict, "%s [%s] must fail under %s (%s)", s.Name, s.Mode, tc.persona, tc.reason)
 				if !tc.plainCodeOnly || strings.HasSuffix(s.Mode, "/plain") {
 					assert.Contains(t, codes(s), string(tc.code), "%s [%s] names %s", s.Name, s.Mode, tc.code)
 				}
@@ -95,7 +95,7 @@ func TestToolCallingVerdicts(t *testing.T) {
 				}
 				assert.Equal(t, "FAIL", o.Tests["TestToolCalling/"+s.Name+"/"+s.Mode], "the subtest fails too")
 			} else {
-				assert.Equal(t, "pass", s.Verdict, "%s [%s] is not affected by %s and must pass; diagnoses %v", s.Name, s.Mode, tc.persona, s.Diagnoses)
+				assert.Equal(t, sidecar.VerdictPass, s.Verdict, "%s [%s] is not affected by %s and must pass; diagnoses %v", s.Name, s.Mode, tc.persona, s.Diagnoses)
 			}
 		}
 		if tc.affected == nil {
@@ -305,7 +305,7 @@ func TestRealisticServersPass(t *testing.T) {
 		} else {
 			assert.NotEqual(t, 0, o.ExitCode, tc.reason)
 			assert.Equal(t, "FAIL", o.Tests["TestToolCallingModelRates"], "the run-wide model rate fails: %s", tc.reason)
-			assert.Equal(t, "fail", tcs.Model.Verdict)
+			assert.Equal(t, sidecar.VerdictFail, tcs.Model.Verdict)
 			assert.Contains(t, o.Output, "below the 80 % a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE)", "the failure names the rate, the threshold and the knob")
 			assert.Contains(t, o.Output, "args_mismatch", "and the model's findings")
 		}

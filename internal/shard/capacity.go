@@ -176,7 +176,7 @@ func mergeStep(parts []*sidecar.Capacity, i int, crit capacity.Criteria, sloTTFT
 	st.Goodput = st.RatePerS * st.GoodputRatio
 	if len(gens) > 0 {
 		if g, err := load.MergeGenerators(gens, st.DurationS); err == nil {
-			gc := load.Judge(&g, load.LagLimit(time.Duration(sloTTFTms*float64(time.Millisecond)), st.TTFTms.P50))
+			gc := load.GeneratorCheckAt(&g, load.LagLimit(time.Duration(sloTTFTms*float64(time.Millisecond)), st.TTFTms.P50))
 			st.Generator = &g
 			st.Checks = []sidecar.Check{gc}
 			if !gc.Passed && facts.Limited == "" {

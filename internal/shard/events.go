@@ -32,8 +32,11 @@ type testCase struct {
 	name    string
 	secs    float64
 	failure string
-	logs    []string
-	subs    []*testCase
+	// skip is why a case that did not run is skipped (go test's t.Skip),
+	// never passed.
+	skip string
+	logs []string
+	subs []*testCase
 }
 
 // Events is the merged run as go test -json would have printed it had
@@ -61,7 +64,11 @@ func Events(m *sidecar.Metrics) []byte {
 				name = parent.name + "/" + sc.Mode
 			}
 			c := &testCase{name: name, secs: sc.E2Ems.Mean * float64(sc.Attempts) / 1000}
-			if sc.Verdict != sidecar.VerdictPass {
+			switch sc.Verdict {
+			case sidecar.VerdictPass:
+			case sidecar.VerdictUnknown:
+				c.skip = sc.NotRunReason
+			default:
 				c.failure = verdict.FailureMessage(verdict.Result{Scenario: sc})
 			}
 			parent.subs = append(parent.subs, c)
@@ -69,10 +76,17 @@ func Events(m *sidecar.Metrics) []byte {
 		tests = append(tests, root)
 		rates := &testCase{name: "TestToolCallingModelRates"}
 		for _, c := range tc.Categories {
-			rates.subs = append(rates.subs, &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)})
+			rc := &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)}
+			if rc.failure == "" {
+				rc.skip = verdict.RatesNotRun(tc)
+			}
+			rates.subs = append(rates.subs, rc)
 		}
 		if tc.Model != nil {
 			rates.failure = verdict.RateFailure("", *tc.Model, tc.Scenarios)
+		}
+		if rates.failure == "" {
+			rates.skip = verdict.RatesNotRun(tc)
 		}
 		tests = append(tests, rates)
 	}
@@ -102,8 +116,10 @@ func Events(m *sidecar.Metrics) []byte {
 		for _, st := range c.Steps {
 			tc.logs = append(tc.logs, capacity.StepLine(st))
 		}
-		if ok, _ := j.Section(m, sidecar.SectionCapacity); !ok {
+		if v, _ := j.SectionOutcome(m, sidecar.SectionCapacity); v.Outcome == sidecar.Fail {
 			tc.failure = capacity.Failure(j, *c)
+		} else if v.NotRun != "" {
+			tc.skip = v.NotRun
 		}
 		tests = append(tests, tc)
 	}
@@ -111,13 +127,15 @@ func Events(m *sidecar.Metrics) []byte {
 		root := &testCase{name: area.UnderLoadTest, logs: []string{area.BackgroundLine(*u), u.Note}}
 		for _, s := range u.Scenarios {
 			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
-			if s.NewServerFailure {
+			if sidecar.UnderLoadModeFailed(s) {
 				c.failure = area.UnderLoadFailure(s, u.RatePerS)
+			} else if s.NotRun > 0 {
+				c.skip = sidecar.NotRunPrefix + "attempts cut by the suite's own stop"
 			}
 			root.subs = append(root.subs, c)
 		}
 		if len(u.Scenarios) == 0 {
-			root.failure = "no tool-calling scenario ran under load"
+			root.skip = sidecar.NotRunPrefix + "no tool-calling scenario ran under load"
 		}
 		tests = append(tests, root)
 	}
@@ -145,8 +163,12 @@ func Events(m *sidecar.Metrics) []byte {
 			emit(event{Action: "output", Test: c.name, Output: "    " + indent(c.failure) + "\n"})
 		}
 		action := "pass"
-		if !ok {
+		switch {
+		case !ok:
 			action = "fail"
+		case c.skip != "":
+			action = "skip"
+			emit(event{Action: "output", Test: c.name, Output: "    " + indent(c.skip) + "\n"})
 		}
 		emit(event{Action: "output", Test: c.name, Output: "--- " + upper(action) + ": " + c.name + "\n"})
 		emit(event{Action: action, Test: c.name, Elapsed: c.secs})
@@ -168,8 +190,11 @@ func Events(m *sidecar.Metrics) []byte {
 }
 
 func upper(action string) string {
-	if action == "pass" {
+	switch action {
+	case "pass":
 		return "PASS"
+	case "skip":
+		return "SKIP"
 	}
 	return "FAIL"
 }
@@ -185,8 +210,11 @@ func indent(s string) string {
 func loadCase[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, root string, r T,
 	name string, secs float64, checks []sidecar.Check, verdict, line string) *testCase {
 	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, area.UnknownLine(j, r)}}
-	if !j.RunPassed(checks, verdict) {
+	switch j.RunOutcome(checks, verdict) {
+	case sidecar.Fail:
 		c.failure = area.LoadFailure(j, r)
+	case sidecar.Unknown:
+		c.skip = sidecar.NotRunReason(checks)
 	}
 	return c
 }

@@ -78,7 +78,7 @@ func TestMergeAddsTheShards(t *testing.T) {
 			names = append(names, c.Name)
 		}
 		assert.Equal(t, []string{sidecar.CheckSuccessRate, sidecar.CheckGoodputRatio, sidecar.CheckLoadGenerator, sidecar.CheckShards}, names)
-		assert.Equal(t, "pass", lr.Verdict)
+		assert.Equal(t, sidecar.VerdictPass, lr.Verdict)
 	}
 	assert.Equal(t, 8, m.Concurrency.Runs[0].Concurrency, "4 + 4 users")
 	assert.InDelta(t, 40, m.Concurrency.Runs[1].RatePerS, 1e-9, "20/s + 20/s")
@@ -158,7 +158,7 @@ func TestMergeNamesAMissingOrCrashedShard(t *testing.T) {
 	assert.Equal(t, []int{1}, m.Run.Missing)
 	assert.False(t, m.Passed())
 	for _, lr := range m.Concurrency.Runs {
-		assert.Equal(t, "fail", lr.Verdict, "%s fails its shards check", lr.Name)
+		assert.Equal(t, sidecar.VerdictFail, lr.Verdict, "%s fails its shards check", lr.Name)
 	}
 
 	crashed := copyRun(t, 1, func(m *sidecar.Metrics) { m.Complete, m.EndReason = false, "running" })
@@ -194,7 +194,7 @@ func TestMergeTakesTheMainPart(t *testing.T) {
 	g := *m0
 	g.Run = &sidecar.RunInfo{ID: m0.Run.ID, Shards: 1}
 	g.Concurrency = nil
-	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: "fail", Errors: map[string]int{},
+	g.Stability = &sidecar.Stability{Passed: false, Runs: []sidecar.StabilityRun{{Name: "alternating", Verdict: sidecar.VerdictFail, Errors: map[string]int{},
 		Checks: []sidecar.Check{{Name: sidecar.CheckSuccessRate, Threshold: 0.95, Detail: "0 of 20 requests completed"}}}}}
 	require.NoError(t, sidecar.Write(filepath.Join(mainDir, "metrics.json"), &g))
 	require.NoError(t, os.WriteFile(filepath.Join(mainDir, "requests.jsonl"), []byte("{\"test\":\"TestStability/alternating\"}\n"), 0o644))

@@ -47,6 +47,9 @@ func (e *ExpectedConfig) Checks() []Check {
 	return out
 }
 
-// expectedConfigPassed is the section's rule: no row counts as failed
-// (an unknown row fails only when ACCEPTANCE_FAIL_UNKNOWN names it).
-func (j Judge) expectedConfigPassed(e *ExpectedConfig) bool { return j.Checks(e.Checks()) != Fail }
+// expectedConfigVerdict is the section's rule: it fails when a row counts
+// as failed (an unknown row fails only when ACCEPTANCE_FAIL_UNKNOWN names
+// it); unknown rows alone leave it unknown, never not run.
+func (j Judge) expectedConfigVerdict(e *ExpectedConfig) SectionVerdict {
+	return SectionVerdict{Outcome: j.Checks(e.Checks())}
+}

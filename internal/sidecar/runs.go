@@ -16,6 +16,9 @@ type Check struct {
 	// Skipped checks (no local GPU, no /metrics) are noted, not failed:
 	// their Outcome is Unknown.
 	Skipped bool `json:"skipped,omitempty"`
+	// NotRun marks a check of work the suite itself did not do or cut
+	// off (NotRunCheck): unknown, Detail says why; its run reads not run.
+	NotRun bool `json:"not_run,omitempty"`
 	// Outcome is pass, fail or unknown (Result), written beside passed
 	// and skipped; where a file has it, it decides them.
 	Outcome Outcome `json:"outcome,omitempty"`

@@ -199,8 +199,13 @@ type ToolCalling struct {
 	ServerFailures int `json:"server_failures"`
 	// Nondeterministic counts scenario modes whose identical requests got
 	// different answers: information, not a failure.
-	Nondeterministic int  `json:"nondeterministic"`
-	Passed           bool `json:"passed"`
+	Nondeterministic int `json:"nondeterministic"`
+	// NotRun counts attempts over the run that did not run (cut by the
+	// suite's own stop, or never reached): outside every rate, and the
+	// section cannot pass while any is (sidecar.ToolCallingVerdict).
+	NotRun int `json:"not_run,omitempty"`
+	// Passed is ToolCallingVerdict's, stored for readers.
+	Passed bool `json:"passed"`
 }
 
 // Rate is a model-check pass rate and its verdict: Passed of Attempts
@@ -231,9 +236,15 @@ type Scenario struct {
 	PassRate float64 `json:"pass_rate"`
 	// PassRateCI is the Wilson 95 % score interval of PassRate.
 	PassRateCI stats.Interval `json:"pass_rate_ci95"`
-	// Verdict is "pass" or "fail": fail when any attempt had a server
-	// fault (ServerFailures > 0) or Model's verdict is "fail".
+	// Verdict is "pass", "fail" or "unknown": fail when any attempt had a
+	// server fault (ServerFailures > 0) or Model's verdict is "fail"; else
+	// unknown (not run) when an attempt did not run (NotRun > 0).
 	Verdict string `json:"verdict"`
+	// NotRun counts the attempts that did not run: a request ended by the
+	// suite's own stop (SIGINT/SIGTERM, go test -timeout) or never sent.
+	// They are outside Attempts; NotRunReason says why.
+	NotRun       int    `json:"not_run,omitempty"`
+	NotRunReason string `json:"not_run_reason,omitempty"`
 	// FailedOn says why the verdict is fail: "server", "model" or
 	// "server,model"; empty on a pass.
 	FailedOn string `json:"failed_on,omitempty"`

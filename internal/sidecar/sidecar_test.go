@@ -18,7 +18,7 @@ func sample() *Metrics {
 		StartedAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), FinishedAt: time.Date(2026, 11, 26, 10, 5, 0, 0, time.UTC),
 		Target: Target{BaseURL: "http://gpu-box:5002/v1", Model: "Qwen/Qwen3-32B-AWQ", Kind: KindVLLM},
 		ToolCalling: &ToolCalling{ParseSuccessRate: &r, JSONValidRate: nil, Scenarios: []Scenario{{
-			Name: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: "pass",
+			Name: "simple", Attempts: 3, Passed: 3, PassRate: 1, Verdict: VerdictPass,
 			Checks:    map[string]int{"parsed": 3, "json_valid": 3, "schema_valid": 3, "args_match": 3},
 			Diagnoses: []Diagnosis{},
 		}}},

@@ -16,9 +16,10 @@ type ToolCallingUnderLoad struct {
 	Model      *UnderLoadModelRates `json:"model,omitempty"`
 	// NewServerFailures counts scenario modes with a server-check failure
 	// the isolated run did not show: each fails the test.
-	NewServerFailures int    `json:"new_server_failures"`
-	Passed            bool   `json:"passed"`
-	Note              string `json:"note,omitempty"`
+	NewServerFailures int `json:"new_server_failures"`
+	// Passed is UnderLoadVerdict's, stored for readers.
+	Passed bool   `json:"passed"`
+	Note   string `json:"note,omitempty"`
 }
 
 // UnderLoadScenario is one scenario mode under load beside its isolated run.
@@ -35,6 +36,9 @@ type UnderLoadScenario struct {
 	Diagnoses        []Diagnosis `json:"diagnoses,omitempty"`
 	ModelAttempts    int         `json:"model_attempts"`
 	ModelPassed      int         `json:"model_passed"`
+	// NotRun counts the attempts under load that did not run (the
+	// suite's own stop): outside Attempts; the section cannot pass.
+	NotRun int `json:"not_run,omitempty"`
 }
 
 // UnderLoadModelRates compares the model-check rate under load with the

@@ -22,19 +22,31 @@ const (
 )
 
 // Verdict strings of a run (StabilityRun.Verdict, ConcurrencyRun.Verdict,
-// Capacity.Verdict, Scenario.Verdict, Rate.Verdict).
+// Capacity.Verdict, Scenario.Verdict, Rate.Verdict): the outcomes' words,
+// the one set every package and test compares against.
 const (
 	VerdictPass = string(Pass)
 	VerdictFail = string(Fail)
+	// VerdictUnknown is a run or scenario whose work did not all run (cut
+	// by the suite's own stop, or never reached): not run, never pass and
+	// never a server fault. Its reason is in a check marked not_run (a
+	// load run) or in NotRunReason (a scenario).
+	VerdictUnknown = string(Unknown)
+	// VerdictNone is a model-check rate with no attempt to judge (every
+	// one had a server fault, or none ran): Rate.Verdict only.
+	VerdictNone = "none"
 )
 
+// NotRunPrefix opens every not-run reason as people read it.
+const NotRunPrefix = "not run: "
+
 // Result is the check's outcome. Skipped (a check that could not be
-// measured) is Unknown whatever Passed says: files before "outcome"
-// existed wrote an unknown check both as passed (switched off by a knob)
-// and as not passed (preemptions unknown).
+// measured) and NotRun are Unknown whatever Passed says: files before
+// "outcome" existed wrote an unknown check both as passed (switched off
+// by a knob) and as not passed (preemptions unknown).
 func (c Check) Result() Outcome {
 	switch {
-	case c.Skipped:
+	case c.Skipped || c.NotRun:
 		return Unknown
 	case c.Passed:
 		return Pass
@@ -68,7 +80,29 @@ func (c *Check) UnmarshalJSON(b []byte) error {
 	case Unknown:
 		c.Skipped = true
 	}
+	if c.NotRun {
+		c.Passed, c.Skipped = false, true
+	}
 	return nil
+}
+
+// NotRunCheck is the check of work the suite itself did not do or cut off
+// (SIGINT/SIGTERM, go test -timeout, a context cancelled before the area
+// began): unknown, with the reason. It fails nothing and passes nothing:
+// the run it belongs to reads not run (Judge.RunVerdict).
+func NotRunCheck(name string, value, threshold float64, why string) Check {
+	return Check{Name: name, Value: value, Threshold: threshold, Detail: why, Skipped: true, NotRun: true}
+}
+
+// NotRunReason is the reason of the first not-run check of cs, "" when
+// every check ran.
+func NotRunReason(cs []Check) string {
+	for _, c := range cs {
+		if c.NotRun {
+			return c.Detail
+		}
+	}
+	return ""
 }
 
 // FailUnknownAll is the ACCEPTANCE_FAIL_UNKNOWN value that makes every
@@ -118,9 +152,14 @@ func (j Judge) Excluding(names ...string) Judge {
 }
 
 // Check is how c counts: its outcome, except an Unknown named in
-// FailUnknown (or any, with "all"), which counts as Fail.
+// FailUnknown (or any, with "all"), which counts as Fail. A not-run check
+// stays Unknown whatever FailUnknown says: work the suite did not do is
+// never held against the server (it keeps its run from passing instead).
 func (j Judge) Check(c Check) Outcome {
 	o := c.Result()
+	if c.NotRun {
+		return Unknown
+	}
 	if o == Unknown && (slices.Contains(j.FailUnknown, FailUnknownAll) || slices.Contains(j.FailUnknown, c.Name)) {
 		return Fail
 	}
@@ -146,13 +185,36 @@ func (j Judge) Checks(cs []Check) Outcome {
 	return out
 }
 
-// RunVerdict is a run's verdict string ("pass" or "fail") from its
-// checks: an unknown check does not fail it.
+// RunVerdict is a run's verdict string from its checks: "fail" when one
+// counts as failed; else "unknown" (not run) when one is not run: nothing
+// passes without evidence; else "pass" (an unknown check does not fail
+// it).
 func (j Judge) RunVerdict(cs []Check) string {
-	if j.Checks(cs) == Fail {
-		return VerdictFail
+	return string(j.RunOutcome(cs, ""))
+}
+
+// RunOutcome is a load-style run's outcome (a stability, concurrency or
+// conversation run, or the capacity search): from its checks when it has
+// any (RunVerdict's rule), else from the verdict it recorded (files that
+// predate checks): Fail only when it says "fail", Unknown when it says
+// "unknown".
+func (j Judge) RunOutcome(cs []Check, recorded string) Outcome {
+	if len(cs) == 0 {
+		switch recorded {
+		case VerdictFail:
+			return Fail
+		case VerdictUnknown:
+			return Unknown
+		}
+		return Pass
 	}
-	return VerdictPass
+	if j.Checks(cs) == Fail {
+		return Fail
+	}
+	if NotRunReason(cs) != "" {
+		return Unknown
+	}
+	return Pass
 }
 
 // Failed lists the checks that count as failed, in order (what failure
@@ -192,76 +254,219 @@ const (
 var Sections = []Section{SectionExpectedConfig, SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
 	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
 
-// RunPassed is a load-style run's verdict (a stability, concurrency or
-// conversation run, or the capacity search): from its checks when it has
-// any, else the verdict it recorded, failed only when it says "fail".
+// RunPassed is a load-style run's verdict as a bool: RunOutcome is Pass.
+// A run not run does not pass.
 func (j Judge) RunPassed(cs []Check, recorded string) bool {
-	if len(cs) == 0 {
-		return recorded != VerdictFail
-	}
-	return j.Checks(cs) != Fail
+	return j.RunOutcome(cs, recorded) == Pass
 }
 
-// Section is one section's verdict; ok is false when m lacks it.
-// Stability, concurrency, the conversation and the GPU are judged from
-// their checks; tool calling and tool calling under load from the rates
-// the verdict package judged (their recorded passed); capacity from its
-// checks, else its recorded verdict.
-func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
-	if m == nil {
-		return false, false
+// SectionVerdict is one section's verdict: its outcome and, when its work
+// did not all run, why. Outcome Unknown with an empty NotRun is a section
+// that measured nothing it could judge (no local GPU): it fails nothing.
+type SectionVerdict struct {
+	Outcome Outcome
+	// NotRun is why some of the section's work did not run (cut by the
+	// suite's own stop, or never reached); "" when all of it ran.
+	NotRun string
+}
+
+// Passed: the section holds for the gate. A failed section does not, nor
+// one whose work did not all run (nothing passes without evidence); one
+// that could measure nothing fails nothing.
+func (v SectionVerdict) Passed() bool {
+	return v.Outcome != Fail && v.NotRun == ""
+}
+
+// Word is the verdict as the report and JUnit print it: PASS, FAIL,
+// NOT RUN or UNKNOWN.
+func (v SectionVerdict) Word() string {
+	switch {
+	case v.Outcome == Fail:
+		return "FAIL"
+	case v.NotRun != "":
+		return "NOT RUN"
+	case v.Outcome == Unknown:
+		return "UNKNOWN"
 	}
-	all := func(n int, run func(i int) bool) bool {
-		for i := range n {
-			if !run(i) {
-				return false
+	return "PASS"
+}
+
+func notRun(why string) SectionVerdict { return SectionVerdict{Outcome: Unknown, NotRun: why} }
+
+// runs folds the runs of a load section: Fail when one fails, else not
+// run when one did not run (with its reason), else Pass.
+func (j Judge) runs(n int, run func(i int) ([]Check, string)) SectionVerdict {
+	out := SectionVerdict{Outcome: Pass}
+	for i := range n {
+		cs, recorded := run(i)
+		switch j.RunOutcome(cs, recorded) {
+		case Fail:
+			return SectionVerdict{Outcome: Fail}
+		case Unknown:
+			if out.NotRun == "" {
+				out = notRun(NotRunReason(cs))
+				if out.NotRun == "" {
+					out.NotRun = "cut short"
+				}
 			}
 		}
-		return true
+	}
+	if n == 0 {
+		return notRun("no run of this section ran")
+	}
+	return out
+}
+
+// ToolCallingVerdict is the tool-calling section's verdict, derived from
+// its stored scenario modes and rates (the one rule the live tests, merge
+// and JUnit share): Fail when a scenario mode failed or the model-check
+// rate of a category or the run is below its threshold beyond chance;
+// else not run when an attempt did not run (or none did); else Pass.
+func ToolCallingVerdict(tc *ToolCalling) SectionVerdict {
+	if tc == nil {
+		return notRun("no tool-calling attempt ran")
+	}
+	var why string
+	ran := 0
+	for _, s := range tc.Scenarios {
+		if s.Verdict == VerdictFail {
+			return SectionVerdict{Outcome: Fail}
+		}
+		if s.Verdict == VerdictUnknown || s.NotRun > 0 {
+			if why == "" {
+				why = s.NotRunReason
+				if why == "" {
+					why = NotRunPrefix + s.Name + " [" + s.Mode + "]"
+				}
+			}
+		}
+		ran += s.Attempts
+	}
+	if tc.Model != nil && tc.Model.Verdict == VerdictFail {
+		return SectionVerdict{Outcome: Fail}
+	}
+	for _, c := range tc.Categories {
+		if c.Model.Verdict == VerdictFail {
+			return SectionVerdict{Outcome: Fail}
+		}
+	}
+	switch {
+	case why != "":
+		return notRun(why)
+	case ran == 0:
+		return notRun("no tool-calling attempt ran")
+	}
+	return SectionVerdict{Outcome: Pass}
+}
+
+// UnderLoadVerdict is the tool-calling-under-load section's verdict from
+// its stored scenario modes (the one rule the live test, merge and JUnit
+// share): Fail when a mode shows a server fault its isolated run did not;
+// else not run when a mode's attempts did not all run, or none ran; else
+// Pass.
+func UnderLoadVerdict(u *ToolCallingUnderLoad) SectionVerdict {
+	if u == nil {
+		return notRun("tool calling under load did not run")
+	}
+	var why string
+	ran := 0
+	for _, s := range u.Scenarios {
+		if UnderLoadModeFailed(s) {
+			return SectionVerdict{Outcome: Fail}
+		}
+		if s.NotRun > 0 && why == "" {
+			why = NotRunPrefix + s.Name + " [" + s.Mode + "]: attempts cut by the suite's own stop"
+		}
+		ran += s.Attempts
+	}
+	switch {
+	case why != "":
+		return notRun(why)
+	case ran == 0:
+		return notRun("no tool-calling attempt ran under load")
+	}
+	return SectionVerdict{Outcome: Pass}
+}
+
+// UnderLoadModeFailed is the rule of one scenario mode under load: it
+// fails on a server fault the isolated run of the same mode did not show
+// (IsolatedServerFailures 0, or -1: the isolated run did not run it).
+func UnderLoadModeFailed(s UnderLoadScenario) bool {
+	return s.ServerFailures > 0 && s.IsolatedServerFailures <= 0
+}
+
+// SectionOutcome is one section's verdict; ok is false when m lacks it.
+// Every section is derived here from its stored facts: stability,
+// concurrency, the conversation, the GPU and capacity from their checks
+// (capacity's recorded verdict for files without checks); tool calling
+// and tool calling under load from their stored scenario modes and rates.
+func (j Judge) SectionOutcome(m *Metrics, s Section) (SectionVerdict, bool) {
+	if m == nil {
+		return SectionVerdict{}, false
 	}
 	switch s {
 	case SectionExpectedConfig:
 		if e := m.ExpectedConfig; e != nil {
-			return j.expectedConfigPassed(e), true
+			return j.expectedConfigVerdict(e), true
 		}
 	case SectionToolCalling:
 		if t := m.ToolCalling; t != nil {
-			return t.Passed, true
+			return ToolCallingVerdict(t), true
 		}
 	case SectionStability:
 		if x := m.Stability; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return j.runs(len(x.Runs), func(i int) ([]Check, string) { return x.Runs[i].Checks, x.Runs[i].Verdict }), true
 		}
 	case SectionConcurrency:
 		if x := m.Concurrency; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return j.runs(len(x.Runs), func(i int) ([]Check, string) { return x.Runs[i].Checks, x.Runs[i].Verdict }), true
 		}
 	case SectionConversation:
 		if x := m.Conversation; x != nil {
-			return all(len(x.Runs), func(i int) bool { return j.RunPassed(x.Runs[i].Checks, x.Runs[i].Verdict) }), true
+			return j.runs(len(x.Runs), func(i int) ([]Check, string) { return x.Runs[i].Checks, x.Runs[i].Verdict }), true
 		}
 	case SectionGPU:
 		if g := m.GPU; g != nil {
-			// Without a local GPU its checks were not measured: unknown.
-			return !g.Available || j.Checks(g.Checks) != Fail, true
+			// Without a local GPU its checks are unknown: they fail the
+			// run only where ACCEPTANCE_FAIL_UNKNOWN names them.
+			return SectionVerdict{Outcome: j.Checks(g.Checks)}, true
 		}
 	case SectionCapacity:
 		if c := m.Capacity; c != nil {
-			return j.RunPassed(c.Checks, c.Verdict), true
+			v := j.runs(1, func(int) ([]Check, string) { return c.Checks, c.Verdict })
+			return v, true
 		}
 	case SectionToolCallingUnderLoad:
 		if u := m.ToolCallingUnderLoad; u != nil {
-			return u.Passed, true
+			return UnderLoadVerdict(u), true
 		}
 	case SectionRoofline:
 		if r := m.Roofline; r != nil {
 			c := r.Check()
 			if r.BelowFails || j.Check(c) == Fail {
-				return j.Check(c) != Fail, true
+				return SectionVerdict{Outcome: j.Check(c)}, true
 			}
 		}
 	}
-	return false, false
+	return SectionVerdict{}, false
+}
+
+// Section is one section's verdict as a bool (SectionOutcome's Passed);
+// ok is false when m lacks it.
+func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
+	v, ok := j.SectionOutcome(m, s)
+	return v.Passed(), ok
+}
+
+// Outcomes is the verdict of each section m has.
+func (j Judge) Outcomes(m *Metrics) map[Section]SectionVerdict {
+	out := map[Section]SectionVerdict{}
+	for _, s := range Sections {
+		if v, ok := j.SectionOutcome(m, s); ok {
+			out[s] = v
+		}
+	}
+	return out
 }
 
 // Sections is the verdict of each section m has.
@@ -299,3 +504,7 @@ func (m *Metrics) Passed() bool { return JudgeOf(m).Passed(m) }
 // SectionVerdicts is the verdict of each section the run has
 // (JudgeOf(m).Sections).
 func (m *Metrics) SectionVerdicts() map[Section]bool { return JudgeOf(m).Sections(m) }
+
+// SectionOutcomes is the verdict of each section the run has, with the
+// not-run reasons (JudgeOf(m).Outcomes).
+func (m *Metrics) SectionOutcomes() map[Section]SectionVerdict { return JudgeOf(m).Outcomes(m) }

@@ -97,7 +97,7 @@ func walk(t *testing.T, url string, sc *fixture.Scenario, stream, think bool) []
 				rec.ToolCalls = append(rec.ToolCalls, call)
 			}
 		}
-		res := check.Judge(&rec, sc, k)
+		res := check.Evaluate(&rec, sc, k)
 		if !res.Passed {
 			var codes []string
 			for _, f := range res.Findings {

@@ -60,8 +60,10 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 	}
 	start := time.Now()
 	if !r.syncStart(ctx, "capacity") {
-		res.StopReason = "interrupted before the search began"
-		res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Skipped: true, Detail: "not run: the suite's own stop came before the capacity search began"}}
+		// Not started: not run, never a refusal held against the server.
+		c, _ := r.cutShort(0, 1)
+		c.Name, c.Detail = sidecar.CheckSearch, sidecar.NotRunPrefix+"interrupted before the search began: "+r.stopWhy()
+		res.StopReason, res.Checks = c.Detail, []sidecar.Check{c}
 		res.Confidence = sidecar.ConfidenceInterrupted
 		res.Verdict = r.Judge().RunVerdict(res.Checks)
 		res.DurationS = time.Since(start).Seconds()
@@ -154,7 +156,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		// Stopped between steps or during a probe: what ran stands, the
 		// rest was not run.
 		sr.Interrupted, sr.AtLeast = true, sr.Capacity > 0
-		sr.Reason = "interrupted: the suite's own stop came before the search finished"
+		sr.Reason = "interrupted: the suite's own stop came before the search finished: " + r.stopWhy()
 	}
 	out := r.capacityResult(res, sr, start)
 	r.setCapacity(out)
@@ -387,7 +389,7 @@ func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.
 	elapsed := time.Since(began)
 	st.Energy = stopEnergy(meter, toks)
 	gh := gen.Stop()
-	gc := load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
+	gc := load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, agg.TTFT.Quantile(0.5)))
 	st.Generator = &gh
 	if sampler != nil {
 		st.Server = stepServer(sampler.Stop())

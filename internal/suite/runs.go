@@ -85,7 +85,13 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 		r.Record(&rec)
 		if r.progressDue(agg.All.Requests, n) {
 			r.Logf("stability %s: %s", name, agg.All.Progress(n))
-			r.setStability(agg.Run(name, time.Since(start)))
+			// A snapshot of a run in progress: a process killed hard
+			// leaves it, and it must not read passed.
+			snap := agg.Run(name, time.Since(start))
+			snap.Checks = append(snap.Checks, sidecar.NotRunCheck(sidecar.CheckRequests, float64(agg.All.Requests), float64(n),
+				fmt.Sprintf("%sonly %d of %d requests finished: the run was in progress when metrics.json was written", sidecar.NotRunPrefix, agg.All.Requests, n)))
+			snap.Verdict = r.Judge().RunVerdict(snap.Checks)
+			r.setStability(snap)
 			r.Checkpoint()
 		}
 	}
@@ -96,14 +102,12 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	// A paced run's lag only stretches its pauses (latency counts from the
 	// actual send): late by a tenth of the pause is still the same pattern.
 	lagLimit := max(load.LagLimit(r.Cfg.SLOTTFT, run.TTFTms.P50), r.Cfg.StabilityInterval/10)
-	run.Checks = append(run.Checks, load.Judge(&gh, lagLimit))
+	run.Checks = append(run.Checks, load.GeneratorCheckAt(&gh, lagLimit))
 	var gap sidecar.Check
 	run.ServerView, gap = closeView(run.TTFTms, run.E2Ems, agg.All.TTFT, 0, run.Checks)
 	run.Checks = append(run.Checks, gap)
 	run.Checks = append(run.Checks, stopMon()...)
-	if c, cut := r.cutShort(agg.All.Requests, n); cut {
-		run.Checks = append(run.Checks, c)
-	}
+	run.Checks = r.judgeCut(run.Checks, agg.All.Requests, n)
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.setStability(run)
 	r.Checkpoint()
@@ -155,6 +159,9 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	var rp *load.Replay
 	if t := r.Trace(); t != nil && slices.Contains(r.ConcurrencyRuns(), name) {
 		cal, err := r.calibration(ctx, "TestConcurrency/"+name)
+		if err != nil && (ctx.Err() != nil || r.stopping()) {
+			return r.cancelled(run, len(config.Take(r.Cfg.Sharding, t.Requests))) // stopped: not run
+		}
 		if err != nil {
 			run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
 			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
@@ -313,13 +320,11 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	if rp != nil {
 		lr.Workload = rp.Workload()
 	}
-	lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+	lr.Checks = append(lr.Checks, load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 	var gap sidecar.Check
 	lr.ServerView, gap = closeView(lr.TTFTms, lr.E2Ems, agg.TTFT, head, lr.Checks)
 	lr.Checks = append(lr.Checks, gap)
-	if c, cut := r.cutShort(agg.Requests, n); cut {
-		lr.Checks = append(lr.Checks, c)
-	}
+	lr.Checks = r.judgeCut(lr.Checks, agg.Requests, n)
 	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Concurrency == nil {
@@ -330,16 +335,6 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 	})
 	r.Checkpoint()
 	return lr
-}
-
-// cancelled is a load run stopped before it began (interrupted while
-// waiting for ACCEPTANCE_START_AT): it fails its requests check.
-func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
-	run.Errors = map[string]int{}
-	c, _ := r.cutShort(0, planned)
-	run.Checks = []sidecar.Check{c}
-	run.Verdict = r.Judge().RunVerdict(run.Checks)
-	return run
 }
 
 // ConversationRuns lists the TestConversation runs: "turns_<ACCEPTANCE_CONVERSATION_TURNS>".
@@ -376,7 +371,7 @@ var conversationQuestions = []string{
 // ACCEPTANCE_SHORT_TOKENS and ACCEPTANCE_LONG_TOKENS (answers long enough
 // for the context to grow). Per turn: TTFT, E2E, prompt tokens,
 // throughput. Checks: errors (any failed turn fails the run and ends the
-// conversation) and latency_growth (load.JudgeConversation).
+// conversation) and latency_growth (load.ConversationChecks).
 func (r *Run) Conversation(ctx context.Context, name string) sidecar.ConversationRun {
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
@@ -429,10 +424,17 @@ func (r *Run) Conversation(ctx context.Context, name string) sidecar.Conversatio
 		run.OutputTokensPerS = float64(tokens) / genS
 	}
 	run.ColdStart = cold.Result(false, 0)
-	run.Checks = load.JudgeConversation(run.Turns)
-	if len(run.Turns) < turns && run.Errors == 0 {
-		run.Checks = append(run.Checks, sidecar.Check{Name: sidecar.CheckTurns, Value: float64(len(run.Turns)), Threshold: float64(turns),
-			Detail: fmt.Sprintf("only %d of %d turns ran: the run was interrupted", len(run.Turns), turns)})
+	run.Checks = load.ConversationChecks(run.Turns)
+	if done := len(run.Turns) - run.Interrupted; done < turns && run.Errors == 0 {
+		// A conversation ends at its first error; short of that, the
+		// suite's own stop cut it: the turns that did not run are not run.
+		c, _ := r.cutShort(done, turns)
+		c.Name = sidecar.CheckTurns
+		c.Detail = strings.Replace(c.Detail, "requests finished", "turns ran", 1)
+		if done == 0 {
+			run.Checks = nil
+		}
+		run.Checks = append(run.Checks, c)
 	}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
 	r.Update(func(m *sidecar.Metrics) {
@@ -504,27 +506,4 @@ func putRun[T any](runs *[]T, run T, name func(T) string) {
 	} else {
 		*runs = append(*runs, run)
 	}
-}
-
-// cutShort is the failing "requests" check of a run that ended before all
-// planned requests finished (SIGINT/SIGTERM, go test -timeout): a run cut
-// short proves nothing about stability and must not pass on the requests
-// it did send. done counts the requests that ended on their own (the
-// aggregators leave out those the suite interrupted).
-func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
-	if done >= planned {
-		return sidecar.Check{}, false
-	}
-	r.mu.Lock()
-	reason, detail := r.metrics.EndReason, r.metrics.EndDetail
-	r.mu.Unlock()
-	why := "the run was stopped"
-	switch reason {
-	case sidecar.EndInterrupted:
-		why = "interrupted by " + detail
-	case sidecar.EndTimeout:
-		why = "go test -timeout was about to expire"
-	}
-	return sidecar.Check{Name: sidecar.CheckRequests, Value: float64(done), Threshold: float64(planned),
-		Detail: fmt.Sprintf("only %d of %d requests finished: %s", done, planned, why)}, true
 }

@@ -296,7 +296,9 @@ func (r *Run) Checkpoint() {
 	}
 	m := r.metrics
 	m.Complete = false
-	m.EndReason = "running"
+	if m.EndReason != sidecar.EndInterrupted && m.EndReason != sidecar.EndTimeout {
+		m.EndReason = "running" // else keep why the suite is stopping
+	}
 	m.FinishedAt = time.Now().UTC()
 	_ = sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &m)
 }
@@ -340,6 +342,10 @@ func (r *Run) Finish(reason, detail string) error {
 // when done with it.
 func (r *Run) Context(parent context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
+	if r.stopping() {
+		cancel() // at once: an area begun after the stop sees it from the start
+		return ctx, cancel
+	}
 	go func() {
 		select {
 		case <-r.interrupted:
@@ -351,6 +357,17 @@ func (r *Run) Context(parent context.Context) (context.Context, context.CancelFu
 }
 
 func (r *Run) interrupt() { r.interruptOnce.Do(func() { close(r.interrupted) }) }
+
+// stopping reports whether the suite has been stopped (a signal, go
+// test's deadline, Finish).
+func (r *Run) stopping() bool {
+	select {
+	case <-r.interrupted:
+		return true
+	default:
+		return false
+	}
+}
 
 // Judge is the run's one judge of checks (ACCEPTANCE_FAIL_UNKNOWN).
 func (r *Run) Judge() sidecar.Judge { return sidecar.NewJudge(r.Cfg.FailUnknown) }
@@ -381,6 +398,11 @@ func (r *Run) watchSignals() {
 		r.metrics.EndDetail = detail
 		r.mu.Unlock()
 		signal.Stop(ch)
+		// A CI job's stop signals the whole process group: go test and
+		// gotestsum die with it, and this binary's stdout becomes a
+		// broken pipe, whose first write would kill it by SIGPIPE before
+		// metrics.json records the not-run work. Writes fail instead.
+		signal.Ignore(syscall.SIGPIPE)
 		r.interrupt()
 		time.Sleep(10 * time.Second)
 		_ = r.Finish(sidecar.EndInterrupted, detail)
@@ -399,11 +421,13 @@ func signalName(sig os.Signal) string {
 	return sig.String()
 }
 
-// Interrupted reports the interrupt reason set by a signal, or "".
+// Interrupted reports why the suite stopped itself (a signal, or go
+// test's deadline about to expire), or "".
 func (r *Run) Interrupted() (reason, detail string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.metrics.EndReason == sidecar.EndInterrupted {
+	switch r.metrics.EndReason {
+	case sidecar.EndInterrupted, sidecar.EndTimeout:
 		return r.metrics.EndReason, r.metrics.EndDetail
 	}
 	return "", ""
@@ -417,9 +441,21 @@ func (r *Run) ExpireBefore(deadline time.Time) {
 		return
 	}
 	margin := min(5*time.Second, time.Until(deadline)/20)
+	const detail = "go test -timeout expired before the suite finished"
 	time.AfterFunc(time.Until(deadline)-margin, func() {
-		r.logf("go test -timeout is about to expire: writing metrics.json with complete=false")
-		_ = r.Finish(sidecar.EndTimeout, "go test -timeout expired before the suite finished")
+		r.logf("go test -timeout is about to expire: stopping, writing metrics.json with complete=false")
+		// Stop first, as a signal does: the area in flight ends its
+		// requests as interrupted and stores its unrun work as not run
+		// (with this reason) before the file is written, three quarters of the margin
+		// later at most.
+		r.mu.Lock()
+		if r.metrics.EndReason != sidecar.EndInterrupted {
+			r.metrics.EndReason, r.metrics.EndDetail = sidecar.EndTimeout, detail
+		}
+		r.mu.Unlock()
+		r.interrupt()
+		time.Sleep(margin * 3 / 4)
+		_ = r.Finish(sidecar.EndTimeout, detail)
 	})
 }
 

@@ -92,6 +92,9 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	plainMode, streamMode := Mode{Think: think}, Mode{Think: think, Stream: true}
 	plain := verdict.New(sc, test+"/"+plainMode.Name(), plainMode.Name(), false, th)
 	stream := verdict.New(sc, test+"/"+streamMode.Name(), streamMode.Name(), true, th)
+	// Attempts never reached (the run stopped first) are not run.
+	plain.Plan(r.Cfg.ToolCallRepeats)
+	stream.Plan(r.Cfg.ToolCallRepeats)
 	addPlain := func(steps []verdict.Step) {
 		for k, st := range steps {
 			plain.AddPlain(k, st)
@@ -99,7 +102,7 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 		}
 	}
 	streamReqs := map[int]client.Request{} // the last streamed request of each step
-	for i := 1; i <= r.Cfg.ToolCallRepeats; i++ {
+	for i := 1; i <= r.Cfg.ToolCallRepeats && ctx.Err() == nil; i++ {
 		if plainOn || streamOn {
 			p := r.attempt(ctx, test+"/"+plainMode.Name(), sc, plainMode, i, plainOn)
 			if plainOn {
@@ -124,6 +127,10 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	}
 	if streamOn && ctx.Err() == nil {
 		r.confirmStream(ctx, test+"/"+streamMode.Name(), sc, streamMode, stream, streamReqs)
+	}
+	if ctx.Err() != nil {
+		plain.Stopped(sidecar.NotRunPrefix + r.stopWhy())
+		stream.Stopped(sidecar.NotRunPrefix + r.stopWhy())
 	}
 	var out []ModeResult
 	for _, m := range []struct {
@@ -222,7 +229,7 @@ func (r *Run) send(ctx context.Context, test string, sc *fixture.Scenario, mode 
 	if !rec.OK() {
 		res = check.Result{Checks: map[string]bool{}, Findings: diagnosis.Transport(&rec)}
 	} else {
-		res = check.Judge(&rec, sc, k)
+		res = check.Evaluate(&rec, sc, k)
 	}
 	if req.Stream && rec.OK() {
 		if len(rec.StreamIssues) > 0 {

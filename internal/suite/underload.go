@@ -76,7 +76,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		lr := agg.ConcurrencyRun("background", time.Since(started)-warm, r.Cfg.MinGoodputRatio)
 		lr.Mode, lr.RatePerS = "open", bg.Rate
 		gh := gen.Stop()
-		lr.Checks = append(lr.Checks, load.Judge(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
+		lr.Checks = append(lr.Checks, load.GeneratorCheckAt(&gh, load.LagLimit(r.Cfg.SLOTTFT, lr.TTFTms.P50)))
 		lr.Generator = &gh
 		lr.Verdict = r.Judge().RunVerdict(lr.Checks)
 		bg.done <- lr
@@ -114,7 +114,7 @@ func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMo
 	for _, m := range modes {
 		s := m.Scenario
 		u := sidecar.UnderLoadScenario{Name: sc.Name, Mode: s.Mode, Attempts: s.Attempts, ServerFailures: s.ServerFailures,
-			IsolatedServerFailures: -1, ModelAttempts: s.Model.Attempts, ModelPassed: s.Model.Passed}
+			IsolatedServerFailures: -1, ModelAttempts: s.Model.Attempts, ModelPassed: s.Model.Passed, NotRun: s.NotRun}
 		for _, d := range s.Diagnoses {
 			if d.Kind == "server" {
 				u.Diagnoses = append(u.Diagnoses, d)
@@ -123,7 +123,7 @@ func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMo
 		if i, ok := iso[s.Mode]; ok {
 			u.IsolatedServerFailures = i.ServerFailures
 		}
-		u.NewServerFailure = u.ServerFailures > 0 && u.IsolatedServerFailures <= 0
+		u.NewServerFailure = sidecar.UnderLoadModeFailed(u)
 		out = append(out, UnderLoadMode{UnderLoadScenario: u, Result: m})
 	}
 	return out
@@ -177,7 +177,7 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 	if lr.Verdict != sidecar.VerdictPass {
 		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + area.LoadFailure(r.Judge(), lr)
 	}
-	res.Passed = res.NewServerFailures == 0 && len(modes) > 0
+	res.Passed = sidecar.UnderLoadVerdict(&res).Passed()
 	r.Update(func(m *sidecar.Metrics) { m.ToolCallingUnderLoad = &res })
 	r.Checkpoint()
 	return res

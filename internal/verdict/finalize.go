@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
@@ -14,7 +15,8 @@ import (
 // per category, the model-check rate per category (judged against
 // th.Scenario, like a scenario: a category holds few attempts, and
 // attempts with several calls fail more often) and over the run (against
-// th.Rate), and Passed. It sorts the scenarios by name and
+// th.Rate), the attempts not run, and Passed (sidecar.ToolCallingVerdict
+// over the rest). It sorts the scenarios by name and
 // mode so that the file diffs well.
 func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	if tc == nil {
@@ -32,12 +34,9 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	}
 	total := acc{}
 	cats := map[string]*acc{}
-	tc.Passed = true
-	tc.Nondeterministic = 0
+	tc.Nondeterministic, tc.NotRun = 0, 0
 	for _, s := range tc.Scenarios {
-		if s.Verdict != Pass {
-			tc.Passed = false
-		}
+		tc.NotRun += s.NotRun
 		if s.Nondeterministic {
 			tc.Nondeterministic++
 		}
@@ -51,12 +50,12 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 			x.passed += s.Passed
 			if s.ExpectsCall {
 				x.expect += s.Attempts
-				x.parsed += s.Checks["parsed"]
+				x.parsed += s.Checks[check.Parsed]
 			}
 			x.withCalls += s.AttemptsWithCalls
-			x.json += s.Checks["json_valid"]
-			x.schema += s.Checks["schema_valid"]
-			x.args += s.Checks["args_match"]
+			x.json += s.Checks[check.JSONValid]
+			x.schema += s.Checks[check.SchemaValid]
+			x.args += s.Checks[check.ArgsMatch]
 			x.server += s.ServerFailures
 			x.modelN += s.Model.Attempts
 			x.modelOK += s.Model.Passed
@@ -65,11 +64,8 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 	tc.ParseSuccessRate = ratio(total.parsed, total.expect)
 	tc.JSONValidRate = ratio(total.json, total.withCalls)
 	tc.ServerFailures = total.server
-	all := JudgeRate(total.modelOK, total.modelN, th.Rate)
+	all := ModelRate(total.modelOK, total.modelN, th.Rate)
 	tc.Model = &all
-	if all.Verdict == Fail {
-		tc.Passed = false
-	}
 	names := make([]string, 0, len(cats))
 	for n := range cats {
 		names = append(names, n)
@@ -81,15 +77,24 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 		cat := sidecar.Category{Name: n, Attempts: c.attempts, Passed: c.passed,
 			Parsed: ratio(c.parsed, c.expect), JSONValid: ratio(c.json, c.withCalls),
 			SchemaValid: ratio(c.schema, c.withCalls), ArgsMatch: ratio(c.args, c.expect),
-			ServerFailures: c.server, Model: JudgeRate(c.modelOK, c.modelN, th.Scenario)}
+			ServerFailures: c.server, Model: ModelRate(c.modelOK, c.modelN, th.Scenario)}
 		if c.attempts > 0 {
 			cat.PassRate = float64(c.passed) / float64(c.attempts)
 		}
-		if cat.Model.Verdict == Fail {
-			tc.Passed = false
-		}
 		tc.Categories = append(tc.Categories, cat)
 	}
+	// The section's verdict is the judge's, from the facts above.
+	tc.Passed = sidecar.ToolCallingVerdict(tc).Passed()
+}
+
+// RatesNotRun is why the model-check rates of tc are not a pass, though
+// none failed: attempts did not run (the suite's own stop), so the rates
+// cover only those that did; "" when every attempt ran.
+func RatesNotRun(tc *sidecar.ToolCalling) string {
+	if tc == nil || tc.NotRun == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s%d tool-calling attempts did not run; the rates cover only those that did", sidecar.NotRunPrefix, tc.NotRun)
 }
 
 // RateFailure is the failure text of a model-check rate that failed (scope
@@ -97,7 +102,7 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 // and threshold, the model codes seen most with their remedies, and the
 // scenarios that pulled it down; "" when the rate passed.
 func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
-	if r.Verdict != Fail {
+	if r.Verdict != sidecar.VerdictFail {
 		return ""
 	}
 	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"

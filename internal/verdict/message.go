@@ -25,7 +25,7 @@ func FailureMessage(r Result) string {
 	if s.ServerFailures > 0 {
 		fmt.Fprintf(&b, "%s [%s]: server fault in %d of %d attempts (server checks must hold on every attempt)\n", s.Name, s.Mode, s.ServerFailures, s.Attempts)
 	}
-	if m := s.ScenarioModel; m.Verdict == Fail {
+	if m := s.ScenarioModel; m.Verdict == sidecar.VerdictFail {
 		fmt.Fprintf(&b, "%s [%s]: model checks held in %d of %d attempts over the scenario's modes (%s, 95 %% CI %s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE); this mode: %d of %d\n",
 			s.Name, s.Mode, m.Passed, m.Attempts, pct(m.Rate), interval(m), pct(m.Min), s.Model.Passed, s.Model.Attempts)
 	}
@@ -39,14 +39,14 @@ func FailureMessage(r Result) string {
 		for _, f := range a.Server {
 			fmt.Fprintf(&b, "  attempt %d (server): %s\n", a.N, check.MessageFor(f, s.ToolChoice))
 		}
-		if s.ScenarioModel.Verdict != Fail && len(a.Server) == 0 {
+		if s.ScenarioModel.Verdict != sidecar.VerdictFail && len(a.Server) == 0 {
 			continue // model findings of a passing rate: in the sidecar, not the failure
 		}
 		for _, f := range a.Model {
 			fmt.Fprintf(&b, "  attempt %d (model): %s\n", a.N, check.MessageFor(f, s.ToolChoice))
 		}
 	}
-	if b.Len() == 0 && s.Verdict != Pass {
+	if b.Len() == 0 && s.Verdict != sidecar.VerdictPass {
 		// A failed scenario always says so, even from a file that recorded
 		// the verdict without the figures behind it.
 		fmt.Fprintf(&b, "%s [%s]: failed (%d of %d attempts passed)\n", s.Name, s.Mode, s.Passed, s.Attempts)
@@ -60,7 +60,7 @@ func FailureMessage(r Result) string {
 func Notes(r Result) []string {
 	s := r.Scenario
 	var out []string
-	if s.Model.Passed < s.Model.Attempts && s.ScenarioModel.Verdict != Fail {
+	if s.Model.Passed < s.Model.Attempts && s.ScenarioModel.Verdict != sidecar.VerdictFail {
 		codes := map[diagnosis.Code]int{}
 		for _, a := range r.Attempts {
 			for _, f := range a.Model {

@@ -22,14 +22,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 )
 
-// Verdict words in the sidecar.
-const (
-	Pass = "pass"
-	Fail = "fail"
-	// None: no attempt could be judged (every one had a server fault).
-	None = "none"
-)
-
 // Thresholds are the model-check pass rates a healthy model reaches.
 type Thresholds struct {
 	// Scenario is ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE: one scenario in
@@ -70,13 +62,35 @@ func (j Judged) ServerOK() bool { return len(j.Server) == 0 }
 // ModelOK: no model finding and every model check held.
 func (j Judged) ModelOK() bool { return len(j.Model) == 0 }
 
-// Passed: both.
-func (j Judged) Passed() bool { return j.ServerOK() && j.ModelOK() }
+// Passed: both, on evidence: an attempt that did not run never passes.
+func (j Judged) Passed() bool { return j.Ran() && j.ServerOK() && j.ModelOK() }
 
-// Judge splits an attempt's findings and checks by kind under toolChoice.
+// Ran reports whether the attempt ran: it has a step, and no step's
+// request was ended by the suite itself (SIGINT/SIGTERM, go test
+// -timeout, a cancelled context). Only an attempt that ran is judged.
+func (a Attempt) Ran() bool { return a.NotRun() == "" }
+
+// NotRun is why the attempt did not run, "" when it ran.
+func (a Attempt) NotRun() string {
+	if len(a.Steps) == 0 {
+		return sidecar.NotRunPrefix + "no request was sent"
+	}
+	for _, st := range a.Steps {
+		if st.Record.ErrorKind.Interrupted() {
+			why := st.Record.Error
+			if why == "" {
+				why = "the suite stopped the request"
+			}
+			return sidecar.NotRunPrefix + why
+		}
+	}
+	return ""
+}
+
+// Classify splits an attempt's findings and checks by kind under toolChoice.
 // A failed check that no finding of its kind explains gets one, so that
 // every failure has a line to print.
-func Judge(a Attempt, toolChoice string) Judged {
+func Classify(a Attempt, toolChoice string) Judged {
 	j := Judged{Attempt: a, Checks: map[string]bool{}}
 	for _, st := range a.Steps {
 		j.HadCall = j.HadCall || len(st.Record.ToolCalls) > 0
@@ -123,7 +137,11 @@ type Scenario struct {
 	stream   bool
 	th       Thresholds
 	attempts []Attempt
-	plain    map[int][]Answer
+	// planned is how many attempts the mode was to run (Plan): those
+	// never added are not run.
+	planned int
+	stopped string
+	plain   map[int][]Answer
 	// extraStreams are streamed twins sent to confirm a suspect stream.
 	extraStreams map[int][]Answer
 }
@@ -134,6 +152,14 @@ type Scenario struct {
 func New(sc *fixture.Scenario, test, mode string, stream bool, th Thresholds) *Scenario {
 	return &Scenario{sc: sc, test: test, mode: mode, stream: stream, th: th, plain: map[int][]Answer{}, extraStreams: map[int][]Answer{}}
 }
+
+// Plan says how many attempts the mode is to run: any not added by Close
+// are not run (never reached).
+func (s *Scenario) Plan(n int) { s.planned = n }
+
+// Stopped says why the mode's remaining attempts did not run (the
+// suite's own stop); Close gives it as the not-run reason.
+func (s *Scenario) Stopped(why string) { s.stopped = why }
 
 // Add records one attempt.
 func (s *Scenario) Add(a Attempt) { s.attempts = append(s.attempts, a) }
@@ -173,14 +199,38 @@ type Result struct {
 }
 
 // Passed is the scenario's verdict.
-func (r Result) Passed() bool { return r.Scenario.Verdict == Pass }
+func (r Result) Passed() bool { return r.Scenario.Verdict == sidecar.VerdictPass }
+
+// NotRun is why the mode did not (all) run, "" when it did or when it
+// failed on evidence.
+func (r Result) NotRun() string {
+	if r.Scenario.Verdict != sidecar.VerdictUnknown {
+		return ""
+	}
+	return r.Scenario.NotRunReason
+}
 
 // Close derives the verdict. redact is applied to every quoted detail.
 func (s *Scenario) Close(redact func(string) string) Result {
 	choice := s.sc.ToolChoice
-	judged := make([]Judged, len(s.attempts))
-	for i, a := range s.attempts {
-		judged[i] = Judge(a, choice)
+	judged := make([]Judged, 0, len(s.attempts))
+	notRun, why := 0, s.stopped
+	for _, a := range s.attempts {
+		if r := a.NotRun(); r != "" {
+			// Not run: no evidence either way; outside every count.
+			notRun++
+			if why == "" {
+				why = r
+			}
+			continue
+		}
+		judged = append(judged, Classify(a, choice))
+	}
+	if missing := s.planned - len(s.attempts); missing > 0 {
+		notRun += missing
+		if why == "" {
+			why = sidecar.NotRunPrefix + "never reached: the run stopped first"
+		}
 	}
 	nd := s.streamEquivalence(judged)
 
@@ -189,6 +239,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 		ToolChoice: choice, Attempts: len(judged),
 		Checks: map[string]int{}, CheckKinds: map[string]string{},
 		Nondeterministic: nd > 1, DistinctAnswers: nd,
+		NotRun: notRun, NotRunReason: why,
 	}
 	for _, c := range []string{check.Parsed, check.JSONValid, check.SchemaValid, check.ArgsMatch, check.FinishReason} {
 		out.Checks[c] = 0
@@ -272,7 +323,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 		out.PassRate = float64(out.Passed) / float64(out.Attempts)
 	}
 	out.PassRateCI = stats.Wilson(out.Passed, out.Attempts)
-	out.Model = JudgeRate(out.Model.Passed, out.Model.Attempts, s.th.Scenario)
+	out.Model = ModelRate(out.Model.Passed, out.Model.Attempts, s.th.Scenario)
 	out.ScenarioModel = out.Model
 	decide(&out)
 	out.TTFTms = stats.Summarize(ttft)
@@ -284,18 +335,23 @@ func (s *Scenario) Close(redact func(string) string) Result {
 // scenario's model rate (ScenarioModel).
 func decide(out *sidecar.Scenario) {
 	var failed []string
-	if out.Attempts == 0 {
+	if out.Attempts == 0 && out.NotRun == 0 {
 		failed = append(failed, "no_attempts")
 	}
 	if out.ServerFailures > 0 {
 		failed = append(failed, string(diagnosis.KindServer))
 	}
-	if out.ScenarioModel.Verdict == Fail {
+	if out.ScenarioModel.Verdict == sidecar.VerdictFail {
 		failed = append(failed, string(diagnosis.KindModel))
 	}
-	out.Verdict, out.FailedOn = Pass, ""
-	if len(failed) > 0 {
-		out.Verdict, out.FailedOn = Fail, strings.Join(failed, ",")
+	out.Verdict, out.FailedOn = sidecar.VerdictPass, ""
+	switch {
+	case len(failed) > 0:
+		out.Verdict, out.FailedOn = sidecar.VerdictFail, strings.Join(failed, ",")
+	case out.NotRun > 0:
+		// Nothing passes without evidence: a mode with unrun attempts
+		// is not run, never pass, and never the server's fault.
+		out.Verdict = sidecar.VerdictUnknown
 	}
 }
 
@@ -311,7 +367,7 @@ func Pool(results []Result, th Thresholds) {
 		passed += r.Scenario.Model.Passed
 		n += r.Scenario.Model.Attempts
 	}
-	pooled := JudgeRate(passed, n, th.Scenario)
+	pooled := ModelRate(passed, n, th.Scenario)
 	for i := range results {
 		results[i].Scenario.ScenarioModel = pooled
 		decide(&results[i].Scenario)

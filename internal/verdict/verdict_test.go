@@ -52,7 +52,7 @@ func TestJudgeSplitsByKind(t *testing.T) {
 		reason            string
 	}
 	run := func(t *testing.T, tc testCase) {
-		j := Judge(Attempt{N: 1, Steps: []Step{step(`{"city":"Paris"}`, tc.codes...)}}, tc.choice)
+		j := Classify(Attempt{N: 1, Steps: []Step{step(`{"city":"Paris"}`, tc.codes...)}}, tc.choice)
 		assert.Equal(t, tc.serverOK, j.ServerOK(), tc.reason)
 		assert.Equal(t, tc.modelOK, j.ModelOK(), tc.reason)
 	}
@@ -90,7 +90,7 @@ func TestScenarioVerdict(t *testing.T) {
 		for _, d := range r.Scenario.Diagnoses {
 			assert.Equal(t, string(diagnosis.KindOf(diagnosis.Code(d.Code), tc.choice)), d.Kind, "every diagnosis carries its kind")
 		}
-		if tc.verdict == Fail {
+		if tc.verdict == sidecar.VerdictFail {
 			msg := FailureMessage(r)
 			assert.NotEmpty(t, msg)
 			for _, l := range strings.Split(msg, "\n")[1:] {
@@ -102,14 +102,14 @@ func TestScenarioVerdict(t *testing.T) {
 	}
 	am := diagnosis.ArgsMismatch
 	for _, tc := range []testCase{
-		{"all pass", "auto", [][]diagnosis.Code{nil, nil, nil}, Pass, "", "a healthy scenario"},
-		{"one wrong value in three", "auto", [][]diagnosis.Code{nil, {am}, nil}, Pass, "", "2/3: Wilson upper 94 % ≥ 50 %: a model erring now and then passes"},
-		{"every value wrong in three", "auto", [][]diagnosis.Code{{am}, {am}, {am}}, Pass, "", "0/3: upper 56 %: three attempts are not enough evidence alone (the category and run rates still count them)"},
-		{"every value wrong in four", "auto", [][]diagnosis.Code{{am}, {am}, {am}, {am}}, Fail, "model", "0/4: upper 49 % < 50 %: the model never gets it right"},
-		{"one server fault", "auto", [][]diagnosis.Code{nil, {diagnosis.FinishReasonMismatch}, nil}, Fail, "server", "a server fault must never happen"},
-		{"no call under required", "required", [][]diagnosis.Code{nil, {diagnosis.NoToolCall}, nil}, Fail, "server", "guided decoding makes the call certain"},
-		{"both", "auto", [][]diagnosis.Code{{am}, {am, diagnosis.FinishReasonMismatch}, {am}, {am}, {am}}, Fail, "server,model", "both kinds named; the model rate is over the 4 attempts without a server fault"},
-		{"none", "auto", nil, Fail, "no_attempts", "no attempt is no evidence of a pass"},
+		{"all pass", "auto", [][]diagnosis.Code{nil, nil, nil}, sidecar.VerdictPass, "", "a healthy scenario"},
+		{"one wrong value in three", "auto", [][]diagnosis.Code{nil, {am}, nil}, sidecar.VerdictPass, "", "2/3: Wilson upper 94 % ≥ 50 %: a model erring now and then passes"},
+		{"every value wrong in three", "auto", [][]diagnosis.Code{{am}, {am}, {am}}, sidecar.VerdictPass, "", "0/3: upper 56 %: three attempts are not enough evidence alone (the category and run rates still count them)"},
+		{"every value wrong in four", "auto", [][]diagnosis.Code{{am}, {am}, {am}, {am}}, sidecar.VerdictFail, "model", "0/4: upper 49 % < 50 %: the model never gets it right"},
+		{"one server fault", "auto", [][]diagnosis.Code{nil, {diagnosis.FinishReasonMismatch}, nil}, sidecar.VerdictFail, "server", "a server fault must never happen"},
+		{"no call under required", "required", [][]diagnosis.Code{nil, {diagnosis.NoToolCall}, nil}, sidecar.VerdictFail, "server", "guided decoding makes the call certain"},
+		{"both", "auto", [][]diagnosis.Code{{am}, {am, diagnosis.FinishReasonMismatch}, {am}, {am}, {am}}, sidecar.VerdictFail, "server,model", "both kinds named; the model rate is over the 4 attempts without a server fault"},
+		{"none", "auto", nil, sidecar.VerdictFail, "no_attempts", "no attempt is no evidence of a pass"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
@@ -218,7 +218,7 @@ func TestModelRateRule(t *testing.T) {
 					}
 				}
 			}
-			if JudgeRate(passed, n, th.Rate).Verdict == Fail {
+			if ModelRate(passed, n, th.Rate).Verdict == sidecar.VerdictFail {
 				fails++
 			}
 		}
@@ -228,21 +228,21 @@ func TestModelRateRule(t *testing.T) {
 	assert.Equal(t, 200, runs(1.0/3, 2), "1 wrong call in 3: red every time")
 }
 
-func TestJudgeRate(t *testing.T) {
-	assert.Equal(t, None, JudgeRate(0, 0, 0.8).Verdict, "no attempts: no verdict")
-	assert.Equal(t, Pass, JudgeRate(3, 3, 1.0).Verdict, "the old strict knob: all passed is a pass")
-	assert.Equal(t, Fail, JudgeRate(2, 3, 1.0).Verdict, "the old strict knob: one miss fails (Wilson upper 94 % < 100 %)")
-	assert.Equal(t, Fail, JudgeRate(0, 6, 0.5).Verdict)
-	assert.Equal(t, Pass, JudgeRate(1, 6, 0.5).Verdict)
-	assert.Equal(t, Fail, JudgeRate(2, 12, 0.5).Verdict)
-	assert.Equal(t, Pass, JudgeRate(3, 12, 0.5).Verdict)
+func TestModelRate(t *testing.T) {
+	assert.Equal(t, sidecar.VerdictNone, ModelRate(0, 0, 0.8).Verdict, "no attempts: no verdict")
+	assert.Equal(t, sidecar.VerdictPass, ModelRate(3, 3, 1.0).Verdict, "the old strict knob: all passed is a pass")
+	assert.Equal(t, sidecar.VerdictFail, ModelRate(2, 3, 1.0).Verdict, "the old strict knob: one miss fails (Wilson upper 94 % < 100 %)")
+	assert.Equal(t, sidecar.VerdictFail, ModelRate(0, 6, 0.5).Verdict)
+	assert.Equal(t, sidecar.VerdictPass, ModelRate(1, 6, 0.5).Verdict)
+	assert.Equal(t, sidecar.VerdictFail, ModelRate(2, 12, 0.5).Verdict)
+	assert.Equal(t, sidecar.VerdictPass, ModelRate(3, 12, 0.5).Verdict)
 }
 
 func TestFinalize(t *testing.T) {
 	tc := &sidecar.ToolCalling{Scenarios: []sidecar.Scenario{
-		{Name: "b", Category: "simple", Attempts: 4, Passed: 2, ExpectsCall: true, AttemptsWithCalls: 3, Verdict: Fail, ServerFailures: 1,
+		{Name: "b", Category: "simple", Attempts: 4, Passed: 2, ExpectsCall: true, AttemptsWithCalls: 3, Verdict: sidecar.VerdictFail, ServerFailures: 1,
 			Checks: map[string]int{"parsed": 3, "json_valid": 2, "schema_valid": 2, "args_match": 2}, Model: sidecar.Rate{Attempts: 3, Passed: 2}},
-		{Name: "a", Category: "irrelevance", Attempts: 2, Passed: 2, Verdict: Pass, Checks: map[string]int{}, Model: sidecar.Rate{Attempts: 2, Passed: 2}, Nondeterministic: true},
+		{Name: "a", Category: "irrelevance", Attempts: 2, Passed: 2, Verdict: sidecar.VerdictPass, Checks: map[string]int{}, Model: sidecar.Rate{Attempts: 2, Passed: 2}, Nondeterministic: true},
 	}}
 	Finalize(tc, th)
 	assert.Equal(t, "a", tc.Scenarios[0].Name, "scenarios are sorted so the sidecar diffs well")
@@ -264,9 +264,9 @@ func TestFinalize(t *testing.T) {
 	empty := &sidecar.ToolCalling{}
 	Finalize(empty, th)
 	assert.Nil(t, empty.ParseSuccessRate, "no attempts: null, never a made-up 0 or 1")
-	assert.Equal(t, None, empty.Model.Verdict)
+	assert.Equal(t, sidecar.VerdictNone, empty.Model.Verdict)
 
-	bad := &sidecar.ToolCalling{Scenarios: []sidecar.Scenario{{Name: "c", Category: "parallel", Attempts: 30, Verdict: Pass, Model: sidecar.Rate{Attempts: 30, Passed: 8}}}}
+	bad := &sidecar.ToolCalling{Scenarios: []sidecar.Scenario{{Name: "c", Category: "parallel", Attempts: 30, Verdict: sidecar.VerdictPass, Model: sidecar.Rate{Attempts: 30, Passed: 8}}}}
 	Finalize(bad, th)
 	assert.False(t, bad.Passed, "every scenario passed on its own, but the category's rate is too low")
 	assert.Contains(t, RateFailure("parallel", bad.Categories[0].Model, bad.Scenarios), "parallel: model checks held in 8 of 30 attempts")
@@ -281,12 +281,12 @@ func TestPoolJudgesTheScenarioOverItsModes(t *testing.T) {
 			s.Add(Attempt{N: i + 1, Steps: []Step{step(`{"city":"Paris"}`, am)}})
 		}
 		r := s.Close(noop)
-		assert.Equal(t, Pass, r.Scenario.Verdict, "0/3 in one mode alone is too little evidence")
+		assert.Equal(t, sidecar.VerdictPass, r.Scenario.Verdict, "0/3 in one mode alone is too little evidence")
 		results = append(results, r)
 	}
 	Pool(results, th)
 	for _, r := range results {
-		assert.Equal(t, Fail, r.Scenario.Verdict, "0/6 over the modes: the model never gets this scenario right")
+		assert.Equal(t, sidecar.VerdictFail, r.Scenario.Verdict, "0/6 over the modes: the model never gets this scenario right")
 		assert.Equal(t, "model", r.Scenario.FailedOn)
 		assert.Equal(t, 6, r.Scenario.ScenarioModel.Attempts)
 		assert.Contains(t, FailureMessage(r), "0 of 6 attempts over the scenario's modes")
