@@ -68,6 +68,10 @@ func KindOf(c Code, toolChoice string) Kind {
 		// How long the model writes: the budget ran out inside the call.
 		// Its own code all the same, since the remedy is the budget.
 		return KindModel
+	case StructuredWrongValue, StructuredTruncatedMaxTokens:
+		// The values the model chose, and how long it writes (the budget
+		// names its own remedy).
+		return KindModel
 	case ToolMarkupUnderNone:
 		// The model wrote a call it was told not to make; vLLM correctly
 		// parses nothing under "none".

@@ -180,10 +180,16 @@ const (
 	// is set or ACCEPTANCE_FAIL_UNKNOWN names "roofline" (or "all"):
 	// otherwise the roofline is advice.
 	SectionRoofline Section = "roofline"
+	// SectionStructuredOutputs and SectionContract are TestStructuredOutputs
+	// and TestContract: judged from their checks (StructuredOutputs.AllChecks,
+	// Contract.AllChecks); an unknown one fails nothing unless
+	// ACCEPTANCE_FAIL_UNKNOWN names it.
+	SectionStructuredOutputs Section = "structured outputs"
+	SectionContract          Section = "API contract"
 )
 
 // Sections lists them in report order.
-var Sections = []Section{SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
+var Sections = []Section{SectionToolCalling, SectionStructuredOutputs, SectionContract, SectionStability, SectionConcurrency, SectionConversation,
 	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
 
 // RunPassed is a load-style run's verdict (a stability, concurrency or
@@ -242,6 +248,14 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 	case SectionToolCallingUnderLoad:
 		if u := m.ToolCallingUnderLoad; u != nil {
 			return u.Passed, true
+		}
+	case SectionStructuredOutputs:
+		if x := m.StructuredOutputs; x != nil {
+			return j.Checks(x.AllChecks()) != Fail, true
+		}
+	case SectionContract:
+		if x := m.Contract; x != nil {
+			return j.Checks(x.AllChecks()) != Fail, true
 		}
 	case SectionRoofline:
 		if r := m.Roofline; r != nil {

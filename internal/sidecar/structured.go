@@ -1,0 +1,122 @@
+package sidecar
+
+// StructuredOutputs is TestStructuredOutputs: the structured-output
+// scenarios (fixtures/structured), each in every thinking setting and
+// transport.
+type StructuredOutputs struct {
+	Scenarios []StructuredScenario `json:"scenarios"`
+	// API is the request field that carried choice and regex:
+	// "structured_outputs" (vLLM >= 0.10.2) or "guided" (guided_choice,
+	// guided_regex; older vLLM), from ACCEPTANCE_STRUCTURED_API.
+	API string `json:"api,omitempty"`
+	// ServerFailures counts attempts with a server fault over the section.
+	ServerFailures int `json:"server_failures"`
+	// Canary is the plain request sent before the section and after each
+	// scenario mode: its failures after a success are
+	// structured_next_request_worse.
+	CanaryFailures int `json:"canary_failures"`
+	// Passed: no scenario mode failed (unknown ones fail nothing unless
+	// ACCEPTANCE_FAIL_UNKNOWN names "structured_outputs").
+	Passed bool `json:"passed"`
+}
+
+// StructuredScenario is one structured-output scenario in one mode.
+type StructuredScenario struct {
+	Name   string `json:"name"`
+	Mode   string `json:"mode"`
+	Test   string `json:"test,omitempty"`
+	Format string `json:"format"`
+	// Purpose says what the scenario proves.
+	Purpose string `json:"purpose,omitempty"`
+	// Attempts sent; Passed held every check; NotRun were never sent (the
+	// run's stop, a budget): they make the mode unknown, never passed.
+	Attempts int `json:"attempts"`
+	Passed   int `json:"passed"`
+	NotRun   int `json:"not_run,omitempty"`
+	// ServerFailures counts attempts with a server-kind finding; any
+	// fails the mode.
+	ServerFailures int `json:"server_failures"`
+	// Model is the rate of attempts whose model checks held (values,
+	// budget), over attempts without a server fault, judged against
+	// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE (Wilson interval).
+	Model Rate `json:"model"`
+	// Checks counts attempts that passed each check: answered, json,
+	// constraint, content_channel, values, stream.
+	Checks map[string]int `json:"checks"`
+	// CheckKinds says whether each check is a "server" or "model" check.
+	CheckKinds map[string]string `json:"check_kinds"`
+	// Outcome is pass, fail or unknown (nothing measured: every attempt
+	// not run); FailedOn says why a fail: "server", "model" or both.
+	Outcome   Outcome     `json:"outcome"`
+	FailedOn  string      `json:"failed_on,omitempty"`
+	Reason    string      `json:"reason,omitempty"`
+	Diagnoses []Diagnosis `json:"diagnoses"`
+}
+
+// CheckStructuredOutputs is the name a structured-output scenario mode
+// counts under (ACCEPTANCE_FAIL_UNKNOWN=structured_outputs makes an
+// unknown mode fail).
+const CheckStructuredOutputs = "structured_outputs"
+
+// Check is the mode as the judge counts it: named "structured_outputs".
+func (s StructuredScenario) Check() Check {
+	return Check{Name: CheckStructuredOutputs, Passed: s.Outcome == Pass, Skipped: s.Outcome == Unknown,
+		Detail: s.Name + "/" + s.Mode + " " + s.FailedOn, Outcome: s.Outcome}
+}
+
+// Contract is TestContract: what an OpenAI-compatible server promises
+// about usage and parameter validation, each check plain and streamed.
+type Contract struct {
+	Checks []ContractCheck `json:"checks"`
+	// Tokenize says whether the server has vLLM's /tokenize (prompt_tokens
+	// is unknown without it).
+	Tokenize bool `json:"tokenize"`
+	Passed   bool `json:"passed"`
+}
+
+// ContractCheck is one TestContract/<check>/<plain|stream>.
+type ContractCheck struct {
+	// Name is the check ("prompt_tokens", "stream_usage", "temperature_negative",
+	// "top_p_above_one", "max_tokens_zero", "n_zero", "tool_choice_unknown",
+	// "response_format_malformed"); Mode is "plain" or "stream".
+	Name    string  `json:"name"`
+	Mode    string  `json:"mode"`
+	Outcome Outcome `json:"outcome"`
+	// Status is the HTTP status the probe got (0: none).
+	Status int `json:"status,omitempty"`
+	// Value and Expected are the figures compared (prompt tokens, usage),
+	// where the check compares figures.
+	Value    float64 `json:"value,omitempty"`
+	Expected float64 `json:"expected,omitempty"`
+	// Detail is one line of what was seen; Code, Kind and Remedy name the
+	// diagnosis of a failed check.
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	Remedy string `json:"remedy,omitempty"`
+}
+
+// Check is the contract check as the judge counts it, under its name
+// (ACCEPTANCE_FAIL_UNKNOWN=prompt_tokens makes an unknown one fail).
+func (c ContractCheck) Check() Check {
+	return Check{Name: c.Name, Passed: c.Outcome == Pass, Skipped: c.Outcome == Unknown, Detail: c.Mode + ": " + c.Detail,
+		Value: c.Value, Threshold: c.Expected, Outcome: c.Outcome}
+}
+
+// AllChecks is every contract check as the judge counts it.
+func (c *Contract) AllChecks() []Check {
+	out := make([]Check, len(c.Checks))
+	for i, x := range c.Checks {
+		out[i] = x.Check()
+	}
+	return out
+}
+
+// AllChecks is every structured-output scenario mode as the judge counts it.
+func (s *StructuredOutputs) AllChecks() []Check {
+	out := make([]Check, len(s.Scenarios))
+	for i, x := range s.Scenarios {
+		out[i] = x.Check()
+	}
+	return out
+}
