@@ -132,3 +132,8 @@ func init() {
 		Catalog[c] = i
 	}
 }
+
+// ErrorMessage is the message of an error body (OpenAI's {"error":
+// {"message"}}, vLLM's flat {"message"}, FastAPI's {"detail"}), on one
+// line; "" when the body has none.
+func ErrorMessage(body string) string { return errorMessage(body) }
