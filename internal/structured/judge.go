@@ -126,10 +126,10 @@ func Judge(rec *record.Record, sc *fixture.Structured) Result {
 		return res
 	}
 	if problem != nil && content == "" {
-		if _, p := decode(sc, lastJSON(rec.Reasoning)); p == nil && strings.TrimSpace(rec.Reasoning) != "" {
+		if ans, ok := inReasoning(sc, rec.Reasoning); ok {
 			res.Checks[Channel] = false
 			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.StructuredInReasoning,
-				Detail: "content is empty; the reasoning carries the answer: " + oneLine(lastJSON(rec.Reasoning), 80)})
+				Detail: "content is empty; the reasoning carries the answer: " + oneLine(ans, 80)})
 			return res
 		}
 	}
@@ -292,6 +292,22 @@ func values(sc *fixture.Structured, v any) []string {
 // at the budget).
 func truncated(rec *record.Record) bool {
 	return rec.FinishReason == "length" || (rec.MaxTokens > 0 && rec.CompletionTokens >= rec.MaxTokens)
+}
+
+// inReasoning finds the constrained answer at the end of the reasoning:
+// its last JSON object, or its last line (a choice or regex answer).
+func inReasoning(sc *fixture.Structured, reasoning string) (string, bool) {
+	reasoning = strings.TrimSpace(reasoning)
+	if reasoning == "" {
+		return "", false
+	}
+	lines := strings.Split(reasoning, "\n")
+	for _, cand := range []string{lastJSON(reasoning), strings.TrimSpace(lines[len(lines)-1])} {
+		if _, p := decode(sc, cand); p == nil {
+			return cand, true
+		}
+	}
+	return "", false
 }
 
 // lastJSON is the last {...} object in s (a reasoning that ends with the

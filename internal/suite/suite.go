@@ -40,6 +40,9 @@ type Run struct {
 	Client    *client.Client
 	Server    client.Server
 	Scenarios []*fixture.Scenario
+	// Structured are the structured-output scenarios (structured.go).
+	Structured []*fixture.Structured
+	soCanary   canaryState
 	// OutDir is the absolute output folder.
 	OutDir string
 
@@ -109,6 +112,10 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.sem = make(chan struct{}, cfg.Parallel)
 	r.Scenarios, err = r.loadFixtures()
 	if err != nil {
+		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
+		return r
+	}
+	if r.Structured, err = r.loadStructured(); err != nil {
 		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
 		return r
 	}
