@@ -75,6 +75,7 @@ func areas(m *sidecar.Metrics) []area {
 		}
 		out = append(out, a)
 	}
+	out = append(out, structuredAreas(m, v)...)
 	out = append(out, capacityArea(m, v)...)
 	out = append(out, underLoadArea(m, v)...)
 	out = append(out, rooflineArea(m, v)...)
@@ -121,6 +122,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 
 	cs := charts(m, recs)
 	writeToolCalling(&b, m.ToolCalling)
+	writeStructured(&b, m)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeServerView(&b, m, cs)

@@ -54,6 +54,7 @@ func TestStructuredOutputVerdicts(t *testing.T) {
 	}
 	for _, tc := range []testCase{
 		{persona: "healthy", env: map[string]string{"ACCEPTANCE_THINKING": "off,on"}, reason: "a correct server passes thinking off and on, plain and streamed"},
+		{persona: "healthy", env: map[string]string{"ACCEPTANCE_STRUCTURED_API": "guided"}, reason: "choice and regex as guided_choice and guided_regex (vLLM before 0.10.2)"},
 		{persona: "so_not_json", affected: all, kind: diagnosis.KindServer, remedy: "structured outputs are not applied",
 			code: func(s *fixture.Structured) diagnosis.Code {
 				if jsonFormat(s) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,9 @@ func before(version string, major, minor, patch int) bool {
 			return false
 		}
 		nums[i] = n
+	}
+	if nums[0] == 0 && nums[1] == 0 && nums[2] == 0 {
+		return false // 0.0.0: a development build (the simulator's), not a release
 	}
 	want := []int{major, minor, patch}
 	for i := range 3 {
@@ -191,6 +195,8 @@ func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.St
 		}
 		so := m.StructuredOutputs
 		so.Scenarios = append(so.Scenarios, out...)
+		// Scenarios run in parallel: keep the file in name order.
+		slices.SortStableFunc(so.Scenarios, func(a, b sidecar.StructuredScenario) int { return strings.Compare(a.Name, b.Name) })
 		so.ServerFailures = 0
 		for _, s := range so.Scenarios {
 			so.ServerFailures += s.ServerFailures
