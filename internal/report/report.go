@@ -129,6 +129,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 	writeConversation(&b, m.Conversation)
 	writeCapacity(&b, m)
 	writeUnderLoad(&b, m)
+	writeStructuredUnderLoad(&b, m)
 	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)
 	writeServerMetrics(&b, m.ServerMetrics, cs)

@@ -39,6 +39,14 @@ func structuredAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 		}
 		out = append(out, area{"API contract", v[sidecar.SectionContract], fig})
 	}
+	if u := m.StructuredUnderLoad; u != nil {
+		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
+			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
+		if u.DecodeCost != nil {
+			fig += fmt.Sprintf("; structured decode %+.0f %% slower than plain", 100**u.DecodeCost)
+		}
+		out = append(out, area{"structured outputs under load", v[sidecar.SectionStructuredUnderLoad], fig})
+	}
 	return out
 }
 
@@ -87,5 +95,34 @@ func writeStructured(b *strings.Builder, m *sidecar.Metrics) {
 			}
 			fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s |\n", x.Name, x.Mode, x.Status, outcomeText(x.Outcome), cell(mdText(x.Detail)), code)
 		}
+	}
+}
+
+// writeStructuredUnderLoad writes the structured outputs under load section.
+func writeStructuredUnderLoad(b *strings.Builder, m *sidecar.Metrics) {
+	u := m.StructuredUnderLoad
+	if u == nil {
+		return
+	}
+	b.WriteString("\n## Structured outputs under load\n\n")
+	fmt.Fprintf(b, "Background open loop at %.3g req/s (%.0f %% of the capacity %.3g req/s).\n", u.RatePerS, 100*u.Fraction, u.Capacity)
+	if u.DecodeCost != nil {
+		fmt.Fprintf(b, "Decode cost of schema enforcement: TPOT p50 %.3g ms structured vs %.3g ms plain in the same window (%+.0f %%).\n",
+			u.StructuredTPOTms.P50, u.PlainTPOTms.P50, 100**u.DecodeCost)
+	}
+	b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
+	for _, s := range u.Scenarios {
+		iso := fmt.Sprint(s.IsolatedServerFailures)
+		if s.IsolatedServerFailures < 0 {
+			iso = "not run"
+		}
+		var codes []string
+		for _, d := range s.Diagnoses {
+			codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
+	}
+	if u.Note != "" {
+		fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
 	}
 }

@@ -80,7 +80,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		m.Preflight, m.ToolCalling, m.Stability, m.Conversation = first.Preflight, first.ToolCalling, first.Stability, first.Conversation
 		m.Capacity, m.ToolCallingUnderLoad, m.Roofline = first.Capacity, first.ToolCallingUnderLoad, first.Roofline
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
-		m.StructuredOutputs, m.Contract = first.StructuredOutputs, first.Contract
+		m.StructuredOutputs, m.Contract, m.StructuredUnderLoad = first.StructuredOutputs, first.Contract, first.StructuredUnderLoad
 		if first.Provenance != nil {
 			m.Provenance = first.Provenance
 		}

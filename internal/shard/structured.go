@@ -54,5 +54,19 @@ func structuredCases(j sidecar.Judge, m *sidecar.Metrics) []*testCase {
 		}
 		out = append(out, root)
 	}
+	if u := m.StructuredUnderLoad; u != nil {
+		root := &testCase{name: "TestStructuredOutputsUnderLoad", logs: []string{structured.DecodeLine(*u), u.Note}}
+		for _, s := range u.Scenarios {
+			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
+			if s.NewServerFailure {
+				c.failure = structured.UnderLoadFailure(s, u.RatePerS)
+			}
+			root.subs = append(root.subs, c)
+		}
+		if len(u.Scenarios) == 0 {
+			root.failure = "no structured-output scenario ran under load"
+		}
+		out = append(out, root)
+	}
 	return out
 }

@@ -70,6 +70,8 @@ type Metrics struct {
 	// TestContract (structured.go).
 	StructuredOutputs *StructuredOutputs `json:"structured_outputs,omitempty"`
 	Contract          *Contract          `json:"contract,omitempty"`
+	// StructuredUnderLoad is TestStructuredOutputsUnderLoad.
+	StructuredUnderLoad *StructuredUnderLoad `json:"structured_outputs_under_load,omitempty"`
 }
 
 // Ending is why the run ended, in words: end_reason, then ": end_detail"

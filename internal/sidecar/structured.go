@@ -1,5 +1,7 @@
 package sidecar
 
+import "github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+
 // StructuredOutputs is TestStructuredOutputs: the structured-output
 // scenarios (fixtures/structured), each in every thinking setting and
 // transport.
@@ -119,4 +121,30 @@ func (s *StructuredOutputs) AllChecks() []Check {
 		out[i] = x.Check()
 	}
 	return out
+}
+
+// StructuredUnderLoad is TestStructuredOutputsUnderLoad: the
+// structured-output scenarios again while a background open loop runs at
+// a fraction of the capacity, beside the isolated run, and what schema
+// enforcement costs in decode time against the plain background requests
+// of the same window.
+type StructuredUnderLoad struct {
+	RatePerS float64 `json:"rate_per_s"`
+	Fraction float64 `json:"fraction"`
+	Capacity float64 `json:"capacity"`
+	// Background is the background open loop's own figures.
+	Background *ConcurrencyRun     `json:"background,omitempty"`
+	Scenarios  []UnderLoadScenario `json:"scenarios"`
+	// NewServerFailures counts scenario modes with a server fault under
+	// load that the isolated run did not show: each fails the test.
+	NewServerFailures int `json:"new_server_failures"`
+	// StructuredTPOTms is the TPOT of the streamed structured answers
+	// under load; PlainTPOTms the background's (plain requests, same
+	// window). DecodeCost is StructuredTPOTms.P50 / PlainTPOTms.P50 − 1
+	// (0.25: structured requests decode 25 % slower), nil without both.
+	StructuredTPOTms stats.Summary `json:"structured_tpot_ms,omitzero"`
+	PlainTPOTms      stats.Summary `json:"plain_tpot_ms,omitzero"`
+	DecodeCost       *float64      `json:"decode_cost,omitempty"`
+	Passed           bool          `json:"passed"`
+	Note             string        `json:"note,omitempty"`
 }

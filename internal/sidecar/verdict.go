@@ -186,11 +186,14 @@ const (
 	// ACCEPTANCE_FAIL_UNKNOWN names it.
 	SectionStructuredOutputs Section = "structured outputs"
 	SectionContract          Section = "API contract"
+	// SectionStructuredUnderLoad is TestStructuredOutputsUnderLoad, judged
+	// like tool calling under load (its recorded passed).
+	SectionStructuredUnderLoad Section = "structured outputs under load"
 )
 
 // Sections lists them in report order.
 var Sections = []Section{SectionToolCalling, SectionStructuredOutputs, SectionContract, SectionStability, SectionConcurrency, SectionConversation,
-	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
+	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionStructuredUnderLoad, SectionRoofline}
 
 // RunPassed is a load-style run's verdict (a stability, concurrency or
 // conversation run, or the capacity search): from its checks when it has
@@ -256,6 +259,10 @@ func (j Judge) Section(m *Metrics, s Section) (passed, ok bool) {
 	case SectionContract:
 		if x := m.Contract; x != nil {
 			return j.Checks(x.AllChecks()) != Fail, true
+		}
+	case SectionStructuredUnderLoad:
+		if u := m.StructuredUnderLoad; u != nil {
+			return u.Passed, true
 		}
 	case SectionRoofline:
 		if r := m.Roofline; r != nil {

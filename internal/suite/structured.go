@@ -15,6 +15,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/structured"
 )
@@ -151,43 +152,7 @@ func (r *Run) sendCanary(ctx context.Context, test string) (bool, string) {
 func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.Structured) []sidecar.StructuredScenario {
 	cs := &r.soCanary
 	cs.once.Do(func() { cs.ok, _ = r.sendCanary(ctx, test) })
-	var out []sidecar.StructuredScenario
-	for _, think := range r.Cfg.Thinking {
-		for _, transport := range r.Cfg.ToolCallModes {
-			mode := Mode{Think: think, Stream: transport == "stream"}
-			acc := structured.NewMode(sc, mode.Name(), test+"/"+mode.Name())
-			reason := ""
-			for i := 1; i <= r.Cfg.StructuredRepeats; i++ {
-				if ctx.Err() != nil {
-					acc.Add(structured.Result{NotRun: true})
-					reason = "the run stopped before this attempt (" + context.Cause(ctx).Error() + ")"
-					continue
-				}
-				rec := r.Client.Chat(ctx, r.structuredRequest(sc, mode))
-				rec.Test, rec.Scenario, rec.Class, rec.Attempt = test+"/"+mode.Name(), sc.Name, mode.Name(), i
-				res := structured.Judge(&rec, sc)
-				for _, f := range res.Findings {
-					rec.Diagnoses = append(rec.Diagnoses, string(f.Code))
-				}
-				if res.NotRun {
-					reason = "interrupted by the suite"
-				}
-				r.Record(&rec)
-				acc.Add(res)
-			}
-			if cs.ok && ctx.Err() == nil {
-				if ok, detail := r.sendCanary(ctx, test+"/"+mode.Name()); !ok {
-					acc.CanaryFailed("the plain canary request failed after this mode (" + detail + "); it succeeded before the section")
-					r.Update(func(m *sidecar.Metrics) {
-						if m.StructuredOutputs != nil {
-							m.StructuredOutputs.CanaryFailures++
-						}
-					})
-				}
-			}
-			out = append(out, acc.Close(r.Cfg.ModelScenarioMinPassRate, reason))
-		}
-	}
+	out := r.structuredModes(ctx, test, sc, cs.ok, nil)
 	j := r.Judge()
 	r.Update(func(m *sidecar.Metrics) {
 		if m.StructuredOutputs == nil {
@@ -209,5 +174,53 @@ func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.St
 		m.Knobs.Extra["structured_api"] = r.Cfg.StructuredAPI
 	})
 	r.Checkpoint()
+	return out
+}
+
+// structuredModes runs and judges sc's modes. canary: send the canary
+// after each mode (the plain request succeeded before the section);
+// seen, when not nil, gets every record.
+func (r *Run) structuredModes(ctx context.Context, test string, sc *fixture.Structured, canary bool, seen func(*record.Record)) []sidecar.StructuredScenario {
+	var out []sidecar.StructuredScenario
+	for _, think := range r.Cfg.Thinking {
+		for _, transport := range r.Cfg.ToolCallModes {
+			mode := Mode{Think: think, Stream: transport == "stream"}
+			acc := structured.NewMode(sc, mode.Name(), test+"/"+mode.Name())
+			reason := ""
+			for i := 1; i <= r.Cfg.StructuredRepeats; i++ {
+				if ctx.Err() != nil {
+					acc.Add(structured.Result{NotRun: true})
+					reason = "the run stopped before this attempt (" + context.Cause(ctx).Error() + ")"
+					continue
+				}
+				rec := r.Client.Chat(ctx, r.structuredRequest(sc, mode))
+				rec.Test, rec.Scenario, rec.Class, rec.Attempt = test+"/"+mode.Name(), sc.Name, mode.Name(), i
+				res := structured.Judge(&rec, sc)
+				for _, f := range res.Findings {
+					rec.Diagnoses = append(rec.Diagnoses, string(f.Code))
+				}
+				if res.NotRun {
+					reason = "interrupted by the suite"
+				}
+				if seen != nil {
+					seen(&rec)
+				}
+				r.Record(&rec)
+				acc.Add(res)
+			}
+			if canary && ctx.Err() == nil {
+				if ok, detail := r.sendCanary(ctx, test+"/"+mode.Name()); !ok {
+					acc.CanaryFailed("the plain canary request failed after this mode (" + detail + "); it succeeded before the section")
+					r.Update(func(m *sidecar.Metrics) {
+						if m.StructuredOutputs == nil {
+							m.StructuredOutputs = &sidecar.StructuredOutputs{API: r.StructuredAPI()}
+						}
+						m.StructuredOutputs.CanaryFailures++
+					})
+				}
+			}
+			out = append(out, acc.Close(r.Cfg.ModelScenarioMinPassRate, reason))
+		}
+	}
 	return out
 }
