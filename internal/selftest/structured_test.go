@@ -170,3 +170,27 @@ func TestStructuredEngineDead(t *testing.T) {
 	assert.Contains(t, o.Output, "structured_next_request_worse")
 	assert.NotEqual(t, 0, o.ExitCode)
 }
+
+// TestStructuredUnderLoadHealthyPasses: behind the capacity background
+// loop, a sound server keeps every structured answer valid, and the
+// decode cost of structured against plain requests of the same window is
+// measured (the simulator decodes both at one pace).
+func TestStructuredUnderLoadHealthyPasses(t *testing.T) {
+	env := underLoadEnv(t, "batching?ttft=50ms&itl=10ms&batch_k=16")
+	env["ACCEPTANCE_STRUCTURED_REPEATS"] = "1"
+	o := Run(t, env, 3*time.Minute, "-test.run", "^(TestCapacity|TestStructuredOutputs|TestStructuredOutputsUnderLoad)$")
+	require.NotNil(t, o.Metrics, tail(o.Output))
+	assert.Equal(t, "PASS", o.Tests["TestStructuredOutputsUnderLoad"], tail(o.Output))
+	u := o.Metrics.StructuredUnderLoad
+	require.NotNil(t, u, tail(o.Output))
+	assert.True(t, u.Passed)
+	assert.Zero(t, u.NewServerFailures)
+	assert.Len(t, u.Scenarios, 2*len(structuredCatalogue(t)), "every scenario, plain and streamed (the shipped ones: the fixtures folder has no structured/)")
+	for _, s := range u.Scenarios {
+		assert.Zero(t, s.IsolatedServerFailures, "%s/%s ran in isolation first", s.Name, s.Mode)
+	}
+	require.NotNil(t, u.DecodeCost, "streamed structured answers and the plain background both measured")
+	assert.Positive(t, u.StructuredTPOTms.N)
+	t.Logf("background %.1f req/s; structured TPOT p50 %.2f ms vs plain %.2f ms (%+.0f %%)", u.RatePerS, u.StructuredTPOTms.P50, u.PlainTPOTms.P50, 100**u.DecodeCost)
+	assert.Contains(t, o.Output, "decode cost of structured outputs")
+}

@@ -29,8 +29,8 @@ type canaryState struct {
 }
 
 // loadStructured reads the structured-output scenarios: the structured/
-// folder beside the tool-calling fixtures, or the embedded copy outside a
-// checkout. A bad file stops the run at start, as a bad tool-calling one does.
+// folder of ACCEPTANCE_FIXTURES, or the embedded copy where that folder
+// does not exist. A bad file stops the run at start, as a bad tool-calling one does.
 func (r *Run) loadStructured() ([]*fixture.Structured, error) {
 	dir := r.Cfg.Fixtures
 	if !filepath.IsAbs(dir) {
@@ -38,7 +38,9 @@ func (r *Run) loadStructured() ([]*fixture.Structured, error) {
 			dir = filepath.Join(root, dir)
 		}
 	}
-	if _, err := os.Stat(dir); err != nil && r.Cfg.Fixtures == config.Default().Fixtures {
+	if _, err := os.Stat(filepath.Join(dir, "structured")); err != nil {
+		// Outside a checkout, or a fixtures folder of tool-calling
+		// scenarios only: the shipped structured-output scenarios.
 		return fixture.LoadStructuredFS(fixtures.StructuredFS, "structured", "fixtures/structured")
 	}
 	return fixture.LoadStructured(filepath.Join(dir, "structured"))
