@@ -121,8 +121,12 @@ func Judge(rec *record.Record, sc *fixture.Structured) Result {
 	content := strings.TrimSpace(rec.Content)
 	value, problem := decode(sc, content)
 	if problem != nil && truncated(rec) {
+		where := "inside the answer"
+		if content == "" && strings.TrimSpace(rec.Reasoning) != "" {
+			where = "in the reasoning, before the answer began"
+		}
 		res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.StructuredTruncatedMaxTokens,
-			Detail: fmt.Sprintf("max_tokens %d ran out inside the answer (finish_reason %s, %d completion tokens): %s", rec.MaxTokens, rec.FinishReason, rec.CompletionTokens, oneLine(content, 80))})
+			Detail: fmt.Sprintf("max_tokens %d ran out %s (finish_reason %s, %d completion tokens): %s", rec.MaxTokens, where, rec.FinishReason, rec.CompletionTokens, oneLine(content, 80))})
 		return res
 	}
 	if problem != nil && content == "" {
