@@ -178,6 +178,7 @@ func TestStructuredEngineDead(t *testing.T) {
 func TestStructuredUnderLoadHealthyPasses(t *testing.T) {
 	env := underLoadEnv(t, "batching?ttft=50ms&itl=10ms&batch_k=16")
 	env["ACCEPTANCE_STRUCTURED_REPEATS"] = "1"
+	env["ACCEPTANCE_SLO_TPOT"] = "25ms" // headroom over the idle 10 ms TPOT on a busy CI box
 	o := Run(t, env, 3*time.Minute, "-test.run", "^(TestCapacity|TestStructuredOutputs|TestStructuredOutputsUnderLoad)$")
 	require.NotNil(t, o.Metrics, tail(o.Output))
 	assert.Equal(t, "PASS", o.Tests["TestStructuredOutputsUnderLoad"], tail(o.Output))
@@ -193,4 +194,32 @@ func TestStructuredUnderLoadHealthyPasses(t *testing.T) {
 	assert.Positive(t, u.StructuredTPOTms.N)
 	t.Logf("background %.1f req/s; structured TPOT p50 %.2f ms vs plain %.2f ms (%+.0f %%)", u.RatePerS, u.StructuredTPOTms.P50, u.PlainTPOTms.P50, 100**u.DecodeCost)
 	assert.Contains(t, o.Output, "decode cost of structured outputs")
+}
+
+// TestStructuredUnderLoadCatchesBreakage: a server whose structured
+// outputs break with more than 4 requests in flight passes
+// TestStructuredOutputs in isolation (2 at a time) and fails
+// TestStructuredOutputsUnderLoad with server codes.
+func TestStructuredUnderLoadCatchesBreakage(t *testing.T) {
+	env := underLoadEnv(t, "serializer_under_load?ttft=50ms&itl=10ms&batch_k=16&break_above=4")
+	env["ACCEPTANCE_STRUCTURED_REPEATS"] = "1"
+	env["ACCEPTANCE_SLO_TPOT"] = "25ms" // headroom over the idle 10 ms TPOT on a busy CI box
+	o := Run(t, env, 3*time.Minute, "-test.run", "^(TestCapacity|TestStructuredOutputs|TestStructuredOutputsUnderLoad)$")
+	require.NotNil(t, o.Metrics, tail(o.Output))
+	assert.Equal(t, "PASS", o.Tests["TestStructuredOutputs"], "in isolation structured outputs hold:\n%s", tail(o.Output))
+	assert.Equal(t, "FAIL", o.Tests["TestStructuredOutputsUnderLoad"], tail(o.Output))
+	u := o.Metrics.StructuredUnderLoad
+	require.NotNil(t, u, tail(o.Output))
+	assert.Positive(t, u.NewServerFailures)
+	assert.False(t, u.Passed)
+	assert.False(t, o.Metrics.Passed(), "the section fails the run through the one judge")
+	for _, s := range u.Scenarios {
+		if s.NewServerFailure {
+			assert.NotEmpty(t, s.Diagnoses, "%s/%s names its server codes", s.Name, s.Mode)
+			for _, d := range s.Diagnoses {
+				assert.Equal(t, "server", d.Kind)
+			}
+		}
+	}
+	assert.Contains(t, o.Output, "had a server fault under a background load")
 }
