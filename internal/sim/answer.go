@@ -27,7 +27,7 @@ type chatRequest struct {
 	// Structured outputs and the parameters the contract checks (structured.go).
 	ResponseFormat    json.RawMessage `json:"response_format"`
 	StructuredOutputs json.RawMessage `json:"structured_outputs"`
-	GuidedJSON        map[string]any  `json:"guided_json"`
+	GuidedJSON        json.RawMessage `json:"guided_json"`
 	GuidedRegex       string          `json:"guided_regex"`
 	GuidedChoice      []string        `json:"guided_choice"`
 	Temperature       *float64        `json:"temperature"`

@@ -126,8 +126,16 @@ func (r *chatRequest) structured() *soSpec {
 		return &soSpec{format: fixture.FormatChoice, choice: r.GuidedChoice}
 	case r.GuidedRegex != "":
 		return &soSpec{format: fixture.FormatRegex, regex: r.GuidedRegex}
-	case r.GuidedJSON != nil:
-		return &soSpec{format: fixture.FormatJSONSchema, schema: r.GuidedJSON}
+	case len(r.GuidedJSON) > 0 && string(r.GuidedJSON) != "null":
+		// An object, or a string holding one (vLLM accepts both).
+		var schema map[string]any
+		if json.Unmarshal(r.GuidedJSON, &schema) != nil {
+			var text string
+			if json.Unmarshal(r.GuidedJSON, &text) == nil {
+				_ = json.Unmarshal([]byte(text), &schema)
+			}
+		}
+		return &soSpec{format: fixture.FormatJSONSchema, schema: schema}
 	}
 	return nil
 }
