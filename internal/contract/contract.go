@@ -8,6 +8,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
@@ -203,12 +204,14 @@ func shapeProblem(body string, p Param) string {
 	default:
 		return fmt.Sprintf("HTTP 400 for %s, but the body is not an OpenAI error object: %s", p.Name, oneLine(body, 100))
 	}
-	names := []string{p.Name}
+	names := []string{p.Name, strings.ReplaceAll(p.Name, "_", " ")}
 	if s, ok := p.Value.(string); ok {
 		names = append(names, s)
 	}
 	for _, n := range names {
-		if param == n || strings.Contains(msg, n) {
+		// A whole word ("n must be at least 1" names n; "invalid" does not).
+		word := regexp.MustCompile(`(?i)(^|[^a-z0-9_])` + regexp.QuoteMeta(n) + `([^a-z0-9_]|$)`)
+		if param == p.Name || word.MatchString(msg) {
 			return ""
 		}
 	}

@@ -66,3 +66,12 @@ func TestJudgeUsage(t *testing.T) {
 	none.CompletionTokens, none.PromptTokens = 0, 0
 	assert.Equal(t, sidecar.Fail, JudgeStreamUsage(plain, &none).Outcome, "include_usage sent, no usage")
 }
+
+// TestParamNamedAsAWord: a one-letter parameter is named only as a word.
+func TestParamNamedAsAWord(t *testing.T) {
+	n := Params[3]
+	assert.Empty(t, shapeProblem(`{"error":{"message":"n must be at least 1","param":null}}`, n))
+	assert.NotEmpty(t, shapeProblem(`{"error":{"message":"invalid request","param":null}}`, n), "the letter n inside a word names nothing")
+	// llm-d-inference-sim v0.10.2 names max_tokens in words.
+	assert.Empty(t, shapeProblem(`{"error":{"message":"Max completion tokens and max tokens should be positive","param":null}}`, Params[2]))
+}

@@ -43,7 +43,7 @@ func structuredAreas(m *sidecar.Metrics, v map[sidecar.Section]bool) []area {
 		fig := fmt.Sprintf("%d scenario modes at %.3g req/s in the background (%.0f %% of capacity), %d new server failures",
 			len(u.Scenarios), u.RatePerS, 100*u.Fraction, u.NewServerFailures)
 		if u.DecodeCost != nil {
-			fig += fmt.Sprintf("; structured decode %+.0f %% slower than plain", 100**u.DecodeCost)
+			fig += fmt.Sprintf("; structured TPOT p50 %+.0f %% against plain", 100**u.DecodeCost)
 		}
 		out = append(out, area{"structured outputs under load", v[sidecar.SectionStructuredUnderLoad], fig})
 	}
