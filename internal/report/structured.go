@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
@@ -124,5 +125,27 @@ func writeStructuredUnderLoad(b *strings.Builder, m *sidecar.Metrics) {
 	}
 	if u.Note != "" {
 		fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
+	}
+}
+
+// structuredSidecarFindings calls add for each failed contract check and
+// each structured_next_request_worse of the structured-output modes.
+func structuredSidecarFindings(m *sidecar.Metrics, add func(code, message, remedy, example, where string)) {
+	if c := m.Contract; c != nil {
+		for _, x := range c.Checks {
+			if x.Outcome == sidecar.Fail && x.Code != "" {
+				info := diagnosis.Lookup(diagnosis.Code(x.Code))
+				add(x.Code, info.Seen, x.Remedy, x.Detail, "TestContract/"+x.Name+"/"+x.Mode)
+			}
+		}
+	}
+	if so := m.StructuredOutputs; so != nil {
+		for _, s := range so.Scenarios {
+			for _, d := range s.Diagnoses {
+				if d.Code == string(diagnosis.StructuredNextRequestWorse) {
+					add(d.Code, d.Message, d.Remedy, d.Example, "TestStructuredOutputs/"+s.Name+"/"+s.Mode)
+				}
+			}
+		}
 	}
 }
