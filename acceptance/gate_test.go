@@ -7,10 +7,11 @@ package acceptance
 // tests in source order, files sorted by name, so they are all here and
 // nowhere else). It is the gate's order on purpose (docs/verdicts.md,
 // "The gate's order"): the declared configuration first (checked in the
-// preflight, before any load), then tool calling, the seed's first question,
-// so that a deadline that cuts the run never leaves it unjudged; then
-// stability, concurrency and the conversation; then capacity and tool
-// calling under load, which needs the capacity. GateOrder lists it, and
+// preflight, before any load); then tool calling, the seed's first
+// question, so that a deadline that cuts the run never leaves it
+// unjudged, with structured outputs and the API contract; then stability,
+// concurrency and the conversation; then capacity, and tool calling and
+// structured outputs under load, which need the capacity. GateOrder lists it, and
 // TestGateOrder (internal/selftest) holds go test -list to it.
 
 import (
@@ -18,8 +19,10 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/contract"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/expect"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/structured"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
 )
@@ -115,6 +118,83 @@ func TestToolCallingModelRates(t *testing.T) {
 		t.Error(msg)
 	} else if why := verdict.RatesNotRun(tc); why != "" {
 		t.Skip(why)
+	}
+}
+
+// TestStructuredOutputs runs every structured-output scenario
+// (fixtures/structured: response_format json_schema and json_object,
+// vLLM's structured_outputs choice and regex) ACCEPTANCE_STRUCTURED_REPEATS
+// times per thinking setting and transport. Subtests:
+// TestStructuredOutputs/<scenario>/think_<off|on>/<plain|stream>. A
+// subtest fails on any server fault (not JSON, schema broken or a feature
+// ignored under enforcement, the answer in the reasoning, a 5xx, a refused
+// feature, the server worse afterwards) or when the values' rate is below
+// ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE beyond chance; a mode that never
+// ran is skipped as not run (unknown), never passed.
+func TestStructuredOutputs(t *testing.T) {
+	r := live(t)
+	if why := r.OnlyOnFirstShard("structured outputs"); why != "" {
+		t.Skip(why)
+	}
+	if len(r.Structured) == 0 {
+		t.Skip("no structured-output scenario: the structured/ folder of ACCEPTANCE_FIXTURES is empty")
+	}
+	for _, sc := range r.Structured {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Acquire()
+			defer r.Release()
+			ctx, cancel := r.Context(t.Context())
+			defer cancel()
+			for _, m := range r.StructuredOutputs(ctx, t.Name(), sc) {
+				t.Run(m.Mode, func(t *testing.T) {
+					switch m.Outcome {
+					case sidecar.Fail:
+						t.Error(structured.FailureMessage(m))
+					case sidecar.Unknown:
+						t.Skip(structured.FailureMessage(m))
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestContract checks the API contract clients rely on, each check plain
+// and streamed: TestContract/<check>/<plain|stream>. prompt_tokens:
+// usage.prompt_tokens equals the server's /tokenize for the same messages
+// (unknown without /tokenize); stream_usage (streamed only): the streamed
+// usage adds up with its chunks and the non-streamed answer; then
+// temperature -1, top_p 2, max_tokens 0, n 0, an unknown tool_choice name
+// and a malformed response_format must each get HTTP 400 with an
+// OpenAI-shaped error naming the parameter, and the server must answer a
+// healthy request right after.
+func TestContract(t *testing.T) {
+	r := live(t)
+	if why := r.OnlyOnFirstShard("the API contract"); why != "" {
+		t.Skip(why)
+	}
+	ctx, cancel := r.Context(t.Context())
+	defer cancel()
+	checks := r.Contract(ctx, t.Name())
+	for _, name := range contract.Names() {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range checks {
+				if c.Name != name {
+					continue
+				}
+				t.Run(c.Mode, func(t *testing.T) {
+					switch c.Outcome {
+					case sidecar.Fail:
+						t.Error(contract.FailureMessage(c))
+					case sidecar.Unknown:
+						t.Skip(contract.FailureMessage(c))
+					default:
+						t.Log(c.Detail)
+					}
+				})
+			}
+		})
 	}
 }
 
@@ -300,5 +380,53 @@ func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 	case sidecar.Unknown:
 		*notRun++
 		t.Skip(sidecar.NotRunReason(cs))
+	}
+}
+
+// TestStructuredOutputsUnderLoad runs the structured-output scenarios
+// again while a background open loop runs at
+// ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found
+// (skipped, with the reason, without one). Subtests:
+// TestStructuredOutputsUnderLoad/<scenario>/<mode>. A mode fails on a
+// server fault the isolated run (TestStructuredOutputs) did not show:
+// each answer's schema validity is judged per request at the operating
+// point. The decode-time cost of structured requests against the plain
+// background requests of the same window is logged and recorded, not
+// judged.
+func TestStructuredOutputsUnderLoad(t *testing.T) {
+	r := live(t)
+	if why := r.OnlyOnFirstShard("structured outputs under load"); why != "" {
+		t.Skip(why)
+	}
+	if !r.Cfg.CapacityEnabled {
+		t.Skip("ACCEPTANCE_CAPACITY=false: no capacity to load the server at")
+	}
+	ctx, cancel := r.Context(t.Context())
+	defer cancel()
+	bg, why := r.StartBackground(ctx)
+	if why != "" {
+		t.Skip(why)
+	}
+	res := r.StructuredUnderLoad(ctx, bg)
+	for _, m := range res.Scenarios {
+		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
+			if sidecar.UnderLoadModeFailed(m) {
+				t.Error(structured.UnderLoadFailure(m, res.RatePerS))
+			} else if m.NotRun > 0 {
+				t.Skip(sidecar.NotRunPrefix + "attempts cut by the suite's own stop")
+			} else if m.ServerFailures > 0 {
+				t.Logf("%d server failures under load, as in isolation (TestStructuredOutputs reports them)", m.ServerFailures)
+			}
+		})
+	}
+	if bgl := res.Background; bgl != nil {
+		t.Log(area.ConcurrencyLine(*bgl))
+	}
+	t.Log(structured.DecodeLine(res))
+	if res.Note != "" {
+		t.Log(res.Note)
+	}
+	if v := sidecar.UnderLoadVerdictOf(res.Scenarios, "structured outputs"); v.NotRun != "" && v.Outcome != sidecar.Fail {
+		t.Skip(v.NotRun)
 	}
 }

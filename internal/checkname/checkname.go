@@ -33,7 +33,28 @@ const (
 	MinCapacity     = "min_capacity"
 	Search          = "search"
 	Roofline        = "roofline"
+
+	// StructuredOutputs is every structured-output scenario mode's check.
+	StructuredOutputs = "structured_outputs"
+	// The API contract's checks (internal/contract).
+	PromptTokens            = "prompt_tokens"
+	StreamUsage             = "stream_usage"
+	TemperatureNegative     = "temperature_negative"
+	TopPAboveOne            = "top_p_above_one"
+	MaxTokensZero           = "max_tokens_zero"
+	NZero                   = "n_zero"
+	ToolChoiceUnknown       = "tool_choice_unknown"
+	ResponseFormatMalformed = "response_format_malformed"
+	// ExpectedConfig prefixes a declared key's check:
+	// "expected_config.<key>", one per ExpectedConfigKeys.
+	ExpectedConfig = "expected_config"
 )
+
+// ExpectedConfigKeys are ACCEPTANCE_EXPECT_CONFIG's keys (internal/expect
+// reads them), each checked as "expected_config.<key>".
+var ExpectedConfigKeys = []string{"model", "root", "max_model_len", "vllm_version", "block_size", "cache_dtype",
+	"enable_prefix_caching", "gpu_memory_utilization", "num_gpu_blocks", "tensor_parallel_size",
+	"auto_tool_choice", "reasoning_parser", "gpu.name", "gpu.count"}
 
 // All is the ACCEPTANCE_FAIL_UNKNOWN value that names every check.
 const All = "all"
@@ -69,6 +90,15 @@ var Table = []Entry{
 	{MinCapacity, "capacity", "the capacity found reaches ACCEPTANCE_MIN_CAPACITY"},
 	{Search, "capacity", "the capacity search ran (why it did not, when it did not)"},
 	{Roofline, "roofline", "the decode rate against the memory-bandwidth roofline (ACCEPTANCE_ROOFLINE_MIN_FRACTION); advice unless ACCEPTANCE_ROOFLINE_BELOW_FAILS"},
+	{StructuredOutputs, "structured outputs", "a structured-output scenario mode: no server fault, values' rate within its threshold; unknown when its attempts did not run"},
+	{PromptTokens, "API contract", "usage.prompt_tokens equals the server's /tokenize count; unknown without /tokenize"},
+	{StreamUsage, "API contract", "a streamed usage adds up with its chunks and with the plain answer's"},
+	{TemperatureNegative, "API contract", "temperature -1 is refused with an OpenAI-shaped 400 naming it, and the server answers after"},
+	{TopPAboveOne, "API contract", "top_p 2 is refused with an OpenAI-shaped 400 naming it, and the server answers after"},
+	{MaxTokensZero, "API contract", "max_tokens 0 is refused with an OpenAI-shaped 400 naming it, and the server answers after"},
+	{NZero, "API contract", "n 0 is refused with an OpenAI-shaped 400 naming it, and the server answers after"},
+	{ToolChoiceUnknown, "API contract", "a tool_choice naming no offered tool is refused with an OpenAI-shaped 400, and the server answers after"},
+	{ResponseFormatMalformed, "API contract", "a malformed response_format is refused with an OpenAI-shaped 400, and the server answers after"},
 }
 
 // The tool-calling attempt checks: the keys of an attempt's checks and of
@@ -109,8 +139,14 @@ func Names() []string {
 	return out
 }
 
-// Known reports whether name is a check name of the table.
-func Known(name string) bool { return slices.Contains(Names(), name) }
+// Known reports whether name is a check name of the table, or a declared
+// key's check ("expected_config.<key>").
+func Known(name string) bool {
+	if key, ok := strings.CutPrefix(name, ExpectedConfig+"."); ok {
+		return slices.Contains(ExpectedConfigKeys, key)
+	}
+	return slices.Contains(Names(), name)
+}
 
 // Unknown are the names of list (a comma list, ACCEPTANCE_FAIL_UNKNOWN's
 // form) that are neither a check name nor All, in list order.

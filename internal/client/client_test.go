@@ -236,3 +236,9 @@ func TestRequestIDHeader(t *testing.T) {
 	assert.Regexp(t, `^va-[0-9a-f]{12}-\d+$`, a.RequestID)
 	assert.Equal(t, 500, b.Status, "a failed request keeps its id too")
 }
+
+func TestEndpointURL(t *testing.T) {
+	assert.Equal(t, "http://h:5002/tokenize", endpointURL("http://h:5002/v1", "tokenize"))
+	assert.Equal(t, "http://h:5002/tokenize", endpointURL("http://h:5002/v1/", "tokenize"))
+	assert.Equal(t, "https://gw/vllm/tokenize?api_key=x", endpointURL("https://gw/vllm/v1?api_key=x", "tokenize"), "a gateway prefix and query stay")
+}

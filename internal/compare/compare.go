@@ -139,6 +139,9 @@ func Compare(base, cand []sidecar.Run, tol Tolerances, opts Options) Result {
 	bm, cm := metricsOf(base), metricsOf(cand)
 	var rows []Row
 	rows = append(rows, toolCallingRows(bm, cm, tol.ToolCalling)...)
+	rows = append(rows, areaRow("structured_outputs.passed", bm, cm, judged(sidecar.SectionStructuredOutputs)))
+	rows = append(rows, areaRow("contract.passed", bm, cm, judged(sidecar.SectionContract)))
+	rows = append(rows, areaRow("structured_outputs_under_load.passed", bm, cm, judged(sidecar.SectionStructuredUnderLoad)))
 	rows = append(rows, stabilityRows(bm, cm, tol)...)
 	rows = append(rows, concurrencyRows(bm, cm, tol)...)
 	rows = append(rows, areaRow("conversation.passed", bm, cm, judged(sidecar.SectionConversation)))

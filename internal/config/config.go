@@ -85,6 +85,14 @@ type Config struct {
 	// tool_call_truncated_max_tokens or reasoning_exhausted_max_tokens.
 	// The server's --max-model-len must hold the prompt plus this budget.
 	ThinkingMaxTokens int `env:"ACCEPTANCE_THINKING_MAX_TOKENS" yaml:"thinking_max_tokens" example:"8192"`
+	// StructuredRepeats is the attempts per structured-output scenario and
+	// mode (TestStructuredOutputs); the contract checks send one probe each.
+	StructuredRepeats int `env:"ACCEPTANCE_STRUCTURED_REPEATS" yaml:"structured_repeats" example:"3"`
+	// StructuredAPI is the request field that carries the choice and regex
+	// constraints: "structured_outputs" (vLLM >= 0.10.2), "guided"
+	// (guided_choice and guided_regex, older vLLM), or "auto": guided when
+	// /version says a vLLM before 0.10.2, else structured_outputs.
+	StructuredAPI string `env:"ACCEPTANCE_STRUCTURED_API" yaml:"structured_api" example:"auto"`
 
 	// StabilityRequests is the number of requests in a stability run.
 	StabilityRequests int `env:"ACCEPTANCE_STABILITY_REQUESTS" yaml:"stability_requests" example:"20"`
@@ -224,6 +232,8 @@ func Default() Config {
 		ToolCallModes:            []string{"plain", "stream"},
 		Thinking:                 []string{"off", "on"},
 		ThinkingMaxTokens:        8192,
+		StructuredRepeats:        3,
+		StructuredAPI:            "auto",
 		StabilityRequests:        20,
 		StabilityInterval:        5 * time.Second,
 		MaxDegradation:           0.20,
@@ -412,6 +422,14 @@ func (c *Config) validate() error {
 		if m != "plain" && m != "stream" {
 			bad("ACCEPTANCE_TOOLCALL_MODES", fmt.Sprintf("%q is not plain or stream", m), "plain,stream")
 		}
+	}
+	if c.StructuredRepeats < 1 {
+		bad("ACCEPTANCE_STRUCTURED_REPEATS", "must be at least 1", "3")
+	}
+	switch c.StructuredAPI {
+	case "auto", "structured_outputs", "guided":
+	default:
+		bad("ACCEPTANCE_STRUCTURED_API", fmt.Sprintf("%q is not auto, structured_outputs or guided", c.StructuredAPI), "auto")
 	}
 	for _, m := range c.Thinking {
 		if m != "off" && m != "on" && m != "default" {

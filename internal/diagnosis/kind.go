@@ -73,6 +73,10 @@ func KindOf(c Code, toolChoice string) Kind {
 		// remedy names the knob), never a server fault. Judged with the
 		// model-kind rates, as the other budget codes are.
 		return KindModel
+	case StructuredWrongValue, StructuredTruncatedMaxTokens:
+		// The values the model chose, and how long it writes (the budget
+		// names its own remedy).
+		return KindModel
 	case ToolMarkupUnderNone:
 		// The model wrote a call it was told not to make; vLLM correctly
 		// parses nothing under "none".

@@ -35,7 +35,9 @@ const (
 func defaultPlan(t *testing.T) []suite.AreaPlan {
 	sc, err := fixture.Load(filepath.Join(root, "fixtures"))
 	require.NoError(t, err)
-	return suite.Plan(config.Default(), sc, nil)
+	so, err := fixture.LoadStructured(filepath.Join(root, "fixtures", "structured"))
+	require.NoError(t, err)
+	return suite.Plan(config.Default(), sc, nil, so...)
 }
 
 // planTable is README's table of how long the default suite takes.

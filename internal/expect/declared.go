@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
 	"io"
 	"os"
 	"strings"
@@ -102,9 +103,9 @@ func (r Range) String() string {
 }
 
 // Keys are the file's keys, in the order the table shows them.
-var Keys = []string{"model", "root", "max_model_len", "vllm_version", "block_size", "cache_dtype",
-	"enable_prefix_caching", "gpu_memory_utilization", "num_gpu_blocks", "tensor_parallel_size",
-	"auto_tool_choice", "reasoning_parser", "gpu.name", "gpu.count"}
+// The table of check names owns the list (checkname.ExpectedConfigKeys),
+// so ACCEPTANCE_FAIL_UNKNOWN may name each as "expected_config.<key>".
+var Keys = checkname.ExpectedConfigKeys
 
 // Parse reads a file's bytes. An unknown key, a wrong type or an empty
 // file is an error of one line naming what is wrong.

@@ -81,6 +81,7 @@ func areas(m *sidecar.Metrics) []area {
 		}
 		out = append(out, a)
 	}
+	out = append(out, structuredAreas(m, v)...)
 	out = append(out, capacityArea(m, v)...)
 	out = append(out, underLoadArea(m, v)...)
 	out = append(out, rooflineArea(m, v)...)
@@ -160,6 +161,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 	cs := charts(m, recs)
 	writeExpected(&b, m)
 	writeToolCalling(&b, m.ToolCalling)
+	writeStructured(&b, m)
 	writeStability(&b, m.Stability, cs, recs != nil)
 	writeConcurrency(&b, m.Concurrency, cs, recs != nil)
 	writeServerView(&b, m, cs)
@@ -167,6 +169,7 @@ func Markdown(w io.Writer, m *sidecar.Metrics, recs []record.Record, opt Options
 	writeCapacity(&b, m)
 	writeEnergy(&b, m, cs)
 	writeUnderLoad(&b, m)
+	writeStructuredUnderLoad(&b, m)
 	writeRoofline(&b, m)
 	writeGPU(&b, m.GPU, cs)
 	writeServerMetrics(&b, m.ServerMetrics, cs)

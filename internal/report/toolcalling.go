@@ -180,6 +180,16 @@ func writeWhatWentWrong(b *strings.Builder, m *sidecar.Metrics, recs []record.Re
 			}
 		}
 	}
+	// The contract's verdicts and the structured canary's are in the
+	// sidecar only (their requests.jsonl lines carry no code).
+	structuredSidecarFindings(m, func(code, message, remedy, example, where string) {
+		e := get(code)
+		e.count++
+		if e.message == "" {
+			e.message, e.remedy, e.example = message, remedy, example
+		}
+		e.where[where] = true
+	})
 	for _, r := range recs {
 		if strings.HasPrefix(r.Test, "TestToolCalling") {
 			continue // counted from the sidecar above

@@ -111,3 +111,55 @@ func llmdURL(t *testing.T) string {
 	}
 	return url
 }
+
+// TestInteropLLMDStructured runs TestContract and TestStructuredOutputs
+// against llm-d-inference-sim v0.10.2 (scripts/interop.sh). What it
+// supports must pass: /tokenize and usage.prompt_tokens agree, streamed
+// usage adds up, max_tokens 0 and n 0 are refused with a 400 naming them.
+// What it does not do is reported as the server's, with its code, never
+// as a crash: it accepts temperature -1, top_p 2 and a malformed
+// response_format (contract_param_accepted), answers an unknown tool_choice
+// with a 500 (streamed: a 200), and does not constrain its random text,
+// so every structured-output mode fails as not JSON or outside the
+// constraint.
+func TestInteropLLMDStructured(t *testing.T) {
+	url := llmdURL(t)
+	o := Run(t, map[string]string{
+		"VLLM_BASE_URL":                 url,
+		"ACCEPTANCE_THINKING":           "default",
+		"ACCEPTANCE_STRUCTURED_REPEATS": "2",
+		"ACCEPTANCE_REQUEST_TIMEOUT":    "30s",
+	}, 5*time.Minute, "-test.run", "TestStructuredOutputs$|TestContract")
+	require.NotNil(t, o.Metrics, o.Output)
+	require.True(t, o.Metrics.Complete, "the run completes:\n%s", tail(o.Output))
+	ct := o.Metrics.Contract
+	require.NotNil(t, ct, tail(o.Output))
+	assert.True(t, ct.Tokenize, "llm-d-inference-sim has /tokenize")
+	for _, c := range ct.Checks {
+		t.Logf("%s/%s: %s %s %s", c.Name, c.Mode, c.Outcome, c.Code, c.Detail)
+		switch c.Name {
+		case "prompt_tokens", "stream_usage", "max_tokens_zero", "n_zero":
+			assert.Equal(t, sidecar.Pass, c.Outcome, "%s/%s is supported: %s", c.Name, c.Mode, c.Detail)
+		case "temperature_negative", "top_p_above_one", "response_format_malformed":
+			assert.Equal(t, sidecar.Fail, c.Outcome, "%s/%s", c.Name, c.Mode)
+			assert.Equal(t, "contract_param_accepted", c.Code, "%s/%s", c.Name, c.Mode)
+		case "tool_choice_unknown":
+			assert.Equal(t, sidecar.Fail, c.Outcome, "%s/%s", c.Name, c.Mode)
+			assert.Contains(t, []string{"contract_param_server_error", "contract_param_accepted"}, c.Code, "%s/%s", c.Name, c.Mode)
+		}
+	}
+	so := o.Metrics.StructuredOutputs
+	require.NotNil(t, so, tail(o.Output))
+	for _, s := range so.Scenarios {
+		assert.Equal(t, sidecar.Fail, s.Outcome, "%s [%s]: llm-d-inference-sim does not constrain its output", s.Name, s.Mode)
+		for _, d := range s.Diagnoses {
+			assert.Contains(t, []string{"structured_not_json", "structured_schema_violation", "structured_truncated_max_tokens", "structured_wrong_value"}, d.Code,
+				"%s [%s]: random text is judged as such, got %s: %s", s.Name, s.Mode, d.Code, d.Example)
+		}
+	}
+	for _, r := range o.Records {
+		if r.Status == 0 {
+			assert.Empty(t, r.ErrorKind, "no transport failure against llm-d-inference-sim: %s", r.Error)
+		}
+	}
+}

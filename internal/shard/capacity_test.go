@@ -89,7 +89,7 @@ func TestMergeCapacity(t *testing.T) {
 		assert.InDelta(t, 8, m.MaxRatePerS, 1e-9)
 		assert.Zero(t, m.Interval.High, "no failing bound")
 		assert.Equal(t, sidecar.ConfidenceInterrupted, m.Confidence)
-		assert.Equal(t, "pass", m.Verdict, "the steps that ran passed; the rest is not run")
+		assert.Equal(t, sidecar.VerdictUnknown, m.Verdict, "the steps that ran passed, but the search did not finish: not run, never a pass (nor the failing bound)")
 	})
 	t.Run("a shard lost a step (certain failure): the merged step fails", func(t *testing.T) {
 		lost := step(16, 8, 2, "fail")

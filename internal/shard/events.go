@@ -90,6 +90,7 @@ func Events(m *sidecar.Metrics) []byte {
 		}
 		tests = append(tests, rates)
 	}
+	tests = append(tests, structuredCases(j, m)...)
 	if st := m.Stability; st != nil {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {

@@ -82,6 +82,7 @@ func Merge(set *Set) (*sidecar.Metrics, error) {
 		m.GPU, m.ServerMetrics = first.GPU, first.ServerMetrics
 		// Every part checked the same declaration against the same server.
 		m.ExpectedConfig = first.ExpectedConfig
+		m.StructuredOutputs, m.Contract, m.StructuredUnderLoad = first.StructuredOutputs, first.Contract, first.StructuredUnderLoad
 		if first.Provenance != nil {
 			m.Provenance = first.Provenance
 		}

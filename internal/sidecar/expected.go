@@ -1,5 +1,7 @@
 package sidecar
 
+import "github.com/vllm-acceptance/vllm-acceptance/internal/checkname"
+
 // ExpectedConfig is the expected-configuration check
 // (ACCEPTANCE_EXPECT_CONFIG): what the candidate declares against what
 // the server exposes, checked in the preflight before any load. A row
@@ -26,7 +28,7 @@ type ExpectedRow struct {
 
 // CheckExpectedConfig prefixes the checks of the expected configuration:
 // "expected_config.<key>" (ACCEPTANCE_FAIL_UNKNOWN may name one).
-const CheckExpectedConfig = "expected_config"
+const CheckExpectedConfig = checkname.ExpectedConfig
 
 // Checks are the rows as checks, for the judge.
 func (e *ExpectedConfig) Checks() []Check {

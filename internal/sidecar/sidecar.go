@@ -69,6 +69,12 @@ type Metrics struct {
 	// Roofline is the decode rate against the memory-bandwidth bound
 	// (roofline.go).
 	Roofline *Roofline `json:"roofline,omitempty"`
+	// StructuredOutputs is TestStructuredOutputs and Contract is
+	// TestContract (structured.go).
+	StructuredOutputs *StructuredOutputs `json:"structured_outputs,omitempty"`
+	Contract          *Contract          `json:"contract,omitempty"`
+	// StructuredUnderLoad is TestStructuredOutputsUnderLoad.
+	StructuredUnderLoad *StructuredUnderLoad `json:"structured_outputs_under_load,omitempty"`
 }
 
 // Ending is why the run ended, in words: end_reason, then ": end_detail"

@@ -248,11 +248,20 @@ const (
 	// SectionExpectedConfig is ACCEPTANCE_EXPECT_CONFIG's check, in the
 	// preflight (expected.go).
 	SectionExpectedConfig Section = "expected config"
+	// SectionStructuredOutputs and SectionContract are TestStructuredOutputs
+	// and TestContract: judged from their checks (StructuredOutputs.AllChecks,
+	// Contract.AllChecks); an unknown one fails nothing unless
+	// ACCEPTANCE_FAIL_UNKNOWN names it.
+	SectionStructuredOutputs Section = "structured outputs"
+	SectionContract          Section = "API contract"
+	// SectionStructuredUnderLoad is TestStructuredOutputsUnderLoad, judged
+	// like tool calling under load (its recorded passed).
+	SectionStructuredUnderLoad Section = "structured outputs under load"
 )
 
 // Sections lists them in report order.
-var Sections = []Section{SectionExpectedConfig, SectionToolCalling, SectionStability, SectionConcurrency, SectionConversation,
-	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionRoofline}
+var Sections = []Section{SectionExpectedConfig, SectionToolCalling, SectionStructuredOutputs, SectionContract, SectionStability, SectionConcurrency, SectionConversation,
+	SectionGPU, SectionCapacity, SectionToolCallingUnderLoad, SectionStructuredUnderLoad, SectionRoofline}
 
 // RunPassed is a load-style run's verdict as a bool: RunOutcome is Pass.
 // A run not run does not pass.
@@ -368,9 +377,17 @@ func UnderLoadVerdict(u *ToolCallingUnderLoad) SectionVerdict {
 	if u == nil {
 		return notRun("tool calling under load did not run")
 	}
+	return UnderLoadVerdictOf(u.Scenarios, "tool calling")
+}
+
+// UnderLoadVerdictOf is the rule of an under-load section (tool calling or
+// structured outputs) over its scenario modes: Fail when a mode shows a
+// server fault its isolated run did not; else not run when a mode's
+// attempts did not all run, or none ran; else Pass.
+func UnderLoadVerdictOf(scenarios []UnderLoadScenario, what string) SectionVerdict {
 	var why string
 	ran := 0
-	for _, s := range u.Scenarios {
+	for _, s := range scenarios {
 		if UnderLoadModeFailed(s) {
 			return SectionVerdict{Outcome: Fail}
 		}
@@ -383,9 +400,19 @@ func UnderLoadVerdict(u *ToolCallingUnderLoad) SectionVerdict {
 	case why != "":
 		return notRun(why)
 	case ran == 0:
-		return notRun("no tool-calling attempt ran under load")
+		return notRun("no " + what + " attempt ran under load")
 	}
 	return SectionVerdict{Outcome: Pass}
+}
+
+// checked is a section judged from its checks alone (structured outputs,
+// the contract): as one load run's (Fail, else not run with the first
+// not-run check's reason, else Pass or unknown); none at all is not run.
+func (j Judge) checked(cs []Check, none string) SectionVerdict {
+	if len(cs) == 0 {
+		return notRun(none)
+	}
+	return j.runs(1, func(int) ([]Check, string) { return cs, "" })
 }
 
 // UnderLoadModeFailed is the rule of one scenario mode under load: it
@@ -439,6 +466,18 @@ func (j Judge) SectionOutcome(m *Metrics, s Section) (SectionVerdict, bool) {
 	case SectionToolCallingUnderLoad:
 		if u := m.ToolCallingUnderLoad; u != nil {
 			return UnderLoadVerdict(u), true
+		}
+	case SectionStructuredOutputs:
+		if x := m.StructuredOutputs; x != nil {
+			return j.checked(x.AllChecks(), "no structured-output mode ran"), true
+		}
+	case SectionContract:
+		if x := m.Contract; x != nil {
+			return j.checked(x.AllChecks(), "no contract check ran"), true
+		}
+	case SectionStructuredUnderLoad:
+		if u := m.StructuredUnderLoad; u != nil {
+			return UnderLoadVerdictOf(u.Scenarios, "structured outputs"), true
 		}
 	case SectionRoofline:
 		if r := m.Roofline; r != nil {

@@ -24,6 +24,15 @@ type chatRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	ChatTemplateKwargs map[string]any `json:"chat_template_kwargs"`
+	// Structured outputs and the parameters the contract checks (structured.go).
+	ResponseFormat    json.RawMessage `json:"response_format"`
+	StructuredOutputs json.RawMessage `json:"structured_outputs"`
+	GuidedJSON        json.RawMessage `json:"guided_json"`
+	GuidedRegex       string          `json:"guided_regex"`
+	GuidedChoice      []string        `json:"guided_choice"`
+	Temperature       *float64        `json:"temperature"`
+	TopP              *float64        `json:"top_p"`
+	N                 *int            `json:"n"`
 }
 
 type reqMessage struct {

@@ -79,18 +79,47 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	a := s.applyFault(&req, s.vary(s.plan(&req)))
+	if s.refuseParams(w, &req) {
+		return
+	}
+	if s.dead.Load() {
+		apiError(w, http.StatusInternalServerError, "", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
+		return
+	}
+	var a answer
+	spec := req.structured()
+	if spec != nil {
+		var status int
+		var msg string
+		if a, status, msg = s.structuredAnswer(&req, spec); status != 0 {
+			apiError(w, status, "", msg)
+			return
+		}
+		if s.p.Fault == FaultSOEngineDead {
+			s.dead.Store(true)
+		}
+	} else {
+		a = s.applyFault(&req, s.vary(s.plan(&req)))
+	}
 	if a.Status != 0 {
 		vllmError(w, a.Status, "BadRequestError", a.ErrMsg)
 		return
 	}
 	prompt, completion := req.promptTokens(), a.completionTokens()
+	if s.p.Fault == FaultPromptMiscount {
+		prompt += 3 // usage only: /tokenize counts the true figure
+	}
 	inFlight := s.begin(prompt + completion)
 	defer s.end(prompt + completion)
 	lat, fail := s.draw(inFlight)
 	if fail {
 		vllmError(w, http.StatusInternalServerError, "InternalServerError", "EngineCore encountered an issue. See stack trace (above) for the root cause.")
 		return
+	}
+	if spec != nil && s.p.BreakAbove > 0 && inFlight > s.p.BreakAbove && len(a.Content) > 1 {
+		// A grammar backend broken by batching: the constrained answer
+		// loses its last character with more than break_above in flight.
+		a.Content = a.Content[:len(a.Content)-1]
 	}
 	start := time.Now()
 	hit := s.cache.lookup(req.promptSeq())
@@ -425,6 +454,9 @@ func (s *Server) stream(ctx context.Context, w io.Writer, req *chatRequest, a an
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && s.p.Fault != FaultStreamNoUsage {
 		u := chunk([]any{})
 		u.Usage = usage(prompt, a.completionTokens())
+		if s.p.Fault == FaultStreamUsage {
+			u.Usage = usage(prompt, max(a.completionTokens()-2, 0))
+		}
 		if !write(u) {
 			return ttft, itl, false
 		}

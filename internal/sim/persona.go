@@ -63,7 +63,9 @@ type Persona struct {
 	// BreakAbove, when > 0, breaks the stream serializer under load: a
 	// streamed answer that arrives with more than BreakAbove requests in
 	// flight (itself included) repeats an arguments piece, as the
-	// stream_args_repeat fault does; with fewer in flight it is correct.
+	// stream_args_repeat fault does, and a structured-output answer (plain
+	// or streamed) loses its last character; with fewer in flight it is
+	// correct.
 	BreakAbove int
 	// ErrorRate is the fraction of chat requests answered HTTP 500 (seeded).
 	ErrorRate float64
@@ -280,7 +282,7 @@ func init() {
 		Persona{ErrorRate: 0.2, TTFT: 2 * time.Millisecond, ITL: 100 * time.Microsecond})
 	reg("batching", "healthy answers from a server whose latency grows as its batch fills: TTFT and ITL × (1 + in-flight/batch_k), read at each token (ttft=50ms itl=10ms batch_k=16; capacity in docs/capacity.md)",
 		Persona{TTFT: 50 * time.Millisecond, ITL: 10 * time.Millisecond, BatchK: 16})
-	reg("serializer_under_load", "the batching server whose stream serializer breaks under load: with more than break_above=4 requests in flight a streamed call repeats an arguments piece; alone it is correct (ttft=20ms itl=2ms batch_k=16 break_above=4)",
+	reg("serializer_under_load", "the batching server whose stream serializer breaks under load: with more than break_above=4 requests in flight a streamed call repeats an arguments piece (and a structured-output answer loses its last character); alone it is correct (ttft=20ms itl=2ms batch_k=16 break_above=4)",
 		Persona{TTFT: 20 * time.Millisecond, ITL: 2 * time.Millisecond, BatchK: 16, BreakAbove: 4})
 	reg("slow_gateway", "a healthy engine behind a gateway that adds 20 ms to every request before the engine sees it: the client's TTFT exceeds the server's histograms by 20 ms (gateway=20ms ttft=20ms itl=1ms)",
 		Persona{Gateway: 20 * time.Millisecond, TTFT: 20 * time.Millisecond, ITL: time.Millisecond})

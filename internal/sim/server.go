@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
@@ -46,6 +47,8 @@ type Server struct {
 	chatSeq  int // chat completions that reached the latency model
 	m        metrics
 	cache    *prefixCache
+	// dead: so_engine_dead answered its first structured request.
+	dead atomic.Bool
 }
 
 // Option configures a Server.
@@ -145,6 +148,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route(http.MethodGet, s.metrics)
 	case "/v1/chat/completions":
 		route(http.MethodPost, s.chat)
+	case "/tokenize":
+		route(http.MethodPost, s.tokenizeEndpoint)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not Found"})
 	}

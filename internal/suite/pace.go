@@ -72,7 +72,7 @@ func (r *Run) CheckPlan(deadline time.Time, timeout time.Duration, selected func
 	if r.fatal != "" || r.Client == nil || deadline.IsZero() {
 		return
 	}
-	plan := Plan(r.Cfg, r.Scenarios, selected)
+	plan := Plan(r.Cfg, r.Scenarios, selected, r.Structured...)
 	if t := r.Trace(); t != nil {
 		for i := range plan {
 			if plan[i].Test == "TestConcurrency" {

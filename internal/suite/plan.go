@@ -8,6 +8,7 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/contract"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 )
@@ -152,13 +153,14 @@ func MaxTokensOf(plan []AreaPlan) int {
 // selected (go test -run / -skip; nil selects all). The areas take their
 // counts from the same functions (toolCallSends, stabilityWarmup,
 // openWarmup, capacityBudget), so the plan is what they send.
-func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test string) bool) []AreaPlan {
+func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test string) bool, structured ...*fixture.Structured) []AreaPlan {
 	if selected == nil {
 		selected = func(string) bool { return true }
 	}
 	var out []AreaPlan
 	// Sharded, only the load areas run beyond shard 0 (OnlyOnFirstShard).
-	firstOnly := map[string]bool{"TestToolCalling": true, "TestStability": true, "TestConversation": true, "TestToolCallingUnderLoad": true}
+	firstOnly := map[string]bool{"TestToolCalling": true, "TestStructuredOutputs": true, "TestContract": true, "TestStability": true,
+		"TestConversation": true, "TestToolCallingUnderLoad": true, "TestStructuredOutputsUnderLoad": true}
 	add := func(a AreaPlan) {
 		if !cfg.Sharding.First() && firstOnly[a.Test] {
 			return
@@ -169,6 +171,9 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 	}
 	tc := toolCallingPlan(cfg, scenarios)
 	add(tc)
+	so := structuredPlan(cfg, structured)
+	add(so)
+	add(contractPlan(cfg))
 	add(stabilityPlan(cfg))
 	add(concurrencyPlan(cfg))
 	add(conversationPlan(cfg))
@@ -182,6 +187,13 @@ func Plan(cfg config.Config, scenarios []*fixture.Scenario, selected func(test s
 		ul.Batches = append([]Batch{{What: "background warm-up (ACCEPTANCE_CAPACITY_WARMUP)", Fixed: cfg.CapacityWarmup}}, tc.Batches...)
 		ul.Note = "plus the background load at a fraction of the capacity found"
 		add(ul)
+		sl := so
+		sl.Area, sl.Test = "structured outputs under load", "TestStructuredOutputsUnderLoad"
+		sl.Batches = append([]Batch{{What: "background warm-up (ACCEPTANCE_CAPACITY_WARMUP)", Fixed: cfg.CapacityWarmup}}, so.Batches...)
+		sl.Note = ul.Note
+		if len(so.Batches) > 0 {
+			add(sl)
+		}
 	}
 	return out
 }
@@ -236,6 +248,61 @@ func toolCallingPlan(cfg config.Config, scenarios []*fixture.Scenario) AreaPlan 
 		a.Batches = append(a.Batches, Batch{What: "thinking " + think, Requests: n, Tokens: tokens / n, MaxTokens: budget, Workers: workers})
 	}
 	return a
+}
+
+// structuredPlan is TestStructuredOutputs: each scenario in every thinking
+// setting and transport, ACCEPTANCE_STRUCTURED_REPEATS times (as
+// structuredModes sends them), a canary before the section and after
+// each mode (up to three while it fails).
+func structuredPlan(cfg config.Config, scenarios []*fixture.Structured) AreaPlan {
+	a := AreaPlan{Area: "structured outputs", Test: "TestStructuredOutputs", Note: "a canary may be retried twice"}
+	if len(scenarios) == 0 {
+		return a
+	}
+	workers := min(max(cfg.Parallel, 1), len(scenarios))
+	modes := len(cfg.ToolCallModes)
+	canaries := 1
+	for _, think := range cfg.Thinking {
+		n, tokens, budget := 0, 0, 0
+		for _, sc := range scenarios {
+			mt := maxTokens(sc.MaxTokens, think, cfg.ThinkingMaxTokens)
+			want := AnswerTokens
+			if think != "off" {
+				want += ThinkingTokens
+			}
+			if mt > 0 {
+				want = min(want, mt)
+			}
+			k := modes * max(cfg.StructuredRepeats, 0)
+			n += k
+			tokens += k * want
+			budget = max(budget, mt)
+			canaries += modes
+		}
+		if n > 0 {
+			a.Batches = append(a.Batches, Batch{What: "thinking " + think, Requests: n, Tokens: tokens / n, MaxTokens: budget, Workers: workers})
+		}
+	}
+	a.Batches = append(a.Batches, Batch{What: "canaries", Requests: canaries, Tokens: ContractTokens, MaxTokens: ContractTokens, Workers: workers})
+	return a
+}
+
+// ContractTokens is the budget of the contract's and the canaries' short
+// requests (contractRequest, canaryRequest).
+const ContractTokens = 32
+
+// contractPlan is TestContract as Contract sends it: prompt_tokens in each
+// transport (and a plain twin for stream_usage when only streaming runs),
+// then each refused parameter in each transport followed by a healthy
+// request.
+func contractPlan(cfg config.Config) AreaPlan {
+	modes := len(cfg.ToolCallModes)
+	n := modes + 2*len(contract.Params)*modes
+	if modes == 1 && cfg.ToolCallModes[0] == "stream" {
+		n++
+	}
+	return AreaPlan{Area: "API contract", Test: "TestContract", Note: "at most; a probe answered with a 200 sends no healthy follow-up",
+		Batches: []Batch{{What: "probes and follow-ups", Requests: n, Tokens: ContractTokens, MaxTokens: ContractTokens}}}
 }
 
 // stabilityWarmup is the stability run's warm-up: waves of one request of

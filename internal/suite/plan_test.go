@@ -26,15 +26,22 @@ var seedPace = Pace{TTFT: 200 * time.Millisecond, TokPerS: 33}
 func TestDefaultPlanAtSeedPace(t *testing.T) {
 	sc, err := fixture.Load(filepath.Join(config.RepoRoot(), "fixtures"))
 	require.NoError(t, err)
+	so, err := fixture.LoadStructured(filepath.Join(config.RepoRoot(), "fixtures", "structured"))
+	require.NoError(t, err)
 	cfg := config.Default()
-	plan := Plan(cfg, sc, nil)
+	plan := Plan(cfg, sc, nil, so...)
 	byTest := map[string]AreaPlan{}
 	var order []string
 	for _, a := range plan {
 		byTest[a.Test] = a
 		order = append(order, a.Test)
 	}
-	assert.Equal(t, []string{"TestToolCalling", "TestStability", "TestConcurrency", "TestConversation", "TestCapacity", "TestToolCallingUnderLoad"}, order)
+	assert.Equal(t, []string{"TestToolCalling", "TestStructuredOutputs", "TestContract", "TestStability", "TestConcurrency", "TestConversation",
+		"TestCapacity", "TestToolCallingUnderLoad", "TestStructuredOutputsUnderLoad"}, order, "the gate's order (GateOrder), less the tests that send nothing")
+	// Each structured-output scenario in 2 thinking settings × 2
+	// transports × ACCEPTANCE_STRUCTURED_REPEATS, a canary before the
+	// section and one after each mode.
+	assert.Equal(t, len(so)*4*cfg.StructuredRepeats+1+len(so)*4, byTest["TestStructuredOutputs"].Requests())
 
 	steps := 0
 	for _, s := range sc {
@@ -59,9 +66,9 @@ func TestDefaultPlanAtSeedPace(t *testing.T) {
 	need := Total(plan, seedPace)
 	assert.Greater(t, need, 10*time.Minute, "go test's default -timeout cannot hold the default plan at the seed's pace")
 	assert.Greater(t, Total(plan, seedPace), Total(plan, Pace{TTFT: seedPace.TTFT, TokPerS: 100}), "a faster server needs less")
-	assert.Equal(t, cfg.CapacityWarmup+19*5*time.Second+
+	assert.Equal(t, 2*cfg.CapacityWarmup+19*5*time.Second+
 		time.Duration(float64(2+cfg.OpenLoopRequests)/cfg.OpenLoopRate*float64(time.Second)), Floor(plan),
-		"on any server: the pauses, the open loop's schedule and the background's warm-up; the search may end sooner than its budget")
+		"on any server: the pauses, the open loop's schedule and the two under-load areas' background warm-ups; the search may end sooner than its budget")
 
 	only := Plan(cfg, sc, Selected("TestConversation", ""))
 	require.Len(t, only, 1)

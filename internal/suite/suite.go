@@ -41,6 +41,9 @@ type Run struct {
 	Client    *client.Client
 	Server    client.Server
 	Scenarios []*fixture.Scenario
+	// Structured are the structured-output scenarios (structured.go).
+	Structured []*fixture.Structured
+	soCanary   canaryState
 	// OutDir is the absolute output folder.
 	OutDir string
 
@@ -131,6 +134,10 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	}
 	if err := r.loadExpected(); err != nil {
 		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
+		return r
+	}
+	if r.Structured, err = r.loadStructured(); err != nil {
+		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
 		return r
 	}
 	if err := r.loadTrace(); err != nil {
