@@ -6,7 +6,7 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test k8scheck acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop clean
+.PHONY: help demo test k8scheck k8s-e2e acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ test: ## unit tests, self-tests against misbehaving simulators, the llm-d-infere
 k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manifests strictly (a module of its own: tools/k8scheck)
 	$(GO) -C tools/k8scheck vet ./...
 	$(GO) -C tools/k8scheck test -count=1 ./...
+
+k8s-e2e: ## deploy/kubernetes on a live control plane here (kwok node), then the sharded run as real pods (root; not part of test; SKIP line without root)
+	./scripts/k8s-e2e.sh
 
 # Runs of the configuration per `make acceptance`: with more than one, run i
 # goes to $(OUT)/runs/i (each with its own junit.xml and report), and
