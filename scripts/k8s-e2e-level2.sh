@@ -92,6 +92,7 @@ state = "$work/containerd/state"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "localhost/pause:e2e"
   restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   [plugins."io.containerd.grpc.v1.cri".containerd]
