@@ -89,7 +89,7 @@ if [[ "$(cat "$bin/.stamp" 2>/dev/null)" != "$stamp" ]]; then
 	for c in "${components[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
 	CGO_ENABLED=0 nice -n 10 go -C tools/k8s build -trimpath -ldflags "$ld" -o "$bin.tmp/" "${pkgs[@]}"
 	CGO_ENABLED=0 nice -n 10 go -C tools/k8s build -trimpath -ldflags "-s -w" -o "$bin.tmp/pause" ./pause
-	CGO_ENABLED=0 nice -n 10 go -C tools/k8s/kwok build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "$bin.tmp/kwok" sigs.k8s.io/kwok/cmd/kwok
+	CGO_ENABLED=0 nice -n 10 go -C tools/k8s/kwok build -trimpath -ldflags "-s -w" -o "$bin.tmp/kwok" sigs.k8s.io/kwok/cmd/kwok
 	echo "$stamp" >"$bin.tmp/.stamp"
 	rm -rf "$bin" && mv "$bin.tmp" "$bin"
 	say "built in $((SECONDS - t0)) s"
