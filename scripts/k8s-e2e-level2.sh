@@ -179,6 +179,17 @@ level2() {
 	start_at=$(date -u -d '+40 sec' +%Y-%m-%dT%H:%M:%SZ)
 	printf 'ACCEPTANCE_RUN_ID=%s\nACCEPTANCE_START_AT=%s\n' "$run_id" "$start_at" >"$work/kube/overlays/ci/run.env"
 	prepare "$l2ns"
+	# The stand-in for vLLM first, as a server is up before it is tested:
+	# every object but the Jobs, then the simulator's rollout, then the
+	# whole overlay (a dry run first) starts the Jobs.
+	kubectl kustomize "$dir" | python3 -c '
+import sys
+docs = sys.stdin.read().split("\n---\n")
+print("\n---\n".join(d for d in docs if "\nkind: Job\n" not in "\n" + d + "\n"))' |
+		kubectl -n "$l2ns" apply --server-side --field-manager=k8s-e2e -f - >/dev/null
+	kubectl -n "$l2ns" rollout status deployment/vllm-sim --timeout=120s >/dev/null ||
+		die "level 2: the simulator did not become ready: $(pod_trouble "$l2ns") $(kubectl -n "$l2ns" logs deployment/vllm-sim --tail=5 2>&1)"
+	say "level 2: the simulator Deployment is ready behind Service vllm-sim ($(kubectl -n "$l2ns" get service vllm-sim -o jsonpath='{.spec.clusterIP}'):8000)"
 	out=$(apply_overlay "$dir" "$l2ns") || die "level 2: the ci overlay refused: $out"
 	say "level 2: ci overlay applied (run $run_id, shards' load at $start_at)"
 	t0=$SECONDS
