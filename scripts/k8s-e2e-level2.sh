@@ -54,7 +54,7 @@ image() {
 # registry here can serve.
 suite_image() {
 	local root=$work/rootfs/suite f
-	mkdir -p "$root/usr/local/bin" "$root/opt/vllm-acceptance" "$root/tmp" "$root/etc" "$root/results"
+	mkdir -p "$root/usr/local/bin" "$root/opt/vllm-acceptance" "$root/tmp" "$root/etc"
 	chmod 1777 "$root/tmp"
 	say "level 2: building the suite's binaries (go test -c -tags live ./acceptance, go build ./cmd/vllm-acceptance)"
 	# As the Dockerfile builds them, less -trimpath: the self-tests' build
