@@ -23,6 +23,7 @@
 # Needs root, Go, and Debian's etcd-server, containerd, runc,
 # containernetworking-plugins, nftables, openssl (installed when missing).
 # Without them: one SKIP line and exit 0, except under CI=true (exit 1).
+# K8S_E2E_BIN=DIR uses Kubernetes binaries built elsewhere instead.
 # The Kubernetes binaries are built once per version into
 # ${XDG_CACHE_HOME:-~/.cache}/vllm-acceptance/k8s/<version>/bin (cold: about
 # 15-25 minutes on 2 cores; cached: seconds). Everything it starts is stopped
@@ -76,7 +77,14 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/vllm-acceptance/k8s/$K8S_VERSION
 bin=$cache/bin
 stamp="$K8S_VERSION kwok $KWOK_VERSION $(cat tools/k8s/go.sum tools/k8s/kwok/go.sum | sha256sum | cut -c1-16)"
 components=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-if [[ "$(cat "$bin/.stamp" 2>/dev/null)" != "$stamp" ]]; then
+if [[ -n "${K8S_E2E_BIN:-}" ]]; then
+	# Binaries built elsewhere (the same versions), e.g. a warm cache copied in.
+	bin=$K8S_E2E_BIN
+	for c in "${components[@]}" kwok pause; do
+		[[ -x "$bin/$c" ]] || die "K8S_E2E_BIN=$bin has no executable $c; unset K8S_E2E_BIN to build them here"
+	done
+	say "Kubernetes binaries from K8S_E2E_BIN=$bin"
+elif [[ "$(cat "$bin/.stamp" 2>/dev/null)" != "$stamp" ]]; then
 	say "building Kubernetes $K8S_VERSION and kwok $KWOK_VERSION into $bin (once per version; a cold build takes 15-25 minutes on 2 cores)"
 	t0=$SECONDS
 	rm -rf "$bin.tmp" && mkdir -p "$bin.tmp"
