@@ -80,9 +80,12 @@ components=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-p
 if [[ -n "${K8S_E2E_BIN:-}" ]]; then
 	# Binaries built elsewhere (the same versions), e.g. a warm cache copied in.
 	bin=$K8S_E2E_BIN
-	for c in "${components[@]}" kwok pause; do
+	want=(kube-apiserver kube-controller-manager kube-scheduler kwok)
+	((level1_only)) || want+=(kubelet kube-proxy pause)
+	for c in "${want[@]}"; do
 		[[ -x "$bin/$c" ]] || die "K8S_E2E_BIN=$bin has no executable $c; unset K8S_E2E_BIN to build them here"
 	done
+	[[ -x "$bin/kubectl" ]] || command -v kubectl >/dev/null || die "K8S_E2E_BIN=$bin has no kubectl, nor has PATH"
 	say "Kubernetes binaries from K8S_E2E_BIN=$bin"
 elif [[ "$(cat "$bin/.stamp" 2>/dev/null)" != "$stamp" ]]; then
 	say "building Kubernetes $K8S_VERSION and kwok $KWOK_VERSION into $bin (once per version; a cold build takes 15-25 minutes on 2 cores)"
