@@ -66,11 +66,12 @@ apply_overlay() {
 # job_state NS JOB: Complete, Failed or empty (still running).
 job_state() {
 	kubectl -n "$1" get job "$2" -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{"\n"}{end}' 2>/dev/null |
-		grep -xE 'Complete|Failed' | head -n1
+		grep -xE 'Complete|Failed' | head -n1 || true
 }
 
-# indexes N: the completedIndexes of an Indexed Job of N completions.
-indexes() { if (($1 == 1)); then echo 0; else echo "0-$(($1 - 1))"; fi; }
+# indexes N: the completedIndexes of an Indexed Job of N completions, as
+# the Job controller writes them (a run of two is "0,1", of more "0-3").
+indexes() { case $1 in 1) echo 0 ;; 2) echo 0,1 ;; *) echo "0-$(($1 - 1))" ;; esac; }
 
 level1() {
 	say "level 1: the manifests on the API server, pods on a kwok node"
