@@ -59,7 +59,10 @@ secrets_exist() {
 apply_overlay() {
 	local dir=$1 ns=$2 out
 	out=$(secrets_exist "$dir" "$ns") || { echo "$out"; return 1; }
-	out=$(kubectl apply -k "$dir" -n "$ns" --server-side --field-manager=k8s-e2e --dry-run=server 2>&1) || { echo "$out"; return 1; }
+	out=$(kubectl apply -k "$dir" -n "$ns" --server-side --field-manager=k8s-e2e --dry-run=server 2>&1) || {
+		echo "$out" | grep -iE '^error' || echo "$out"
+		return 1
+	}
 	kubectl apply -k "$dir" -n "$ns" --server-side --field-manager=k8s-e2e 2>&1
 }
 
