@@ -27,7 +27,7 @@
 # The Kubernetes binaries are built once per version into
 # ${XDG_CACHE_HOME:-~/.cache}/vllm-acceptance/k8s/<version>/bin (cold: about
 # 15-25 minutes on 2 cores; cached: seconds). Everything it starts is stopped
-# on exit, even on failure; traffic stays on this machine (loopback, a dummy
+# on exit, even on failure; traffic stays on this machine (loopback, a node
 # interface for the node IP, and the pods' own network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -154,7 +154,7 @@ waitfor() { # waitfor WHAT SECONDS CMD...
 
 # --- certificates, keys, kubeconfig ------------------------------------------
 # The node IP: kubectl logs goes from the API server to the kubelet at the
-# node's address, which must not be loopback; a dummy interface of this run.
+# node's address, which must not be loopback: an address of this run on lo.
 node_ip=10.250.250.1
 pki=$work/pki
 (
