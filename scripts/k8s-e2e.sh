@@ -28,7 +28,7 @@
 # ${XDG_CACHE_HOME:-~/.cache}/vllm-acceptance/k8s/<version>/bin (cold: about
 # 15-25 minutes on 2 cores; cached: seconds). Everything it starts is stopped
 # on exit, even on failure; traffic stays on this machine (loopback, a node
-# interface for the node IP, and the pods' own network namespaces).
+# IP on lo, and the pods' own network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
