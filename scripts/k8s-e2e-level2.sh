@@ -163,14 +163,14 @@ for p in json.load(sys.stdin)["items"]:
     name = p["metadata"]["name"]
     for c in p["status"].get("conditions", []):
         if c["type"] == "PodScheduled" and c["status"] == "False" and c.get("message"):
-            print(f"pod {name} cannot be scheduled: {c.get(\"reason\")}: {c[\"message\"]}"); sys.exit()
+            print("pod %s cannot be scheduled: %s: %s" % (name, c.get("reason"), c["message"])); sys.exit()
     for cs in p["status"].get("initContainerStatuses", []) + p["status"].get("containerStatuses", []):
         st = cs.get("state", {})
         w, t = st.get("waiting"), st.get("terminated")
         if w and w.get("reason") in bad:
-            print(f"pod {name}, container {cs[\"name\"]}: {w[\"reason\"]}: {w.get(\"message\", \"\")}"); sys.exit()
+            print("pod %s, container %s: %s: %s" % (name, cs["name"], w["reason"], w.get("message", ""))); sys.exit()
         if t and t.get("reason") in bad:
-            print(f"pod {name}, container {cs[\"name\"]}: {t[\"reason\"]}: {t.get(\"message\", \"\")}"); sys.exit()
+            print("pod %s, container %s: %s: %s" % (name, cs["name"], t["reason"], t.get("message", ""))); sys.exit()
 '
 }
 
