@@ -211,6 +211,8 @@ print("\n---\n".join(d for d in docs if "\nkind: Job\n" not in "\n" + d + "\n"))
 		sleep 2
 	done
 	kubectl -n "$l2ns" get pods -o wide
+	say "level 2: the merge Job's log (kubectl logs, through the kubelet at $node_ip):"
+	kubectl -n "$l2ns" logs job/vllm-acceptance-merge 2>&1 | tail -n 8 | sed 's/^/    /'
 	for i in shards main; do
 		[[ "$(job_state "$l2ns" "vllm-acceptance-$i")" == Complete ]] ||
 			die "level 2: job vllm-acceptance-$i $(job_state "$l2ns" "vllm-acceptance-$i"): $(kubectl -n "$l2ns" logs "job/vllm-acceptance-$i" --tail=20 2>&1)"
@@ -220,8 +222,6 @@ print("\n---\n".join(d for d in docs if "\nkind: Job\n" not in "\n" + d + "\n"))
 	got=$(kubectl -n "$l2ns" get job vllm-acceptance-shards -o jsonpath='{.status.completedIndexes}')
 	[[ "$got" == "$(indexes "$n")" ]] || die "level 2: shards Job completedIndexes=$got, want $(indexes "$n")"
 	say "level 2: job vllm-acceptance-shards Complete, completedIndexes=$got ($n real shard pods)"
-	say "level 2: the merge Job's log (kubectl logs, through the kubelet at $node_ip):"
-	kubectl -n "$l2ns" logs job/vllm-acceptance-merge | tail -n 5 | sed 's/^/    /'
 	[[ "$state" == Complete ]] || say "level 2: the merge Job Failed: the merged run fails (its log above); reading it back"
 	# The merge waited for the shards: it finished after every shard pod.
 	local last_shard merge_done
