@@ -201,7 +201,7 @@ start kube-apiserver kube-apiserver --etcd-servers="http://127.0.0.1:$etcd_port"
 	--tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" \
 	--service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
 	--service-account-issuer=https://kubernetes.default.svc --service-cluster-ip-range=10.0.0.0/24 \
-	--authorization-mode=Node,RBAC --kubelet-client-certificate="$pki/admin.crt" --kubelet-client-key="$pki/admin.key"
+	--authorization-mode=Node,RBAC --kubelet-preferred-address-types=InternalIP,Hostname --kubelet-client-certificate="$pki/admin.crt" --kubelet-client-key="$pki/admin.key"
 waitfor kube-apiserver 180 kubectl get --raw /readyz
 start kube-controller-manager kube-controller-manager --kubeconfig="$KUBECONFIG" --leader-elect=false \
 	--secure-port=0 --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
