@@ -6,7 +6,7 @@ OUT   ?= out
 # figures mean something.
 DEMO_SIM ?= healthy?ttft=30ms&itl=2ms&noise=0.1&seed=1
 
-.PHONY: help demo test k8scheck acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop gpuengine-check clean
+.PHONY: help demo test k8scheck k8s-e2e acceptance acceptance-once variance verdict-pairs report lint fuzz bench interop gpuengine-check clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -37,6 +37,11 @@ gpuengine-check: ## tools/gpuengine (Python): lint, and a CPU smoke test of the 
 k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manifests strictly (a module of its own: tools/k8scheck)
 	$(GO) -C tools/k8scheck vet ./...
 	$(GO) -C tools/k8scheck test -count=1 ./...
+
+# K8S_E2E_FLAGS: --level1-only (what .ci/run passes), --break field|secret|cpu|command.
+K8S_E2E_FLAGS ?=
+k8s-e2e: ## deploy/kubernetes on a live control plane here (kwok node), then the sharded run as real pods (root; not part of test; SKIP line without root); K8S_E2E_FLAGS=--level1-only stops after the control plane
+	./scripts/k8s-e2e.sh $(K8S_E2E_FLAGS)
 
 # Runs of the configuration per `make acceptance`: with more than one, run i
 # goes to $(OUT)/runs/i (each with its own junit.xml and report), and

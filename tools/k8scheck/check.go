@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/json"
@@ -32,6 +33,10 @@ type Build struct {
 	Jobs       map[string]*batchv1.Job
 	ConfigMaps map[string]*corev1.ConfigMap
 	PVCs       map[string]*corev1.PersistentVolumeClaim
+	// Deployments and Services: the ci overlay's stand-in for vLLM (the
+	// simulator), decoded as strictly as the rest.
+	Deployments map[string]*appsv1.Deployment
+	Services    map[string]*corev1.Service
 	// configMapsByPrefix maps a generator's name to its hashed name.
 	generated map[string]string
 }
@@ -45,7 +50,8 @@ func Load(fs filesys.FileSystem, dir string) (*Build, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 	}
-	b := &Build{Jobs: map[string]*batchv1.Job{}, ConfigMaps: map[string]*corev1.ConfigMap{}, PVCs: map[string]*corev1.PersistentVolumeClaim{}, generated: map[string]string{}}
+	b := &Build{Jobs: map[string]*batchv1.Job{}, ConfigMaps: map[string]*corev1.ConfigMap{}, PVCs: map[string]*corev1.PersistentVolumeClaim{},
+		Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{}, generated: map[string]string{}}
 	for _, r := range rm.Resources() {
 		data, err := r.MarshalJSON()
 		if err != nil {
@@ -64,6 +70,12 @@ func Load(fs filesys.FileSystem, dir string) (*Build, error) {
 		case "PersistentVolumeClaim":
 			p := &corev1.PersistentVolumeClaim{}
 			b.PVCs[r.GetName()], obj = p, p
+		case "Deployment":
+			d := &appsv1.Deployment{}
+			b.Deployments[r.GetName()], obj = d, d
+		case "Service":
+			v := &corev1.Service{}
+			b.Services[r.GetName()], obj = v, v
 		case "Secret":
 			return nil, fmt.Errorf("%s: a Secret in the manifests: the API key must never be written in a manifest; create it with kubectl create secret", id)
 		default:

@@ -33,6 +33,7 @@ func TestManifestsBuildAndHoldTheInvariants(t *testing.T) {
 	for _, tc := range []testCase{
 		{"base", 1, "the base alone is a valid one-shard run"},
 		{"overlays/n4", 4, "the overlay for N = 4"},
+		{"overlays/ci", 2, "make k8s-e2e's overlay: 2 shards and the simulator on a 2-core node"},
 	} {
 		t.Run(tc.dir, func(t *testing.T) { run(t, tc) })
 	}
