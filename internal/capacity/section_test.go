@@ -29,14 +29,16 @@ func TestSection(t *testing.T) {
 }
 
 // TestSectionInterrupted: a search the suite's stop cut reads "at least
-// X req/s (interrupted)" and passes on the steps that passed; cut before
-// any passed, it is not judged (unknown), never a failure; a minimum it
-// never reached is not judged either.
+// X req/s (interrupted)" and is not run (unknown: nothing passes without
+// evidence of the whole search), never a failure; cut before any step
+// passed, the same; a minimum it never reached is not judged either, and
+// ACCEPTANCE_FAIL_UNKNOWN=all never turns work that did not run into a
+// failure.
 func TestSectionInterrupted(t *testing.T) {
 	cut := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 0)
 	assert.Equal(t, sidecar.ConfidenceInterrupted, cut.Confidence)
 	assert.Equal(t, "at least 2.5 req/s (interrupted)", Line(cut))
-	assert.Equal(t, sidecar.VerdictPass, cut.Verdict)
+	assert.Equal(t, sidecar.VerdictUnknown, cut.Verdict, "the steps that ran passed, the search did not finish: not run")
 	last := cut.Checks[len(cut.Checks)-1]
 	assert.Equal(t, sidecar.CheckSearch, last.Name)
 	assert.Equal(t, sidecar.Unknown, last.Result(), "the rest of the search is not run")
@@ -51,7 +53,7 @@ func TestSectionInterrupted(t *testing.T) {
 	assert.NotEqual(t, sidecar.VerdictFail, below.Verdict)
 	failAll := Section(sidecar.Judge{FailUnknown: []string{sidecar.FailUnknownAll}}, sidecar.Capacity{},
 		Result{Capacity: 2.5, Low: 2.5, AtLeast: true, Interrupted: true}, 10)
-	assert.Equal(t, sidecar.VerdictFail, failAll.Verdict, "ACCEPTANCE_FAIL_UNKNOWN=all makes the unknown fail")
+	assert.Equal(t, sidecar.VerdictUnknown, failAll.Verdict, "ACCEPTANCE_FAIL_UNKNOWN=all does not fail work the suite did not run")
 }
 
 // TestFailureSaysWhy: with no failed check to name, the failure line
