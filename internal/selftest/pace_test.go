@@ -82,6 +82,7 @@ func TestPlanMatchesWhatAreasSend(t *testing.T) {
 	env := map[string]string{
 		"ACCEPTANCE_SIMULATOR":            "healthy?ttft=2ms&itl=1ms",
 		"ACCEPTANCE_TOOLCALL_REPEATS":     "1",
+		"ACCEPTANCE_STRUCTURED_REPEATS":   "1",
 		"ACCEPTANCE_STABILITY_REQUESTS":   "4",
 		"ACCEPTANCE_STABILITY_INTERVAL":   "10ms",
 		"ACCEPTANCE_CONCURRENCY":          "2",
@@ -97,7 +98,8 @@ func TestPlanMatchesWhatAreasSend(t *testing.T) {
 	// load generator check): every tool-calling answer is right, so no
 	// twin or extra stream was sent beyond the plan.
 	require.Equal(t, "PASS", o.Tests["TestToolCalling"], tail(o.Output))
-	tests := map[string]string{"tool calling": "TestToolCalling", "stability": "TestStability", "concurrency": "TestConcurrency", "conversation": "TestConversation"}
+	tests := map[string]string{"tool calling": "TestToolCalling", "structured outputs": "TestStructuredOutputs", "API contract": "TestContract",
+		"stability": "TestStability", "concurrency": "TestConcurrency", "conversation": "TestConversation"}
 	planned := map[string]int{}
 	for _, m := range planLine.FindAllStringSubmatch(o.Output, -1) {
 		n, _ := strconv.Atoi(m[2])
@@ -105,7 +107,7 @@ func TestPlanMatchesWhatAreasSend(t *testing.T) {
 	}
 	sent := areaRecords(o.Records)
 	delete(sent, suite.PaceTest)
-	require.Len(t, planned, 4, "a plan line per area:\n%s", tail(o.Output))
+	require.Len(t, planned, len(tests), "a plan line per area:\n%s", tail(o.Output))
 	assert.Equal(t, planned, sent, "the plan counts what each area sent")
 
 	only := Run(t, env, 2*time.Minute, "-test.timeout", "10m", "-test.run", "TestConversation")
