@@ -17,14 +17,14 @@ package acceptance
 import (
 	"testing"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/contract"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/expect"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/loadmsg"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/structured"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/suite"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // TestExpectedConfig is ACCEPTANCE_EXPECT_CONFIG against the server,
@@ -73,14 +73,14 @@ func TestToolCalling(t *testing.T) {
 					notRun++
 				}
 				t.Run(m.Mode.Name(), func(t *testing.T) {
-					for _, n := range verdict.Notes(m.Result) {
+					for _, n := range toolverdict.Notes(m.Result) {
 						t.Log(n)
 					}
 					if why := m.NotRun(); why != "" {
 						t.Skip(why) // no evidence either way: never a pass
 					}
 					if !m.Passed() {
-						t.Error(verdict.FailureMessage(m.Result))
+						t.Error(toolverdict.FailureMessage(m.Result))
 					}
 				})
 			}
@@ -104,9 +104,9 @@ func TestToolCallingModelRates(t *testing.T) {
 	}
 	for _, c := range tc.Categories {
 		t.Run(c.Name, func(t *testing.T) {
-			if msg := verdict.RateFailure(c.Name, c.Model, tc.Scenarios); msg != "" {
+			if msg := toolverdict.RateFailure(c.Name, c.Model, tc.Scenarios); msg != "" {
 				t.Error(msg)
-			} else if why := verdict.RatesNotRun(tc); why != "" {
+			} else if why := toolverdict.RatesNotRun(tc); why != "" {
 				t.Skip(why)
 			}
 		})
@@ -114,9 +114,9 @@ func TestToolCallingModelRates(t *testing.T) {
 	// The run-wide rate is judged in the test itself, not a subtest, so
 	// that it holds whatever -run selected (a subtest named "all" would be
 	// filtered out by -run TestToolCalling/<scenario>).
-	if msg := verdict.RateFailure("", *tc.Model, tc.Scenarios); msg != "" {
+	if msg := toolverdict.RateFailure("", *tc.Model, tc.Scenarios); msg != "" {
 		t.Error(msg)
-	} else if why := verdict.RatesNotRun(tc); why != "" {
+	} else if why := toolverdict.RatesNotRun(tc); why != "" {
 		t.Skip(why)
 	}
 }
@@ -213,8 +213,8 @@ func TestStability(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Stability(ctx, name)
-			t.Log(area.StabilityLine(res))
-			if u := area.UnknownLine(r.Judge(), res); u != "" {
+			t.Log(loadmsg.StabilityLine(res))
+			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
 			loadVerdict(t, r, res, &notRun)
@@ -234,8 +234,8 @@ func TestConcurrency(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Concurrency(ctx, name)
-			t.Log(area.ConcurrencyLine(res))
-			if u := area.UnknownLine(r.Judge(), res); u != "" {
+			t.Log(loadmsg.ConcurrencyLine(res))
+			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
 			loadVerdict(t, r, res, &notRun)
@@ -258,10 +258,10 @@ func TestConversation(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
 			res := r.Conversation(ctx, name)
-			if u := area.UnknownLine(r.Judge(), res); u != "" {
+			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
-			if note := area.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == sidecar.VerdictPass {
+			if note := loadmsg.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == sidecar.VerdictPass {
 				t.Log(note)
 			}
 			loadVerdict(t, r, res, &notRun)
@@ -325,7 +325,7 @@ func TestToolCallingUnderLoad(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
 			if sidecar.UnderLoadModeFailed(m.UnderLoadScenario) {
-				t.Error(area.UnderLoadFailure(m.UnderLoadScenario, res.RatePerS))
+				t.Error(loadmsg.UnderLoadFailure(m.UnderLoadScenario, res.RatePerS))
 			} else if m.NotRun > 0 {
 				t.Skip(sidecar.NotRunPrefix + "attempts cut by the suite's own stop")
 			} else if m.ServerFailures > 0 {
@@ -333,7 +333,7 @@ func TestToolCallingUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	if line := area.BackgroundLine(res); line != "" {
+	if line := loadmsg.BackgroundLine(res); line != "" {
 		t.Log(line)
 	}
 	if mr := res.Model; mr != nil {
@@ -376,7 +376,7 @@ func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 	}
 	switch r.Judge().RunOutcome(cs, v) {
 	case sidecar.Fail:
-		t.Error(area.LoadFailure(r.Judge(), res))
+		t.Error(loadmsg.LoadFailure(r.Judge(), res))
 	case sidecar.Unknown:
 		*notRun++
 		t.Skip(sidecar.NotRunReason(cs))
@@ -420,7 +420,7 @@ func TestStructuredOutputsUnderLoad(t *testing.T) {
 		})
 	}
 	if bgl := res.Background; bgl != nil {
-		t.Log(area.ConcurrencyLine(*bgl))
+		t.Log(loadmsg.ConcurrencyLine(*bgl))
 	}
 	t.Log(structured.DecodeLine(res))
 	if res.Note != "" {

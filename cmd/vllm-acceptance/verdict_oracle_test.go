@@ -102,7 +102,7 @@ func oracleRun(complete bool, failUnknown string, fill func(m *sidecar.Metrics))
 }
 
 // sc is one scenario mode: attempts run, passed of them, attempts not run,
-// and its verdict as verdict.Close writes it.
+// and its verdict as toolverdict.Close writes it.
 func sc(attempts, passed, notRun int, v string) sidecar.Scenario {
 	s := sidecar.Scenario{Name: "weather", Mode: "think_off/plain", Category: "simple", Attempts: attempts, Passed: passed,
 		NotRun: notRun, Verdict: v, Checks: map[string]int{}, Diagnoses: []sidecar.Diagnosis{}}

@@ -19,7 +19,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/report"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/shard"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // TestOneVerdictEverywhere is issue 18's property: over the golden
@@ -129,7 +129,7 @@ func agree(t *testing.T, c verdictCase, viaGotestsum bool) {
 	// The JUnit cases: merge's go test events, one test per section. A
 	// hand-written file whose tool_calling.passed contradicts its
 	// scenarios' verdicts (compare's testdata/baseline.json) cannot show one
-	// verdict at both levels; no suite writes one (verdict.Finalize).
+	// verdict at both levels; no suite writes one (toolverdict.Finalize).
 	if !contradicts(m.ToolCalling) {
 		agreeJUnit(t, m, want, sections, where, viaGotestsum)
 	}
@@ -291,7 +291,7 @@ func clone(t *testing.T, m *sidecar.Metrics) *sidecar.Metrics {
 
 // generated is a run with a random mix of outcomes in every section it
 // has. Its recorded verdicts are written the way the suite writes them
-// (through the judge and verdict.Finalize), so the property is about the
+// (through the judge and toolverdict.Finalize), so the property is about the
 // readers, not about a file no suite writes.
 func generated(rng *rand.Rand) *sidecar.Metrics {
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
@@ -344,7 +344,7 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 			att := 4
 			ok := att - rng.IntN(2)*rng.IntN(att+1)
 			s := sidecar.Scenario{Name: fmt.Sprintf("s%d", i), Mode: "think_off/stream", Category: []string{"single", "multi"}[i%2],
-				Attempts: att, Passed: ok, Model: verdict.ModelRate(ok, att, 0.5)}
+				Attempts: att, Passed: ok, Model: toolverdict.ModelRate(ok, att, 0.5)}
 			s.ScenarioModel = s.Model
 			s.Verdict = s.Model.Verdict
 			if !m.Complete && rng.IntN(2) == 0 {
@@ -356,7 +356,7 @@ func generated(rng *rand.Rand) *sidecar.Metrics {
 			}
 			tc.Scenarios = append(tc.Scenarios, s)
 		}
-		verdict.Finalize(tc, verdict.Thresholds{Scenario: 0.5, Rate: 0.8})
+		toolverdict.Finalize(tc, toolverdict.Thresholds{Scenario: 0.5, Rate: 0.8})
 		m.ToolCalling = tc
 	}
 	if present() {

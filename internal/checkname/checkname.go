@@ -1,7 +1,7 @@
 // Package checkname is the one table of check names: the "name" of every
 // check a run writes to metrics.json (Table), and the tool-calling attempt
 // checks (AttemptTable), each with where it is written and what it judges.
-// internal/sidecar and internal/check declare their constants from it,
+// internal/sidecar and internal/toolcheck declare their constants from it,
 // internal/config refuses an ACCEPTANCE_FAIL_UNKNOWN name that is not in
 // Table, and internal/docs prints both in docs/reference.md.
 package checkname
@@ -102,7 +102,7 @@ var Table = []Entry{
 }
 
 // The tool-calling attempt checks: the keys of an attempt's checks and of
-// a scenario's checks counts in metrics.json (internal/check computes them).
+// a scenario's checks counts in metrics.json (internal/toolcheck computes them).
 // Each holds or not on every attempt and is never unknown, so
 // ACCEPTANCE_FAIL_UNKNOWN takes none of them.
 const (
@@ -118,7 +118,7 @@ const (
 
 // AttemptTable is every tool-calling attempt check, in the order
 // docs/reference.md lists them. Whether a failure is the server's or the
-// model's is internal/check's Kind (by tool_choice).
+// model's is internal/toolcheck's Kind (by tool_choice).
 var AttemptTable = []Entry{
 	{Parsed, "every tool-calling step that expects calls", "calls are present, every name is an offered tool, every call has a function"},
 	{JSONValid, "steps with calls", "every call's arguments are a JSON object"},

@@ -180,7 +180,7 @@ A tool-calling attempt has checks of its own (` + "`tool_calling`" + `'s
 per-scenario ` + "`checks`" + ` counts); each holds or not on every attempt and is
 never unknown, so ` + "`ACCEPTANCE_FAIL_UNKNOWN`" + ` takes none of them. Whether a
 failure is the server's or the model's depends on ` + "`tool_choice`" + `
-(` + "`internal/check`" + `, ` + "`Kind`" + `). Source: ` + "`internal/checkname`" + ` (` + "`AttemptTable`" + `).
+(` + "`internal/toolcheck`" + `, ` + "`Kind`" + `). Source: ` + "`internal/checkname`" + ` (` + "`AttemptTable`" + `).
 
 | attempt check | checked on | what it judges |
 | --- | --- | --- |

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/series"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
@@ -112,7 +112,7 @@ type track struct {
 	first, last, max  float64
 	utilSum           float64
 	tempMax, powerMax float64
-	series            thin.Series[sidecar.GPUSample]
+	series            series.Series[sidecar.GPUSample]
 	lastSample        sidecar.GPUSample
 }
 
@@ -145,7 +145,7 @@ func start(ctx context.Context, cfg Config, open func() (reader, error), now fun
 	}
 	m.r = r
 	for _, d := range m.devs {
-		m.track[d.Index] = &track{series: thin.Series[sidecar.GPUSample]{Max: m.cfg.MaxSamples}}
+		m.track[d.Index] = &track{series: series.Series[sidecar.GPUSample]{Max: m.cfg.MaxSamples}}
 	}
 	// The first sample is taken now, so a run shorter than one interval
 	// still has a "before".

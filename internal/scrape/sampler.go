@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/redact"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/series"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
@@ -66,7 +66,7 @@ type Sampler struct {
 	mu       sync.Mutex
 	before   *Snapshot
 	note     string
-	series   thin.Series[sidecar.ServerSample]
+	series   series.Series[sidecar.ServerSample]
 	failures int
 	scrapes  int
 	lastErr  error
@@ -94,7 +94,7 @@ func start(ctx context.Context, cfg Config, now func() time.Time) *Sampler {
 	if cfg.MaxSamples < 2 {
 		cfg.MaxSamples = 3600
 	}
-	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), series: thin.Series[sidecar.ServerSample]{Max: cfg.MaxSamples}}
+	s := &Sampler{cfg: cfg, now: now, done: make(chan struct{}), series: series.Series[sidecar.ServerSample]{Max: cfg.MaxSamples}}
 	if cfg.URL == "" {
 		s.note = "no /metrics: no usable base URL to derive it from"
 		close(s.done)

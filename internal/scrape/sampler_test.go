@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vllm-acceptance/vllm-acceptance/internal/series"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/thin"
 )
 
 func TestMetricsURL(t *testing.T) {
@@ -247,7 +247,7 @@ func TestSamplerNoKeyNoHeader(t *testing.T) {
 }
 
 func TestSamplerSeriesIsBounded(t *testing.T) {
-	s := &Sampler{cfg: Config{MaxSamples: 16}, series: thin.Series[sidecar.ServerSample]{Max: 16}}
+	s := &Sampler{cfg: Config{MaxSamples: 16}, series: series.Series[sidecar.ServerSample]{Max: 16}}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 500; i++ {
 		s.add(sidecar.ServerSample{T: base.Add(time.Duration(i) * time.Second), Running: float64(i)})

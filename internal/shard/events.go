@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/loadmsg"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // Package is the Go package of the live suite, the one its go test -json
@@ -69,24 +69,24 @@ func Events(m *sidecar.Metrics) []byte {
 			case sidecar.VerdictUnknown:
 				c.skip = sc.NotRunReason
 			default:
-				c.failure = verdict.FailureMessage(verdict.Result{Scenario: sc})
+				c.failure = toolverdict.FailureMessage(toolverdict.Result{Scenario: sc})
 			}
 			parent.subs = append(parent.subs, c)
 		}
 		tests = append(tests, root)
 		rates := &testCase{name: "TestToolCallingModelRates"}
 		for _, c := range tc.Categories {
-			rc := &testCase{name: rates.name + "/" + c.Name, failure: verdict.RateFailure(c.Name, c.Model, tc.Scenarios)}
+			rc := &testCase{name: rates.name + "/" + c.Name, failure: toolverdict.RateFailure(c.Name, c.Model, tc.Scenarios)}
 			if rc.failure == "" {
-				rc.skip = verdict.RatesNotRun(tc)
+				rc.skip = toolverdict.RatesNotRun(tc)
 			}
 			rates.subs = append(rates.subs, rc)
 		}
 		if tc.Model != nil {
-			rates.failure = verdict.RateFailure("", *tc.Model, tc.Scenarios)
+			rates.failure = toolverdict.RateFailure("", *tc.Model, tc.Scenarios)
 		}
 		if rates.failure == "" {
-			rates.skip = verdict.RatesNotRun(tc)
+			rates.skip = toolverdict.RatesNotRun(tc)
 		}
 		tests = append(tests, rates)
 	}
@@ -94,14 +94,14 @@ func Events(m *sidecar.Metrics) []byte {
 	if st := m.Stability; st != nil {
 		root := &testCase{name: "TestStability"}
 		for _, r := range st.Runs {
-			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.StabilityLine(r)))
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, loadmsg.StabilityLine(r)))
 		}
 		tests = append(tests, root)
 	}
 	if cc := m.Concurrency; cc != nil {
 		root := &testCase{name: "TestConcurrency"}
 		for _, r := range cc.Runs {
-			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, area.ConcurrencyLine(r)))
+			root.subs = append(root.subs, loadCase(j, root.name, r, r.Name, r.DurationS, r.Checks, r.Verdict, loadmsg.ConcurrencyLine(r)))
 		}
 		tests = append(tests, root)
 	}
@@ -125,11 +125,11 @@ func Events(m *sidecar.Metrics) []byte {
 		tests = append(tests, tc)
 	}
 	if u := m.ToolCallingUnderLoad; u != nil {
-		root := &testCase{name: area.UnderLoadTest, logs: []string{area.BackgroundLine(*u), u.Note}}
+		root := &testCase{name: loadmsg.UnderLoadTest, logs: []string{loadmsg.BackgroundLine(*u), u.Note}}
 		for _, s := range u.Scenarios {
 			c := &testCase{name: root.name + "/" + s.Name + "/" + s.Mode}
 			if sidecar.UnderLoadModeFailed(s) {
-				c.failure = area.UnderLoadFailure(s, u.RatePerS)
+				c.failure = loadmsg.UnderLoadFailure(s, u.RatePerS)
 			} else if s.NotRun > 0 {
 				c.skip = sidecar.NotRunPrefix + "attempts cut by the suite's own stop"
 			}
@@ -210,10 +210,10 @@ func indent(s string) string {
 // and the live suite's failure text when the judge fails the run.
 func loadCase[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](j sidecar.Judge, root string, r T,
 	name string, secs float64, checks []sidecar.Check, verdict, line string) *testCase {
-	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, area.UnknownLine(j, r)}}
+	c := &testCase{name: root + "/" + name, secs: secs, logs: []string{line, loadmsg.UnknownLine(j, r)}}
 	switch j.RunOutcome(checks, verdict) {
 	case sidecar.Fail:
-		c.failure = area.LoadFailure(j, r)
+		c.failure = loadmsg.LoadFailure(j, r)
 	case sidecar.Unknown:
 		c.skip = sidecar.NotRunReason(checks)
 	}

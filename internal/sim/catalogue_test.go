@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 // wireRequest is the request the suite sends for step msgs of sc.
@@ -97,7 +97,7 @@ func walk(t *testing.T, url string, sc *fixture.Scenario, stream, think bool) []
 				rec.ToolCalls = append(rec.ToolCalls, call)
 			}
 		}
-		res := check.Evaluate(&rec, sc, k)
+		res := toolcheck.Evaluate(&rec, sc, k)
 		if !res.Passed {
 			var codes []string
 			for _, f := range res.Findings {
@@ -123,7 +123,7 @@ func walk(t *testing.T, url string, sc *fixture.Scenario, stream, think bool) []
 }
 
 // TestCatalogueVerdicts answers the whole embedded catalogue with each
-// answer-level persona and judges every answer with internal/check, as the
+// answer-level persona and judges every answer with internal/toolcheck, as the
 // live suite does: affected scenarios fail with exactly the persona's code,
 // every other scenario passes. Streaming-only faults must leave the
 // reassembled stream passing Judge (the suite catches them by structure and

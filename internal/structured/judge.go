@@ -16,10 +16,10 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 // Check names, the keys of the sidecar's checks counts.
@@ -262,7 +262,7 @@ func values(sc *fixture.Structured, v any) []string {
 	switch x := v.(type) {
 	case string:
 		if sc.ExpectText != nil {
-			if p := check.MatchValue(*sc.ExpectText, x); p != "" {
+			if p := toolcheck.MatchValue(*sc.ExpectText, x); p != "" {
 				wrong = append(wrong, p)
 			}
 		}
@@ -284,7 +284,7 @@ func values(sc *fixture.Structured, v any) []string {
 				wrong = append(wrong, "missing "+k)
 				continue
 			}
-			if p := check.MatchValue(sc.Expect[k], got); p != "" {
+			if p := toolcheck.MatchValue(sc.Expect[k], got); p != "" {
 				wrong = append(wrong, k+": "+p)
 			}
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/loadmsg"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
@@ -74,7 +74,7 @@ func (r *Run) StructuredUnderLoad(ctx context.Context, bg *Background) sidecar.S
 		res.DecodeCost = &c
 	}
 	if lr.Verdict != sidecar.VerdictPass {
-		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + area.LoadFailure(r.Judge(), lr)
+		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + loadmsg.LoadFailure(r.Judge(), lr)
 	}
 	res.Passed = res.NewServerFailures == 0 && len(res.Scenarios) > 0
 	r.Update(func(m *sidecar.Metrics) { m.StructuredUnderLoad = &res })

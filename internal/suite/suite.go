@@ -32,7 +32,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/scrape"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sim"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // Run is one execution of the live suite.
@@ -330,7 +330,7 @@ func (r *Run) Finish(reason, detail string) error {
 	if p, sm := r.metrics.Provenance, r.metrics.ServerMetrics; p != nil && sm != nil {
 		p.EngineConfig = sm.EngineConfig
 	}
-	verdict.Finalize(r.metrics.ToolCalling, r.thresholds())
+	toolverdict.Finalize(r.metrics.ToolCalling, r.thresholds())
 	r.metrics.Roofline = roofline(&r.metrics, r.Cfg.ModelBytes, r.Cfg.GPUName, r.Cfg.RooflineMinFraction, r.Cfg.RooflineBelowFails)
 	err := sidecar.Write(filepath.Join(r.OutDir, "metrics.json"), &r.metrics)
 	_ = r.jsonl.Close()
@@ -509,8 +509,8 @@ func outDir(out string) string {
 }
 
 // thresholds are the model-check rates of the configuration.
-func (r *Run) thresholds() verdict.Thresholds {
-	return verdict.Thresholds{Scenario: r.Cfg.ModelScenarioMinPassRate, Rate: r.Cfg.ModelMinPassRate}
+func (r *Run) thresholds() toolverdict.Thresholds {
+	return toolverdict.Thresholds{Scenario: r.Cfg.ModelScenarioMinPassRate, Rate: r.Cfg.ModelMinPassRate}
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

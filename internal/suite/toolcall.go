@@ -6,12 +6,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/verdict"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // Mode is one way of sending a scenario: thinking setting and transport.
@@ -32,7 +32,7 @@ func (m Mode) Name() string {
 // ModeResult is every attempt of a scenario in one mode, and its verdict.
 type ModeResult struct {
 	Mode Mode
-	verdict.Result
+	toolverdict.Result
 }
 
 // MaxExtraTwins bounds the extra non-streamed twins sent for one streamed
@@ -45,7 +45,7 @@ const MaxExtraTwins = 3
 
 // ToolCalling runs sc in every configured thinking setting and transport
 // and returns each mode's verdict; the model rate is judged over all of
-// them together (verdict.Pool).
+// them together (toolverdict.Pool).
 func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
 	out := r.ScenarioModes(ctx, test, sc)
 	r.Update(func(met *sidecar.Metrics) {
@@ -69,11 +69,11 @@ func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenar
 	for _, think := range r.Cfg.Thinking {
 		out = append(out, r.oneThinking(ctx, test, sc, think)...)
 	}
-	results := make([]verdict.Result, len(out))
+	results := make([]toolverdict.Result, len(out))
 	for i, m := range out {
 		results[i] = m.Result
 	}
-	verdict.Pool(results, r.thresholds())
+	toolverdict.Pool(results, r.thresholds())
 	for i := range out {
 		out[i].Result = results[i]
 	}
@@ -90,12 +90,12 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	_, streamOn, plainOn := toolCallSends(r.Cfg)
 	th := r.thresholds()
 	plainMode, streamMode := Mode{Think: think}, Mode{Think: think, Stream: true}
-	plain := verdict.New(sc, test+"/"+plainMode.Name(), plainMode.Name(), false, th)
-	stream := verdict.New(sc, test+"/"+streamMode.Name(), streamMode.Name(), true, th)
+	plain := toolverdict.New(sc, test+"/"+plainMode.Name(), plainMode.Name(), false, th)
+	stream := toolverdict.New(sc, test+"/"+streamMode.Name(), streamMode.Name(), true, th)
 	// Attempts never reached (the run stopped first) are not run.
 	plain.Plan(r.Cfg.ToolCallRepeats)
 	stream.Plan(r.Cfg.ToolCallRepeats)
-	addPlain := func(steps []verdict.Step) {
+	addPlain := func(steps []toolverdict.Step) {
 		for k, st := range steps {
 			plain.AddPlain(k, st)
 			stream.AddPlain(k, st)
@@ -136,7 +136,7 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 	for _, m := range []struct {
 		mode Mode
 		on   bool
-		acc  *verdict.Scenario
+		acc  *toolverdict.Scenario
 	}{{plainMode, plainOn, plain}, {streamMode, streamOn, stream}} {
 		if m.on {
 			out = append(out, ModeResult{Mode: m.mode, Result: m.acc.Close(r.redactor.String)})
@@ -147,7 +147,7 @@ func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario
 
 // MaxExtraStreams bounds the extra streamed twins sent for a step whose
 // streamed answers all differ from the plain ones systematically
-// (verdict.Scenario.Suspect): a streaming fault reproduces on every one;
+// (toolverdict.Scenario.Suspect): a streaming fault reproduces on every one;
 // a model's chance run of errors does not, and the first extra twin that
 // matches a plain answer clears the step.
 const MaxExtraStreams = 3
@@ -156,7 +156,7 @@ const MaxExtraStreams = 3
 // request of the step's last streamed attempt, again, until it gives a
 // plain answer or MaxExtraStreams were sent. They go to requests.jsonl as
 // twins.
-func (r *Run) confirmStream(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, acc *verdict.Scenario, reqs map[int]client.Request) {
+func (r *Run) confirmStream(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, acc *toolverdict.Scenario, reqs map[int]client.Request) {
 	for _, k := range acc.Suspect() {
 		req, ok := reqs[k]
 		if !ok {
@@ -171,7 +171,7 @@ func (r *Run) confirmStream(ctx context.Context, test string, sc *fixture.Scenar
 // sentAttempt is an attempt with the requests its steps sent, so that a
 // streamed step can be sent again without streaming.
 type sentAttempt struct {
-	verdict.Attempt
+	toolverdict.Attempt
 	requests []client.Request
 }
 
@@ -179,7 +179,7 @@ type sentAttempt struct {
 // write says whether the records go to requests.jsonl as the mode's own
 // (false: a twin sent only for comparison, marked by its class).
 func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n int, write bool) sentAttempt {
-	a := sentAttempt{Attempt: verdict.Attempt{N: n}}
+	a := sentAttempt{Attempt: toolverdict.Attempt{N: n}}
 	msgs := append([]fixture.Message(nil), sc.Messages...)
 	temp := 0.0
 	if sc.Temperature != nil {
@@ -219,30 +219,30 @@ func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mo
 }
 
 // send sends one step's request, judges the answer and records it.
-func (r *Run) send(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n, k int, req client.Request, write bool) verdict.Step {
+func (r *Run) send(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n, k int, req client.Request, write bool) toolverdict.Step {
 	rec := r.Client.Chat(ctx, req)
 	rec.Test, rec.Scenario, rec.Class, rec.Attempt, rec.Step = test, sc.Name, mode.Name(), n, k
 	if !write {
 		rec.Class += "/twin"
 	}
-	var res check.Result
+	var res toolcheck.Result
 	if !rec.OK() {
-		res = check.Result{Checks: map[string]bool{}, Findings: diagnosis.Transport(&rec)}
+		res = toolcheck.Result{Checks: map[string]bool{}, Findings: diagnosis.Transport(&rec)}
 	} else {
-		res = check.Evaluate(&rec, sc, k)
+		res = toolcheck.Evaluate(&rec, sc, k)
 	}
 	if req.Stream && rec.OK() {
 		if len(rec.StreamIssues) > 0 {
 			res.Findings = append(res.Findings, diagnosis.Finding{Code: diagnosis.StreamMalformed, Detail: strings.Join(rec.StreamIssues, "; ")})
 			res.Passed = false
 		}
-		res.Checks[check.Stream] = len(rec.StreamIssues) == 0
+		res.Checks[toolcheck.Stream] = len(rec.StreamIssues) == 0
 	}
 	for _, f := range res.Findings {
 		rec.Diagnoses = append(rec.Diagnoses, string(f.Code))
 	}
 	r.Record(&rec)
-	return verdict.Step{Record: rec, Result: res}
+	return toolverdict.Step{Record: rec, Result: res}
 }
 
 func thinking(mode string) *bool {
@@ -267,7 +267,7 @@ func (r *Run) ToolCallingSummary() *sidecar.ToolCalling {
 	if tc == nil {
 		return nil
 	}
-	verdict.Finalize(tc, r.thresholds())
+	toolverdict.Finalize(tc, r.thresholds())
 	out := *tc
 	out.Scenarios = append([]sidecar.Scenario(nil), tc.Scenarios...)
 	out.Categories = append([]sidecar.Category(nil), tc.Categories...)

@@ -6,11 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/area"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/loadmsg"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
@@ -60,7 +60,7 @@ func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) 
 		for res := range ch {
 			rec := res.Record
 			gen.Add(res.Lag, &rec)
-			rec.Test, rec.Scenario, rec.Attempt = area.UnderLoadTest, "background", res.I+1
+			rec.Test, rec.Scenario, rec.Attempt = loadmsg.UnderLoadTest, "background", res.I+1
 			rec.Class = res.Class
 			counted := res.Record.Start.Sub(started) >= warm
 			if !counted {
@@ -101,7 +101,7 @@ type UnderLoadMode struct {
 // is new. The records go to requests.jsonl under
 // TestToolCallingUnderLoad/<scenario>.
 func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMode {
-	modes := r.ScenarioModes(ctx, area.UnderLoadTest+"/"+sc.Name, sc)
+	modes := r.ScenarioModes(ctx, loadmsg.UnderLoadTest+"/"+sc.Name, sc)
 	iso := map[string]sidecar.Scenario{}
 	if tc := r.Metrics().ToolCalling; tc != nil {
 		for _, s := range tc.Scenarios {
@@ -175,7 +175,7 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 		res.Model = mr
 	}
 	if lr.Verdict != sidecar.VerdictPass {
-		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + area.LoadFailure(r.Judge(), lr)
+		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + loadmsg.LoadFailure(r.Judge(), lr)
 	}
 	res.Passed = sidecar.UnderLoadVerdict(&res).Passed()
 	r.Update(func(m *sidecar.Metrics) { m.ToolCallingUnderLoad = &res })

@@ -1,4 +1,4 @@
-package verdict
+package toolverdict
 
 import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"

@@ -1,4 +1,4 @@
-package area
+package loadmsg
 
 import (
 	"testing"

@@ -1,9 +1,9 @@
-// Package check judges one attempt of one step of a tool-calling scenario:
+// Package toolcheck judges one attempt of one step of a tool-calling scenario:
 // it parses the calls the server returned, validates them against the tools'
 // JSON Schemas, matches them against the fixture's expected calls, and folds
 // in what package diagnosis reads from the response. Everything here is a
 // pure function of the record and the scenario.
-package check
+package toolcheck
 
 import (
 	"encoding/json"

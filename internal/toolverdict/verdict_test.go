@@ -1,4 +1,4 @@
-package verdict
+package toolverdict
 
 import (
 	"math/rand/v2"
@@ -8,11 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 var th = Thresholds{Scenario: 0.5, Rate: 0.8}
@@ -28,16 +28,16 @@ func scenario(choice string) *fixture.Scenario {
 // step is an answer calling get_weather with args; findings make it fail.
 func step(args string, findings ...diagnosis.Code) Step {
 	rec := record.Record{Status: 200, ToolCalls: []record.ToolCall{{Name: "get_weather", Arguments: args}}}
-	res := check.Result{Checks: map[string]bool{check.Parsed: true, check.ArgsMatch: true, check.FinishReason: true}, Passed: len(findings) == 0}
+	res := toolcheck.Result{Checks: map[string]bool{toolcheck.Parsed: true, toolcheck.ArgsMatch: true, toolcheck.FinishReason: true}, Passed: len(findings) == 0}
 	for _, c := range findings {
 		res.Findings = append(res.Findings, diagnosis.Finding{Code: c, Detail: "seen " + string(c)})
 		switch c {
 		case diagnosis.ArgsMismatch:
-			res.Checks[check.ArgsMatch] = false
+			res.Checks[toolcheck.ArgsMatch] = false
 		case diagnosis.FinishReasonMismatch:
-			res.Checks[check.FinishReason] = false
+			res.Checks[toolcheck.FinishReason] = false
 		case diagnosis.NoToolCall:
-			res.Checks[check.Parsed] = false
+			res.Checks[toolcheck.Parsed] = false
 		}
 	}
 	return Step{Record: rec, Result: res}
@@ -86,7 +86,7 @@ func TestScenarioVerdict(t *testing.T) {
 		r := s.Close(noop)
 		assert.Equal(t, tc.verdict, r.Scenario.Verdict, tc.reason)
 		assert.Equal(t, tc.failedOn, r.Scenario.FailedOn, tc.reason)
-		assert.Equal(t, "model", r.Scenario.CheckKinds[check.ArgsMatch])
+		assert.Equal(t, "model", r.Scenario.CheckKinds[toolcheck.ArgsMatch])
 		for _, d := range r.Scenario.Diagnoses {
 			assert.Equal(t, string(diagnosis.KindOf(diagnosis.Code(d.Code), tc.choice)), d.Kind, "every diagnosis carries its kind")
 		}

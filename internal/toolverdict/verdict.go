@@ -1,11 +1,11 @@
-// Package verdict judges tool-calling attempts. It splits every finding and
+// Package toolverdict judges tool-calling attempts. It splits every finding and
 // check by kind (a server fault, which must never happen, or the model's
 // behaviour, which is a rate), decides whether streamed answers differ from
 // plain ones beyond the server's own variation, and turns a scenario's
 // attempts into its sidecar entry and its failure message. It does no I/O:
 // the runner (package suite) sends the requests and feeds the results in,
 // in vegeta's shape: New, Add..., Close.
-package verdict
+package toolverdict
 
 import (
 	"fmt"
@@ -14,12 +14,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 // Thresholds are the model-check pass rates a healthy model reaches.
@@ -35,7 +35,7 @@ type Thresholds struct {
 // it (for a failed request, Result holds diagnosis.Transport's findings).
 type Step struct {
 	Record record.Record
-	Result check.Result
+	Result toolcheck.Result
 }
 
 // Attempt is one try of a scenario in one mode: its steps, in order, up to
@@ -115,7 +115,7 @@ func Classify(a Attempt, toolChoice string) Judged {
 				continue // the findings say why, with their own kinds
 			}
 			unexplained := diagnosis.Finding{Code: diagnosis.Code("check_" + name), Detail: fmt.Sprintf("check %s failed with no diagnosis (step %d)", name, st.Record.Step)}
-			if check.Kind(name, toolChoice) == diagnosis.KindServer {
+			if toolcheck.Kind(name, toolChoice) == diagnosis.KindServer {
 				if len(server) == 0 {
 					server = append(server, unexplained)
 				}
@@ -241,7 +241,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 		Nondeterministic: nd > 1, DistinctAnswers: nd,
 		NotRun: notRun, NotRunReason: why,
 	}
-	for _, c := range []string{check.Parsed, check.JSONValid, check.SchemaValid, check.ArgsMatch, check.FinishReason} {
+	for _, c := range []string{toolcheck.Parsed, toolcheck.JSONValid, toolcheck.SchemaValid, toolcheck.ArgsMatch, toolcheck.FinishReason} {
 		out.Checks[c] = 0
 	}
 	for _, st := range s.sc.Steps {
@@ -265,7 +265,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 			}
 		}
 		for k, ok := range j.Checks {
-			if (k == check.JSONValid || k == check.SchemaValid) && !j.HadCall {
+			if (k == toolcheck.JSONValid || k == toolcheck.SchemaValid) && !j.HadCall {
 				continue // these rates are over attempts that produced a call
 			}
 			if ok {
@@ -303,7 +303,7 @@ func (s *Scenario) Close(redact func(string) string) Result {
 		}
 	}
 	for k := range out.Checks {
-		out.CheckKinds[k] = string(check.Kind(k, choice))
+		out.CheckKinds[k] = string(toolcheck.Kind(k, choice))
 	}
 	out.Diagnoses = []sidecar.Diagnosis{}
 	for _, d := range counts {

@@ -1,6 +1,6 @@
-// Package thin keeps a bounded, evenly spaced series of a run of unknown
+// Package series keeps a bounded, evenly spaced series of a run of unknown
 // length: the GPU monitor's samples and the /metrics sampler's scrapes.
-package thin
+package series
 
 // Series keeps at most Max values of a stream, evenly spaced over all of it.
 // The zero value keeps every value until Max is reached; Max below 2 is

@@ -1,13 +1,13 @@
-package verdict
+package toolverdict
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 // Finalize derives the run-wide figures of the tool-calling section from
@@ -50,12 +50,12 @@ func Finalize(tc *sidecar.ToolCalling, th Thresholds) {
 			x.passed += s.Passed
 			if s.ExpectsCall {
 				x.expect += s.Attempts
-				x.parsed += s.Checks[check.Parsed]
+				x.parsed += s.Checks[toolcheck.Parsed]
 			}
 			x.withCalls += s.AttemptsWithCalls
-			x.json += s.Checks[check.JSONValid]
-			x.schema += s.Checks[check.SchemaValid]
-			x.args += s.Checks[check.ArgsMatch]
+			x.json += s.Checks[toolcheck.JSONValid]
+			x.schema += s.Checks[toolcheck.SchemaValid]
+			x.args += s.Checks[toolcheck.ArgsMatch]
 			x.server += s.ServerFailures
 			x.modelN += s.Model.Attempts
 			x.modelOK += s.Model.Passed

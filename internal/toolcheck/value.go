@@ -1,4 +1,4 @@
-package check
+package toolcheck
 
 import "github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 

@@ -1,4 +1,4 @@
-package check
+package toolcheck
 
 import (
 	"crypto/sha256"

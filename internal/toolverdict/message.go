@@ -1,13 +1,13 @@
-package verdict
+package toolverdict
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
@@ -37,13 +37,13 @@ func FailureMessage(r Result) string {
 			fmt.Fprintf(&b, "  attempt %d: failed with no diagnosis\n", a.N)
 		}
 		for _, f := range a.Server {
-			fmt.Fprintf(&b, "  attempt %d (server): %s\n", a.N, check.MessageFor(f, s.ToolChoice))
+			fmt.Fprintf(&b, "  attempt %d (server): %s\n", a.N, toolcheck.MessageFor(f, s.ToolChoice))
 		}
 		if s.ScenarioModel.Verdict != sidecar.VerdictFail && len(a.Server) == 0 {
 			continue // model findings of a passing rate: in the sidecar, not the failure
 		}
 		for _, f := range a.Model {
-			fmt.Fprintf(&b, "  attempt %d (model): %s\n", a.N, check.MessageFor(f, s.ToolChoice))
+			fmt.Fprintf(&b, "  attempt %d (model): %s\n", a.N, toolcheck.MessageFor(f, s.ToolChoice))
 		}
 	}
 	if b.Len() == 0 && s.Verdict != sidecar.VerdictPass {

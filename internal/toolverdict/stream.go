@@ -1,13 +1,13 @@
-package verdict
+package toolverdict
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/check"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
 
 // Answer is one answer to one step, reduced to what stream equivalence
@@ -22,7 +22,7 @@ type Answer struct {
 func answerOf(st Step) Answer {
 	ok := true
 	for name, held := range st.Result.Checks {
-		if !held && name != check.Stream {
+		if !held && name != toolcheck.Stream {
 			ok = false
 		}
 	}

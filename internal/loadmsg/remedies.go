@@ -1,4 +1,4 @@
-package area
+package loadmsg
 
 import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
