@@ -130,7 +130,9 @@ func TestToolCallingModelRates(t *testing.T) {
 // ignored under enforcement, the answer in the reasoning, a 5xx, a refused
 // feature, the server worse afterwards) or when the values' rate is below
 // ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE beyond chance; a mode that never
-// ran is skipped as not run (unknown), never passed.
+// ran is skipped as not run (unknown), never passed. The test itself fails
+// when the values' rate over every mode is below
+// ACCEPTANCE_MODEL_MIN_PASS_RATE beyond chance.
 func TestStructuredOutputs(t *testing.T) {
 	r := live(t)
 	if why := r.OnlyOnFirstShard("structured outputs"); why != "" {
@@ -139,6 +141,13 @@ func TestStructuredOutputs(t *testing.T) {
 	if len(r.Structured) == 0 {
 		t.Skip("no structured-output scenario: the structured/ folder of ACCEPTANCE_FIXTURES is empty")
 	}
+	// The run-wide model rate, once every scenario's parallel subtests
+	// are done (a cleanup of the parent runs after them).
+	t.Cleanup(func() {
+		if msg := structured.RateFailure(r.StructuredSummary()); msg != "" {
+			t.Error(msg)
+		}
+	})
 	for _, sc := range r.Structured {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()

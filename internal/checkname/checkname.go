@@ -90,7 +90,7 @@ var Table = []Entry{
 	{MinCapacity, "capacity", "the capacity found reaches ACCEPTANCE_MIN_CAPACITY"},
 	{Search, "capacity", "the capacity search ran (why it did not, when it did not)"},
 	{Roofline, "roofline", "the decode rate against the memory-bandwidth roofline (ACCEPTANCE_ROOFLINE_MIN_FRACTION); advice unless ACCEPTANCE_ROOFLINE_BELOW_FAILS"},
-	{StructuredOutputs, "structured outputs", "a structured-output scenario mode: no server fault, values' rate within its threshold; unknown when its attempts did not run"},
+	{StructuredOutputs, "structured outputs", "a structured-output scenario mode: no server fault, values' rate within its threshold; unknown when its attempts did not run. One more check of this name is the values' rate over every mode, against ACCEPTANCE_MODEL_MIN_PASS_RATE"},
 	{PromptTokens, "API contract", "usage.prompt_tokens equals the server's /tokenize count; unknown without /tokenize"},
 	{StreamUsage, "API contract", "a streamed usage adds up with its chunks and with the plain answer's"},
 	{TemperatureNegative, "API contract", "temperature -1 is refused with an OpenAI-shaped 400 naming it, and the server answers after"},

@@ -27,6 +27,9 @@ func structuredAreas(m *sidecar.Metrics, v map[sidecar.Section]sidecar.SectionVe
 		if unknown > 0 {
 			fig += fmt.Sprintf(", %d modes not run", unknown)
 		}
+		if r := so.Model; r != nil && r.Attempts > 0 {
+			fig += fmt.Sprintf("; model rate %d/%d (%s)", r.Passed, r.Attempts, r.Verdict)
+		}
 		out = append(out, area{"structured outputs", v[sidecar.SectionStructuredOutputs], withWhy(v[sidecar.SectionStructuredOutputs], fig)})
 	}
 	if c := m.Contract; c != nil {

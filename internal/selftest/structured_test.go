@@ -143,6 +143,41 @@ func TestStructuredOutputVerdicts(t *testing.T) {
 	}
 }
 
+// TestStructuredRunWideRate: with two attempts a mode, an answer cut by
+// max_tokens every time leaves each mode within chance of the scenario
+// threshold (0/2: Wilson upper bound 66 %, above 50 %), so no mode fails;
+// the values' rate over every mode (0 of 40) is beyond chance below
+// ACCEPTANCE_MODEL_MIN_PASS_RATE, so the test and the section fail, as
+// the model's, naming the budget. Nothing passes on answers none of
+// which held.
+func TestStructuredRunWideRate(t *testing.T) {
+	t.Parallel()
+	url := Serve(t, sim.New(mustPersona(t, "so_truncated"), nil))
+	o := Run(t, map[string]string{
+		"VLLM_BASE_URL": url, "ACCEPTANCE_STRUCTURED_REPEATS": "2", "ACCEPTANCE_THINKING": "off",
+		"ACCEPTANCE_PARALLEL": "8", "ACCEPTANCE_REQUEST_TIMEOUT": "20s",
+	}, 3*time.Minute, "-test.run", "TestStructuredOutputs")
+	require.NotNil(t, o.Metrics, tail(o.Output))
+	so := o.Metrics.StructuredOutputs
+	require.NotNil(t, so, tail(o.Output))
+	require.NotEmpty(t, so.Scenarios)
+	for _, s := range so.Scenarios {
+		assert.Zero(t, s.ServerFailures, "%s [%s]: a cut JSON prefix is the budget's, not the server's", s.Name, s.Mode)
+		assert.Zero(t, s.Passed, "%s [%s]", s.Name, s.Mode)
+		assert.NotEqual(t, sidecar.Fail, s.Outcome, "%s [%s]: 0/2 is within chance of the scenario threshold", s.Name, s.Mode)
+	}
+	require.NotNil(t, so.Model)
+	assert.Equal(t, 0, so.Model.Passed)
+	assert.Equal(t, 2*len(so.Scenarios), so.Model.Attempts)
+	assert.Equal(t, sidecar.VerdictFail, so.Model.Verdict)
+	assert.False(t, so.Passed, "the section fails through the one judge")
+	assert.False(t, o.Metrics.Passed())
+	assert.Equal(t, "FAIL", o.Tests["TestStructuredOutputs"])
+	assert.Contains(t, o.Output, "structured outputs, all modes: model checks held in 0 of")
+	assert.Contains(t, o.Output, "structured_truncated_max_tokens")
+	assert.NotEqual(t, 0, o.ExitCode)
+}
+
 // TestStructuredEngineDead: a structured request that takes the engine
 // down (vLLM #4070) fails every mode, and the plain canary after the
 // modes names the server got worse (structured_next_request_worse).

@@ -13,7 +13,7 @@ import (
 func structuredCases(j sidecar.Judge, m *sidecar.Metrics) []*testCase {
 	var out []*testCase
 	if so := m.StructuredOutputs; so != nil && len(so.Scenarios) > 0 {
-		root := &testCase{name: "TestStructuredOutputs"}
+		root := &testCase{name: "TestStructuredOutputs", failure: structured.RateFailure(so)}
 		by := map[string]*testCase{}
 		for _, s := range so.Scenarios {
 			parent := by[s.Name]

@@ -23,6 +23,13 @@ type StructuredOutputs struct {
 	// scenario mode: its failures after a success are
 	// structured_next_request_worse.
 	CanaryFailures int `json:"canary_failures"`
+	// Model is the model-check rate over every mode's attempts without a
+	// server fault (values, budget), judged against
+	// ACCEPTANCE_MODEL_MIN_PASS_RATE as tool calling's run-wide rate is: a
+	// mode passes on little data, the section does not when its modes
+	// together show a model below the threshold beyond chance (every
+	// answer cut by max_tokens, say).
+	Model *Rate `json:"model,omitempty"`
 	// Passed: no scenario mode failed (unknown ones fail nothing unless
 	// ACCEPTANCE_FAIL_UNKNOWN names "structured_outputs").
 	Passed bool `json:"passed"`
@@ -135,11 +142,21 @@ func (c *Contract) AllChecks() []Check {
 	return out
 }
 
-// AllChecks is every structured-output scenario mode as the judge counts it.
+// AllChecks is every structured-output scenario mode as the judge counts
+// it, and the run-wide model rate (when any attempt judged the model) as
+// one more check of the same name.
 func (s *StructuredOutputs) AllChecks() []Check {
-	out := make([]Check, len(s.Scenarios))
-	for i, x := range s.Scenarios {
-		out[i] = x.Check()
+	out := make([]Check, 0, len(s.Scenarios)+1)
+	for _, x := range s.Scenarios {
+		out = append(out, x.Check())
+	}
+	if m := s.Model; m != nil && m.Attempts > 0 {
+		c := Check{Name: CheckStructuredOutputs, Passed: m.Verdict != VerdictFail, Value: m.Rate, Threshold: m.Min,
+			Detail: fmt.Sprintf("all modes: model checks held in %d of %d attempts", m.Passed, m.Attempts), Outcome: Pass}
+		if !c.Passed {
+			c.Outcome = Fail
+		}
+		out = append(out, c)
 	}
 	return out
 }

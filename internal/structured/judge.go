@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -120,7 +121,7 @@ func Judge(rec *record.Record, sc *fixture.Structured) Result {
 	}
 	content := strings.TrimSpace(rec.Content)
 	value, problem := decode(sc, content)
-	if problem != nil && truncated(rec) {
+	if problem != nil && truncated(rec) && unfinished(sc, content) {
 		where := "inside the answer"
 		if content == "" && strings.TrimSpace(rec.Reasoning) != "" {
 			where = "in the reasoning, before the answer began"
@@ -296,6 +297,36 @@ func values(sc *fixture.Structured, v any) []string {
 // at the budget).
 func truncated(rec *record.Record) bool {
 	return rec.FinishReason == "length" || (rec.MaxTokens > 0 && rec.CompletionTokens >= rec.MaxTokens)
+}
+
+// unfinished reports whether content, cut by max_tokens, could still
+// have become an answer under sc's constraint: empty, a prefix of JSON
+// (the decoder ran out of input, it found no wrong character), or a
+// prefix of a choice. A regex answer cannot be tested for a prefix, so a
+// cut one counts as unfinished. Text that already broke the constraint
+// before the budget ran out is the server's (not JSON, outside the
+// choices), never the budget's: a cut at max_tokens does not excuse it.
+func unfinished(sc *fixture.Structured, content string) bool {
+	if content == "" {
+		return true
+	}
+	switch sc.Format {
+	case fixture.FormatChoice:
+		return slices.ContainsFunc(sc.Choice, func(c string) bool { return strings.HasPrefix(c, content) })
+	case fixture.FormatRegex:
+		return true
+	}
+	d := json.NewDecoder(strings.NewReader(content))
+	for {
+		_, err := d.Token()
+		switch {
+		case err == nil:
+		case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF):
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // inReasoning finds the constrained answer at the end of the reasoning:

@@ -61,6 +61,12 @@ func TestJudgeFaults(t *testing.T) {
 		{"HTTP 500", "json_schema_enums", record.Record{Status: 500, ErrorKind: record.ErrHTTP, Body: `{"error":{"message":"grammar rejected tokens","type":"InternalServerError","code":500}}`}, diagnosis.StructuredServerError, diagnosis.KindServer},
 		{"feature refused", "json_schema_bounds", record.Record{Status: 400, ErrorKind: record.ErrHTTP, Body: `{"error":{"message":"The provided JSON schema contains features not supported by xgrammar.","type":"BadRequestError","code":400}}`}, diagnosis.StructuredFeatureRefused, diagnosis.KindServer},
 		{"budget ran out", "json_schema_nested_objects", record.Record{Status: 200, Content: `{"name":"Ada Lov`, FinishReason: "length", MaxTokens: 512, CompletionTokens: 512}, diagnosis.StructuredTruncatedMaxTokens, diagnosis.KindModel},
+		// llm-d-inference-sim's random text, cut at max_tokens: it broke the
+		// schema before the budget ran out, so the cut does not excuse it.
+		{"prose cut by max_tokens", "json_schema_bounds", record.Record{Status: 200, Content: "Testing@, #testing 1, 2, 3 alas the", FinishReason: "length", MaxTokens: 64, CompletionTokens: 64}, diagnosis.StructuredNotJSON, diagnosis.KindServer},
+		{"JSON then garbage, cut", "json_schema_bounds", record.Record{Status: 200, Content: `{"stars":5,"verdict":"grand"}} and more`, FinishReason: "length", MaxTokens: 64, CompletionTokens: 64}, diagnosis.StructuredNotJSON, diagnosis.KindServer},
+		{"a choice prefix cut", "choice_sentiment", record.Record{Status: 200, Content: "posi", FinishReason: "length", MaxTokens: 2, CompletionTokens: 2}, diagnosis.StructuredTruncatedMaxTokens, diagnosis.KindModel},
+		{"no choice prefix, cut", "choice_sentiment", record.Record{Status: 200, Content: "I think the", FinishReason: "length", MaxTokens: 3, CompletionTokens: 3}, diagnosis.StructuredSchemaViolation, diagnosis.KindServer},
 		{"wrong values", "json_schema_defs_ref", record.Record{Status: 200, Content: `{"sender":{"name":"Grace Hopper","city":"Arlington","country":"US"},"recipient":{"name":"Ada Lovelace","city":"London","country":"GB"}}`, FinishReason: "stop"}, diagnosis.StructuredWrongValue, diagnosis.KindModel},
 		{"not a choice", "choice_sentiment", record.Record{Status: 200, Content: "very positive", FinishReason: "stop"}, diagnosis.StructuredSchemaViolation, diagnosis.KindServer},
 		{"regex not matched", "regex_iso_date", record.Record{Status: 200, Content: "July 20, 1969", FinishReason: "stop"}, diagnosis.StructuredSchemaViolation, diagnosis.KindServer},

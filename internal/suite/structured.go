@@ -18,6 +18,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/structured"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // canaryState is the plain request sent before the structured-output
@@ -165,9 +166,14 @@ func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.St
 		// Scenarios run in parallel: keep the file in name order.
 		slices.SortStableFunc(so.Scenarios, func(a, b sidecar.StructuredScenario) int { return strings.Compare(a.Name, b.Name) })
 		so.ServerFailures = 0
+		passed, attempts := 0, 0
 		for _, s := range so.Scenarios {
 			so.ServerFailures += s.ServerFailures
+			passed += s.Model.Passed
+			attempts += s.Model.Attempts
 		}
+		rate := toolverdict.ModelRate(passed, attempts, r.Cfg.ModelMinPassRate)
+		so.Model = &rate
 		so.Passed = j.Checks(so.AllChecks()) != sidecar.Fail
 		if m.Knobs.Extra == nil {
 			m.Knobs.Extra = map[string]string{}
@@ -177,6 +183,24 @@ func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.St
 	})
 	r.Checkpoint()
 	return out
+}
+
+// StructuredSummary is a copy of the structured_outputs section so far
+// (nil before any scenario ran).
+func (r *Run) StructuredSummary() *sidecar.StructuredOutputs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	so := r.metrics.StructuredOutputs
+	if so == nil {
+		return nil
+	}
+	out := *so
+	out.Scenarios = slices.Clone(so.Scenarios)
+	if so.Model != nil {
+		m := *so.Model
+		out.Model = &m
+	}
+	return &out
 }
 
 // structuredModes runs and judges sc's modes. canary: send the canary
