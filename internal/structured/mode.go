@@ -1,8 +1,6 @@
 package structured
 
 import (
-	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,7 +9,7 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // Mode accumulates the attempts of one scenario in one mode (thinking
@@ -168,51 +166,15 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', 3, 64) }
 
 // RateFailure is the line TestStructuredOutputs prints when the run-wide
-// model rate (so.Model) fails: the rate, its interval and threshold, the
-// model codes seen most, with their fixes, and the modes below 100 %;
+// model rate (so.Model) fails: tool calling's rate line over the modes;
 // "" when it does not fail.
 func RateFailure(so *sidecar.StructuredOutputs) string {
-	if so == nil || so.Model == nil || so.Model.Verdict != sidecar.VerdictFail {
+	if so == nil || so.Model == nil {
 		return ""
 	}
-	r := so.Model
-	var b strings.Builder
-	fmt.Fprintf(&b, "structured outputs, all modes: model checks held in %d of %d attempts (%s, 95 %% CI %s–%s), below the %s a healthy model reaches (ACCEPTANCE_MODEL_MIN_PASS_RATE): model behaviour, not a server fault",
-		r.Passed, r.Attempts, units.Percent(r.Rate), units.Percent(r.CI95.Low), units.Percent(r.CI95.High), units.Percent(r.Min))
-	codes := map[string]*sidecar.Diagnosis{}
-	var worst []string
-	for _, s := range so.Scenarios {
-		if s.Model.Passed < s.Model.Attempts {
-			worst = append(worst, fmt.Sprintf("%s [%s] %d/%d", s.Name, s.Mode, s.Model.Passed, s.Model.Attempts))
-		}
-		for _, d := range s.Diagnoses {
-			if d.Kind != string(diagnosis.KindModel) {
-				continue
-			}
-			if c := codes[d.Code]; c != nil {
-				c.Count += d.Count
-			} else {
-				codes[d.Code] = &d
-			}
-		}
+	parts := make([]toolverdict.RatePart, len(so.Scenarios))
+	for i, s := range so.Scenarios {
+		parts[i] = toolverdict.RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses}
 	}
-	top := slices.SortedFunc(maps.Values(codes), func(a, b *sidecar.Diagnosis) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
-	for _, d := range top[:min(3, len(top))] {
-		fmt.Fprintf(&b, "\n  %s ×%d: %s", d.Code, d.Count, d.Message)
-		if d.Remedy != "" {
-			fmt.Fprintf(&b, " → fix: %s", d.Remedy)
-		}
-	}
-	if len(worst) > 8 {
-		worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
-	}
-	if len(worst) > 0 {
-		b.WriteString("\n  below 100 %: " + strings.Join(worst, "; "))
-	}
-	return b.String()
+	return toolverdict.RateLine("structured outputs, all modes", "ACCEPTANCE_MODEL_MIN_PASS_RATE", *so.Model, parts)
 }

@@ -2,6 +2,8 @@ package toolverdict
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,60 +104,72 @@ func RatesNotRun(tc *sidecar.ToolCalling) string {
 // and threshold, the model codes seen most with their remedies, and the
 // scenarios that pulled it down; "" when the rate passed.
 func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
-	if r.Verdict != sidecar.VerdictFail {
-		return ""
-	}
 	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"
 	if name == "" {
 		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
+	}
+	var parts []RatePart
+	for _, s := range scenarios {
+		if scope == "" || s.Category == scope {
+			parts = append(parts, RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses})
+		}
+	}
+	return RateLine(name, knob, r, parts)
+}
+
+// RatePart is one scenario mode behind a pooled model-check rate: its own
+// rate and its diagnoses.
+type RatePart struct {
+	Label     string
+	Model     sidecar.Rate
+	Diagnoses []sidecar.Diagnosis
+}
+
+// RateLine is the failure text of the pooled model-check rate r, named
+// name and judged against knob, over parts (tool-calling scenarios, or
+// structured-output modes): the rate with its interval and threshold, the
+// three model codes seen most with their remedies, and the parts below
+// 100 %; "" when r did not fail.
+func RateLine(name, knob string, r sidecar.Rate, parts []RatePart) string {
+	if r.Verdict != sidecar.VerdictFail {
+		return ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95 %% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
 		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min), knob)
 	codes := map[string]*sidecar.Diagnosis{}
 	var worst []string
-	for _, s := range scenarios {
-		if scope != "" && s.Category != scope {
-			continue
+	for _, p := range parts {
+		if p.Model.Passed < p.Model.Attempts {
+			worst = append(worst, fmt.Sprintf("%s %d/%d", p.Label, p.Model.Passed, p.Model.Attempts))
 		}
-		if s.Model.Passed < s.Model.Attempts {
-			worst = append(worst, fmt.Sprintf("%s [%s] %d/%d", s.Name, s.Mode, s.Model.Passed, s.Model.Attempts))
-		}
-		for _, d := range s.Diagnoses {
+		for _, d := range p.Diagnoses {
 			if d.Kind != string(diagnosis.KindModel) {
 				continue
 			}
 			if c := codes[d.Code]; c != nil {
 				c.Count += d.Count
 			} else {
-				d := d
 				codes[d.Code] = &d
 			}
 		}
 	}
-	top := make([]*sidecar.Diagnosis, 0, len(codes))
-	for _, d := range codes {
-		top = append(top, d)
-	}
-	sort.Slice(top, func(i, j int) bool {
-		if top[i].Count != top[j].Count {
-			return top[i].Count > top[j].Count
+	top := slices.SortedFunc(maps.Values(codes), func(a, b *sidecar.Diagnosis) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
 		}
-		return top[i].Code < top[j].Code
+		return strings.Compare(a.Code, b.Code)
 	})
-	for i, d := range top {
-		if i == 3 {
-			break
-		}
+	for _, d := range top[:min(3, len(top))] {
 		fmt.Fprintf(&b, "\n  %s ×%d: %s", d.Code, d.Count, d.Message)
 		if d.Remedy != "" {
 			fmt.Fprintf(&b, " → fix: %s", d.Remedy)
 		}
 	}
+	if len(worst) > 8 {
+		worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
+	}
 	if len(worst) > 0 {
-		if len(worst) > 8 {
-			worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
-		}
 		b.WriteString("\n  below 100 %: " + strings.Join(worst, "; "))
 	}
 	return b.String()
