@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	// The plan: the pace of the idle server, each selected area's wall
 	// time at it, and a refusal before any load when it cannot fit the
 	// deadline (internal/suite/pace.go, docs/pace.md).
-	run.CheckPlan(deadline, timeout, suite.Selected(flagValue("test.run"), flagValue("test.skip")))
+	run.CheckPlan(deadline, timeout, suite.Selected(flagValue("test.run"), flagValue("test.skip")), suite.Subtests(flagValue("test.run")))
 	if msg := run.Fatal(); msg != "" {
 		fmt.Fprintln(os.Stderr, "vllm-acceptance: every case will fail:", msg)
 	}

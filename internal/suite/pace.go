@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
+	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/load"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/trace"
@@ -42,7 +44,7 @@ func Selected(run, skip string) func(test string) bool {
 		if p == "" {
 			return nil
 		}
-		re, err := regexp.Compile(strings.SplitN(p, "/", 2)[0])
+		re, err := regexp.Compile(splitPattern(p)[0])
 		if err != nil {
 			return nil
 		}
@@ -57,6 +59,48 @@ func Selected(run, skip string) func(test string) bool {
 	}
 }
 
+// Subtests is go test -run's second element (the pattern's part after its
+// first slash, split as go test splits it: not inside brackets or
+// parentheses) as a filter of scenario names, the subtests of
+// TestToolCalling, TestStructuredOutputs and their under-load twins; nil
+// when -run names no subtest (or does not compile: go test refuses it).
+// Only those areas are narrowed by it; the plan of any other area stays
+// whole, an overestimate and never an underestimate.
+func Subtests(run string) func(name string) bool {
+	elems := splitPattern(run)
+	if len(elems) < 2 || elems[1] == "" {
+		return nil
+	}
+	re, err := regexp.Compile(elems[1])
+	if err != nil {
+		return nil
+	}
+	return re.MatchString
+}
+
+// splitPattern splits a -run pattern at its slashes outside brackets and
+// parentheses, as the testing package does.
+func splitPattern(p string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth = max(depth-1, 0)
+		case '\\':
+			i++
+		case '/':
+			if depth == 0 {
+				out = append(out, p[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, p[start:])
+}
+
 // CheckPlan plans the run before any area sends a request: it works out
 // each selected area's requests (Plan), refuses at once a plan that cannot
 // fit go test's deadline whatever the server's pace (its pauses, arrival
@@ -68,11 +112,16 @@ func Selected(run, skip string) func(test string) bool {
 // deadline (go test -timeout 0, or the test binary run without
 // -test.timeout) plans nothing: no probe, and every request keeps
 // ACCEPTANCE_REQUEST_TIMEOUT.
-func (r *Run) CheckPlan(deadline time.Time, timeout time.Duration, selected func(test string) bool) {
+func (r *Run) CheckPlan(deadline time.Time, timeout time.Duration, selected func(test string) bool, sub func(name string) bool) {
 	if r.fatal != "" || r.Client == nil || deadline.IsZero() {
 		return
 	}
-	plan := Plan(r.Cfg, r.Scenarios, selected, r.Structured...)
+	scenarios, structured := r.Scenarios, r.Structured
+	if sub != nil {
+		scenarios = slices.DeleteFunc(slices.Clone(scenarios), func(s *fixture.Scenario) bool { return !sub(s.Name) })
+		structured = slices.DeleteFunc(slices.Clone(structured), func(s *fixture.Structured) bool { return !sub(s.Name) })
+	}
+	plan := Plan(r.Cfg, scenarios, selected, structured...)
 	if t := r.Trace(); t != nil {
 		for i := range plan {
 			if plan[i].Test == "TestConcurrency" {

@@ -95,6 +95,39 @@ func TestSelected(t *testing.T) {
 	assert.True(t, Selected("", "TestToolCalling/simple")("TestToolCalling"), "skipping subtests keeps the area")
 }
 
+// TestSubtestsNarrowThePlan: -run TestToolCalling/<scenario> plans that
+// scenario's requests, not every scenario's, so a narrowed run the
+// refusal line itself suggests is not refused on the whole plan.
+func TestSubtestsNarrowThePlan(t *testing.T) {
+	assert.Nil(t, Subtests(""))
+	assert.Nil(t, Subtests("TestToolCalling"), "no subtest element")
+	assert.Nil(t, Subtests("Test(A/B)"), "a slash inside parentheses does not split")
+	assert.Nil(t, Subtests("TestToolCalling/[x"), "a pattern that does not compile: go test refuses it")
+	one := Subtests("TestToolCalling/^simple_get_weather$/think_off")
+	require.NotNil(t, one)
+	assert.True(t, one("simple_get_weather"))
+	assert.False(t, one("simple_get_weather_celsius"))
+	assert.Equal(t, []string{"TestX", "[a/b]", "c"}, splitPattern("TestX/[a/b]/c"))
+	assert.True(t, Selected("Test(ToolCalling|Stability)/x", "")("TestStability"))
+
+	cfg := config.Default()
+	sc, err := fixture.Load(filepath.Join(config.RepoRoot(), "fixtures"))
+	require.NoError(t, err)
+	require.Greater(t, len(sc), 1)
+	var picked []*fixture.Scenario
+	for _, s := range sc {
+		if one(s.Name) {
+			picked = append(picked, s)
+		}
+	}
+	require.Len(t, picked, 1)
+	whole := Plan(cfg, sc, Selected("TestToolCalling$", ""))
+	narrowed := Plan(cfg, picked, Selected("TestToolCalling$", ""))
+	require.Len(t, whole, 1)
+	require.Len(t, narrowed, 1)
+	assert.Less(t, narrowed[0].Requests()*len(sc)/2, whole[0].Requests(), "one scenario of %d plans a fraction of the requests", len(sc))
+}
+
 func TestDurationsAsPeopleSayThem(t *testing.T) {
 	assert.Equal(t, "4 min 24 s", Human(264*time.Second))
 	assert.Equal(t, "24 min", Human(24*time.Minute+10*time.Second))
