@@ -9,7 +9,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/stats"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
 // Mode accumulates the attempts of one scenario in one mode (thinking
@@ -172,9 +171,9 @@ func RateFailure(so *sidecar.StructuredOutputs) string {
 	if so == nil || so.Model == nil {
 		return ""
 	}
-	parts := make([]toolverdict.RatePart, len(so.Scenarios))
+	parts := make([]sidecar.RatePart, len(so.Scenarios))
 	for i, s := range so.Scenarios {
-		parts[i] = toolverdict.RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses}
+		parts[i] = sidecar.RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses}
 	}
-	return toolverdict.RateLine("structured outputs, all modes", "ACCEPTANCE_MODEL_MIN_PASS_RATE", *so.Model, parts)
+	return so.Model.FailureLine("structured outputs, all modes", "ACCEPTANCE_MODEL_MIN_PASS_RATE", parts)
 }

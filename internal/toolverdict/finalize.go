@@ -2,12 +2,8 @@ package toolverdict
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
-	"strings"
 
-	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/toolcheck"
 )
@@ -108,71 +104,13 @@ func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) str
 	if name == "" {
 		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
 	}
-	var parts []RatePart
+	var parts []sidecar.RatePart
 	for _, s := range scenarios {
 		if scope == "" || s.Category == scope {
-			parts = append(parts, RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses})
+			parts = append(parts, sidecar.RatePart{Label: s.Name + " [" + s.Mode + "]", Model: s.Model, Diagnoses: s.Diagnoses})
 		}
 	}
-	return RateLine(name, knob, r, parts)
-}
-
-// RatePart is one scenario mode behind a pooled model-check rate: its own
-// rate and its diagnoses.
-type RatePart struct {
-	Label     string
-	Model     sidecar.Rate
-	Diagnoses []sidecar.Diagnosis
-}
-
-// RateLine is the failure text of the pooled model-check rate r, named
-// name and judged against knob, over parts (tool-calling scenarios, or
-// structured-output modes): the rate with its interval and threshold, the
-// three model codes seen most with their remedies, and the parts below
-// 100 %; "" when r did not fail.
-func RateLine(name, knob string, r sidecar.Rate, parts []RatePart) string {
-	if r.Verdict != sidecar.VerdictFail {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: model checks held in %d of %d attempts (%s, 95 %% CI %s), below the %s a healthy model reaches (%s): model behaviour, not a server fault",
-		name, r.Passed, r.Attempts, pct(r.Rate), interval(r), pct(r.Min), knob)
-	codes := map[string]*sidecar.Diagnosis{}
-	var worst []string
-	for _, p := range parts {
-		if p.Model.Passed < p.Model.Attempts {
-			worst = append(worst, fmt.Sprintf("%s %d/%d", p.Label, p.Model.Passed, p.Model.Attempts))
-		}
-		for _, d := range p.Diagnoses {
-			if d.Kind != string(diagnosis.KindModel) {
-				continue
-			}
-			if c := codes[d.Code]; c != nil {
-				c.Count += d.Count
-			} else {
-				codes[d.Code] = &d
-			}
-		}
-	}
-	top := slices.SortedFunc(maps.Values(codes), func(a, b *sidecar.Diagnosis) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
-	for _, d := range top[:min(3, len(top))] {
-		fmt.Fprintf(&b, "\n  %s ×%d: %s", d.Code, d.Count, d.Message)
-		if d.Remedy != "" {
-			fmt.Fprintf(&b, " → fix: %s", d.Remedy)
-		}
-	}
-	if len(worst) > 8 {
-		worst = append(worst[:8], fmt.Sprintf("and %d more", len(worst)-8))
-	}
-	if len(worst) > 0 {
-		b.WriteString("\n  below 100 %: " + strings.Join(worst, "; "))
-	}
-	return b.String()
+	return r.FailureLine(name, knob, parts)
 }
 
 func ratio(k, n int) *float64 {
