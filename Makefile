@@ -38,7 +38,7 @@ k8scheck: ## build deploy/kubernetes with kustomize's Go API and check the manif
 	$(GO) -C tools/k8scheck vet ./...
 	$(GO) -C tools/k8scheck test -count=1 ./...
 
-# K8S_E2E_FLAGS: --level1-only (what .ci/run passes), --break field|secret|cpu|command.
+# K8S_E2E_FLAGS: --level1-only (the control plane only), --break field|secret|cpu|command.
 K8S_E2E_FLAGS ?=
 k8s-e2e: ## deploy/kubernetes on a live control plane here (kwok node), then the sharded run as real pods (root; not part of test; SKIP line without root); K8S_E2E_FLAGS=--level1-only stops after the control plane
 	./scripts/k8s-e2e.sh $(K8S_E2E_FLAGS)

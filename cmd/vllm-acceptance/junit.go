@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/fatih/color"
@@ -71,6 +72,14 @@ func writeJUnit(path string, events []byte) error {
 	}
 	os.Setenv(eventsEnv, tmp.Name())
 	defer os.Unsetenv(eventsEnv)
+	// gotestsum's junit.xml records the Go version from `go version`
+	// unless GOVERSION names it; the image has no toolchain, so name the
+	// one this binary was built with (else a "Failed to lookup go
+	// version" warning in every merge Job's log).
+	if _, ok := os.LookupEnv("GOVERSION"); !ok {
+		os.Setenv("GOVERSION", runtime.Version())
+		defer os.Unsetenv("GOVERSION")
+	}
 	// gotestsum prints its format and a "DONE n tests" line to
 	// color.Output (os.Stdout), even with format "none" and no summary:
 	// sent nowhere, merge's own output stays alone. The run's pass or fail

@@ -37,7 +37,12 @@ func Section(j sidecar.Judge, res sidecar.Capacity, sr Result, minCapacity float
 		c.Skipped, c.NotRun = true, true
 		c.Detail = sidecar.NotRunPrefix + "the suite's own stop cut the search before any step passed (" + sr.Reason + ")"
 	} else if sr.Capacity == 0 && res.Confidence == sidecar.ConfidenceGeneratorLimited {
-		c.Detail = "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
+		// The client, not the server, set every figure: the server was not
+		// measured, so the search is not run (the gate cannot vouch for
+		// it, and it is never the server's failure to "miss the SLOs even
+		// at the lowest rate").
+		c.Skipped, c.NotRun = true, true
+		c.Detail = sidecar.NotRunPrefix + "the load generator could not keep up even at the start rate: this machine, not the server, set the figures; " +
 			"give the suite more cores or shard the load (ACCEPTANCE_SHARD), or lower ACCEPTANCE_CAPACITY_START_RATE"
 	} else if sr.Capacity == 0 && len(res.Steps) > 0 {
 		first := res.Steps[0]

@@ -26,6 +26,14 @@ func TestSection(t *testing.T) {
 	limited := Section(sidecar.Judge{}, sidecar.Capacity{}, Result{Limited: true}, 0)
 	assert.Equal(t, sidecar.ConfidenceGeneratorLimited, limited.Confidence)
 	assert.Contains(t, limited.Checks[0].Detail, "this machine, not the server")
+	assert.Equal(t, sidecar.VerdictUnknown, limited.Verdict, "the client set the figures: the server was not measured (not run), not failed")
+	assert.True(t, limited.Checks[0].NotRun)
+	assert.Empty(t, sidecar.Judge{}.Failed(limited.Checks), "no failed check, so no server remedy for the client's limit")
+	strict := sidecar.Judge{FailUnknown: []string{sidecar.FailUnknownAll}}
+	assert.Equal(t, sidecar.VerdictUnknown, Section(strict, sidecar.Capacity{}, Result{Limited: true}, 0).Verdict, "work that measured only the client is never held against the server")
+	v, _ := strict.SectionOutcome(&sidecar.Metrics{Capacity: &limited}, sidecar.SectionCapacity)
+	assert.False(t, v.Passed(), "and the gate does not pass it: nothing passes without evidence")
+	assert.Contains(t, v.NotRun, "shard the load")
 }
 
 // TestSectionInterrupted: a search the suite's stop cut reads "at least

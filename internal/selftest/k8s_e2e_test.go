@@ -46,6 +46,14 @@ func TestKubernetesRun(t *testing.T) {
 	// one judge's verdict on the merged metrics.json, and a healthy
 	// simulator passes.
 	judged := sidecar.JudgeOf(m).Passed(m)
+	for sec, v := range sidecar.JudgeOf(m).Outcomes(m) {
+		if v.Outcome != sidecar.Pass {
+			t.Logf("section %s: %s %+v", sec, v.Outcome, v)
+		}
+	}
+	if !m.Complete {
+		t.Logf("incomplete: %s", m.Ending())
+	}
 	assert.Equal(t, judged, mergeState == "Complete", "the merge Job's outcome is the judge's verdict")
 	assert.True(t, judged, "a healthy simulator passes, sharded over real pods")
 	assert.True(t, m.Complete, "every part merged: %s", m.Ending())
