@@ -161,7 +161,12 @@ func stabilityRecords(o Outcome) []int {
 // requests.jsonl line per request, text cleared and token counts kept.
 func TestLoadHealthy(t *testing.T) {
 	t.Parallel()
-	o := Run(t, loadEnv(t, "healthy?ttft=20ms&itl=1ms"), 90*time.Second,
+	env := loadEnv(t, "healthy?ttft=20ms&itl=1ms")
+	// Degradation has its own tests (degrading fails, noisy passes): at
+	// 20 ms a request a loaded 2-core machine's jitter can move a
+	// twenty-request trend past 20 %.
+	env["ACCEPTANCE_MAX_DEGRADATION"] = "1000"
+	o := Run(t, env, 90*time.Second,
 		"-test.run", "TestStability|TestConcurrency|TestConversation")
 	require.Equal(t, 0, o.ExitCode, tail(o.Output))
 	m := o.Metrics

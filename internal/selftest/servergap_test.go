@@ -111,7 +111,11 @@ const StabilityRunName = "alternating"
 // passes.
 func TestClientServerGapNoHistograms(t *testing.T) {
 	t.Parallel()
-	o := Run(t, loadEnv(t, "no_histograms?ttft=5ms"), 90*time.Second, "-test.run", "TestStability|TestConcurrency")
+	env := loadEnv(t, "no_histograms?ttft=5ms")
+	// Not a degradation test: at 5 ms a request, a loaded 2-core machine's
+	// jitter alone can read as +30 % within a class (seen in CI).
+	env["ACCEPTANCE_MAX_DEGRADATION"] = "1000"
+	o := Run(t, env, 90*time.Second, "-test.run", "TestStability|TestConcurrency")
 	checks, views := gapChecks(t, o)
 	for name, c := range checks {
 		assert.True(t, c.Skipped, "%s: %+v", name, c)
