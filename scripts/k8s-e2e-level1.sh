@@ -112,7 +112,7 @@ EOF
 				[[ -n "$state" ]] && break
 				sleep 0.2
 			done
-			[[ "$state" == Complete ]] || die "level 1: $d: job $job is '${state:-not finished after 60s}': $(kubectl -n "$ns" describe job "$job" | tail -n 5)"
+			[[ "$state" == Complete ]] || die "level 1: $d: job $job is '${state:-not finished after 60s}': $(pod_trouble "$ns" || true) $(kubectl -n "$ns" describe job "$job" | tail -n 5)"
 		done
 		n=$(kubectl -n "$ns" get job vllm-acceptance-shards -o jsonpath='{.spec.completions}')
 		got=$(kubectl -n "$ns" get job vllm-acceptance-shards -o jsonpath='{.status.completedIndexes}')
