@@ -100,6 +100,9 @@ func RatesNotRun(tc *sidecar.ToolCalling) string {
 // and threshold, the model codes seen most with their remedies, and the
 // scenarios that pulled it down; "" when the rate passed.
 func RateFailure(scope string, r sidecar.Rate, scenarios []sidecar.Scenario) string {
+	if r.Verdict != sidecar.VerdictFail {
+		return ""
+	}
 	name, knob := scope, "ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE"
 	if name == "" {
 		name, knob = "all scenarios", "ACCEPTANCE_MODEL_MIN_PASS_RATE"
