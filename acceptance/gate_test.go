@@ -33,7 +33,7 @@ import (
 // against found; a fact the server does not expose is unknown, never
 // failed.
 func TestExpectedConfig(t *testing.T) {
-	e := run.ExpectedConfig()
+	e := run.ExpectedConfig.Section()
 	if e == nil {
 		if msg := run.Fatal(); msg != "" {
 			t.Fatal(msg)
@@ -66,7 +66,7 @@ func TestToolCalling(t *testing.T) {
 			defer r.Release()
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			modes := r.ToolCalling(ctx, t.Name(), sc)
+			modes := r.ToolCalling.Scenario(ctx, t.Name(), sc)
 			notRun := 0
 			for _, m := range modes {
 				if m.NotRun() != "" {
@@ -98,7 +98,7 @@ func TestToolCalling(t *testing.T) {
 // test itself (against ACCEPTANCE_MODEL_MIN_PASS_RATE).
 func TestToolCallingModelRates(t *testing.T) {
 	r := live(t)
-	tc := r.ToolCallingSummary()
+	tc := r.ToolCalling.Summary()
 	if tc == nil {
 		t.Skip("no tool-calling scenario ran")
 	}
@@ -144,7 +144,7 @@ func TestStructuredOutputs(t *testing.T) {
 	// The run-wide model rate, once every scenario's parallel subtests
 	// are done (a cleanup of the parent runs after them).
 	t.Cleanup(func() {
-		if msg := structured.RateFailure(r.StructuredSummary()); msg != "" {
+		if msg := structured.RateFailure(r.StructuredOutputs.Summary()); msg != "" {
 			t.Error(msg)
 		}
 	})
@@ -155,7 +155,7 @@ func TestStructuredOutputs(t *testing.T) {
 			defer r.Release()
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			for _, m := range r.StructuredOutputs(ctx, t.Name(), sc) {
+			for _, m := range r.StructuredOutputs.Scenario(ctx, t.Name(), sc) {
 				t.Run(m.Mode, func(t *testing.T) {
 					switch m.Outcome {
 					case sidecar.Fail:
@@ -185,7 +185,7 @@ func TestContract(t *testing.T) {
 	}
 	ctx, cancel := r.Context(t.Context())
 	defer cancel()
-	checks := r.Contract(ctx, t.Name())
+	checks := r.APIContract.Checks(ctx, t.Name())
 	for _, name := range contract.Names() {
 		t.Run(name, func(t *testing.T) {
 			for _, c := range checks {
@@ -216,12 +216,12 @@ func TestStability(t *testing.T) {
 	if why := r.OnlyOnFirstShard("stability"); why != "" {
 		t.Skip(why)
 	}
-	names, notRun := r.StabilityRuns(), 0
+	names, notRun := r.LoadRuns.StabilityRuns(), 0
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			res := r.Stability(ctx, name)
+			res := r.LoadRuns.Stability(ctx, name)
 			t.Log(loadmsg.StabilityLine(res))
 			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
@@ -237,12 +237,12 @@ func TestStability(t *testing.T) {
 // from the schedule), and judges success rate and goodput against the SLOs.
 func TestConcurrency(t *testing.T) {
 	r := live(t)
-	names, notRun := r.ConcurrencyRuns(), 0
+	names, notRun := r.LoadRuns.ConcurrencyRuns(), 0
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			res := r.Concurrency(ctx, name)
+			res := r.LoadRuns.Concurrency(ctx, name)
 			t.Log(loadmsg.ConcurrencyLine(res))
 			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
@@ -261,12 +261,12 @@ func TestConversation(t *testing.T) {
 	if why := r.OnlyOnFirstShard("the conversation"); why != "" {
 		t.Skip(why)
 	}
-	names, notRun := r.ConversationRuns(), 0
+	names, notRun := r.LoadRuns.ConversationRuns(), 0
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := r.Context(t.Context())
 			defer cancel()
-			res := r.Conversation(ctx, name)
+			res := r.LoadRuns.Conversation(ctx, name)
 			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
 				t.Log(u)
 			}
@@ -293,7 +293,7 @@ func TestCapacity(t *testing.T) {
 	}
 	ctx, cancel := r.Context(t.Context())
 	defer cancel()
-	res := r.Capacity(ctx)
+	res := r.CapacitySearch.Search(ctx)
 	for _, st := range res.Steps {
 		t.Log(capacity.StepLine(st))
 	}
@@ -325,12 +325,12 @@ func TestToolCallingUnderLoad(t *testing.T) {
 	}
 	ctx, cancel := r.Context(t.Context())
 	defer cancel()
-	bg, why := r.StartBackground(ctx)
+	bg, why := r.UnderLoad.Start(ctx)
 	if why != "" {
 		t.Skip(why)
 	}
-	modes := r.RunUnderLoad(ctx)
-	res := r.StopBackground(bg, modes)
+	modes := r.UnderLoad.RunToolCalling(ctx)
+	res := r.UnderLoad.Stop(bg, modes)
 	for _, m := range modes {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
 			if sidecar.UnderLoadModeFailed(m.UnderLoadScenario) {
@@ -412,11 +412,11 @@ func TestStructuredOutputsUnderLoad(t *testing.T) {
 	}
 	ctx, cancel := r.Context(t.Context())
 	defer cancel()
-	bg, why := r.StartBackground(ctx)
+	bg, why := r.UnderLoad.Start(ctx)
 	if why != "" {
 		t.Skip(why)
 	}
-	res := r.StructuredUnderLoad(ctx, bg)
+	res := r.UnderLoad.RunStructuredOutputs(ctx, bg)
 	for _, m := range res.Scenarios {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
 			if sidecar.UnderLoadModeFailed(m) {

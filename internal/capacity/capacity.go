@@ -3,7 +3,7 @@
 // (Criteria: Evidence, Decide, the one rule for one process and for merge),
 // what the search found in the sidecar's words (Section, Line, Failure),
 // and a discrete-event model of a batching server to check it against
-// (Model). It does no I/O: the live side, suite.Run.Capacity, runs each
+// (Model). It does no I/O: the live side, suite.CapacitySearch, runs each
 // step and reports back. docs/capacity.md describes the whole procedure.
 //
 // The search follows vllm bench serve's SLA sweep (sweep/serve_sla.py) and

@@ -173,3 +173,71 @@ func assertMayImportColumn(t *testing.T) {
 		assert.Equal(t, want, strings.TrimSpace(m[2]), "docs/ARCHITECTURE.md: layer %d may import only the layers below it", n)
 	}
 }
+
+// TestRunnersAreMapped holds the "runs it" column of docs/ARCHITECTURE.md's
+// area table to the code: every runner of suite.Run (a field whose type is
+// a suite type embedding *Run) is named in the table as `suite.<Type>`,
+// and every `suite.<Type>` the column names is such a runner, so a
+// newcomer who starts from an area finds the type that runs it, and a new
+// area cannot be added without its row.
+func TestRunnersAreMapped(t *testing.T) {
+	files := parseNonTest(t, filepath.Join("..", "suite"), parser.SkipObjectResolution)
+	embedsRun := map[string]bool{} // suite types with an embedded *Run
+	var runFields []string         // Run's fields typed *T
+	for _, af := range files {
+		ast.Inspect(af, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				return false
+			}
+			for _, fl := range st.Fields.List {
+				star, ok := fl.Type.(*ast.StarExpr)
+				if !ok {
+					continue
+				}
+				id, ok := star.X.(*ast.Ident)
+				if !ok {
+					continue
+				}
+				if len(fl.Names) == 0 && id.Name == "Run" {
+					embedsRun[ts.Name.Name] = true
+				}
+				if ts.Name.Name == "Run" && len(fl.Names) == 1 && fl.Names[0].Name == id.Name {
+					runFields = append(runFields, id.Name)
+				}
+			}
+			return false
+		})
+	}
+	var runners []string
+	for _, f := range runFields {
+		if embedsRun[f] {
+			runners = append(runners, f)
+		}
+	}
+	require.GreaterOrEqual(t, len(runners), 7, "suite.Run has a runner per area (found %v)", runners)
+
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "ARCHITECTURE.md"))
+	require.NoError(t, err)
+	text := string(doc)
+	start := strings.Index(text, "| area | runs it |")
+	require.NotEqual(t, -1, start, "docs/ARCHITECTURE.md has the area table")
+	end := strings.Index(text[start:], "\n\n")
+	require.NotEqual(t, -1, end)
+	named := map[string]bool{}
+	for _, line := range strings.Split(text[start:start+end], "\n")[2:] {
+		cells := strings.Split(line, "|")
+		require.Greater(t, len(cells), 3, "row %q has its columns", line)
+		for _, m := range regexp.MustCompile("`suite\\.([A-Z][A-Za-z]*)`").FindAllStringSubmatch(cells[2], -1) {
+			named[m[1]] = true
+			assert.True(t, embedsRun[m[1]], "docs/ARCHITECTURE.md's area table names `suite.%s` as a runner, but it is not a suite type embedding *Run", m[1])
+		}
+	}
+	for _, r := range runners {
+		assert.True(t, named[r], "suite.Run's runner %s is not in docs/ARCHITECTURE.md's area table: add the area's row", r)
+	}
+}

@@ -19,6 +19,11 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
+// CapacitySearch runs the capacity area (TestCapacity): the idle probe,
+// the saturating probe and the steps internal/capacity plans and decides.
+// It sends the requests; every decision is internal/capacity's.
+type CapacitySearch struct{ *Run }
+
 // IdleRequests is how many sequential requests measure the idle server
 // before a capacity search.
 const IdleRequests = 3
@@ -27,7 +32,7 @@ const IdleRequests = 3
 // shard index), so two searches send on the same schedules.
 const CapacitySeed = 1000
 
-// Capacity runs TestCapacity: the search for the highest offered rate
+// Search runs TestCapacity: the search for the highest offered rate
 // (open loop, Poisson, the short class streamed) at which the server
 // meets ACCEPTANCE_SLO_TTFT and ACCEPTANCE_SLO_TPOT for at least
 // ACCEPTANCE_MIN_GOODPUT_RATIO of the requests with at most
@@ -46,7 +51,7 @@ const CapacitySeed = 1000
 // With a trace (ACCEPTANCE_WORKLOAD), each step sends the trace's next
 // lines with the trace's gaps scaled to the step's rate instead of
 // Poisson arrivals (traceStep); the idle probe stays the short class.
-func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
+func (r *CapacitySearch) Search(ctx context.Context) sidecar.Capacity {
 	cfg := r.Cfg
 	crit := capacity.Criteria{MinGoodputRatio: cfg.MinGoodputRatio, MaxErrorRate: 1 - cfg.MinSuccessRate}
 	lim := r.limits()
@@ -67,7 +72,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		res.Confidence = sidecar.ConfidenceInterrupted
 		res.Verdict = r.Judge().RunVerdict(res.Checks)
 		res.DurationS = time.Since(start).Seconds()
-		r.setCapacity(res)
+		r.set(res)
 		r.Checkpoint()
 		return res
 	}
@@ -132,7 +137,7 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 			break
 		}
 		t0 := time.Now()
-		st := r.capacityStep(ctx, k, rate, b, crit)
+		st := r.step(ctx, k, rate, b, crit)
 		res.Steps = append(res.Steps, st)
 		res.Requests += st.Warmup + st.Planned
 		r.Logf("capacity step %d at %s: %s (%s)", len(res.Steps), capacity.FormatRate(rate), st.Outcome, st.Reason)
@@ -142,13 +147,13 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 			// cannot keep up does it again. The step is rerun once, on
 			// a schedule of its own, before it ends the search.
 			k++
-			st = r.capacityStep(ctx, k, rate, b, crit)
+			st = r.step(ctx, k, rate, b, crit)
 			res.Steps = append(res.Steps, st)
 			res.Requests += st.Warmup + st.Planned
 			r.Logf("capacity step %d at %s (rerun): %s (%s)", len(res.Steps), capacity.FormatRate(rate), st.Outcome, st.Reason)
 		}
 		s.Record(capacity.Step{Rate: rate, Outcome: capacity.Outcome(st.Outcome), Requests: st.Warmup + st.Planned, Elapsed: time.Since(t0)})
-		r.setCapacity(r.capacityResult(res, s.Result(), start))
+		r.set(r.result(res, s.Result(), start))
 		r.Checkpoint()
 	}
 	sr := s.Result()
@@ -158,8 +163,8 @@ func (r *Run) Capacity(ctx context.Context) sidecar.Capacity {
 		sr.Interrupted, sr.AtLeast = true, sr.Capacity > 0
 		sr.Reason = "interrupted: the suite's own stop came before the search finished: " + r.stopWhy()
 	}
-	out := r.capacityResult(res, sr, start)
-	r.setCapacity(out)
+	out := r.result(res, sr, start)
+	r.set(out)
 	r.Checkpoint()
 	return out
 }
@@ -178,30 +183,30 @@ func autoStartRate(idle sidecar.IdleProbe, maxRate float64) float64 {
 }
 
 // refuse ends a search that cannot run, with one line per reason.
-func (r *Run) refuse(res sidecar.Capacity, start time.Time, lines ...string) sidecar.Capacity {
+func (r *CapacitySearch) refuse(res sidecar.Capacity, start time.Time, lines ...string) sidecar.Capacity {
 	res.StopReason = "refused: " + strings.Join(lines, "; ")
 	res.DurationS = time.Since(start).Seconds()
 	res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Detail: strings.Join(lines, "\n")}}
 	res.Verdict = sidecar.VerdictFail
-	r.setCapacity(res)
+	r.set(res)
 	r.Checkpoint()
 	return res
 }
 
-// capacityResult is the sidecar section for the search as it stands.
-func (r *Run) capacityResult(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
+// result is the sidecar section for the search as it stands.
+func (r *CapacitySearch) result(res sidecar.Capacity, sr capacity.Result, start time.Time) sidecar.Capacity {
 	res.DurationS = time.Since(start).Seconds()
 	res = capacity.Section(r.Judge(), res, sr, r.Cfg.MinCapacity)
-	res.Cost = r.capacityCost(res)
+	res.Cost = r.cost(res)
 	return res
 }
 
-func (r *Run) setCapacity(c sidecar.Capacity) {
+func (r *CapacitySearch) set(c sidecar.Capacity) {
 	r.Update(func(m *sidecar.Metrics) { m.Capacity = &c })
 }
 
 // idleProbe sends IdleRequests short requests one after the other.
-func (r *Run) idleProbe(ctx context.Context) sidecar.IdleProbe {
+func (r *CapacitySearch) idleProbe(ctx context.Context) sidecar.IdleProbe {
 	var ttft, tpot, e2e []float64
 	p := sidecar.IdleProbe{}
 	for i := range IdleRequests {
@@ -237,7 +242,7 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-// capacityStep runs step k of the search: an open loop at rate (this
+// step runs step k of the search: an open loop at rate (this
 // shard's part of it) of b.PlanAt(rate) arrivals: the warm-up, not
 // counted; the counted part, which ends early once the goodput ratio's
 // interval settles the step (capacity.Criteria.Evidence); then uncounted
@@ -248,7 +253,7 @@ func median(xs []float64) float64 {
 // (capacity.OverSaturated, on windows of a tenth of the step). The
 // outcome is capacity.Criteria.Decide's: cut by the suite's stop, the
 // step is not judged.
-func (r *Run) capacityStep(ctx context.Context, k int, rate float64, b capacity.Bounds, crit capacity.Criteria) sidecar.CapacityStep {
+func (r *CapacitySearch) step(ctx context.Context, k int, rate float64, b capacity.Bounds, crit capacity.Criteria) sidecar.CapacityStep {
 	sh := r.Cfg.Sharding
 	plan := b.PlanAt(rate)
 	warm, counted, tail := sh.Split(plan.Warmup), max(sh.Split(plan.Counted), 1), sh.Split(plan.Tail)
@@ -452,7 +457,7 @@ func stepServer(sm sidecar.ServerMetrics) *sidecar.StepServer {
 // rate), and this shard's part of the warm-up and of the counted lines
 // (config.Take of each, so the parts' counts are Split's). A trace
 // without timestamps keeps poisson, the step's own Poisson offsets.
-func (r *Run) traceStep(t *trace.Trace, warmup, counted int, rate float64, poisson []time.Duration) ([]trace.Request, []time.Duration) {
+func (r *CapacitySearch) traceStep(t *trace.Trace, warmup, counted int, rate float64, poisson []time.Duration) ([]trace.Request, []time.Duration) {
 	sh := r.Cfg.Sharding
 	all, offs := t.Window(r.replay.cursor, warmup+counted, rate)
 	r.replay.cursor = (r.replay.cursor + warmup + counted) % len(t.Requests)

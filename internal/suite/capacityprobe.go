@@ -24,7 +24,7 @@ const ProbeMaxTime = 2 * time.Minute
 // (Little's law), is a rate no open loop can sustain: the search's
 // ceiling. Sharded, each shard sends its part of the concurrency and
 // scales its figure back to the whole.
-func (r *Run) saturationProbe(ctx context.Context, limit time.Duration) sidecar.CapacityProbe {
+func (r *CapacitySearch) saturationProbe(ctx context.Context, limit time.Duration) sidecar.CapacityProbe {
 	var info map[string]string
 	if r.Cfg.MetricsInterval > 0 {
 		sctx, cancel := context.WithCancel(ctx)

@@ -53,9 +53,9 @@ func stopEnergy(m *gpu.Meter, t tokens) *sidecar.Energy {
 	return &e
 }
 
-// capacityCost is the cost per million good tokens at the capacity found
+// cost is the cost per million good tokens at the capacity found
 // (ACCEPTANCE_GPU_HOUR_PRICE), nil without a price.
-func (r *Run) capacityCost(c sidecar.Capacity) *sidecar.Cost {
+func (r *CapacitySearch) cost(c sidecar.Capacity) *sidecar.Cost {
 	if r.Cfg.GPUHourPrice <= 0 {
 		return nil
 	}
@@ -64,7 +64,7 @@ func (r *Run) capacityCost(c sidecar.Capacity) *sidecar.Cost {
 		gpus, src = 0, ""
 		if devs, err := gpu.Inventory(); err == nil && len(devs) > 0 {
 			gpus, src = len(devs), "NVML"
-		} else if e := r.expected; e != nil && e.GPU != nil && e.GPU.Count != nil {
+		} else if e := r.ExpectedConfig.declared; e != nil && e.GPU != nil && e.GPU.Count != nil {
 			gpus, src = *e.GPU.Count, "expected config"
 		}
 	}

@@ -16,10 +16,20 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 )
 
-// loadExpected reads ACCEPTANCE_EXPECT_CONFIG at start, before the server
+// ExpectedConfig checks the configuration the candidate declares
+// (ACCEPTANCE_EXPECT_CONFIG) against what the server exposes, in the
+// preflight before any load (TestExpectedConfig); internal/expect judges
+// each row.
+type ExpectedConfig struct {
+	*Run
+	declared *expect.Declared // nil when ACCEPTANCE_EXPECT_CONFIG is unset
+	sha      string           // the file's SHA-256, recorded in the provenance
+}
+
+// load reads ACCEPTANCE_EXPECT_CONFIG at start, before the server
 // is contacted: a malformed file or an unknown key is a configuration
 // error of one line.
-func (r *Run) loadExpected() error {
+func (r *ExpectedConfig) load() error {
 	if r.Cfg.ExpectConfig == "" {
 		return nil
 	}
@@ -27,23 +37,23 @@ func (r *Run) loadExpected() error {
 	if err != nil {
 		return fmt.Errorf("ACCEPTANCE_EXPECT_CONFIG=%s: %v", r.Cfg.ExpectConfig, err)
 	}
-	r.expected, r.expectedSHA = &d, sha
+	r.declared, r.sha = &d, sha
 	return nil
 }
 
-// checkExpected gathers the facts the declaration names, judges them and
+// check gathers the facts the declaration names, judges them and
 // records the section; a mismatch makes the run fatal before any load,
 // with the table of expected against found in the log.
-func (r *Run) checkExpected(ctx context.Context, srv client.Server) {
-	if r.expected == nil {
+func (r *ExpectedConfig) check(ctx context.Context, srv client.Server) {
+	if r.declared == nil {
 		return
 	}
-	facts := r.expectedFacts(ctx, *r.expected, srv)
-	e := expect.Judge(*r.expected, facts, r.Cfg.ExpectConfig, r.expectedSHA)
+	facts := r.facts(ctx, *r.declared, srv)
+	e := expect.Judge(*r.declared, facts, r.Cfg.ExpectConfig, r.sha)
 	r.Update(func(m *sidecar.Metrics) {
 		m.ExpectedConfig = e
 		if m.Provenance != nil {
-			m.Provenance.ExpectConfigSHA256 = r.expectedSHA
+			m.Provenance.ExpectConfigSHA256 = r.sha
 		}
 	})
 	for _, line := range strings.Split(strings.TrimRight(expect.Table(e), "\n"), "\n") {
@@ -55,20 +65,20 @@ func (r *Run) checkExpected(ctx context.Context, srv client.Server) {
 	}
 }
 
-// ExpectedConfig is the expected-config section (nil without
+// Section is the expected-config section (nil without
 // ACCEPTANCE_EXPECT_CONFIG).
-func (r *Run) ExpectedConfig() *sidecar.ExpectedConfig {
+func (r *ExpectedConfig) Section() *sidecar.ExpectedConfig {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.metrics.ExpectedConfig
 }
 
-// expectedFacts reads each declared fact from where vLLM exposes it
+// facts reads each declared fact from where vLLM exposes it
 // (docs/expected-config.md cites the vLLM code of each): /v1/models and
 // /version from the preflight, the vllm:cache_config_info labels from one
 // read of /metrics, the parsers by behaviour probes, the GPUs by NVML.
 // Only what the declaration names is read or probed.
-func (r *Run) expectedFacts(ctx context.Context, d expect.Declared, srv client.Server) expect.Facts {
+func (r *ExpectedConfig) facts(ctx context.Context, d expect.Declared, srv client.Server) expect.Facts {
 	f := expect.Facts{}
 	known := func(key, v, src string) { f[key] = expect.Fact{Value: v, Known: true, Source: src} }
 	unknown := func(key, src, note string) { f[key] = expect.Fact{Source: src, Note: note} }
@@ -129,7 +139,7 @@ func (r *Run) expectedFacts(ctx context.Context, d expect.Declared, srv client.S
 
 // infoFacts reads the cache_config_info labels (and a parallel_config_info
 // where one is published) from one scrape of /metrics.
-func (r *Run) infoFacts(ctx context.Context, f expect.Facts) {
+func (r *ExpectedConfig) infoFacts(ctx context.Context, f expect.Facts) {
 	keys := map[string]string{
 		"block_size": "cache_config_info.block_size", "cache_dtype": "cache_config_info.cache_dtype",
 		"enable_prefix_caching": "cache_config_info.enable_prefix_caching", "gpu_memory_utilization": "cache_config_info.gpu_memory_utilization",
@@ -165,7 +175,7 @@ var probeTool = fixture.Tool{Type: "function", Function: fixture.Function{
 // (OpenAIServingChat.create_chat_completion in
 // vllm/entrypoints/openai/serving_chat.py); any 2xx answer means auto
 // tool choice is on.
-func (r *Run) probeToolChoice(ctx context.Context) expect.Fact {
+func (r *ExpectedConfig) probeToolChoice(ctx context.Context) expect.Fact {
 	off := false
 	rec := r.Client.Chat(ctx, client.Request{Model: r.Cfg.Model, ToolChoice: "auto", Tools: []fixture.Tool{probeTool}, MaxTokens: 64,
 		Messages: []fixture.Message{{Role: "user", Content: "What is the weather in Paris?"}}, Thinking: &off})
@@ -186,7 +196,7 @@ func (r *Run) probeToolChoice(ctx context.Context) expect.Fact {
 // field in the answer (reasoning_content on vLLM 0.10, reasoning on 0.11)
 // means a reasoning parser is on; <think> left in content means it is
 // off. An answer with neither (a model that does not think) is unknown.
-func (r *Run) probeReasoning(ctx context.Context) expect.Fact {
+func (r *ExpectedConfig) probeReasoning(ctx context.Context) expect.Fact {
 	on := true
 	rec := r.Client.Chat(ctx, client.Request{Model: r.Cfg.Model, MaxTokens: 256, Thinking: &on,
 		Messages: []fixture.Message{{Role: "user", Content: "Is 17 a prime number? Answer yes or no."}}})

@@ -64,22 +64,22 @@ func TestNothingPassesWithoutEvidence(t *testing.T) {
 			}
 			for _, sc := range r.Scenarios {
 				ctx, cancel := cut()
-				r.ToolCalling(ctx, "TestToolCalling/"+sc.Name, sc)
+				r.ToolCalling.Scenario(ctx, "TestToolCalling/"+sc.Name, sc)
 				cancel()
 			}
-			for _, n := range r.StabilityRuns() {
+			for _, n := range r.LoadRuns.StabilityRuns() {
 				ctx, cancel := cut()
-				r.Stability(ctx, n)
+				r.LoadRuns.Stability(ctx, n)
 				cancel()
 			}
-			for _, n := range r.ConcurrencyRuns() {
+			for _, n := range r.LoadRuns.ConcurrencyRuns() {
 				ctx, cancel := cut()
-				r.Concurrency(ctx, n)
+				r.LoadRuns.Concurrency(ctx, n)
 				cancel()
 			}
-			for _, n := range r.ConversationRuns() {
+			for _, n := range r.LoadRuns.ConversationRuns() {
 				ctx, cancel := cut()
-				r.Conversation(ctx, n)
+				r.LoadRuns.Conversation(ctx, n)
 				cancel()
 			}
 			require.NoError(t, r.Finish(sidecar.EndInterrupted, "property test"))

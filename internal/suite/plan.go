@@ -252,7 +252,7 @@ func toolCallingPlan(cfg config.Config, scenarios []*fixture.Scenario) AreaPlan 
 
 // structuredPlan is TestStructuredOutputs: each scenario in every thinking
 // setting and transport, ACCEPTANCE_STRUCTURED_REPEATS times (as
-// structuredModes sends them), a canary before the section and after
+// StructuredOutputs.modes sends them), a canary before the section and after
 // each mode (up to three while it fails).
 func structuredPlan(cfg config.Config, scenarios []*fixture.Structured) AreaPlan {
 	a := AreaPlan{Area: "structured outputs", Test: "TestStructuredOutputs", Note: "a canary may be retried twice"}
@@ -288,7 +288,7 @@ func structuredPlan(cfg config.Config, scenarios []*fixture.Structured) AreaPlan
 }
 
 // ContractTokens is the budget of the contract's and the canaries' short
-// requests (contractRequest, canaryRequest).
+// requests (APIContract.request, StructuredOutputs.canaryRequest).
 const ContractTokens = 32
 
 // contractPlan is TestContract as Contract sends it: prompt_tokens in each

@@ -19,6 +19,12 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
 )
 
+// LoadRuns runs the load areas: stability (TestStability), concurrency
+// (TestConcurrency) and the conversation (TestConversation). The requests
+// go through internal/load; each run's checks are judged by
+// sidecar.Judge.RunVerdict.
+type LoadRuns struct{ *Run }
+
 // Stability run names (TestStability/<run>).
 const StabilityAlternating = "alternating"
 
@@ -35,7 +41,7 @@ const (
 const OpenLoopSeed = 1
 
 // StabilityRuns lists the stability runs, in order.
-func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
+func (r *LoadRuns) StabilityRuns() []string { return []string{StabilityAlternating} }
 
 // Stability runs TestStability/<name>. "alternating" is the seed report's
 // pattern: ACCEPTANCE_STABILITY_REQUESTS streamed requests, one at a time,
@@ -46,7 +52,7 @@ func (r *Run) StabilityRuns() []string { return []string{StabilityAlternating} }
 // (see load.StabilityAgg.Run); checks: success_rate, degradation, preemptions
 // (from /metrics, skipped without it), vram_growth and vram_max (from the
 // local GPU, skipped without one).
-func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
+func (r *LoadRuns) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if name != StabilityAlternating {
 		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: sidecar.VerdictFail,
 			Checks: []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
@@ -116,7 +122,7 @@ func (r *Run) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 
 // ConcurrencyRuns lists the TestConcurrency runs: "closed_<ACCEPTANCE_CONCURRENCY>"
 // and "open_<ACCEPTANCE_OPEN_LOOP_RATE>".
-func (r *Run) ConcurrencyRuns() []string {
+func (r *LoadRuns) ConcurrencyRuns() []string {
 	open := "open_" + strconv.FormatFloat(r.Cfg.OpenLoopRate, 'g', -1, 64)
 	if r.replay != nil {
 		open = OpenTrace
@@ -149,7 +155,7 @@ func (r *Run) ConcurrencyRuns() []string {
 // ACCEPTANCE_TRACE_SPEEDUP (Poisson at ACCEPTANCE_OPEN_LOOP_RATE for a
 // trace without timestamps). Sharded, shard i sends the lines i, i+N, …
 // at their times (config.Take), so the merged run holds every line once.
-func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
+func (r *LoadRuns) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyRun {
 	plan := func(int) (string, client.Request) { return "short", r.loadRequest(ShortPrompt, r.Cfg.ShortTokens) }
 	warmPlan := plan
 	var ch <-chan load.Result
@@ -338,7 +344,7 @@ func (r *Run) Concurrency(ctx context.Context, name string) sidecar.ConcurrencyR
 }
 
 // ConversationRuns lists the TestConversation runs: "turns_<ACCEPTANCE_CONVERSATION_TURNS>".
-func (r *Run) ConversationRuns() []string {
+func (r *LoadRuns) ConversationRuns() []string {
 	return []string{"turns_" + strconv.Itoa(r.Cfg.ConversationTurns)}
 }
 
@@ -372,7 +378,7 @@ var conversationQuestions = []string{
 // for the context to grow). Per turn: TTFT, E2E, prompt tokens,
 // throughput. Checks: errors (any failed turn fails the run and ends the
 // conversation) and latency_growth (load.ConversationChecks).
-func (r *Run) Conversation(ctx context.Context, name string) sidecar.ConversationRun {
+func (r *LoadRuns) Conversation(ctx context.Context, name string) sidecar.ConversationRun {
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
 	if name != r.ConversationRuns()[0] {
@@ -464,29 +470,12 @@ func errSuffix(e string) string {
 	return ", error " + e
 }
 
-// loadRequest is a streamed request (usage included) with thinking off.
-func (r *Run) loadRequest(prompt string, maxTokens int) client.Request {
-	off := false
-	req := client.Request{Model: r.Cfg.Model, MaxTokens: maxTokens, Stream: true, Thinking: &off}
-	if prompt != "" {
-		req.Messages = []fixture.Message{{Role: "user", Content: prompt}}
-	}
-	return r.budget(req)
-}
-
-func (r *Run) limits() load.Limits {
-	return load.Limits{
-		MinSuccessRate: r.Cfg.MinSuccessRate, MaxDegradation: r.Cfg.MaxDegradation,
-		SLOTTFTms: float64(r.Cfg.SLOTTFT.Microseconds()) / 1000, SLOTPOTms: float64(r.Cfg.SLOTPOT.Microseconds()) / 1000,
-	}
-}
-
-func (r *Run) progressDue(done, total int) bool {
+func (r *LoadRuns) progressDue(done, total int) bool {
 	every := r.Cfg.ProgressEvery
 	return every > 0 && done%every == 0 && done < total
 }
 
-func (r *Run) setStability(run sidecar.StabilityRun) {
+func (r *LoadRuns) setStability(run sidecar.StabilityRun) {
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Stability == nil {
 			m.Stability = &sidecar.Stability{}

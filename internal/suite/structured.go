@@ -21,6 +21,15 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
+// StructuredOutputs runs the structured-output area
+// (TestStructuredOutputs): every fixtures/structured scenario in every
+// thinking setting and transport, judged by internal/structured, after one
+// plain canary request that tells a server fault from a refused feature.
+type StructuredOutputs struct {
+	*Run
+	canary canaryState
+}
+
 // canaryState is the plain request sent before the structured-output
 // section: whether it succeeded decides whether a later failure of the
 // same request means the server got worse.
@@ -47,12 +56,12 @@ func (r *Run) loadStructured() ([]*fixture.Structured, error) {
 	return fixture.LoadStructured(filepath.Join(dir, "structured"))
 }
 
-// StructuredAPI is the request field of choice and regex constraints:
+// API is the request field of choice and regex constraints:
 // ACCEPTANCE_STRUCTURED_API, or under "auto" "guided" for a vLLM before
 // 0.10.2 (which has no structured_outputs field) and "structured_outputs"
 // otherwise (vLLM 0.10.2 renamed guided_* into structured_outputs;
 // vllm/entrypoints/openai/protocol.py, vllm-project/vllm@ec3b890c).
-func (r *Run) StructuredAPI() string {
+func (r *StructuredOutputs) API() string {
 	if r.Cfg.StructuredAPI != "" && r.Cfg.StructuredAPI != "auto" {
 		return r.Cfg.StructuredAPI
 	}
@@ -94,11 +103,11 @@ func before(version string, major, minor, patch int) bool {
 	return false
 }
 
-// structuredRequest is one request of sc in mode.
-func (r *Run) structuredRequest(sc *fixture.Structured, mode Mode) client.Request {
+// request is one request of sc in mode.
+func (r *StructuredOutputs) request(sc *fixture.Structured, mode Mode) client.Request {
 	temp := 0.0
 	extra := map[string]any{}
-	api := r.StructuredAPI()
+	api := r.API()
 	switch sc.Format {
 	case fixture.FormatJSONSchema:
 		extra["response_format"] = map[string]any{"type": "json_schema", "json_schema": map[string]any{"name": sc.Name, "schema": sc.Schema, "strict": sc.StrictMode()}}
@@ -123,7 +132,7 @@ func (r *Run) structuredRequest(sc *fixture.Structured, mode Mode) client.Reques
 
 // canaryRequest is the plain request sent before the section and after
 // each scenario mode.
-func (r *Run) canaryRequest() client.Request {
+func (r *StructuredOutputs) canaryRequest() client.Request {
 	temp := 0.0
 	return client.Request{Model: r.Cfg.Model, Messages: []fixture.Message{{Role: "user", Content: "Say hello in one short sentence."}},
 		MaxTokens: 32, Temperature: &temp, Thinking: thinking("off")}
@@ -132,7 +141,7 @@ func (r *Run) canaryRequest() client.Request {
 // sendCanary sends the canary, up to three times while it fails (a server
 // that fails now and then is not one that got worse), and returns whether
 // one succeeded and the last failure's line.
-func (r *Run) sendCanary(ctx context.Context, test string) (bool, string) {
+func (r *StructuredOutputs) sendCanary(ctx context.Context, test string) (bool, string) {
 	detail := ""
 	for i := 1; i <= 3 && ctx.Err() == nil; i++ {
 		rec := r.Client.Chat(ctx, r.canaryRequest())
@@ -149,17 +158,17 @@ func (r *Run) sendCanary(ctx context.Context, test string) (bool, string) {
 	return ctx.Err() != nil, detail
 }
 
-// StructuredOutputs runs sc in every configured thinking setting and
+// Scenario runs sc in every configured thinking setting and
 // transport, ACCEPTANCE_STRUCTURED_REPEATS times each, judges each mode
 // and records it in the structured_outputs section.
-func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.Structured) []sidecar.StructuredScenario {
-	cs := &r.soCanary
+func (r *StructuredOutputs) Scenario(ctx context.Context, test string, sc *fixture.Structured) []sidecar.StructuredScenario {
+	cs := &r.canary
 	cs.once.Do(func() { cs.ok, _ = r.sendCanary(ctx, test) })
-	out := r.structuredModes(ctx, test, sc, cs.ok, nil)
+	out := r.modes(ctx, test, sc, cs.ok, nil)
 	j := r.Judge()
 	r.Update(func(m *sidecar.Metrics) {
 		if m.StructuredOutputs == nil {
-			m.StructuredOutputs = &sidecar.StructuredOutputs{API: r.StructuredAPI()}
+			m.StructuredOutputs = &sidecar.StructuredOutputs{API: r.API()}
 		}
 		so := m.StructuredOutputs
 		so.Scenarios = append(so.Scenarios, out...)
@@ -185,9 +194,9 @@ func (r *Run) StructuredOutputs(ctx context.Context, test string, sc *fixture.St
 	return out
 }
 
-// StructuredSummary is a copy of the structured_outputs section so far
+// Summary is a copy of the structured_outputs section so far
 // (nil before any scenario ran).
-func (r *Run) StructuredSummary() *sidecar.StructuredOutputs {
+func (r *StructuredOutputs) Summary() *sidecar.StructuredOutputs {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	so := r.metrics.StructuredOutputs
@@ -203,10 +212,10 @@ func (r *Run) StructuredSummary() *sidecar.StructuredOutputs {
 	return &out
 }
 
-// structuredModes runs and judges sc's modes. canary: send the canary
+// modes runs and judges sc's modes. canary: send the canary
 // after each mode (the plain request succeeded before the section);
 // seen, when not nil, gets every record.
-func (r *Run) structuredModes(ctx context.Context, test string, sc *fixture.Structured, canary bool, seen func(*record.Record)) []sidecar.StructuredScenario {
+func (r *StructuredOutputs) modes(ctx context.Context, test string, sc *fixture.Structured, canary bool, seen func(*record.Record)) []sidecar.StructuredScenario {
 	var out []sidecar.StructuredScenario
 	for _, think := range r.Cfg.Thinking {
 		for _, transport := range r.Cfg.ToolCallModes {
@@ -219,7 +228,7 @@ func (r *Run) structuredModes(ctx context.Context, test string, sc *fixture.Stru
 					reason = "the run stopped before this attempt (" + context.Cause(ctx).Error() + ")"
 					continue
 				}
-				rec := r.Client.Chat(ctx, r.structuredRequest(sc, mode))
+				rec := r.Client.Chat(ctx, r.request(sc, mode))
 				rec.Test, rec.Scenario, rec.Class, rec.Attempt = test+"/"+mode.Name(), sc.Name, mode.Name(), i
 				res := structured.Judge(&rec, sc)
 				for _, f := range res.Findings {
@@ -239,7 +248,7 @@ func (r *Run) structuredModes(ctx context.Context, test string, sc *fixture.Stru
 					acc.CanaryFailed("the plain canary request failed after this mode (" + detail + "); it succeeded before the section")
 					r.Update(func(m *sidecar.Metrics) {
 						if m.StructuredOutputs == nil {
-							m.StructuredOutputs = &sidecar.StructuredOutputs{API: r.StructuredAPI()}
+							m.StructuredOutputs = &sidecar.StructuredOutputs{API: r.API()}
 						}
 						m.StructuredOutputs.CanaryFailures++
 					})

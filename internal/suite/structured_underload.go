@@ -14,13 +14,13 @@ import (
 // structured-output scenarios under load.
 const StructuredUnderLoadTest = "TestStructuredOutputsUnderLoad"
 
-// StructuredUnderLoad runs every structured-output scenario's modes again
+// RunStructuredOutputs runs every structured-output scenario's modes again
 // (ACCEPTANCE_PARALLEL at a time) while bg runs, compares each mode with
 // the isolated run (TestStructuredOutputs) and the streamed answers' TPOT
 // with the background's plain requests of the same window, stops bg and
 // records the section. A mode fails on a server fault the isolated run
 // did not show.
-func (r *Run) StructuredUnderLoad(ctx context.Context, bg *Background) sidecar.StructuredUnderLoad {
+func (r *UnderLoad) RunStructuredOutputs(ctx context.Context, bg *Background) sidecar.StructuredUnderLoad {
 	per := make([][]sidecar.StructuredScenario, len(r.Structured))
 	var mu sync.Mutex
 	var tpot []float64
@@ -36,7 +36,7 @@ func (r *Run) StructuredUnderLoad(ctx context.Context, bg *Background) sidecar.S
 		wg.Go(func() {
 			r.Acquire()
 			defer r.Release()
-			per[i] = r.structuredModes(ctx, StructuredUnderLoadTest+"/"+sc.Name, sc, false, seen)
+			per[i] = r.StructuredOutputs.modes(ctx, StructuredUnderLoadTest+"/"+sc.Name, sc, false, seen)
 		})
 	}
 	wg.Wait()

@@ -1,7 +1,11 @@
-// Package suite holds one live run of the suite: its configuration, the
-// client, the preflight verdict, and the outputs (requests.jsonl as each
-// request finishes, metrics.json at checkpoints and at the end). The live
-// tests in acceptance/ are thin: they ask a Run to do the work and assert
+// Package suite holds one live run of the suite. Run is what every area
+// shares: its configuration, the client, the preflight verdict, the pace,
+// and the outputs (requests.jsonl as each request finishes, metrics.json
+// at checkpoints and at the end). Each area of the gate has its runner, a
+// type of its own in its own file and a field of Run: ExpectedConfig,
+// ToolCalling, StructuredOutputs, APIContract, LoadRuns, CapacitySearch and
+// UnderLoad (docs/ARCHITECTURE.md maps each to its judge). The live tests
+// in acceptance/ are thin: they ask a runner to do the work and assert
 // the verdicts it returns.
 package suite
 
@@ -24,7 +28,6 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/expect"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/gpu"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
@@ -43,7 +46,17 @@ type Run struct {
 	Scenarios []*fixture.Scenario
 	// Structured are the structured-output scenarios (structured.go).
 	Structured []*fixture.Structured
-	soCanary   canaryState
+
+	// The areas' runners, one per area of the gate, each in its own file
+	// (docs/ARCHITECTURE.md, "Who runs each area"). They share this Run:
+	// its client, its outputs and its stop.
+	ExpectedConfig    *ExpectedConfig    // expect.go
+	ToolCalling       *ToolCalling       // toolcall.go
+	StructuredOutputs *StructuredOutputs // structured.go
+	APIContract       *APIContract       // contract.go
+	LoadRuns          *LoadRuns          // runs.go: stability, concurrency, conversation
+	CapacitySearch    *CapacitySearch    // capacity.go, capacityprobe.go
+	UnderLoad         *UnderLoad         // underload.go, structured_underload.go
 	// OutDir is the absolute output folder.
 	OutDir string
 
@@ -57,8 +70,8 @@ type Run struct {
 	sem           chan struct{}
 	simServer     *http.Server
 	log           func(string)
-	gpuMon        *gpu.Monitor    // run-wide, started after preflight (load.go)
-	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (load.go)
+	gpuMon        *gpu.Monitor    // run-wide, started after preflight (monitors.go)
+	sampler       *scrape.Sampler // run-wide /metrics, started after preflight (monitors.go)
 
 	replay     *replay      // ACCEPTANCE_WORKLOAD's trace, nil for the synthetic load (workload.go)
 	startOnce  sync.Once    // waitStart (shard.go)
@@ -69,8 +82,6 @@ type Run struct {
 	// over the budgets derived from the pace (pace.go).
 	pace        Pace
 	userTimeout bool
-	expected    *expect.Declared // ACCEPTANCE_EXPECT_CONFIG, nil when unset (expect.go)
-	expectedSHA string
 
 	mu       sync.Mutex
 	metrics  sidecar.Metrics
@@ -84,6 +95,8 @@ type Run struct {
 // lines (os.Stderr in TestMain).
 func Start(getenv func(string) string, log func(string)) *Run {
 	r := &Run{interrupted: make(chan struct{}), log: log}
+	r.ExpectedConfig, r.ToolCalling, r.StructuredOutputs = &ExpectedConfig{Run: r}, &ToolCalling{r}, &StructuredOutputs{Run: r}
+	r.APIContract, r.LoadRuns, r.CapacitySearch, r.UnderLoad = &APIContract{r}, &LoadRuns{r}, &CapacitySearch{r}, &UnderLoad{r}
 	r.metrics = sidecar.Metrics{
 		SchemaVersion: sidecar.SchemaVersion,
 		Suite:         sidecar.Version,
@@ -132,7 +145,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 		r.fatal = codeLine("fixtures", diagnosis.InvalidFixture, oneLine(err))
 		return r
 	}
-	if err := r.loadExpected(); err != nil {
+	if err := r.ExpectedConfig.load(); err != nil {
 		r.fatal = codeLine("configuration", diagnosis.InvalidConfig, oneLine(err))
 		return r
 	}
@@ -197,7 +210,7 @@ func Start(getenv func(string) string, log func(string)) *Run {
 	r.metrics.Target.ServerVersion = srv.Version
 	r.metrics.Provenance = r.provenance(srv)
 	r.metrics.EndReason = sidecar.EndFinished
-	if r.checkExpected(ctx, srv); r.fatal != "" {
+	if r.ExpectedConfig.check(ctx, srv); r.fatal != "" {
 		return r
 	}
 	r.startMonitors()

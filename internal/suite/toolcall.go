@@ -14,6 +14,13 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/toolverdict"
 )
 
+// ToolCalling runs the tool-calling area (TestToolCalling): every
+// fixture scenario in every thinking setting and transport, each attempt
+// judged by internal/toolcheck and each mode by internal/toolverdict. It
+// records the tool_calling section; TestToolCallingModelRates judges the
+// rates from Summary.
+type ToolCalling struct{ *Run }
+
 // Mode is one way of sending a scenario: thinking setting and transport.
 type Mode struct {
 	Think  string // "off", "on" or "default"
@@ -43,11 +50,11 @@ type ModeResult struct {
 // Only a suspect stream costs extra requests.
 const MaxExtraTwins = 3
 
-// ToolCalling runs sc in every configured thinking setting and transport
+// Scenario runs sc in every configured thinking setting and transport
 // and returns each mode's verdict; the model rate is judged over all of
 // them together (toolverdict.Pool).
-func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
-	out := r.ScenarioModes(ctx, test, sc)
+func (r *ToolCalling) Scenario(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
+	out := r.Modes(ctx, test, sc)
 	r.Update(func(met *sidecar.Metrics) {
 		if met.ToolCalling == nil {
 			met.ToolCalling = &sidecar.ToolCalling{}
@@ -60,11 +67,11 @@ func (r *Run) ToolCalling(ctx context.Context, test string, sc *fixture.Scenario
 	return out
 }
 
-// ScenarioModes runs sc in every configured thinking setting and
+// Modes runs sc in every configured thinking setting and
 // transport and judges each mode, pooling the model rate over them, but
 // leaves the tool_calling section alone (TestToolCallingUnderLoad keeps
 // its own).
-func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
+func (r *ToolCalling) Modes(ctx context.Context, test string, sc *fixture.Scenario) []ModeResult {
 	var out []ModeResult
 	for _, think := range r.Cfg.Thinking {
 		out = append(out, r.oneThinking(ctx, test, sc, think)...)
@@ -86,7 +93,7 @@ func (r *Run) ScenarioModes(ctx context.Context, test string, sc *fixture.Scenar
 // request: its twin (the plain attempt when plain mode runs too), the
 // other attempts' plain answers, and extra twins when the stream is
 // suspect (see MaxExtraTwins).
-func (r *Run) oneThinking(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
+func (r *ToolCalling) oneThinking(ctx context.Context, test string, sc *fixture.Scenario, think string) []ModeResult {
 	_, streamOn, plainOn := toolCallSends(r.Cfg)
 	th := r.thresholds()
 	plainMode, streamMode := Mode{Think: think}, Mode{Think: think, Stream: true}
@@ -156,7 +163,7 @@ const MaxExtraStreams = 3
 // request of the step's last streamed attempt, again, until it gives a
 // plain answer or MaxExtraStreams were sent. They go to requests.jsonl as
 // twins.
-func (r *Run) confirmStream(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, acc *toolverdict.Scenario, reqs map[int]client.Request) {
+func (r *ToolCalling) confirmStream(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, acc *toolverdict.Scenario, reqs map[int]client.Request) {
 	for _, k := range acc.Suspect() {
 		req, ok := reqs[k]
 		if !ok {
@@ -178,7 +185,7 @@ type sentAttempt struct {
 // attempt runs every step of sc once, up to the first step that fails.
 // write says whether the records go to requests.jsonl as the mode's own
 // (false: a twin sent only for comparison, marked by its class).
-func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n int, write bool) sentAttempt {
+func (r *ToolCalling) attempt(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n int, write bool) sentAttempt {
 	a := sentAttempt{Attempt: toolverdict.Attempt{N: n}}
 	msgs := append([]fixture.Message(nil), sc.Messages...)
 	temp := 0.0
@@ -219,7 +226,7 @@ func (r *Run) attempt(ctx context.Context, test string, sc *fixture.Scenario, mo
 }
 
 // send sends one step's request, judges the answer and records it.
-func (r *Run) send(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n, k int, req client.Request, write bool) toolverdict.Step {
+func (r *ToolCalling) send(ctx context.Context, test string, sc *fixture.Scenario, mode Mode, n, k int, req client.Request, write bool) toolverdict.Step {
 	rec := r.Client.Chat(ctx, req)
 	rec.Test, rec.Scenario, rec.Class, rec.Attempt, rec.Step = test, sc.Name, mode.Name(), n, k
 	if !write {
@@ -257,10 +264,10 @@ func thinking(mode string) *bool {
 	return nil
 }
 
-// ToolCallingSummary finalizes the tool-calling section as it stands (the
+// Summary finalizes the tool-calling section as it stands (the
 // rates per category and over the run) and returns a copy; nil when no
 // scenario has run.
-func (r *Run) ToolCallingSummary() *sidecar.ToolCalling {
+func (r *ToolCalling) Summary() *sidecar.ToolCalling {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	tc := r.metrics.ToolCalling

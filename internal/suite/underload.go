@@ -16,6 +16,12 @@ import (
 	"github.com/vllm-acceptance/vllm-acceptance/internal/wait"
 )
 
+// UnderLoad runs the areas under load (TestToolCallingUnderLoad,
+// TestStructuredOutputsUnderLoad): a background open loop at a fraction
+// of the capacity found (Start, Stop), and the tool-calling and
+// structured-output scenarios again beside it.
+type UnderLoad struct{ *Run }
+
 // Background is the open loop TestToolCallingUnderLoad runs behind the
 // tool-calling scenarios.
 type Background struct {
@@ -24,12 +30,12 @@ type Background struct {
 	done                     chan sidecar.ConcurrencyRun
 }
 
-// StartBackground starts the background open loop at
+// Start starts the background open loop at
 // ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found, and
 // returns once its
 // warm-up (ACCEPTANCE_CAPACITY_WARMUP) is over. why is set, and no load
 // started, when there is no capacity to take a fraction of.
-func (r *Run) StartBackground(ctx context.Context) (bg *Background, why string) {
+func (r *UnderLoad) Start(ctx context.Context) (bg *Background, why string) {
 	m := r.Metrics()
 	c := m.Capacity
 	if c == nil {
@@ -95,13 +101,13 @@ type UnderLoadMode struct {
 	Result ModeResult
 }
 
-// UnderLoad runs sc's modes again (ScenarioModes) while the background
+// scenario runs sc's modes again (ToolCalling.Modes) while the background
 // loop runs, and compares each with the same mode of the isolated
 // tool-calling run: a server-check failure the isolated run did not show
 // is new. The records go to requests.jsonl under
 // TestToolCallingUnderLoad/<scenario>.
-func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMode {
-	modes := r.ScenarioModes(ctx, loadmsg.UnderLoadTest+"/"+sc.Name, sc)
+func (r *UnderLoad) scenario(ctx context.Context, sc *fixture.Scenario) []UnderLoadMode {
+	modes := r.ToolCalling.Modes(ctx, loadmsg.UnderLoadTest+"/"+sc.Name, sc)
 	iso := map[string]sidecar.Scenario{}
 	if tc := r.Metrics().ToolCalling; tc != nil {
 		for _, s := range tc.Scenarios {
@@ -129,10 +135,10 @@ func (r *Run) UnderLoad(ctx context.Context, sc *fixture.Scenario) []UnderLoadMo
 	return out
 }
 
-// StopBackground stops the background loop and puts the section
+// Stop stops the background loop and puts the section
 // together: the scenarios, the model-check rate under load against the
 // isolated one (stats.NewcombeDiff), the background's own figures.
-func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.ToolCallingUnderLoad {
+func (r *UnderLoad) Stop(bg *Background, modes []UnderLoadMode) sidecar.ToolCallingUnderLoad {
 	bg.cancel()
 	lr := <-bg.done
 	res := sidecar.ToolCallingUnderLoad{RatePerS: bg.Rate, Fraction: bg.Fraction, Capacity: bg.Capacity, Background: &lr,
@@ -183,16 +189,16 @@ func (r *Run) StopBackground(bg *Background, modes []UnderLoadMode) sidecar.Tool
 	return res
 }
 
-// RunUnderLoad runs every scenario under load, ACCEPTANCE_PARALLEL at a
+// RunToolCalling runs every scenario under load, ACCEPTANCE_PARALLEL at a
 // time, and returns the modes in the catalogue's order.
-func (r *Run) RunUnderLoad(ctx context.Context) []UnderLoadMode {
+func (r *UnderLoad) RunToolCalling(ctx context.Context) []UnderLoadMode {
 	per := make([][]UnderLoadMode, len(r.Scenarios))
 	var wg sync.WaitGroup
 	for i, sc := range r.Scenarios {
 		wg.Go(func() {
 			r.Acquire()
 			defer r.Release()
-			per[i] = r.UnderLoad(ctx, sc)
+			per[i] = r.scenario(ctx, sc)
 		})
 	}
 	wg.Wait()
