@@ -15,6 +15,7 @@ package acceptance
 // TestGateOrder (internal/selftest) holds go test -list to it.
 
 import (
+	"context"
 	"testing"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/capacity"
@@ -55,17 +56,9 @@ func TestExpectedConfig(t *testing.T) {
 // rate over all its modes is below ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE
 // beyond chance.
 func TestToolCalling(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("tool calling"); why != "" {
-		t.Skip(why)
-	}
+	r := firstShard(t, "tool calling")
 	for _, sc := range r.Scenarios {
-		t.Run(sc.Name, func(t *testing.T) {
-			t.Parallel()
-			r.Acquire()
-			defer r.Release()
-			ctx, cancel := r.Context(t.Context())
-			defer cancel()
+		parallelScenario(t, r, sc.Name, func(t *testing.T, ctx context.Context) {
 			modes := r.ToolCalling.Scenario(ctx, t.Name(), sc)
 			notRun := 0
 			for _, m := range modes {
@@ -134,10 +127,7 @@ func TestToolCallingModelRates(t *testing.T) {
 // when the values' rate over every mode is below
 // ACCEPTANCE_MODEL_MIN_PASS_RATE beyond chance.
 func TestStructuredOutputs(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("structured outputs"); why != "" {
-		t.Skip(why)
-	}
+	r := firstShard(t, "structured outputs")
 	if len(r.Structured) == 0 {
 		t.Skip("no structured-output scenario: the structured/ folder of ACCEPTANCE_FIXTURES is empty")
 	}
@@ -149,20 +139,10 @@ func TestStructuredOutputs(t *testing.T) {
 		}
 	})
 	for _, sc := range r.Structured {
-		t.Run(sc.Name, func(t *testing.T) {
-			t.Parallel()
-			r.Acquire()
-			defer r.Release()
-			ctx, cancel := r.Context(t.Context())
-			defer cancel()
+		parallelScenario(t, r, sc.Name, func(t *testing.T, ctx context.Context) {
 			for _, m := range r.StructuredOutputs.Scenario(ctx, t.Name(), sc) {
 				t.Run(m.Mode, func(t *testing.T) {
-					switch m.Outcome {
-					case sidecar.Fail:
-						t.Error(structured.FailureMessage(m))
-					case sidecar.Unknown:
-						t.Skip(structured.FailureMessage(m))
-					}
+					outcome(t, m.Outcome, structured.FailureMessage(m))
 				})
 			}
 		})
@@ -179,12 +159,8 @@ func TestStructuredOutputs(t *testing.T) {
 // OpenAI-shaped error naming the parameter, and the server must answer a
 // healthy request right after.
 func TestContract(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("the API contract"); why != "" {
-		t.Skip(why)
-	}
-	ctx, cancel := r.Context(t.Context())
-	defer cancel()
+	r := firstShard(t, "the API contract")
+	ctx := runContext(t, r)
 	checks := r.APIContract.Checks(ctx, t.Name())
 	for _, name := range contract.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -193,14 +169,10 @@ func TestContract(t *testing.T) {
 					continue
 				}
 				t.Run(c.Mode, func(t *testing.T) {
-					switch c.Outcome {
-					case sidecar.Fail:
-						t.Error(contract.FailureMessage(c))
-					case sidecar.Unknown:
-						t.Skip(contract.FailureMessage(c))
-					default:
+					if c.Outcome == sidecar.Pass {
 						t.Log(c.Detail)
 					}
+					outcome(t, c.Outcome, contract.FailureMessage(c))
 				})
 			}
 		})
@@ -212,24 +184,10 @@ func TestContract(t *testing.T) {
 // degradation within each request class, preemptions and VRAM.
 // Subtests: TestStability/<run>, today "alternating" (short/long).
 func TestStability(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("stability"); why != "" {
-		t.Skip(why)
-	}
-	names, notRun := r.LoadRuns.StabilityRuns(), 0
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := r.Context(t.Context())
-			defer cancel()
-			res := r.LoadRuns.Stability(ctx, name)
-			t.Log(loadmsg.StabilityLine(res))
-			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
-				t.Log(u)
-			}
-			loadVerdict(t, r, res, &notRun)
-		})
-	}
-	skipAll(t, notRun, len(names))
+	r := firstShard(t, "stability")
+	loadRuns(t, r, r.LoadRuns.StabilityRuns(), r.LoadRuns.Stability, func(res sidecar.StabilityRun) []string {
+		return []string{loadmsg.StabilityLine(res), loadmsg.UnknownLine(r.Judge(), res)}
+	})
 }
 
 // TestConcurrency loads the server in a closed loop (closed_<N>: N workers
@@ -237,41 +195,38 @@ func TestStability(t *testing.T) {
 // from the schedule), and judges success rate and goodput against the SLOs.
 func TestConcurrency(t *testing.T) {
 	r := live(t)
-	names, notRun := r.LoadRuns.ConcurrencyRuns(), 0
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := r.Context(t.Context())
-			defer cancel()
-			res := r.LoadRuns.Concurrency(ctx, name)
-			t.Log(loadmsg.ConcurrencyLine(res))
-			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
-				t.Log(u)
-			}
-			loadVerdict(t, r, res, &notRun)
-		})
-	}
-	skipAll(t, notRun, len(names))
+	loadRuns(t, r, r.LoadRuns.ConcurrencyRuns(), r.LoadRuns.Concurrency, func(res sidecar.ConcurrencyRun) []string {
+		return []string{loadmsg.ConcurrencyLine(res), loadmsg.UnknownLine(r.Judge(), res)}
+	})
 }
 
 // TestConversation holds one ACCEPTANCE_CONVERSATION_TURNS-turn
 // conversation whose context grows each turn, and fails on any error or on
 // TTFT growing beyond what the prompt length explains.
 func TestConversation(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("the conversation"); why != "" {
-		t.Skip(why)
-	}
-	names, notRun := r.LoadRuns.ConversationRuns(), 0
+	r := firstShard(t, "the conversation")
+	loadRuns(t, r, r.LoadRuns.ConversationRuns(), r.LoadRuns.Conversation, func(res sidecar.ConversationRun) []string {
+		lines := []string{loadmsg.UnknownLine(r.Judge(), res)}
+		if res.Verdict == sidecar.VerdictPass {
+			lines = append(lines, loadmsg.ColdStartNote(res.Name, res.ColdStart))
+		}
+		return lines
+	})
+}
+
+// loadRuns runs each named load run in its subtest (<Test>/<run>), logs
+// its lines (the empty ones left out) and judges it (loadVerdict); the
+// test itself is skipped when every run was cut (skipAll).
+func loadRuns[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.ConversationRun](t *testing.T, r *suite.Run, names []string, run func(context.Context, string) T, lines func(T) []string) {
+	t.Helper()
+	notRun := 0
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := r.Context(t.Context())
-			defer cancel()
-			res := r.LoadRuns.Conversation(ctx, name)
-			if u := loadmsg.UnknownLine(r.Judge(), res); u != "" {
-				t.Log(u)
-			}
-			if note := loadmsg.ColdStartNote(res.Name, res.ColdStart); note != "" && res.Verdict == sidecar.VerdictPass {
-				t.Log(note)
+			res := run(runContext(t, r), name)
+			for _, l := range lines(res) {
+				if l != "" {
+					t.Log(l)
+				}
 			}
 			loadVerdict(t, r, res, &notRun)
 		})
@@ -291,8 +246,7 @@ func TestCapacity(t *testing.T) {
 	if !r.Cfg.CapacityEnabled {
 		t.Skip("ACCEPTANCE_CAPACITY=false: the capacity search is switched off")
 	}
-	ctx, cancel := r.Context(t.Context())
-	defer cancel()
+	ctx := runContext(t, r)
 	res := r.CapacitySearch.Search(ctx)
 	for _, st := range res.Steps {
 		t.Log(capacity.StepLine(st))
@@ -316,19 +270,7 @@ func TestCapacity(t *testing.T) {
 // under load is compared with the isolated one (Newcombe interval) and
 // reported, not judged: the model does not change under load.
 func TestToolCallingUnderLoad(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("tool calling under load"); why != "" {
-		t.Skip(why)
-	}
-	if !r.Cfg.CapacityEnabled {
-		t.Skip("ACCEPTANCE_CAPACITY=false: no capacity to load the server at")
-	}
-	ctx, cancel := r.Context(t.Context())
-	defer cancel()
-	bg, why := r.UnderLoad.Start(ctx)
-	if why != "" {
-		t.Skip(why)
-	}
+	r, ctx, bg := underLoad(t, "tool calling under load")
 	modes := r.UnderLoad.RunToolCalling(ctx)
 	res := r.UnderLoad.Stop(bg, modes)
 	for _, m := range modes {
@@ -403,19 +345,7 @@ func loadVerdict[T sidecar.StabilityRun | sidecar.ConcurrencyRun | sidecar.Conve
 // background requests of the same window is logged and recorded, not
 // judged.
 func TestStructuredOutputsUnderLoad(t *testing.T) {
-	r := live(t)
-	if why := r.OnlyOnFirstShard("structured outputs under load"); why != "" {
-		t.Skip(why)
-	}
-	if !r.Cfg.CapacityEnabled {
-		t.Skip("ACCEPTANCE_CAPACITY=false: no capacity to load the server at")
-	}
-	ctx, cancel := r.Context(t.Context())
-	defer cancel()
-	bg, why := r.UnderLoad.Start(ctx)
-	if why != "" {
-		t.Skip(why)
-	}
+	r, ctx, bg := underLoad(t, "structured outputs under load")
 	res := r.UnderLoad.RunStructuredOutputs(ctx, bg)
 	for _, m := range res.Scenarios {
 		t.Run(m.Name+"/"+m.Mode, func(t *testing.T) {
@@ -438,4 +368,66 @@ func TestStructuredOutputsUnderLoad(t *testing.T) {
 	if v := sidecar.UnderLoadVerdictOf(res.Scenarios, "structured outputs"); v.NotRun != "" && v.Outcome != sidecar.Fail {
 		t.Skip(v.NotRun)
 	}
+}
+
+// firstShard returns the run for an area only the first shard runs
+// (sharded, the others send only their part of the load), skipping the
+// case with the reason on any other shard.
+func firstShard(t *testing.T, area string) *suite.Run {
+	t.Helper()
+	r := live(t)
+	if why := r.OnlyOnFirstShard(area); why != "" {
+		t.Skip(why)
+	}
+	return r
+}
+
+// outcome fails the case on a fail, and skips it on an unknown (not run,
+// or a fact the server does not expose: no evidence either way, never a
+// pass), with msg; a pass leaves it passed.
+func outcome(t *testing.T, o sidecar.Outcome, msg string) {
+	t.Helper()
+	switch o {
+	case sidecar.Fail:
+		t.Error(msg)
+	case sidecar.Unknown:
+		t.Skip(msg)
+	}
+}
+
+// parallelScenario runs body in the scenario's subtest, in parallel with
+// the other scenarios but holding one of ACCEPTANCE_PARALLEL's slots.
+func parallelScenario(t *testing.T, r *suite.Run, name string, body func(t *testing.T, ctx context.Context)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		r.Acquire()
+		defer r.Release()
+		body(t, runContext(t, r))
+	})
+}
+
+// runContext is t's context, also cancelled when the run stops (a
+// signal, go test's deadline), released when the case ends.
+func runContext(t *testing.T, r *suite.Run) context.Context {
+	ctx, cancel := r.Context(t.Context())
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// underLoad starts the background loop an area under load runs beside,
+// at ACCEPTANCE_UNDER_LOAD_FRACTION of the capacity TestCapacity found,
+// skipping the case with the reason when there is none to load the
+// server at.
+func underLoad(t *testing.T, area string) (*suite.Run, context.Context, *suite.Background) {
+	t.Helper()
+	r := firstShard(t, area)
+	if !r.Cfg.CapacityEnabled {
+		t.Skip("ACCEPTANCE_CAPACITY=false: no capacity to load the server at")
+	}
+	ctx := runContext(t, r)
+	bg, why := r.UnderLoad.Start(ctx)
+	if why != "" {
+		t.Skip(why)
+	}
+	return r, ctx, bg
 }

@@ -58,18 +58,11 @@ func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
 
 // cancelled is a load run stopped before it began (interrupted while
 // waiting for ACCEPTANCE_START_AT): not run.
-func (r *Run) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
+func (r *LoadRuns) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
 	run.Errors = map[string]int{}
 	c, _ := r.cutShort(0, planned)
 	run.Checks = []sidecar.Check{c}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
-	r.Update(func(m *sidecar.Metrics) {
-		if m.Concurrency == nil {
-			m.Concurrency = &sidecar.Concurrency{}
-		}
-		putRun(&m.Concurrency.Runs, run, func(x sidecar.ConcurrencyRun) string { return x.Name })
-		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
-	})
-	r.Checkpoint()
+	r.setConcurrency(run)
 	return run
 }

@@ -227,27 +227,41 @@ func toolCallingPlan(cfg config.Config, scenarios []*fixture.Scenario) AreaPlan 
 	}
 	workers := min(max(cfg.Parallel, 1), max(len(scenarios), 1))
 	for _, think := range cfg.Thinking {
-		n, tokens, budget := 0, 0, 0
+		var b tally
 		for _, sc := range scenarios {
-			mt := maxTokens(sc.MaxTokens, think, cfg.ThinkingMaxTokens)
-			want := AnswerTokens
-			if think != "off" {
-				want += ThinkingTokens
-			}
-			if mt > 0 {
-				want = min(want, mt)
-			}
-			k := len(sc.Steps) * cfg.ToolCallRepeats * sends
-			n += k
-			tokens += k * want
-			budget = max(budget, mt)
+			b.add(cfg, think, sc.MaxTokens, len(sc.Steps)*cfg.ToolCallRepeats*sends)
 		}
-		if n == 0 {
-			continue
+		if b.n > 0 {
+			a.Batches = append(a.Batches, b.batch(think, workers))
 		}
-		a.Batches = append(a.Batches, Batch{What: "thinking " + think, Requests: n, Tokens: tokens / n, MaxTokens: budget, Workers: workers})
 	}
 	return a
+}
+
+// tally adds up a scenario area's requests in one thinking setting.
+type tally struct{ n, tokens, budget int }
+
+// add counts k requests of a scenario whose fixture sets max_tokens to
+// scMax (0: unset): each expected to take AnswerTokens, plus
+// ThinkingTokens when thinking is on, within the budget the request
+// carries.
+func (b *tally) add(cfg config.Config, think string, scMax, k int) {
+	mt := maxTokens(scMax, think, cfg.ThinkingMaxTokens)
+	want := AnswerTokens
+	if think != "off" {
+		want += ThinkingTokens
+	}
+	if mt > 0 {
+		want = min(want, mt)
+	}
+	b.n += k
+	b.tokens += k * want
+	b.budget = max(b.budget, mt)
+}
+
+// batch is the tally as the plan's batch "thinking <think>".
+func (b tally) batch(think string, workers int) Batch {
+	return Batch{What: "thinking " + think, Requests: b.n, Tokens: b.tokens / b.n, MaxTokens: b.budget, Workers: workers}
 }
 
 // structuredPlan is TestStructuredOutputs: each scenario in every thinking
@@ -263,24 +277,13 @@ func structuredPlan(cfg config.Config, scenarios []*fixture.Structured) AreaPlan
 	modes := len(cfg.ToolCallModes)
 	canaries := 1
 	for _, think := range cfg.Thinking {
-		n, tokens, budget := 0, 0, 0
+		var b tally
 		for _, sc := range scenarios {
-			mt := maxTokens(sc.MaxTokens, think, cfg.ThinkingMaxTokens)
-			want := AnswerTokens
-			if think != "off" {
-				want += ThinkingTokens
-			}
-			if mt > 0 {
-				want = min(want, mt)
-			}
-			k := modes * max(cfg.StructuredRepeats, 0)
-			n += k
-			tokens += k * want
-			budget = max(budget, mt)
+			b.add(cfg, think, sc.MaxTokens, modes*max(cfg.StructuredRepeats, 0))
 			canaries += modes
 		}
-		if n > 0 {
-			a.Batches = append(a.Batches, Batch{What: "thinking " + think, Requests: n, Tokens: tokens / n, MaxTokens: budget, Workers: workers})
+		if b.n > 0 {
+			a.Batches = append(a.Batches, b.batch(think, workers))
 		}
 	}
 	a.Batches = append(a.Batches, Batch{What: "canaries", Requests: canaries, Tokens: ContractTokens, MaxTokens: ContractTokens, Workers: workers})

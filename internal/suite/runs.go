@@ -332,14 +332,7 @@ func (r *LoadRuns) Concurrency(ctx context.Context, name string) sidecar.Concurr
 	lr.Checks = append(lr.Checks, gap)
 	lr.Checks = r.judgeCut(lr.Checks, agg.Requests, n)
 	lr.Verdict = r.Judge().RunVerdict(lr.Checks)
-	r.Update(func(m *sidecar.Metrics) {
-		if m.Concurrency == nil {
-			m.Concurrency = &sidecar.Concurrency{}
-		}
-		putRun(&m.Concurrency.Runs, lr, func(x sidecar.ConcurrencyRun) string { return x.Name })
-		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
-	})
-	r.Checkpoint()
+	r.setConcurrency(lr)
 	return lr
 }
 
@@ -443,14 +436,7 @@ func (r *LoadRuns) Conversation(ctx context.Context, name string) sidecar.Conver
 		run.Checks = append(run.Checks, c)
 	}
 	run.Verdict = r.Judge().RunVerdict(run.Checks)
-	r.Update(func(m *sidecar.Metrics) {
-		if m.Conversation == nil {
-			m.Conversation = &sidecar.Conversation{}
-		}
-		putRun(&m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
-		m.Conversation.Passed, _ = r.Judge().Section(m, sidecar.SectionConversation)
-	})
-	r.Checkpoint()
+	r.setConversation(run)
 	return run
 }
 
@@ -475,6 +461,34 @@ func (r *LoadRuns) progressDue(done, total int) bool {
 	return every > 0 && done%every == 0 && done < total
 }
 
+// setConcurrency records run in the concurrency section, with the
+// section's verdict, and checkpoints metrics.json.
+func (r *LoadRuns) setConcurrency(run sidecar.ConcurrencyRun) {
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Concurrency == nil {
+			m.Concurrency = &sidecar.Concurrency{}
+		}
+		putRun(&m.Concurrency.Runs, run, func(x sidecar.ConcurrencyRun) string { return x.Name })
+		m.Concurrency.Passed, _ = r.Judge().Section(m, sidecar.SectionConcurrency)
+	})
+	r.Checkpoint()
+}
+
+// setConversation records run in the conversation section, with the
+// section's verdict, and checkpoints metrics.json.
+func (r *LoadRuns) setConversation(run sidecar.ConversationRun) {
+	r.Update(func(m *sidecar.Metrics) {
+		if m.Conversation == nil {
+			m.Conversation = &sidecar.Conversation{}
+		}
+		putRun(&m.Conversation.Runs, run, func(x sidecar.ConversationRun) string { return x.Name })
+		m.Conversation.Passed, _ = r.Judge().Section(m, sidecar.SectionConversation)
+	})
+	r.Checkpoint()
+}
+
+// setStability records run in the stability section, with the section's
+// verdict.
 func (r *LoadRuns) setStability(run sidecar.StabilityRun) {
 	r.Update(func(m *sidecar.Metrics) {
 		if m.Stability == nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vllm-acceptance/vllm-acceptance/fixtures"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/client"
-	"github.com/vllm-acceptance/vllm-acceptance/internal/config"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/diagnosis"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/fixture"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/record"
@@ -42,12 +41,7 @@ type canaryState struct {
 // folder of ACCEPTANCE_FIXTURES, or the embedded copy where that folder
 // does not exist. A bad file stops the run at start, as a bad tool-calling one does.
 func (r *Run) loadStructured() ([]*fixture.Structured, error) {
-	dir := r.Cfg.Fixtures
-	if !filepath.IsAbs(dir) {
-		if root := config.RepoRoot(); root != "" {
-			dir = filepath.Join(root, dir)
-		}
-	}
+	dir := r.fixturesDir()
 	if _, err := os.Stat(filepath.Join(dir, "structured")); err != nil {
 		// Outside a checkout, or a fixtures folder of tool-calling
 		// scenarios only: the shipped structured-output scenarios.

@@ -238,13 +238,21 @@ func (r *Run) Target() sidecar.Target {
 	return r.metrics.Target
 }
 
-func (r *Run) loadFixtures() ([]*fixture.Scenario, error) {
-	dir := r.Cfg.Fixtures
-	if !filepath.IsAbs(dir) {
+// fixturesDir is ACCEPTANCE_FIXTURES, a relative path taken from the
+// repository root (the folder holding go.mod).
+func (r *Run) fixturesDir() string {
+	if dir := r.Cfg.Fixtures; !filepath.IsAbs(dir) {
 		if root := config.RepoRoot(); root != "" {
-			dir = filepath.Join(root, dir)
+			return filepath.Join(root, dir)
 		}
 	}
+	return r.Cfg.Fixtures
+}
+
+// loadFixtures reads the tool-calling scenarios: ACCEPTANCE_FIXTURES, or
+// the embedded copy where the default folder does not exist.
+func (r *Run) loadFixtures() ([]*fixture.Scenario, error) {
+	dir := r.fixturesDir()
 	if _, err := os.Stat(dir); err != nil && r.Cfg.Fixtures == config.Default().Fixtures {
 		// Outside a checkout (an installed test binary): the embedded copy.
 		return fixture.LoadFS(fixtures.FS, ".", "fixtures")
