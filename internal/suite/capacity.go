@@ -187,7 +187,7 @@ func (r *CapacitySearch) refuse(res sidecar.Capacity, start time.Time, lines ...
 	res.StopReason = "refused: " + strings.Join(lines, "; ")
 	res.DurationS = time.Since(start).Seconds()
 	res.Checks = []sidecar.Check{{Name: sidecar.CheckSearch, Detail: strings.Join(lines, "\n")}}
-	res.Verdict = sidecar.VerdictFail
+	res.Verdict = r.Judge().RunVerdict(res.Checks)
 	r.set(res)
 	r.Checkpoint()
 	return res

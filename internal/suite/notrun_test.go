@@ -184,3 +184,31 @@ func holds(t *testing.T, m *sidecar.Metrics, recs []record.Record, repeats int) 
 	assert.False(t, m.Passed(), "an interrupted run never passes")
 	return seen
 }
+
+// TestUnknownRunNamesFailByTheJudge: a load run the runner does not know
+// (a name the test asked for by mistake) is a failed check, and its
+// verdict comes from the judge, not a constant.
+func TestUnknownRunNamesFailByTheJudge(t *testing.T) {
+	r := Start(func(k string) string {
+		return map[string]string{"ACCEPTANCE_SIMULATOR": "healthy", "ACCEPTANCE_OUT": t.TempDir(), "ACCEPTANCE_CAPACITY": "false"}[k]
+	}, nil)
+	require.Empty(t, r.Fatal())
+	defer func() { _ = r.Finish(sidecar.EndFinished, "") }()
+	ctx := context.Background()
+	st := r.LoadRuns.Stability(ctx, "nope")
+	cr := r.LoadRuns.Concurrency(ctx, "nope")
+	cv := r.LoadRuns.Conversation(ctx, "nope")
+	for _, v := range []struct {
+		verdict string
+		checks  []sidecar.Check
+	}{{st.Verdict, st.Checks}, {cr.Verdict, cr.Checks}, {cv.Verdict, cv.Checks}} {
+		require.Len(t, v.checks, 1)
+		assert.Equal(t, sidecar.CheckRun, v.checks[0].Name)
+		assert.Contains(t, v.checks[0].Detail, `"nope"`)
+		assert.Equal(t, sidecar.VerdictFail, v.verdict)
+		assert.Equal(t, sidecar.Fail, r.Judge().RunOutcome(v.checks, ""), "the judge fails it from the check alone")
+	}
+	m := r.Metrics()
+	require.NotNil(t, m.Concurrency, "the refused concurrency run is recorded")
+	assert.False(t, m.Concurrency.Passed)
+}

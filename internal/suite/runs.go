@@ -54,8 +54,9 @@ func (r *LoadRuns) StabilityRuns() []string { return []string{StabilityAlternati
 // local GPU, skipped without one).
 func (r *LoadRuns) Stability(ctx context.Context, name string) sidecar.StabilityRun {
 	if name != StabilityAlternating {
-		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{}, Verdict: sidecar.VerdictFail,
+		res := sidecar.StabilityRun{Name: name, Errors: map[string]int{},
 			Checks: []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown stability run %q (known: %s)", name, strings.Join(r.StabilityRuns(), ", "))}}}
+		res.Verdict = r.Judge().RunVerdict(res.Checks)
 		return res
 	}
 	n := r.Cfg.StabilityRequests
@@ -169,9 +170,7 @@ func (r *LoadRuns) Concurrency(ctx context.Context, name string) sidecar.Concurr
 			return r.cancelled(run, len(config.Take(r.Cfg.Sharding, t.Requests))) // stopped: not run
 		}
 		if err != nil {
-			run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
-			run.Checks = []sidecar.Check{{Name: sidecar.CheckWorkload, Detail: err.Error()}}
-			return run
+			return r.refused(run, sidecar.Check{Name: sidecar.CheckWorkload, Detail: err.Error()})
 		}
 		lines = config.Take(r.Cfg.Sharding, t.Requests)
 		// What the server has seen: every shard's earlier lines.
@@ -272,9 +271,7 @@ func (r *LoadRuns) Concurrency(ctx context.Context, name string) sidecar.Concurr
 		r.Logf("concurrency %s: %d %s at %.3g/s%s", name, n, what, run.RatePerS, of)
 		ch = load.Open(ctx, offsets, 0, plan, r.Client.ChatAt)
 	default:
-		run.Errors, run.Verdict = map[string]int{}, sidecar.VerdictFail
-		run.Checks = []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))}}
-		return run
+		return r.refused(run, sidecar.Check{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown load run %q (known: %s)", name, strings.Join(names, ", "))})
 	}
 	lim := r.limits()
 	agg := load.NewAgg(lim)
@@ -375,8 +372,8 @@ func (r *LoadRuns) Conversation(ctx context.Context, name string) sidecar.Conver
 	turns := r.Cfg.ConversationTurns
 	run := sidecar.ConversationRun{Name: name, Turns: []sidecar.Turn{}}
 	if name != r.ConversationRuns()[0] {
-		run.Verdict = sidecar.VerdictFail
 		run.Checks = []sidecar.Check{{Name: sidecar.CheckRun, Detail: fmt.Sprintf("unknown conversation %q (known: %s)", name, strings.Join(r.ConversationRuns(), ", "))}}
+		run.Verdict = r.Judge().RunVerdict(run.Checks)
 		return run
 	}
 	base := r.loadRequest("", conversationTokens(r.Cfg))
@@ -459,6 +456,16 @@ func errSuffix(e string) string {
 func (r *LoadRuns) progressDue(done, total int) bool {
 	every := r.Cfg.ProgressEvery
 	return every > 0 && done%every == 0 && done < total
+}
+
+// refused records a concurrency run that could not start, failed by the
+// judge on its one failed check (the trace's calibration, an unknown
+// name).
+func (r *LoadRuns) refused(run sidecar.ConcurrencyRun, failed sidecar.Check) sidecar.ConcurrencyRun {
+	run.Errors, run.Checks = map[string]int{}, []sidecar.Check{failed}
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
+	r.setConcurrency(run)
+	return run
 }
 
 // setConcurrency records run in the concurrency section, with the

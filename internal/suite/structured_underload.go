@@ -76,7 +76,7 @@ func (r *UnderLoad) RunStructuredOutputs(ctx context.Context, bg *Background) si
 	if lr.Verdict != sidecar.VerdictPass {
 		res.Note = "the background load missed its own SLOs or the load generator fell behind: " + loadmsg.LoadFailure(r.Judge(), lr)
 	}
-	res.Passed = res.NewServerFailures == 0 && len(res.Scenarios) > 0
+	res.Passed = sidecar.UnderLoadVerdictOf(res.Scenarios, "structured outputs").Passed()
 	r.Update(func(m *sidecar.Metrics) { m.StructuredUnderLoad = &res })
 	r.Checkpoint()
 	return res
