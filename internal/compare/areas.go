@@ -356,15 +356,50 @@ func pooledErrorRow(base, cand []*sidecar.Metrics, maxIncrease float64) Row {
 	return rateRow("load.error_rate", kb, nb, kc, nc, maxIncrease, false, true, max(len(base), len(cand)))
 }
 
+// concurrencyRunNames are the names of the concurrency runs of every side,
+// each once, in the order first seen: the rows compared run by run
+// (energy, speculative decoding) have one row a name.
+func concurrencyRunNames(sides ...[]*sidecar.Metrics) []string {
+	var names []string
+	for _, ms := range sides {
+		for _, m := range ms {
+			for _, r := range concurrencyRuns(m) {
+				if !slices.Contains(names, r.Name) {
+					names = append(names, r.Name)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// concurrencyRunsNamed are the concurrency runs named name over a side's
+// runs, one per run that has it.
+func concurrencyRunsNamed(ms []*sidecar.Metrics, name string) []*sidecar.ConcurrencyRun {
+	var out []*sidecar.ConcurrencyRun
+	for _, m := range ms {
+		rs := concurrencyRuns(m)
+		for i := range rs {
+			if rs[i].Name == name {
+				out = append(out, &rs[i])
+			}
+		}
+	}
+	return out
+}
+
+// concurrencyRuns are a run's concurrency runs (none without the area).
+func concurrencyRuns(m *sidecar.Metrics) []sidecar.ConcurrencyRun {
+	if m.Concurrency == nil {
+		return nil
+	}
+	return m.Concurrency.Runs
+}
+
 func concurrencyRows(base, cand []*sidecar.Metrics, tol Tolerances) []Row {
 	return loadRows(base, cand, tol, loadKind[sidecar.ConcurrencyRun]{
-		area: "concurrency",
-		runs: func(m *sidecar.Metrics) []sidecar.ConcurrencyRun {
-			if m.Concurrency == nil {
-				return nil
-			}
-			return m.Concurrency.Runs
-		},
+		area:       "concurrency",
+		runs:       concurrencyRuns,
 		section:    sidecar.SectionConcurrency,
 		name:       func(r *sidecar.ConcurrencyRun) string { return r.Name },
 		ttft:       func(r *sidecar.ConcurrencyRun) *stats.Summary { return &r.TTFTms },

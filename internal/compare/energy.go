@@ -1,10 +1,6 @@
 package compare
 
-import (
-	"slices"
-
-	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-)
+import "github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 
 // UnitJoules is joules per good token.
 const UnitJoules = "J/token"
@@ -24,33 +20,15 @@ type EnergyTolerance struct {
 func energyRows(base, cand []*sidecar.Metrics, tol EnergyTolerance) []Row {
 	get := func(ms []*sidecar.Metrics, name string) []sample {
 		var out []sample
-		for _, m := range ms {
-			if m.Concurrency == nil {
-				continue
-			}
-			for _, r := range m.Concurrency.Runs {
-				if e := r.Energy; r.Name == name && e != nil && e.JPerGoodToken != nil && *e.JPerGoodToken > 0 {
-					out = append(out, sample{v: *e.JPerGoodToken})
-				}
+		for _, r := range concurrencyRunsNamed(ms, name) {
+			if e := r.Energy; e != nil && e.JPerGoodToken != nil && *e.JPerGoodToken > 0 {
+				out = append(out, sample{v: *e.JPerGoodToken})
 			}
 		}
 		return out
 	}
-	var names []string
-	for _, ms := range [][]*sidecar.Metrics{base, cand} {
-		for _, m := range ms {
-			if m.Concurrency == nil {
-				continue
-			}
-			for _, r := range m.Concurrency.Runs {
-				if !slices.Contains(names, r.Name) {
-					names = append(names, r.Name)
-				}
-			}
-		}
-	}
 	var rows []Row
-	for _, n := range names {
+	for _, n := range concurrencyRunNames(base, cand) {
 		r := ratioRow("concurrency.runs["+n+"].energy.j_per_good_token", UnitJoules, get(base, n), get(cand, n), tol.MaxIncrease, 0, true, true)
 		if r.Metric != "" {
 			rows = append(rows, r)

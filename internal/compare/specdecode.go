@@ -1,10 +1,6 @@
 package compare
 
-import (
-	"slices"
-
-	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
-)
+import "github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 
 // SpecDecodeTolerance is spec_decode.*: the largest acceptable drop of the
 // speculative-decoding acceptance rate (accepted / draft tokens).
@@ -20,34 +16,16 @@ type SpecDecodeTolerance struct {
 // speculative decoding give no row.
 func specDecodeRows(base, cand []*sidecar.Metrics, tol SpecDecodeTolerance) []Row {
 	pool := func(ms []*sidecar.Metrics, name string) (k, n int) {
-		for _, m := range ms {
-			if m.Concurrency == nil {
-				continue
-			}
-			for _, r := range m.Concurrency.Runs {
-				if v := r.ServerView; r.Name == name && v != nil && v.SpecDecode != nil {
-					k += int(v.SpecDecode.AcceptedTokens)
-					n += int(v.SpecDecode.DraftTokens)
-				}
+		for _, r := range concurrencyRunsNamed(ms, name) {
+			if v := r.ServerView; v != nil && v.SpecDecode != nil {
+				k += int(v.SpecDecode.AcceptedTokens)
+				n += int(v.SpecDecode.DraftTokens)
 			}
 		}
 		return k, n
 	}
-	var names []string
-	for _, ms := range [][]*sidecar.Metrics{base, cand} {
-		for _, m := range ms {
-			if m.Concurrency == nil {
-				continue
-			}
-			for _, r := range m.Concurrency.Runs {
-				if !slices.Contains(names, r.Name) {
-					names = append(names, r.Name)
-				}
-			}
-		}
-	}
 	var rows []Row
-	for _, n := range names {
+	for _, n := range concurrencyRunNames(base, cand) {
 		kb, nb := pool(base, n)
 		kc, nc := pool(cand, n)
 		r := rateRow("concurrency.runs["+n+"].server_view.spec_decode.acceptance_rate", kb, nb, kc, nc, tol.AcceptanceRateMaxDrop, true, true, 0)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -145,4 +146,20 @@ var parsers = map[reflect.Type]envbind.ParserFunc{
 		}
 		return out, nil
 	},
+}
+
+// knobErrors gathers the knobs validate refuses, one line each.
+type knobErrors []error
+
+// add refuses the knob env for msg, with the example its struct tag
+// declares: the same example a value the parsers reject is shown with, so
+// each knob's example is written once.
+func (e *knobErrors) add(env, msg string) {
+	example := ""
+	for _, k := range knobs() {
+		if k.env == env {
+			example = k.example
+		}
+	}
+	*e = append(*e, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
 }

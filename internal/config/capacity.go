@@ -95,35 +95,33 @@ func DefaultCapacity() Capacity {
 // validate refuses capacity knobs that make the search impossible, one
 // line each.
 func (c Capacity) validate() []error {
-	var errs []error
-	bad := func(env, msg, example string) {
-		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
-	}
+	var errs knobErrors
+	bad := errs.add
 	if c.CapacityMaxRequests == 0 {
-		bad("ACCEPTANCE_CAPACITY_MAX_REQUESTS", "must be at least 1 (0 leaves the capacity search no budget)", "20000")
+		bad("ACCEPTANCE_CAPACITY_MAX_REQUESTS", "must be at least 1 (0 leaves the capacity search no budget)")
 	}
 	if c.CapacityMaxTime == 0 {
-		bad("ACCEPTANCE_CAPACITY_MAX_TIME", "must be more than 0 (0 leaves the capacity search no time)", "15m")
+		bad("ACCEPTANCE_CAPACITY_MAX_TIME", "must be more than 0 (0 leaves the capacity search no time)")
 	}
 	if c.CapacityMaxSteps == 0 {
-		bad("ACCEPTANCE_CAPACITY_MAX_STEPS", "must be at least 1", "20")
+		bad("ACCEPTANCE_CAPACITY_MAX_STEPS", "must be at least 1")
 	}
 	if c.CapacityStep == 0 {
-		bad("ACCEPTANCE_CAPACITY_STEP", "must be more than 0", "30s")
+		bad("ACCEPTANCE_CAPACITY_STEP", "must be more than 0")
 	}
 	if c.CapacityMaxRate == 0 {
-		bad("ACCEPTANCE_CAPACITY_MAX_RATE", "must be more than 0 requests per second", "500")
+		bad("ACCEPTANCE_CAPACITY_MAX_RATE", "must be more than 0 requests per second")
 	} else if c.CapacityStartRate > c.CapacityMaxRate {
-		bad("ACCEPTANCE_CAPACITY_START_RATE", fmt.Sprintf("%g is above ACCEPTANCE_CAPACITY_MAX_RATE=%g", c.CapacityStartRate, c.CapacityMaxRate), "2")
+		bad("ACCEPTANCE_CAPACITY_START_RATE", fmt.Sprintf("%g is above ACCEPTANCE_CAPACITY_MAX_RATE=%g", c.CapacityStartRate, c.CapacityMaxRate))
 	}
 	if c.CapacityResolution == 0 || c.CapacityResolution >= 1 {
-		bad("ACCEPTANCE_CAPACITY_RESOLUTION", "must be between 0 and 1 (exclusive)", "0.1")
+		bad("ACCEPTANCE_CAPACITY_RESOLUTION", "must be between 0 and 1 (exclusive)")
 	}
 	if c.UnderLoadFraction == 0 || c.UnderLoadFraction > 1 {
-		bad("ACCEPTANCE_UNDER_LOAD_FRACTION", "must be more than 0 and at most 1", "0.8")
+		bad("ACCEPTANCE_UNDER_LOAD_FRACTION", "must be more than 0 and at most 1")
 	}
 	if c.RooflineMinFraction >= 1 {
-		bad("ACCEPTANCE_ROOFLINE_MIN_FRACTION", "must be below 1 (a share of the roofline; 0 turns the check off)", "0.3")
+		bad("ACCEPTANCE_ROOFLINE_MIN_FRACTION", "must be below 1 (a share of the roofline; 0 turns the check off)")
 	}
 	return errs
 }

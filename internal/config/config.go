@@ -373,45 +373,43 @@ func (c *Config) deprecate(getenv func(string) string) {
 }
 
 func (c *Config) validate() error {
-	var errs []error
-	bad := func(env, msg, example string) {
-		errs = append(errs, fmt.Errorf("%s: %s; example: %s=%s", env, msg, env, example))
-	}
+	var errs knobErrors
+	bad := errs.add
 	if c.ToolCallMinPassRate > 1 {
-		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1 (deprecated: use ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE)", "0.6")
+		bad("ACCEPTANCE_TOOLCALL_MIN_PASS_RATE", "must be between 0 and 1 (deprecated: use ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE)")
 	}
 	if c.ModelMinPassRate > 1 {
-		bad("ACCEPTANCE_MODEL_MIN_PASS_RATE", "must be between 0 and 1", "0.8")
+		bad("ACCEPTANCE_MODEL_MIN_PASS_RATE", "must be between 0 and 1")
 	}
 	if c.ModelScenarioMinPassRate > 1 {
-		bad("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "must be between 0 and 1", "0.5")
+		bad("ACCEPTANCE_MODEL_SCENARIO_MIN_PASS_RATE", "must be between 0 and 1")
 	}
 	if c.MinSuccessRate > 1 {
-		bad("ACCEPTANCE_MIN_SUCCESS_RATE", "must be between 0 and 1", "0.95")
+		bad("ACCEPTANCE_MIN_SUCCESS_RATE", "must be between 0 and 1")
 	}
 	if c.MinGoodputRatio > 1 {
-		bad("ACCEPTANCE_MIN_GOODPUT_RATIO", "must be between 0 and 1", "0.9")
+		bad("ACCEPTANCE_MIN_GOODPUT_RATIO", "must be between 0 and 1")
 	}
 	if c.ToolCallRepeats == 0 {
-		bad("ACCEPTANCE_TOOLCALL_REPEATS", "must be at least 1", "3")
+		bad("ACCEPTANCE_TOOLCALL_REPEATS", "must be at least 1")
 	}
 	if c.Parallel == 0 {
-		bad("ACCEPTANCE_PARALLEL", "must be at least 1", "4")
+		bad("ACCEPTANCE_PARALLEL", "must be at least 1")
 	}
 	if c.RequestTimeout == 0 {
-		bad("ACCEPTANCE_REQUEST_TIMEOUT", "must be more than 0", "120s")
+		bad("ACCEPTANCE_REQUEST_TIMEOUT", "must be more than 0")
 	}
 	if c.Concurrency == 0 {
-		bad("ACCEPTANCE_CONCURRENCY", "must be at least 1", "8")
+		bad("ACCEPTANCE_CONCURRENCY", "must be at least 1")
 	}
 	if c.OpenLoopRate == 0 {
-		bad("ACCEPTANCE_OPEN_LOOP_RATE", "must be more than 0 requests per second", "2")
+		bad("ACCEPTANCE_OPEN_LOOP_RATE", "must be more than 0 requests per second")
 	}
 	if c.TraceSpeedup <= 0 {
-		bad("ACCEPTANCE_TRACE_SPEEDUP", "must be more than 0", "2")
+		bad("ACCEPTANCE_TRACE_SPEEDUP", "must be more than 0")
 	}
 	if c.Workload == "" {
-		bad("ACCEPTANCE_WORKLOAD", "must be synthetic or a trace file", "traces/demo.jsonl")
+		bad("ACCEPTANCE_WORKLOAD", "must be synthetic or a trace file")
 	} else if c.Workload != WorkloadSynthetic {
 		if _, err := os.Stat(c.Trace()); err != nil {
 			errs = append(errs, fmt.Errorf("ACCEPTANCE_WORKLOAD=%s: neither %q nor a readable trace file (%v); a trace is a Mooncake JSONL or chat JSONL file, its format read from its first line; example: ACCEPTANCE_WORKLOAD=traces/demo.jsonl",
@@ -420,20 +418,20 @@ func (c *Config) validate() error {
 	}
 	for _, m := range c.ToolCallModes {
 		if m != "plain" && m != "stream" {
-			bad("ACCEPTANCE_TOOLCALL_MODES", fmt.Sprintf("%q is not plain or stream", m), "plain,stream")
+			bad("ACCEPTANCE_TOOLCALL_MODES", fmt.Sprintf("%q is not plain or stream", m))
 		}
 	}
 	if c.StructuredRepeats < 1 {
-		bad("ACCEPTANCE_STRUCTURED_REPEATS", "must be at least 1", "3")
+		bad("ACCEPTANCE_STRUCTURED_REPEATS", "must be at least 1")
 	}
 	switch c.StructuredAPI {
 	case "auto", "structured_outputs", "guided":
 	default:
-		bad("ACCEPTANCE_STRUCTURED_API", fmt.Sprintf("%q is not auto, structured_outputs or guided", c.StructuredAPI), "auto")
+		bad("ACCEPTANCE_STRUCTURED_API", fmt.Sprintf("%q is not auto, structured_outputs or guided", c.StructuredAPI))
 	}
 	for _, m := range c.Thinking {
 		if m != "off" && m != "on" && m != "default" {
-			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m), "off,on")
+			bad("ACCEPTANCE_THINKING", fmt.Sprintf("%q is not off, on or default", m))
 		}
 	}
 	if bad := checkname.Unknown(c.FailUnknown); len(bad) > 0 {
@@ -442,7 +440,7 @@ func (c *Config) validate() error {
 	}
 	errs = append(errs, c.Capacity.validate()...)
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
-		bad("VLLM_BASE_URL", "must start with http:// or https://", "http://gpu-box:5002/v1")
+		bad("VLLM_BASE_URL", "must start with http:// or https://")
 	}
 	return errors.Join(errs...)
 }

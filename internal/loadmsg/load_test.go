@@ -72,3 +72,13 @@ func TestUnknownLine(t *testing.T) {
 	r.Checks = r.Checks[:1]
 	assert.Empty(t, UnknownLine(sidecar.Judge{}, r))
 }
+
+// TestUnderLoadFailure holds the failure line of a tool-calling mode under
+// load (the live test's and merge's junit.xml's) to its words.
+func TestUnderLoadFailure(t *testing.T) {
+	m := sidecar.UnderLoadScenario{Name: "weather", Mode: "think_off/stream", Attempts: 3, ServerFailures: 2, IsolatedServerFailures: -1,
+		Diagnoses: []sidecar.Diagnosis{{Code: "stream_args_invalid_json", Kind: "server", Count: 2, Message: "arguments do not parse", Example: "{\"city\":", Remedy: "upgrade the parser"}}}
+	assert.Equal(t, "weather/think_off/stream: 2 of 3 attempts failed a server check under a background load of 4.5 req/s (TestToolCalling did not run this mode in isolation): "+
+		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  stream_args_invalid_json ×2 (arguments do not parse): {\"city\": → fix: upgrade the parser",
+		UnderLoadFailure(m, 4.5))
+}

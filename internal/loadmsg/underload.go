@@ -2,7 +2,6 @@ package loadmsg
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vllm-acceptance/vllm-acceptance/internal/sidecar"
 	"github.com/vllm-acceptance/vllm-acceptance/internal/units"
@@ -11,27 +10,18 @@ import (
 // UnderLoadTest is TestToolCallingUnderLoad's name in records.
 const UnderLoadTest = "TestToolCallingUnderLoad"
 
+// underLoadWords are tool calling's words in a mode's failure line under
+// load.
+var underLoadWords = sidecar.UnderLoadWords{
+	Failed:   "failed a server check",
+	Isolated: "TestToolCalling",
+	Cause:    "a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers",
+}
+
 // UnderLoadFailure is a scenario mode's failure line: the server codes
 // seen under load only, with their remedies.
 func UnderLoadFailure(m sidecar.UnderLoadScenario, rate float64) string {
-	var codes []string
-	for _, d := range m.Diagnoses {
-		line := fmt.Sprintf("%s ×%d (%s)", d.Code, d.Count, d.Message)
-		if d.Example != "" {
-			line += ": " + d.Example
-		}
-		if d.Remedy != "" {
-			line += " → fix: " + d.Remedy
-		}
-		codes = append(codes, line)
-	}
-	iso := "the isolated run had none"
-	if m.IsolatedServerFailures < 0 {
-		iso = "TestToolCalling did not run this mode in isolation"
-	}
-	return fmt.Sprintf("%s/%s: %d of %d attempts failed a server check under a background load of %s (%s): "+
-		"a parser or stream serializer broken by concurrency, or KV-cache pressure cutting answers\n  %s",
-		m.Name, m.Mode, m.ServerFailures, m.Attempts, units.ReqPerS(rate), iso, strings.Join(codes, "\n  "))
+	return m.FailureLine(rate, underLoadWords)
 }
 
 // BackgroundLine is the background load of TestToolCallingUnderLoad in one

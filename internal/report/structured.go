@@ -114,21 +114,7 @@ func writeStructuredUnderLoad(b *strings.Builder, m *sidecar.Metrics) {
 		fmt.Fprintf(b, "Decode cost of schema enforcement: TPOT p50 %.3g ms structured vs %.3g ms plain in the same window (%+.0f %%).\n",
 			u.StructuredTPOTms.P50, u.PlainTPOTms.P50, 100**u.DecodeCost)
 	}
-	b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
-	for _, s := range u.Scenarios {
-		iso := fmt.Sprint(s.IsolatedServerFailures)
-		if s.IsolatedServerFailures < 0 {
-			iso = "not run"
-		}
-		var codes []string
-		for _, d := range s.Diagnoses {
-			codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
-		}
-		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
-	}
-	if u.Note != "" {
-		fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
-	}
+	writeUnderLoadScenarios(b, u.Scenarios, u.Note)
 }
 
 // structuredSidecarFindings calls add for each failed contract check and

@@ -35,20 +35,27 @@ func writeUnderLoad(b *strings.Builder, m *sidecar.Metrics) {
 				mr.Passed, mr.Attempts, units.PercentFixed(mr.Rate), mr.IsolatedPassed, mr.IsolatedAttempts, units.PercentFixed(mr.IsolatedRate),
 				units.SignedPercentFixed(mr.Diff), units.SignedPercentFixed(mr.DiffCI95.Low), units.SignedPercentFixed(mr.DiffCI95.High), mr.Verdict)
 		}
-		b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
-		for _, s := range u.Scenarios {
-			iso := fmt.Sprint(s.IsolatedServerFailures)
-			if s.IsolatedServerFailures < 0 {
-				iso = "not run"
-			}
-			var codes []string
-			for _, d := range s.Diagnoses {
-				codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
-			}
-			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
+		writeUnderLoadScenarios(b, u.Scenarios, u.Note)
+	}
+}
+
+// writeUnderLoadScenarios writes the table of scenario modes under load
+// beside their isolated run, and the section's note: the tool-calling and
+// structured-output under-load sections share both.
+func writeUnderLoadScenarios(b *strings.Builder, scenarios []sidecar.UnderLoadScenario, note string) {
+	b.WriteString("\n| scenario | mode | attempts | server failures under load | in isolation | verdict | codes |\n| --- | --- | ---: | ---: | ---: | --- | --- |\n")
+	for _, s := range scenarios {
+		iso := fmt.Sprint(s.IsolatedServerFailures)
+		if s.IsolatedServerFailures < 0 {
+			iso = "not run"
 		}
-		if u.Note != "" {
-			fmt.Fprintf(b, "\n%s\n", mdText(u.Note))
+		var codes []string
+		for _, d := range s.Diagnoses {
+			codes = append(codes, fmt.Sprintf("`%s`×%d", d.Code, d.Count))
 		}
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", s.Name, s.Mode, s.Attempts, s.ServerFailures, iso, passFail(!s.NewServerFailure), strings.Join(codes, ", "))
+	}
+	if note != "" {
+		fmt.Fprintf(b, "\n%s\n", mdText(note))
 	}
 }

@@ -14,44 +14,16 @@ func structuredCases(j sidecar.Judge, m *sidecar.Metrics) []*testCase {
 	var out []*testCase
 	if so := m.StructuredOutputs; so != nil && len(so.Scenarios) > 0 {
 		root := &testCase{name: "TestStructuredOutputs", failure: structured.RateFailure(so)}
-		by := map[string]*testCase{}
-		for _, s := range so.Scenarios {
-			parent := by[s.Name]
-			if parent == nil {
-				parent = &testCase{name: root.name + "/" + s.Name}
-				by[s.Name] = parent
-				root.subs = append(root.subs, parent)
-			}
-			c := &testCase{name: parent.name + "/" + s.Mode}
-			switch j.Check(s.Check()) {
-			case sidecar.Fail:
-				c.failure = structured.FailureMessage(s)
-			case sidecar.Unknown:
-				c.logs = append(c.logs, structured.FailureMessage(s))
-			}
-			parent.subs = append(parent.subs, c)
-		}
+		root.subs = modeCases(j, root.name, so.Scenarios, func(s sidecar.StructuredScenario) (string, string, sidecar.Check) {
+			return s.Name, s.Mode, s.Check()
+		}, structured.FailureMessage)
 		out = append(out, root)
 	}
 	if ct := m.Contract; ct != nil && len(ct.Checks) > 0 {
 		root := &testCase{name: "TestContract"}
-		by := map[string]*testCase{}
-		for _, x := range ct.Checks {
-			parent := by[x.Name]
-			if parent == nil {
-				parent = &testCase{name: root.name + "/" + x.Name}
-				by[x.Name] = parent
-				root.subs = append(root.subs, parent)
-			}
-			c := &testCase{name: parent.name + "/" + x.Mode}
-			switch j.Check(x.Check()) {
-			case sidecar.Fail:
-				c.failure = contract.FailureMessage(x)
-			case sidecar.Unknown:
-				c.logs = append(c.logs, contract.FailureMessage(x))
-			}
-			parent.subs = append(parent.subs, c)
-		}
+		root.subs = modeCases(j, root.name, ct.Checks, func(x sidecar.ContractCheck) (string, string, sidecar.Check) {
+			return x.Name, x.Mode, x.Check()
+		}, contract.FailureMessage)
 		out = append(out, root)
 	}
 	if u := m.StructuredUnderLoad; u != nil {
@@ -69,4 +41,32 @@ func structuredCases(j sidecar.Judge, m *sidecar.Metrics) []*testCase {
 		out = append(out, root)
 	}
 	return out
+}
+
+// modeCases are the subtests of a test whose results are one per scenario
+// and mode (TestStructuredOutputs, TestContract): a subtest per name, in
+// the order first seen, holding a subtest per mode that fails where the
+// judge fails its check and logs its message where the check is unknown.
+// of gives a result's name, mode and check; msg its failure text.
+func modeCases[T any](j sidecar.Judge, test string, results []T, of func(T) (name, mode string, check sidecar.Check), msg func(T) string) []*testCase {
+	var subs []*testCase
+	by := map[string]*testCase{}
+	for _, r := range results {
+		name, mode, check := of(r)
+		parent := by[name]
+		if parent == nil {
+			parent = &testCase{name: test + "/" + name}
+			by[name] = parent
+			subs = append(subs, parent)
+		}
+		c := &testCase{name: parent.name + "/" + mode}
+		switch j.Check(check) {
+		case sidecar.Fail:
+			c.failure = msg(r)
+		case sidecar.Unknown:
+			c.logs = append(c.logs, msg(r))
+		}
+		parent.subs = append(parent.subs, c)
+	}
+	return subs
 }

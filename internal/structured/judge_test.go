@@ -115,3 +115,13 @@ func TestModeVerdicts(t *testing.T) {
 	m.CanaryFailed("HTTP 500 after")
 	assert.Equal(t, sidecar.Fail, m.Close(0.5, "").Outcome)
 }
+
+// TestUnderLoadFailure holds the failure line of a structured-output mode
+// under load to its words: each code with its kind.
+func TestUnderLoadFailure(t *testing.T) {
+	m := sidecar.UnderLoadScenario{Name: "city", Mode: "think_off/plain", Attempts: 3, ServerFailures: 1,
+		Diagnoses: []sidecar.Diagnosis{{Code: "structured_invalid_json", Kind: "server", Count: 1, Message: "not JSON", Remedy: "check the grammar backend"}}}
+	assert.Equal(t, "city/think_off/plain: 1 of 3 attempts had a server fault under a background load of 12 req/s (the isolated run had none): "+
+		"structured outputs broken by concurrency (a grammar backend under batching, KV-cache pressure cutting answers)\n  structured_invalid_json [server] ×1 (not JSON) → fix: check the grammar backend",
+		UnderLoadFailure(m, 12))
+}
