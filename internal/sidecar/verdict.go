@@ -511,10 +511,8 @@ func (j Judge) Outcomes(m *Metrics) map[Section]SectionVerdict {
 // Sections is the verdict of each section m has.
 func (j Judge) Sections(m *Metrics) map[Section]bool {
 	out := map[Section]bool{}
-	for _, s := range Sections {
-		if p, ok := j.Section(m, s); ok {
-			out[s] = p
-		}
+	for s, v := range j.Outcomes(m) {
+		out[s] = v.Passed()
 	}
 	return out
 }

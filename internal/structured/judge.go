@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -218,20 +217,13 @@ func decode(sc *fixture.Structured, content string) (any, error) {
 // schemaLeaves lists the leaf errors of a validation error, each one
 // line, and whether every one is a feature keyword's.
 func schemaLeaves(err error) ([]string, bool) {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
+	leaves, ok := toolcheck.SchemaLeaves(err)
+	if !ok {
 		return []string{oneLine(err.Error(), 120)}, false
 	}
 	var out []string
 	features := true
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
+	for _, e := range leaves {
 		kp := e.ErrorKind.KeywordPath()
 		kw := ""
 		if len(kp) > 0 {
@@ -247,7 +239,6 @@ func schemaLeaves(err error) ([]string, bool) {
 		}
 		out = append(out, oneLine(line, 120))
 	}
-	walk(ve)
 	if len(out) == 0 {
 		return []string{oneLine(err.Error(), 120)}, false
 	}

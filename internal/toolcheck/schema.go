@@ -74,24 +74,39 @@ func schemaProblems(sch *jsonschema.Schema, args any) []string {
 	if err == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
+	leaves, ok := SchemaLeaves(err)
+	if !ok {
 		return []string{err.Error()}
 	}
 	var out []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
+	for _, e := range leaves {
 		out = append(out, schemaLine(e))
 	}
-	walk(ve)
 	sort.Strings(out)
 	return dedupe(out)
+}
+
+// SchemaLeaves are the failures a jsonschema validation error is made of:
+// its leaf causes, in the validator's order, without the "does not
+// validate with" wrappers above them; ok is false when err is not a
+// *jsonschema.ValidationError (a compile or I/O error).
+func SchemaLeaves(err error) (leaves []*jsonschema.ValidationError, ok bool) {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, false
+	}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			leaves = append(leaves, e)
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	return leaves, true
 }
 
 func schemaLine(e *jsonschema.ValidationError) string {
