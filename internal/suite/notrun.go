@@ -55,14 +55,3 @@ func (r *Run) cutShort(done, planned int) (sidecar.Check, bool) {
 	return sidecar.NotRunCheck(sidecar.CheckRequests, float64(done), float64(planned),
 		fmt.Sprintf("%sonly %d of %d requests finished: %s", sidecar.NotRunPrefix, done, planned, why)), true
 }
-
-// cancelled is a load run stopped before it began (interrupted while
-// waiting for ACCEPTANCE_START_AT): not run.
-func (r *LoadRuns) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
-	run.Errors = map[string]int{}
-	c, _ := r.cutShort(0, planned)
-	run.Checks = []sidecar.Check{c}
-	run.Verdict = r.Judge().RunVerdict(run.Checks)
-	r.setConcurrency(run)
-	return run
-}

@@ -458,6 +458,17 @@ func (r *LoadRuns) progressDue(done, total int) bool {
 	return every > 0 && done%every == 0 && done < total
 }
 
+// cancelled is a load run stopped before it began (interrupted while
+// waiting for ACCEPTANCE_START_AT): not run.
+func (r *LoadRuns) cancelled(run sidecar.ConcurrencyRun, planned int) sidecar.ConcurrencyRun {
+	run.Errors = map[string]int{}
+	c, _ := r.cutShort(0, planned)
+	run.Checks = []sidecar.Check{c}
+	run.Verdict = r.Judge().RunVerdict(run.Checks)
+	r.setConcurrency(run)
+	return run
+}
+
 // refused records a concurrency run that could not start, failed by the
 // judge on its one failed check (the trace's calibration, an unknown
 // name).

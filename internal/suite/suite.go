@@ -48,7 +48,7 @@ type Run struct {
 	Structured []*fixture.Structured
 
 	// The areas' runners, one per area of the gate, each in its own file
-	// (docs/ARCHITECTURE.md, "Who runs each area"). They share this Run:
+	// (docs/ARCHITECTURE.md, "Each area: who runs it, who judges it"). They share this Run:
 	// its client, its outputs and its stop.
 	ExpectedConfig    *ExpectedConfig    // expect.go
 	ToolCalling       *ToolCalling       // toolcall.go
